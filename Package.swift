@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+//
+// CapSync: coalition defence-production capacity, shared peer to peer over signed logs.
+// One module per layer; lower layers never import higher ones:
+//   COpenSSL / COpenSSLShims → CapSyncCrypto → CapSyncWire → CapSyncLog, CapSyncMerge, CapSyncSync
+//   CapSyncCrypto → CapSyncTLS;   everything → CapSyncNode → capsync
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "CapSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "capsync", targets: ["capsync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // The one crypto provider: the distribution's OpenSSL 3 (DESIGN D2).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+
+        .target(name: "CapSyncCrypto", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
+        .target(name: "CapSyncWire", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
+        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .target(name: "CapSyncMerge", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .target(name: "CapSyncSync", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "CapSyncTLS",
+            dependencies: [
+                "COpenSSL", "COpenSSLShims", "CapSyncCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CapSyncNode",
+            dependencies: [
+                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "capsync",
+            dependencies: [
+                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CapSyncWireTests",
+            dependencies: ["CapSyncWire", "CapSyncCrypto"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

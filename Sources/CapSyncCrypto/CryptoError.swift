@@ -1,0 +1,58 @@
+internal import COpenSSL
+
+/// The one error type of the crypto layer. Carries OpenSSL's own reason strings so that an operator
+/// (or an auditor) sees exactly what the library refused, not a generic "crypto failed".
+public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case openSSL
+        case invalidKey
+        case invalidPEM
+        case wrongPassphrase
+        case notEd25519
+        case invalidCertificate
+        case certificateNotIssuedByKey
+        case fileIO
+    }
+
+    public var code: Code
+    /// What went wrong, for a person.
+    public var reason: String
+    /// OpenSSL's error queue at the time of the failure, oldest first.
+    public var openSSLReasons: [String]
+
+    public init(_ code: Code, _ reason: String, openSSLReasons: [String] = []) {
+        self.code = code
+        self.reason = reason
+        self.openSSLReasons = openSSLReasons
+    }
+
+    public var description: String {
+        openSSLReasons.isEmpty ? reason : "\(reason) (OpenSSL: \(openSSLReasons.joined(separator: "; ")))"
+    }
+
+    /// Builds an error from OpenSSL's per-thread error queue, draining it.
+    static func fromQueue(_ code: Code, _ reason: String) -> CryptoError {
+        CryptoError(code, reason, openSSLReasons: OpenSSLErrorQueue.drain())
+    }
+}
+
+/// OpenSSL keeps a per-thread error queue. We clear it before each call and drain it after a failure so
+/// that a stale error from an unrelated call never ends up in a report.
+package enum OpenSSLErrorQueue {
+    package static func clear() {
+        ERR_clear_error()
+    }
+
+    package static func drain() -> [String] {
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            reasons.append(text)
+        }
+        return reasons
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `capsync` command: one executable for node operators, auditors and analysts (DESIGN D9).
+@main
+struct CapSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capsync",
+        abstract: "Share coalition defence-production capacity over signed, peer-to-peer synced logs.",
+        version: "0.1.0"
+    )
+}
