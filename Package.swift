@@ -68,6 +68,19 @@ let package = Package(
         ),
 
         .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CapSyncTLSTests",
+            dependencies: [
+                "CapSyncTLS", "CapSyncCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CapSyncWireTests",
             dependencies: ["CapSyncWire", "CapSyncCrypto"],
