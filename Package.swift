@@ -72,6 +72,11 @@ let package = Package(
         .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "CapSyncNodeTests",
+            dependencies: ["CapSyncNode", "CapSyncWire", "CapSyncCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [
                 "CapSyncTLS", "CapSyncCrypto",

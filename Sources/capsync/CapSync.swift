@@ -6,6 +6,7 @@ struct CapSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capsync",
         abstract: "Share coalition defence-production capacity over signed, peer-to-peer synced logs.",
-        version: "0.1.0"
+        version: "0.1.0",
+        subcommands: [Init.self, Id.self, RosterCommand.self, Peers.self]
     )
 }

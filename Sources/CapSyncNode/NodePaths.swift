@@ -1,0 +1,28 @@
+/// Where everything of a node lives inside its directory. One place, so the CLI, the daemon, backups and
+/// docs agree.
+public struct NodePaths: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        var root = root
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    public var config: String { root + "/capsync.toml" }
+    public var roster: String { root + "/roster.txt" }
+    public var peers: String { root + "/peers.toml" }
+    public var keys: String { root + "/keys" }
+    /// The partner's identity; signs log entries; may be passphrase-encrypted. Needed only by appending commands.
+    public var signingKey: String { keys + "/signing.key.pem" }
+    /// Self-signed certificate of the signing key, so stock tools (`openssl verify`) can check the TLS chain.
+    public var signingCertificate: String { keys + "/signing.cert.pem" }
+    public var signingPublicKey: String { keys + "/signing.pub.pem" }
+    /// The daemon's TLS key (never encrypted: the daemon starts unattended) and its certificate, issued by the
+    /// signing key.
+    public var tlsKey: String { keys + "/tls.key.pem" }
+    public var tlsCertificate: String { keys + "/tls.cert.pem" }
+    public var store: String { root + "/store" }
+    /// Last sync result per peer, roster hashes seen: written by `sync` and `serve`, read by `status`.
+    public var syncState: String { root + "/sync-state.json" }
+}

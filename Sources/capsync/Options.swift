@@ -1,0 +1,48 @@
+import ArgumentParser
+import CapSyncNode
+import Foundation
+
+/// `--dir`: the node directory. Default: $CAPSYNC_DIR, else the current directory.
+struct NodeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The node directory (default: $CAPSYNC_DIR, else the current directory).", valueName: "path"))
+    var dir: String?
+
+    var paths: NodePaths {
+        NodePaths(root: dir ?? ProcessInfo.processInfo.environment["CAPSYNC_DIR"] ?? FileManager.default.currentDirectoryPath)
+    }
+}
+
+struct FormatOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table (for people), json or csv (for scripts).")
+    var format: OutputFormat = .table
+
+    var printer: Printer { Printer(format: format) }
+}
+
+/// The signing key's passphrase, when it is encrypted: from a file (first line) or $CAPSYNC_PASSPHRASE.
+struct PassphraseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the signing key's passphrase from this file (first line). Default: $CAPSYNC_PASSPHRASE.", valueName: "file"))
+    var passphraseFile: String?
+
+    func passphrase() throws -> String? {
+        if let passphraseFile {
+            guard let data = FileManager.default.contents(atPath: passphraseFile) else {
+                throw ValidationError("cannot read the passphrase file \(passphraseFile)")
+            }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        }
+        return ProcessInfo.processInfo.environment["CAPSYNC_PASSPHRASE"]
+    }
+}
+
+/// Writes to standard error (progress, warnings), keeping standard output for results.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func readFileText(_ path: String, what: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(what) '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
