@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the entry and roster test vectors in Protocol/vectors/ from the spec (capsync_spec.py), not from Swift.
+"""Writes the entry, roster and fork proof test vectors in Protocol/vectors/ from the spec (capsync_spec.py), not from Swift.
 
 Deterministic: fixed seeds, fixed timestamps, and Ed25519 signing is deterministic, so running this again leaves
 the files unchanged. Every vector is checked against the decoder of capsync_spec.py before it is written: a valid
@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+sys.dont_write_bytecode = True
 import capsync_spec as spec  # noqa: E402
 
 # Two fixed seeds. SEED_B is RFC 8032 §7.1 TEST 2's secret key: its public key (3d4017c3…660c) can be checked
@@ -42,8 +43,10 @@ class VectorWriter:
     def __init__(self, root: Path):
         self.entry_dir = root / "entry"
         self.roster_dir = root / "roster"
+        self.fork_dir = root / "fork-proof"
         self.entry_files: List[str] = []
         self.roster_files: List[str] = []
+        self.fork_files: List[str] = []
 
     # -- entries ------------------------------------------------------------------------------------------------
 
@@ -164,8 +167,31 @@ class VectorWriter:
         self.roster_files.append(name)
         _write_json(self.roster_dir / f"{name}.json", vector)
 
+    # -- fork proofs --------------------------------------------------------------------------------------------
+
+    def fork_proof(self, name: str, description: str, encoded: bytes, reason: Optional[str] = None) -> None:
+        vector: Dict[str, object] = {"description": description, "valid": reason is None}
+        try:
+            first, second = spec.decode_fork_proof(encoded)
+        except spec.SpecError as error:
+            assert error.code == reason, f"{name}: refused with {error.code}, expected {reason}"
+            vector["reason"] = reason
+        else:
+            assert reason is None, f"{name}: accepted, expected {reason}"
+            vector.update({
+                "author": first.author.hex(),
+                "seq": first.seq,
+                "first_id": first.entry_id.hex(),
+                "second_id": second.entry_id.hex(),
+                "canonical": spec.encode_fork_proof(first, second).hex(),
+            })
+        vector["encoded"] = encoded.hex()
+        self.fork_files.append(name)
+        _write_json(self.fork_dir / f"{name}.json", vector)
+
     def remove_stale(self) -> None:
-        for directory, names in ((self.entry_dir, self.entry_files), (self.roster_dir, self.roster_files)):
+        for directory, names in ((self.entry_dir, self.entry_files), (self.roster_dir, self.roster_files),
+                                 (self.fork_dir, self.fork_files)):
             for path in directory.glob("*.json"):
                 if path.stem not in names:
                     path.unlink()
@@ -333,6 +359,35 @@ def roster_vectors(out: VectorWriter) -> None:
     out.bad_roster("roster-bad-09-empty", "only comments", "# nothing here\n", "parse", None)
 
 
+def fork_proof_vectors(out: VectorWriter) -> None:
+    a = spec.raw_public_key(SEED_A)
+    genesis = spec.sign_unsigned(SEED_A, spec.encode_unsigned(1, a, 1, bytes(32), hlc(BASE_MS), 1, b"genesis"))
+    link = hashlib.sha256(genesis).digest()
+    x = spec.sign_unsigned(SEED_A, spec.encode_unsigned(1, a, 2, link, hlc(BASE_MS + 1), 1, b"stock: 48000"))
+    y = spec.sign_unsigned(SEED_A, spec.encode_unsigned(1, a, 2, link, hlc(BASE_MS + 1), 1, b"stock: 52000"))
+    dx, dy = spec.decode_entry(x), spec.decode_entry(y)
+    low, high = (x, y) if dx.entry_id < dy.entry_id else (y, x)
+
+    def frame(*entries: bytes) -> bytes:
+        return b"".join(spec.encode_varint(len(e)) + e for e in entries)
+
+    out.fork_proof("fork-01-equivocation", "two signed seq 2 entries of one author, same prev and timestamp, "
+                   "different payloads; the smaller id first", frame(low, high))
+    out.fork_proof("fork-02-reversed-order", "the same proof with the larger id first: accepted, and re-encoded "
+                   "in id order (`canonical`)", frame(high, low))
+    out.fork_proof("fork-bad-01-same-entry", "one entry twice", frame(x, x), "invalidValue")
+    out.fork_proof("fork-bad-02-different-seq", "seq 1 and seq 2 of one author", frame(genesis, x), "invalidValue")
+    forged = bytearray(y)
+    forged[-1] ^= 0x01
+    out.fork_proof("fork-bad-03-bad-signature", "the second entry's signature has a flipped bit",
+                   frame(x, bytes(forged)), "badSignature")
+    out.fork_proof("fork-bad-04-trailing-byte", "a valid proof followed by one 00 byte", frame(low, high) + b"\x00",
+                   "trailingBytes")
+    out.fork_proof("fork-bad-05-entry-shorter-than-its-length", "the first length is one more than the entry "
+                   "(the entry then has a trailing byte)", spec.encode_varint(len(low) + 1) + low + b"\x00"
+                   + spec.encode_varint(len(high)) + high, "trailingBytes")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "Protocol" / "vectors")
@@ -340,8 +395,10 @@ def main() -> None:
     out = VectorWriter(args.out)
     entry_vectors(out)
     roster_vectors(out)
+    fork_proof_vectors(out)
     out.remove_stale()
-    print(f"wrote {len(out.entry_files)} entry and {len(out.roster_files)} roster vectors to {args.out}")
+    print(f"wrote {len(out.entry_files)} entry, {len(out.roster_files)} roster and {len(out.fork_files)} fork proof "
+          f"vectors to {args.out}")
 
 
 if __name__ == "__main__":

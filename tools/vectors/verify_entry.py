@@ -25,6 +25,7 @@ from typing import List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+sys.dont_write_bytecode = True
 import capsync_spec as spec  # noqa: E402
 
 
