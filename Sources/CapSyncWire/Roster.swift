@@ -33,10 +33,23 @@ public struct Roster: Sendable, Hashable {
     public static let fileHeader = "capsync-roster v1"
 
     public init(serial: UInt64 = 1, members: [Member] = []) throws(WireError) {
+        // The same checks, in the same order, as `add`, but sorted and indexed once: adding 4,096 keys one by one
+        // would sort 4,096 times.
+        var partnerOfKey: [AuthorKey: String] = [:]
+        for member in members {
+            try Roster.validatePartnerCode(member.partner)
+            if let existing = partnerOfKey[member.key] {
+                throw WireError(.invalidValue, "key \(member.key.short) is already in the roster for \(existing)")
+            }
+            guard partnerOfKey.count < Roster.maxMembers else {
+                throw WireError(.overLimit, "a roster holds at most \(Roster.maxMembers) keys")
+            }
+            partnerOfKey[member.key] = member.partner
+        }
         self.serial = serial
-        self.members = []
+        self.members = members.sorted()
         self.byKey = [:]
-        for member in members { try add(member) }
+        reindex()
     }
 
     public func member(for key: AuthorKey) -> Member? { byKey[key].map { members[$0] } }

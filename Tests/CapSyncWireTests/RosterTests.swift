@@ -143,3 +143,25 @@ import Testing
         #expect(messy.fileText == plain.fileText)
     }
 }
+
+extension RosterTests {
+    @Test func aRosterHoldsAtMost4096Keys() throws {
+        func file(keys: Int) -> String {
+            var text = "capsync-roster v1\nserial 1\n"
+            for n in 0..<keys {
+                var raw = [UInt8](repeating: 0, count: 32)
+                raw[0] = UInt8(n >> 8)
+                raw[1] = UInt8(n & 0xff)
+                text += "key P\(n % 50 + 10) \(Ed25519Base64.encode(raw))\n"
+            }
+            return text
+        }
+        #expect(try Roster(fileText: file(keys: Roster.maxMembers)).members.count == Roster.maxMembers)
+        do {
+            _ = try Roster(fileText: file(keys: Roster.maxMembers + 1))
+            Issue.record("a roster of \(Roster.maxMembers + 1) keys was accepted")
+        } catch {
+            #expect(error.code == .overLimit)
+        }
+    }
+}
