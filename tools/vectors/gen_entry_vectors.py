@@ -298,6 +298,15 @@ def entry_vectors(out: VectorWriter) -> None:
                 "badSignature", "signature", spec.sign_unsigned(SEED_B, unsigned_first), a,
                 detail="wrong key", seed=SEED_B)
 
+    # S + L is the same scalar modulo the group order; RFC 8032 §5.1.7 makes verifiers refuse it, so an entry
+    # cannot be re-signed into a second id without the key.
+    order = 2**252 + 27742317777372353535851937790883648493
+    s_value = int.from_bytes(first[-32:], "little")
+    malleated = first[:-32] + (s_value + order).to_bytes(32, "little")
+    out.invalid("invalid-25-malleated-signature", "valid-01 with S replaced by S + L (the group order): the same "
+                "scalar, a non-canonical encoding", "badSignature", "signature", malleated, a,
+                detail="non-canonical S")
+
     # --- refused by the chain check (both entries decode and verify) ---
     same_time = sign_raw(spec.encode_unsigned(1, a, 2, hashlib.sha256(first).digest(), hlc(BASE_MS), 1, b"x"))
     out.invalid("invalid-20-timestamp-not-increasing", "seq 2 after valid-01 with the same timestamp",
