@@ -24,10 +24,15 @@ public enum KeyFile {
     // MARK: Private keys
 
     /// Writes `key` as PKCS#8 PEM to a new file with mode 0600, encrypted (AES-256-CBC, PBKDF2) when a
-    /// passphrase is given. Refuses to overwrite an existing file (`fileExists`).
+    /// passphrase is given. Refuses to overwrite an existing file (`fileExists`) and refuses an empty passphrase,
+    /// which OpenSSL would accept but which protects nothing.
     public static func writePrivateKey(_ key: Ed25519PrivateKey, to path: String, passphrase: String? = nil)
         throws(CryptoError)
     {
+        if passphrase?.isEmpty == true {
+            throw CryptoError(.wrongPassphrase, "an empty passphrase protects nothing: give a passphrase, or none "
+                + "to write the key unencrypted", path: path)
+        }
         let pem: String
         do { pem = try key.pkcs8PEM(passphrase: passphrase) } catch { throw error.at(path) }
         try createFile(path, contents: Array(pem.utf8), mode: privateMode)

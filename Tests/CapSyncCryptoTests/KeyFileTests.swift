@@ -43,6 +43,18 @@ import Testing
         }
     }
 
+    @Test func anEmptyPassphraseIsRefusedAndNothingIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        do {
+            try KeyFile.writePrivateKey(Ed25519PrivateKey.generate(), to: directory.path("signing.pem"), passphrase: "")
+            Issue.record("wrote a key under an empty passphrase")
+        } catch {
+            #expect(error.code == .wrongPassphrase)
+            #expect(error.reason.contains("empty passphrase"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("signing.pem")))
+    }
+
     @Test(arguments: [0o640, 0o604, 0o660, 0o644, 0o666, 0o700 | 0o010])
     func aPrivateKeyOthersMayReadIsRefused(_ mode: Int) throws {
         let directory = try TemporaryDirectory()
