@@ -42,8 +42,8 @@ import Testing
         #expect(opensslPublic == key.publicKey.pem)
         // And openssl signs with it what CapSync verifies.
         try directory.write("msg.bin", Array("capacity report".utf8))
-        try OpenSSLTool.require(["pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg.bin", "-out", "sig.bin"],
-                                in: directory)
+        try OpenSSLTool.require(
+            ["pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg.bin", "-out", "sig.bin"], in: directory)
         let signature = try [UInt8](Data(contentsOf: directory.url.appendingPathComponent("sig.bin")))
         #expect(key.publicKey.isValidSignature(signature, for: Array("capacity report".utf8)))
         #expect(!key.publicKey.isValidSignature(signature, for: Array("capacity report!".utf8)))
@@ -118,7 +118,8 @@ import Testing
         let signingKey = try Ed25519PrivateKey.generate()
         let tlsKey = try Ed25519PrivateKey.generate()
         let otherSigningKey = try Ed25519PrivateKey.generate()
-        let certificate = try X509Certificate.issueTLSCertificate(for: tlsKey.publicKey, partner: "NO", signedBy: signingKey)
+        let certificate = try X509Certificate.issueTLSCertificate(
+            for: tlsKey.publicKey, partner: "NO", signedBy: signingKey)
         try KeyFile.writeCertificate(X509Certificate.selfSignedSigningCertificate(for: signingKey),
                                      to: directory.path("signing-cert.pem"))
         try KeyFile.writeCertificate(X509Certificate.selfSignedSigningCertificate(for: otherSigningKey),
@@ -160,7 +161,9 @@ import Testing
     static let badPEMs: [BadPEM] = [
         BadPEM(name: "no PEM at all", text: "not a key\n"),
         BadPEM(name: "bad base64", text: "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n"),
-        BadPEM(name: "truncated DER", text: "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"),
+        BadPEM(
+            name: "truncated DER",
+            text: "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"),
     ]
 
     /// What OpenSSL says when it refuses a key reaches the operator (DESIGN D2).

@@ -42,7 +42,9 @@ import Testing
         var writer = ByteWriter()
         writer.writeVarint(UInt64(1) << 40)
         var reader = ByteReader(writer.bytes + [1, 2, 3])
-        #expect(throws: WireError(.overLimit, "value 1099511627776 is over the limit 100", offset: 0, context: "blob.length")) {
+        let expected = WireError(
+            .overLimit, "value 1099511627776 is over the limit 100", offset: 0, context: "blob.length")
+        #expect(throws: expected) {
             try reader.readLengthPrefixed("blob", limit: 100)
         }
         var withinLimit = ByteReader([0x05, 1, 2])

@@ -11,7 +11,9 @@ import Testing
     @Test func theVectorSetIsComplete() {
         #expect(Self.validNames.count >= 8)
         #expect(Self.invalidNames.count >= 6)
-        let reasons = Set(Self.invalidNames.compactMap { try? Repository.loadVector(EntryVector.self, "entry", $0).reason })
+        let reasons = Set(Self.invalidNames.compactMap {
+            try? Repository.loadVector(EntryVector.self, "entry", $0).reason
+        })
         let required: Set<WireError.Code> = [
             .nonMinimalVarint, .trailingBytes, .truncated, .badSignature, .overLimit, .timestampNotIncreasing,
             .brokenChain, .invalidValue,

@@ -61,7 +61,8 @@ import Testing
             physical = physical &+ UInt64.random(in: 0...3, using: &random) &- UInt64.random(in: 0...2, using: &random)
             if Bool.random(using: &random) {
                 let offset = UInt64.random(in: 0...600_000, using: &random)
-                let remote = HLCTimestamp(milliseconds: physical + offset, logical: UInt16.random(in: 0...9, using: &random))
+                let logical = UInt16.random(in: 0...9, using: &random)
+                let remote = HLCTimestamp(milliseconds: physical + offset, logical: logical)
                 let accepted = clock.observe(remote, nowMilliseconds: physical)
                 #expect(accepted == (offset <= clock.maxForwardDriftMilliseconds))
             } else {

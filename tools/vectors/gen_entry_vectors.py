@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the entry, roster and fork proof test vectors in Protocol/vectors/ from the spec (capsync_spec.py), not from Swift.
+"""Writes the entry, roster and fork proof test vectors in Protocol/vectors/ from the spec (capsync_spec.py),
+not from Swift.
 
 Deterministic: fixed seeds, fixed timestamps, and Ed25519 signing is deterministic, so running this again leaves
 the files unchanged. Every vector is checked against the decoder of capsync_spec.py before it is written: a valid

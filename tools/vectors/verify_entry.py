@@ -85,7 +85,8 @@ def check_vector(path: Path) -> List[str]:
 
 def describe(entry: spec.Entry) -> str:
     return "\n".join([
-        f"version    {entry.version}" + ("" if entry.version == 1 else "  (not 1: valid envelope, unknown to the fold)"),
+        f"version    {entry.version}"
+        + ("" if entry.version == 1 else "  (not 1: valid envelope, unknown to the fold)"),
         f"author     {entry.author.hex()}",
         f"seq        {entry.seq}",
         f"prev       {entry.prev.hex()}",
