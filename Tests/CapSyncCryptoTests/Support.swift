@@ -28,6 +28,10 @@ final class TemporaryDirectory {
     }
 }
 
+/// The repository root, found from this file's path (Tests/CapSyncCryptoTests/Support.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
 /// The `openssl` command-line tool as an independent second implementation (DESIGN D10). CI installs it; a
 /// missing binary fails the tests rather than skipping them.
 enum OpenSSLTool {
@@ -40,9 +44,14 @@ enum OpenSSLTool {
 
     /// Runs `openssl arguments...` in `directory` (relative paths in the arguments are relative to it).
     static func run(_ arguments: [String], in directory: TemporaryDirectory) throws -> Result {
+        try runCommand(["openssl"] + arguments, in: directory)
+    }
+
+    /// Runs any command found on the PATH (`bash` for the recipes in Protocol/).
+    static func runCommand(_ command: [String], in directory: TemporaryDirectory) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
+        process.arguments = command
         process.currentDirectoryURL = directory.url
         let output = Pipe()
         let errors = Pipe()
