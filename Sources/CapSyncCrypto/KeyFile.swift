@@ -140,9 +140,10 @@ public enum KeyFile {
     }
 
     /// Reads a small text file. With `requireOwnerOnly`, refuses any group or other permission bit, checked on
-    /// the opened file itself so that a swap between check and read cannot slip through.
+    /// the opened file itself so that a swap between check and read cannot slip through. O_NONBLOCK keeps a FIFO
+    /// at the path from blocking the open; it is then refused as not a regular file.
     static func readText(_ path: String, requireOwnerOnly: Bool) throws(CryptoError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             throw systemError(code == ENOENT ? "no such file" : "cannot open the file", code, path)

@@ -93,8 +93,15 @@ import Testing
         #expect(throws: CryptoError.self) { try KeyFile.writePrivateKey(Ed25519PrivateKey.generate(), to: path) }
     }
 
-    @Test func aDirectoryOrAnOversizedFileIsNotAKeyFile() throws {
+    @Test func aDirectoryAFIFOOrAnOversizedFileIsNotAKeyFile() throws {
         let directory = try TemporaryDirectory()
+        #expect(mkfifo(directory.path("fifo.pem"), 0o600) == 0)
+        do {
+            _ = try KeyFile.readPrivateKey(from: directory.path("fifo.pem"))
+            Issue.record("read a FIFO")
+        } catch {
+            #expect(error.reason == "not a regular file")
+        }
         try FileManager.default.createDirectory(atPath: directory.path("dir.pem"), withIntermediateDirectories: false)
         #expect(throws: CryptoError.self) { try KeyFile.readPublicKey(from: directory.path("dir.pem")) }
         try directory.write("big.pem", [UInt8](repeating: 0x41, count: KeyFile.maxFileSize + 1))
