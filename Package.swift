@@ -67,7 +67,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),

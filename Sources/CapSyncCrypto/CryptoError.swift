@@ -12,6 +12,10 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidCertificate
         case certificateNotIssuedByKey
         case fileIO
+        /// A key or certificate file is already there; CapSync never overwrites one.
+        case fileExists
+        /// A private key file that the group or others may read.
+        case insecureFilePermissions
     }
 
     public var code: Code
@@ -19,15 +23,19 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: String
     /// OpenSSL's error queue at the time of the failure, oldest first.
     public var openSSLReasons: [String]
+    /// The file the failure is about, when there is one (key and certificate files).
+    public var path: String?
 
-    public init(_ code: Code, _ reason: String, openSSLReasons: [String] = []) {
+    public init(_ code: Code, _ reason: String, openSSLReasons: [String] = [], path: String? = nil) {
         self.code = code
         self.reason = reason
         self.openSSLReasons = openSSLReasons
+        self.path = path
     }
 
     public var description: String {
-        openSSLReasons.isEmpty ? reason : "\(reason) (OpenSSL: \(openSSLReasons.joined(separator: "; ")))"
+        let text = path.map { "\($0): \(reason)" } ?? reason
+        return openSSLReasons.isEmpty ? text : "\(text) (OpenSSL: \(openSSLReasons.joined(separator: "; ")))"
     }
 
     /// Builds an error from OpenSSL's per-thread error queue, draining it.

@@ -68,12 +68,10 @@ public enum NodeSetup {
             let signingCertificate = try X509Certificate.selfSignedSigningCertificate(for: signingKey)
             try KeyFile.writePrivateKey(signingKey, to: paths.signingKey, passphrase: options.passphrase)
             try KeyFile.writePrivateKey(tlsKey, to: paths.tlsKey, passphrase: nil)
-            try KeyFile.writePublic(tlsCertificate.pem, to: paths.tlsCertificate)
-            try KeyFile.writePublic(signingCertificate.pem, to: paths.signingCertificate)
-            try KeyFile.writePublic(signingKey.publicKey.pem, to: paths.signingPublicKey)
+            try KeyFile.writeCertificate(tlsCertificate, to: paths.tlsCertificate)
+            try KeyFile.writeCertificate(signingCertificate, to: paths.signingCertificate)
+            try KeyFile.writePublicKey(signingKey.publicKey, to: paths.signingPublicKey)
             identity = NodeIdentity(partner: options.partner, signingKey: signingKey.publicKey, tlsCertificate: tlsCertificate)
-        } catch let error as NodeError {
-            throw error
         } catch {
             throw NodeError(.keys, "\(error)", context: paths.keys)
         }
@@ -118,7 +116,7 @@ public enum NodeSetup {
     }
 
     public static func loadSigningKey(_ paths: NodePaths, passphrase: String?) throws(NodeError) -> Ed25519PrivateKey {
-        do { return try KeyFile.readPrivateKey(at: paths.signingKey, passphrase: passphrase) } catch {
+        do { return try KeyFile.readPrivateKey(from: paths.signingKey, passphrase: passphrase) } catch {
             throw NodeError(.keys, "\(error)", context: paths.signingKey,
                             hint: "an encrypted key needs its passphrase: --passphrase-file FILE or CAPSYNC_PASSPHRASE")
         }
@@ -126,11 +124,9 @@ public enum NodeSetup {
 
     public static func loadTLSIdentity(_ paths: NodePaths) throws(NodeError) -> (key: Ed25519PrivateKey, certificate: X509Certificate) {
         do {
-            let key = try KeyFile.readPrivateKey(at: paths.tlsKey, passphrase: nil)
-            let certificate = try X509Certificate(pem: AtomicFile.read(paths.tlsCertificate))
+            let key = try KeyFile.readPrivateKey(from: paths.tlsKey, passphrase: nil)
+            let certificate = try KeyFile.readCertificate(from: paths.tlsCertificate)
             return (key, certificate)
-        } catch let error as NodeError {
-            throw error
         } catch { throw NodeError(.keys, "\(error)", context: paths.keys) }
     }
 
@@ -138,11 +134,9 @@ public enum NodeSetup {
     public static func loadIdentity(_ paths: NodePaths) throws(NodeError) -> NodeIdentity {
         let config = try loadConfig(paths)
         do {
-            let certificate = try X509Certificate(pem: AtomicFile.read(paths.tlsCertificate))
-            let signing = try Ed25519PublicKey(pem: AtomicFile.read(paths.signingPublicKey))
+            let certificate = try KeyFile.readCertificate(from: paths.tlsCertificate)
+            let signing = try KeyFile.readPublicKey(from: paths.signingPublicKey)
             return NodeIdentity(partner: config.partner, signingKey: signing, tlsCertificate: certificate)
-        } catch let error as NodeError {
-            throw error
         } catch { throw NodeError(.keys, "\(error)", context: paths.keys) }
     }
 }

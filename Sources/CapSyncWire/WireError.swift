@@ -16,7 +16,7 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var reason: String
-    /// Byte offset in the input where the problem was found (or line number for text formats).
+    /// Byte offset in the input where the problem was found (text formats name the line in `context` instead).
     public var offset: Int?
     /// What was being read ("entry.seq", "roster line 4", ...).
     public var context: String?

@@ -1,0 +1,369 @@
+"""CapSync byte formats, written from Protocol/entry.md and Protocol/roster.md alone.
+
+This is an independent second implementation of the formats (it shares no code with the Swift sources) used to
+generate the test vectors in Protocol/vectors/ and to verify entries for audits. Every refusal raises SpecError
+with the same code as the Swift WireError.Code the spec names, so the two implementations can be compared
+decision for decision.
+
+Needs Python 3.9+ and the `cryptography` package (Ed25519 from the system OpenSSL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# entry.md §1.1 and §2
+ENTRY_DOMAIN = b"CAPSYNC-ENTRY-SIG-V1" + b"\x00"
+MAX_SEQ = 1 << 62
+MAX_KIND = (1 << 32) - 1
+MAX_PAYLOAD = 65536
+SIGNATURE_SIZE = 64
+MAX_ENTRY_SIZE = 1 + 32 + 9 + 32 + 8 + 5 + 3 + MAX_PAYLOAD + SIGNATURE_SIZE  # 65690
+
+# roster.md
+ROSTER_DOMAIN = b"CAPSYNC-ROSTER-V1" + b"\x00"
+ROSTER_HEADER = "capsync-roster v1"
+ROSTER_MAX_MEMBERS = 4096
+
+
+class SpecError(Exception):
+    """A refusal, with the spec's error code (a WireError.Code raw value), what was read, and where."""
+
+    def __init__(self, code: str, detail: str, field: str = "", offset: Optional[int] = None,
+                 line: Optional[int] = None):
+        super().__init__(f"{code}: {field + ': ' if field else ''}{detail}"
+                         + (f" (at byte {offset})" if offset is not None else "")
+                         + (f" (line {line})" if line is not None else ""))
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.offset = offset
+        self.line = line
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Varints (README "Varints")
+
+def encode_varint(value: int) -> bytes:
+    """Unsigned LEB128, shortest form."""
+    if value < 0 or value >= 1 << 64:
+        raise ValueError(f"varint out of range: {value}")
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def read_varint(data: bytes, offset: int, field: str, maximum: int = (1 << 64) - 1) -> Tuple[int, int]:
+    """Reads a minimal varint of at most 10 bytes at `offset`; returns (value, offset after it)."""
+    start = offset
+    value = 0
+    for index in range(10):
+        if offset >= len(data):
+            raise SpecError("truncated", "input ends inside a varint", field, start)
+        byte = data[offset]
+        offset += 1
+        if index == 9 and byte > 1:
+            raise SpecError("varintOverflow", "varint does not fit in 64 bits", field, start)
+        value |= (byte & 0x7F) << (7 * index)
+        if byte & 0x80 == 0:
+            if byte == 0 and index > 0:
+                raise SpecError("nonMinimalVarint", "varint is not in its shortest form", field, start)
+            break
+    if value > maximum:
+        raise SpecError("overLimit", f"value {value} is over the limit {maximum}", field, start)
+    return value, offset
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entries (entry.md)
+
+@dataclass
+class Entry:
+    version: int
+    author: bytes
+    seq: int
+    prev: bytes
+    timestamp: int
+    kind: int
+    payload: bytes
+    signature: bytes
+    encoded: bytes
+
+    @property
+    def unsigned(self) -> bytes:
+        return self.encoded[:-SIGNATURE_SIZE]
+
+    @property
+    def signing_message(self) -> bytes:
+        return ENTRY_DOMAIN + self.unsigned
+
+    @property
+    def entry_id(self) -> bytes:
+        return hashlib.sha256(self.encoded).digest()
+
+
+def encode_unsigned(version: int, author: bytes, seq: int, prev: bytes, timestamp: int, kind: int,
+                    payload: bytes) -> bytes:
+    """Fields 1–7 of entry.md §1, in order. No range checks: the generator also builds refused entries."""
+    assert len(author) == 32 and len(prev) == 32
+    return (bytes([version]) + author + encode_varint(seq) + prev + timestamp.to_bytes(8, "big")
+            + encode_varint(kind) + encode_varint(len(payload)) + payload)
+
+
+def private_key(seed: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def raw_public_key(seed: bytes) -> bytes:
+    return private_key(seed).public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def sign_unsigned(seed: bytes, unsigned: bytes, domain: bytes = ENTRY_DOMAIN) -> bytes:
+    """The whole entry: `unsigned` followed by the Ed25519 signature over domain ‖ unsigned (entry.md §2)."""
+    return unsigned + private_key(seed).sign(domain + unsigned)
+
+
+def decode_entry(data: bytes, whole: bool = True) -> Entry:
+    """Decodes one entry in the order of entry.md §1.2, refusing with the first error met."""
+    offset = 0
+    if offset >= len(data):
+        raise SpecError("truncated", "input ends before this 1-byte field", "version", offset)
+    version = data[offset]
+    if version == 0:
+        raise SpecError("invalidValue", "version 0 is not allowed", "version", offset)
+    offset += 1
+    author, offset = _take(data, offset, 32, "author")
+    seq_offset = offset
+    seq, offset = read_varint(data, offset, "seq", MAX_SEQ)
+    if seq == 0:
+        raise SpecError("invalidValue", "seq starts at 1", "seq", seq_offset)
+    prev_offset = offset
+    prev, offset = _take(data, offset, 32, "prev")
+    timestamp_offset = offset
+    raw_timestamp, offset = _take(data, offset, 8, "timestamp")
+    timestamp = int.from_bytes(raw_timestamp, "big")
+    if timestamp == 0:
+        raise SpecError("invalidValue", "timestamp 0 is not allowed", "timestamp", timestamp_offset)
+    kind, offset = read_varint(data, offset, "kind", MAX_KIND)
+    length, offset = read_varint(data, offset, "payload.length", MAX_PAYLOAD)
+    payload, offset = _take(data, offset, length, "payload")
+    signature, offset = _take(data, offset, SIGNATURE_SIZE, "signature")
+    if whole and offset != len(data):
+        raise SpecError("trailingBytes", f"{len(data) - offset} unexpected trailing byte(s)", "entry", offset)
+    if (seq == 1) != (prev == bytes(32)):
+        raise SpecError("invalidValue", "seq 1 must have an all-zero prev" if seq == 1
+                        else "only seq 1 may have an all-zero prev", "prev", prev_offset)
+    return Entry(version, author, seq, prev, timestamp, kind, payload, signature, data[:offset])
+
+
+def _take(data: bytes, offset: int, count: int, field: str) -> Tuple[bytes, int]:
+    if len(data) - offset < count:
+        raise SpecError("truncated", f"input ends before these {count} bytes", field, offset)
+    return data[offset:offset + count], offset + count
+
+
+def verify_signature(entry: Entry, public_key: Optional[bytes] = None) -> bool:
+    """entry.md §2: the signature must verify under the author key (and `public_key`, when given, is that key)."""
+    if public_key is not None and public_key != entry.author:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(entry.author).verify(entry.signature, entry.signing_message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def check_follows(entry: Entry, previous: Entry) -> None:
+    """entry.md §4, in order."""
+    if entry.author != previous.author:
+        raise SpecError("wrongAuthor", "entry follows an entry of another author", "chain")
+    if entry.seq != previous.seq + 1:
+        raise SpecError("brokenChain", f"seq {entry.seq} does not follow seq {previous.seq}", "chain")
+    if entry.prev != previous.entry_id:
+        raise SpecError("brokenChain", "prev is not the id of the previous entry", "chain")
+    if entry.timestamp <= previous.timestamp:
+        raise SpecError("timestampNotIncreasing",
+                        f"timestamp {entry.timestamp} is not above {previous.timestamp}", "chain")
+
+
+def encode_fork_proof(a: Entry, b: Entry) -> bytes:
+    """entry.md §6: the entry with the smaller id first, each with a varint length."""
+    first, second = (a, b) if a.entry_id < b.entry_id else (b, a)
+    return (encode_varint(len(first.encoded)) + first.encoded
+            + encode_varint(len(second.encoded)) + second.encoded)
+
+
+def decode_fork_proof(data: bytes) -> Tuple[Entry, Entry]:
+    offset = 0
+    entries = []
+    for field in ("first", "second"):
+        length, offset = read_varint(data, offset, field + ".length", MAX_ENTRY_SIZE)
+        raw, offset = _take(data, offset, length, field)
+        entries.append(decode_entry(raw))
+    if offset != len(data):
+        raise SpecError("trailingBytes", "bytes after the second entry", "fork proof", offset)
+    a, b = entries
+    if a.author != b.author or a.seq != b.seq or a.entry_id == b.entry_id:
+        raise SpecError("invalidValue", "a fork proof needs two different entries of one author at one seq",
+                        "fork proof")
+    if not (verify_signature(a) and verify_signature(b)):
+        raise SpecError("badSignature", "a fork proof needs two validly signed entries", "fork proof")
+    return (a, b) if a.entry_id < b.entry_id else (b, a)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Base64 (roster.md §2: RFC 4648 §4 with padding, strict)
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def base64_encode(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data), 3):
+        chunk = data[i:i + 3]
+        n = int.from_bytes(chunk + bytes(3 - len(chunk)), "big")
+        chars = [_B64[(n >> shift) & 63] for shift in (18, 12, 6, 0)]
+        if len(chunk) < 3:
+            chars[len(chunk) + 1:] = ["="] * (3 - len(chunk))
+        out.extend(chars)
+    return "".join(out)
+
+
+def base64_decode(text: str) -> Optional[bytes]:
+    """Length a multiple of 4, only the alphabet, '=' only as the last one or two characters."""
+    if len(text) % 4 != 0:
+        return None
+    out = bytearray()
+    for i in range(0, len(text), 4):
+        quad = text[i:i + 4]
+        last = i + 4 == len(text)
+        padding = 0
+        n = 0
+        for j, c in enumerate(quad):
+            if c == "=" and last and j >= 2:
+                padding += 1
+                n <<= 6
+                continue
+            if padding or c not in _B64:
+                return None
+            n = n << 6 | _B64.index(c)
+        out += n.to_bytes(3, "big")[:3 - padding]
+    return bytes(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Roster (roster.md)
+
+@dataclass(frozen=True)
+class Member:
+    partner: str
+    key: bytes
+    last_valid_seq: Optional[int]
+
+    def sort_key(self) -> Tuple[bytes, bytes]:
+        return self.partner.encode(), self.key
+
+
+def valid_partner_code(code: str) -> bool:
+    if not 2 <= len(code.encode()) <= 16 or not ("A" <= code[0] <= "Z"):
+        return False
+    return all("A" <= c <= "Z" or "0" <= c <= "9" or c == "-" for c in code)
+
+
+def _decimal(word: str) -> Optional[int]:
+    if not word or not all("0" <= c <= "9" for c in word):
+        return None
+    value = int(word)
+    return value if value < 1 << 64 else None
+
+
+def parse_roster(text: str) -> Tuple[int, List[Member]]:
+    """roster.md §2. Returns (serial, members sorted as in §3)."""
+    serial: Optional[int] = None
+    members: List[Member] = []
+    saw_header = False
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.split("#", 1)[0]
+        words = [w for w in line.replace("\t", " ").replace("\r", " ").split(" ") if w]
+        if not words:
+            continue
+
+        def fail(detail: str) -> SpecError:
+            return SpecError("parse", detail, f"roster line {number}", line=number)
+
+        if not saw_header:
+            if " ".join(words) != ROSTER_HEADER:
+                raise fail(f"expected the header '{ROSTER_HEADER}'")
+            saw_header = True
+            continue
+        if words[0] == "serial":
+            value = _decimal(words[1]) if len(words) == 2 else None
+            if value is None:
+                raise fail("expected 'serial N'")
+            if serial is not None:
+                raise fail("a second 'serial' line")
+            serial = value
+        elif words[0] == "key":
+            if not (len(words) == 3 or (len(words) == 5 and words[3] == "last-seq")):
+                raise fail("expected 'key PARTNER BASE64-KEY [last-seq N]'")
+            if not valid_partner_code(words[1]):
+                raise fail(f"bad partner code {words[1]!r}")
+            key = base64_decode(words[2])
+            if key is None or len(key) != 32:
+                raise fail("not a base64 Ed25519 public key (32 bytes)")
+            last = None
+            if len(words) == 5:
+                last = _decimal(words[4])
+                if last is None:
+                    raise fail("last-seq must be a whole number")
+            members.append(Member(words[1], key, last))
+        else:
+            raise fail(f"unknown line {words[0]!r}")
+    if not saw_header:
+        raise SpecError("parse", f"empty file: expected the header '{ROSTER_HEADER}'", "roster")
+    if serial is None:
+        raise SpecError("parse", "missing the 'serial N' line", "roster")
+    seen = set()
+    for member in members:
+        if member.key in seen:
+            raise SpecError("invalidValue", "a key appears twice", "roster")
+        seen.add(member.key)
+        if len(seen) > ROSTER_MAX_MEMBERS:
+            raise SpecError("overLimit", f"a roster holds at most {ROSTER_MAX_MEMBERS} keys", "roster")
+    return serial, sorted(members, key=Member.sort_key)
+
+
+def roster_canonical_bytes(serial: int, members: List[Member]) -> bytes:
+    """roster.md §3."""
+    out = bytearray(ROSTER_DOMAIN)
+    out += encode_varint(serial)
+    out += encode_varint(len(members))
+    for member in sorted(members, key=Member.sort_key):
+        partner = member.partner.encode()
+        out += encode_varint(len(partner)) + partner + member.key
+        if member.last_valid_seq is None:
+            out.append(0)
+        else:
+            out.append(1)
+            out += encode_varint(member.last_valid_seq)
+    return bytes(out)
+
+
+def roster_file_text(serial: int, members: List[Member]) -> str:
+    """roster.md §2, as a node writes it."""
+    lines = [ROSTER_HEADER, f"serial {serial}"]
+    for member in sorted(members, key=Member.sort_key):
+        line = f"key {member.partner} {base64_encode(member.key)}"
+        if member.last_valid_seq is not None:
+            line += f" last-seq {member.last_valid_seq}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
