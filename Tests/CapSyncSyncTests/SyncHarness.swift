@@ -13,6 +13,7 @@ struct SyncHarness {
         var outbox: [UInt8] = []
         var bytesWritten = 0
         var framesWritten: [SyncMessage.MessageType] = []
+        var frameSizes: [Int] = []
         var summary: SessionSummary?
         var error: SyncError?
         var rosterMismatches = 0
@@ -41,9 +42,8 @@ struct SyncHarness {
 
     var bothFinished: Bool { a.session.isFinished && b.session.isFinished }
 
-    /// Runs the sessions until both are over (or `maxRounds`); returns self for chaining in tests.
-    @discardableResult
-    mutating func run(maxRounds: Int = 10_000) -> SyncHarness {
+    /// Runs the sessions until both are over (or `maxRounds`).
+    mutating func run(maxRounds: Int = 10_000) {
         SyncHarness.carryOut(a.session.start(source: a.node.store), on: &a)
         SyncHarness.carryOut(b.session.start(source: b.node.store), on: &b)
         while !(a.session.isOver && b.session.isOver), rounds < maxRounds {
@@ -54,7 +54,6 @@ struct SyncHarness {
             var unused = 0
             _ = SyncHarness.deliver(from: &b, to: &a, cut: nil, delivered: &unused)
         }
-        return self
     }
 
     private static func write(_ side: inout Side, calls limit: Int?) {
@@ -105,6 +104,7 @@ struct SyncHarness {
                 side.outbox += frame
                 side.bytesWritten += frame.count
                 side.framesWritten.append(message.type)
+                side.frameSizes.append(frame.count)
             case .ingest(let entries):
                 let (accepted, refused) = side.node.store.ingest(entries)
                 side.session.noteIngestResult(accepted: accepted, refused: refused)
@@ -125,3 +125,10 @@ struct SyncHarness {
 
 /// Sorted heads of a store, to compare nodes.
 func sortedHeads(_ store: MemoryStore) -> [Head] { store.heads().sorted { $0.author < $1.author } }
+
+/// One complete session between two nodes.
+func synced(_ a: TestNode, _ b: TestNode) -> SyncHarness {
+    var harness = SyncHarness(a, b)
+    harness.run()
+    return harness
+}
