@@ -168,6 +168,7 @@ public struct SyncSession: Sendable {
 
     private mutating func receiveHello(_ hello: SyncHello) throws(SyncError) -> [SyncAction] {
         guard peerHello == nil else { throw SyncError(.unexpectedMessage, "HELLO arrived twice", context: "HELLO") }
+        summary.peerLabel = hello.label
         let mine = configuration.supportedVersions
         let low = max(hello.minVersion, mine.lowerBound)
         let high = min(hello.maxVersion, mine.upperBound)
@@ -184,7 +185,6 @@ public struct SyncSession: Sendable {
                 context: "HELLO")
         }
         peerHello = hello
-        summary.peerLabel = hello.label
         summary.negotiatedVersion = high
         frameLimitToPeer = min(Int(hello.maxFrameBytes), configuration.limits.maxFrameBytes)
         guard hello.rosterHash == configuration.localRosterHash else {

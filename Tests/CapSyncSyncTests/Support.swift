@@ -150,8 +150,9 @@ struct TestNode {
         self.limits = limits
     }
 
-    func makeSession() -> SyncSession {
+    func makeSession(peerDescription: String? = nil) -> SyncSession {
         SyncSession(configuration: SessionConfiguration(
-            localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label))
+            localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
+            peerDescription: peerDescription))
     }
 }
