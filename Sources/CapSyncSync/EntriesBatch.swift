@@ -29,7 +29,7 @@ public struct CompactEntry: Sendable, Hashable {
 /// entry rebuilt before it.
 public struct CompactRun: Sendable, Hashable {
     /// Index of the author in the receiver's HEADS list.
-    public var authorIndex: Int
+    public var authorIndex: UInt32
     public var firstSeq: UInt64
     /// The prev of the first entry. `nil` ("implied") means: the id of the entry before `firstSeq` that the
     /// receiver already names — the last entry of this author it received in this session, else the head it
@@ -37,14 +37,15 @@ public struct CompactRun: Sendable, Hashable {
     public var prev: EntryID?
     public var entries: [CompactEntry]
 
-    public init(authorIndex: Int, firstSeq: UInt64, prev: EntryID?, entries: [CompactEntry]) {
+    public init(authorIndex: UInt32, firstSeq: UInt64, prev: EntryID?, entries: [CompactEntry]) {
         self.authorIndex = authorIndex
         self.firstSeq = firstSeq
         self.prev = prev
         self.entries = entries
     }
 
-    public var lastSeq: UInt64 { firstSeq + UInt64(entries.count) - 1 }
+    /// Seq of the last entry (wrapping arithmetic: an empty run built by hand must not trap).
+    public var lastSeq: UInt64 { firstSeq &+ UInt64(entries.count) &- 1 }
 
     /// Rebuilds the canonical entries: for each compact entry, version ‖ author ‖ varint seq ‖ prev ‖ u64
     /// timestamp ‖ varint kind ‖ varint payload length ‖ payload ‖ signature, then prev := SHA-256 of those bytes.
@@ -73,8 +74,8 @@ public struct CompactRun: Sendable, Hashable {
     }
 
     /// Bytes of the run header: author index, first seq, prev form (and prev), entry count.
-    static func headerSize(authorIndex: Int, firstSeq: UInt64, explicitPrev: Bool, count: Int) -> Int {
-        varintSize(authorIndex) + varintSize(firstSeq) + 1 + (explicitPrev ? 32 : 0) + varintSize(count)
+    static func headerSize(authorIndex: UInt32, firstSeq: UInt64, explicitPrev: Bool, count: Int) -> Int {
+        varintSize(UInt64(authorIndex)) + varintSize(firstSeq) + 1 + (explicitPrev ? 32 : 0) + varintSize(count)
     }
 
     /// Bytes of one compact entry; `delta` is nil for a run's first entry (full 8-byte timestamp).
@@ -109,7 +110,7 @@ public struct EntriesBatch: Sendable, Hashable {
     func write(to writer: inout ByteWriter) {
         writer.writeVarint(runs.count)
         for run in runs {
-            writer.writeVarint(run.authorIndex)
+            writer.writeVarint(UInt64(run.authorIndex))
             writer.writeVarint(run.firstSeq)
             if let prev = run.prev {
                 writer.writeUInt8(EntriesBatch.prevExplicit)
@@ -205,7 +206,7 @@ public struct EntriesBatch: Sendable, Hashable {
                     payload: reader.bytes[payload], signature: reader.bytes[signature]))
                 previous = timestamp
             }
-            runs.append(CompactRun(authorIndex: authorIndex, firstSeq: firstSeq, prev: prev, entries: entries))
+            runs.append(CompactRun(authorIndex: UInt32(authorIndex), firstSeq: firstSeq, prev: prev, entries: entries))
         }
         return EntriesBatch(runs: runs)
     }

@@ -7,7 +7,7 @@ struct OutboundStream: Sendable {
     struct Item: Sendable {
         var author: AuthorKey
         /// The author's index in the peer's HEADS list.
-        var peerIndex: Int
+        var peerIndex: UInt32
         var nextSeq: UInt64
         var lastSeq: UInt64
         /// A fork answer: my entry at the peer's head seq, whose id disagrees with the peer's head.
@@ -32,9 +32,6 @@ struct OutboundStream: Sendable {
     }
 
     var isExhausted: Bool { cursor >= items.count }
-
-    /// Entries still planned (an upper bound: the store may hold fewer).
-    var plannedEntryCount: UInt64 { items[cursor...].reduce(0) { $0 + ($1.lastSeq - $1.nextSeq + 1) } }
 
     /// The next batch, or nil when everything owed has been sent.
     mutating func nextBatch(source: some SyncSource) -> EntriesBatch? {

@@ -27,6 +27,8 @@ public struct SyncLimits: Sendable, Hashable {
     public static let minimumFrameBytes = 128 * 1024
     /// The ceiling of `maxFrameBytes` (issue 5: frames ≤ 4 MiB).
     public static let maximumFrameBytes = 4 * 1024 * 1024
+    /// The ceiling of `maxAuthorsPerHeads` (an author index is a 32-bit value).
+    public static let maximumAuthorsPerHeads = 1 << 20
     /// The ceiling of `maxEntriesPerBatch`.
     public static let maximumEntriesPerBatch = 65_536
     /// Longest node label in HELLO, in UTF-8 bytes.
@@ -46,8 +48,8 @@ public struct SyncLimits: Sendable, Hashable {
     ) {
         self.maxFrameBytes = min(max(maxFrameBytes, SyncLimits.minimumFrameBytes), SyncLimits.maximumFrameBytes)
         self.maxEntriesPerBatch = min(max(maxEntriesPerBatch, 1), SyncLimits.maximumEntriesPerBatch)
-        self.maxAuthorsPerHeads = max(maxAuthorsPerHeads, 1)
-        self.maxForkProofsPerFrame = max(maxForkProofsPerFrame, 1)
+        self.maxAuthorsPerHeads = min(max(maxAuthorsPerHeads, 1), SyncLimits.maximumAuthorsPerHeads)
+        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, 1), 65_536)
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
         self.sessionTimeout = sessionTimeout

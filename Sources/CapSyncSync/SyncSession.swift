@@ -198,6 +198,15 @@ public struct SyncSession: Sendable {
     private mutating func receiveHeads(_ heads: SyncHeads, source: some SyncSource) throws(SyncError) -> [SyncAction] {
         guard let hello = peerHello else { throw SyncError(.unexpectedMessage, "HEADS arrived before HELLO", context: "HEADS") }
         guard peerHeads == nil else { throw SyncError(.unexpectedMessage, "HEADS arrived twice", context: "HEADS") }
+        // The decoder checks these; a shell that builds messages itself (a simulator) gets the same checks.
+        guard heads.heads.count <= configuration.limits.maxAuthorsPerHeads else {
+            throw SyncError(.limitExceeded, "\(heads.heads.count) heads, over the limit of \(configuration.limits.maxAuthorsPerHeads)", context: "HEADS")
+        }
+        guard zip(heads.heads, heads.heads.dropFirst()).allSatisfy({ $0.author < $1.author }),
+            heads.heads.allSatisfy({ $0.seq <= Entry.maxSeq && ($0.seq == 0) == ($0.id == .zero) })
+        else {
+            throw SyncError(.malformedFrame, "heads must be strictly ascending by author, with an id exactly when seq > 0", context: "HEADS")
+        }
         peerHeads = heads
         var actions: [SyncAction] = []
         var items: [OutboundStream.Item] = []
@@ -209,18 +218,18 @@ public struct SyncSession: Sendable {
             }
             guard let mine = heldHeads[head.author], mine.seq > 0, head.seq <= mine.seq else { continue }
             if head.seq == 0 {
-                items.append(.init(author: head.author, peerIndex: index, nextSeq: 1, lastSeq: mine.seq, isForkAnswer: false))
+                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq, isForkAnswer: false))
                 continue
             }
             let myID = head.seq == mine.seq ? mine.id : source.entry(author: head.author, seq: head.seq)?.id
             guard let myID else { continue }
             if myID == head.id {
                 if mine.seq > head.seq {
-                    items.append(.init(author: head.author, peerIndex: index, nextSeq: head.seq + 1, lastSeq: mine.seq, isForkAnswer: false))
+                    items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq, isForkAnswer: false))
                 }
             } else {
                 // The same author signed two different entries at this seq: my entry in full makes the proof.
-                items.append(.init(author: head.author, peerIndex: index, nextSeq: head.seq, lastSeq: head.seq, isForkAnswer: true))
+                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq, isForkAnswer: true))
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
                     "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds \(head.id.short), this node \(myID.short)")
@@ -236,27 +245,36 @@ public struct SyncSession: Sendable {
 
     private mutating func receiveEntries(_ batch: EntriesBatch, source: some SyncSource) throws(SyncError) -> [SyncAction] {
         try expectStreaming("ENTRIES")
+        guard !batch.runs.isEmpty, batch.runs.allSatisfy({ !$0.entries.isEmpty && $0.firstSeq >= 1 && $0.firstSeq <= Entry.maxSeq }) else {
+            throw SyncError(.malformedFrame, "every run holds at least one entry and starts at seq 1 or above", context: "ENTRIES")
+        }
+        guard batch.entryCount <= configuration.limits.maxEntriesPerBatch else {
+            throw SyncError(
+                .limitExceeded, "\(batch.entryCount) entries, over the limit of \(configuration.limits.maxEntriesPerBatch) per batch",
+                context: "ENTRIES")
+        }
         var entries: [Entry] = []
         entries.reserveCapacity(batch.entryCount)
         for (r, run) in batch.runs.enumerated() {
             let field = "ENTRIES.runs[\(r)]"
-            guard run.authorIndex < declaredHeads.count else {
+            guard Int(run.authorIndex) < declaredHeads.count else {
                 throw SyncError(.disagreeingClaim, "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)", context: field)
             }
-            let declared = declaredHeads[run.authorIndex]
+            let index = Int(run.authorIndex)
+            let declared = declaredHeads[index]
             let claimed = peerHeadSeq[declared.author] ?? 0
             guard run.lastSeq <= claimed else {
                 throw SyncError(
                     .disagreeingClaim, "sends seq \(run.lastSeq) of author \(declared.author.short), beyond the head \(claimed) it declared",
                     context: field)
             }
-            guard case .open(let nextSeq, let impliedPrev, let continued) = inbound[run.authorIndex] else {
+            guard case .open(let nextSeq, let impliedPrev, let continued) = inbound[index] else {
                 throw SyncError(.disagreeingClaim, "sends more of author \(declared.author.short) after a fork answer", context: field)
             }
             let rebuilt: [Entry]
             if run.firstSeq == nextSeq {
                 rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? impliedPrev, field: field)
-                inbound[run.authorIndex] = .open(nextSeq: run.lastSeq + 1, prev: rebuilt[rebuilt.count - 1].id, continued: true)
+                inbound[index] = .open(nextSeq: run.lastSeq + 1, prev: rebuilt[rebuilt.count - 1].id, continued: true)
             } else if !continued, declared.seq >= 1, run.firstSeq == declared.seq, run.entries.count == 1,
                 run.prev != nil || run.firstSeq == 1
             {
@@ -264,7 +282,7 @@ public struct SyncSession: Sendable {
                 guard rebuilt[0].id != declared.id else {
                     throw SyncError(.disagreeingClaim, "a fork answer for author \(declared.author.short) equals this node's head", context: field)
                 }
-                inbound[run.authorIndex] = .closed
+                inbound[index] = .closed
                 if !summary.divergentAuthors.contains(declared.author) { summary.divergentAuthors.append(declared.author) }
             } else {
                 throw SyncError(

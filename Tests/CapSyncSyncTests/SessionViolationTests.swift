@@ -81,6 +81,19 @@ let violationCases: [ViolationCase] = [
     .init(name: "DONE counts disagree with what arrived", code: .disagreeingClaim) { f in
         [.hello(f.hello), f.heads, f.entries(f.continuation), .done(SyncDone(entriesSent: 2, forkProofsSent: 0))]
     },
+    // Messages a simulator builds by hand skip the decoder; the session checks their shape itself.
+    .init(name: "hand-built run with no entries", code: .malformedFrame) { f in
+        [.hello(f.hello), f.heads, f.entries(CompactRun(authorIndex: 0, firstSeq: 4, prev: nil, entries: []))]
+    },
+    .init(name: "hand-built author index far beyond any HEADS", code: .disagreeingClaim) { f in
+        var run = f.continuation
+        run.authorIndex = .max
+        return [.hello(f.hello), f.heads, f.entries(run)]
+    },
+    .init(name: "hand-built HEADS out of order", code: .malformedFrame) { f in
+        let heads = [Head(author: f.author.id, seq: 6, id: f.author.chain[5].id), Head(author: .zero, seq: 0, id: .zero)]
+        return [.hello(f.hello), .heads(SyncHeads(heads: heads))]
+    },
     .init(name: "FORKS before HEADS", code: .unexpectedMessage) { f in
         var rng = SplitMix64(seed: 63)
         let other = try f.author.nextEntry(rng: &rng, after: Array(f.author.chain.prefix(2)))

@@ -70,7 +70,7 @@ enum SyncVectors {
         case "ENTRIES":
             return .entries(EntriesBatch(runs: try list(fields, "runs").map { run in
                 CompactRun(
-                    authorIndex: try int(run, "authorIndex"), firstSeq: UInt64(try int(run, "firstSeq")),
+                    authorIndex: UInt32(try int(run, "authorIndex")), firstSeq: UInt64(try int(run, "firstSeq")),
                     prev: run["prev"] is NSNull ? nil : try bytes32(run, "prev"),
                     entries: try list(run, "entries").map { entry in
                         CompactEntry(
@@ -127,7 +127,7 @@ enum SyncVectors {
             var last = Dictionary(uniqueKeysWithValues: receiverHeads.map { ($0.author, $0.id) })
             var rebuilt: [Entry] = []
             for run in batch.runs {
-                let author = receiverHeads[run.authorIndex].author
+                let author = receiverHeads[Int(run.authorIndex)].author
                 let entries = try run.rebuild(author: author, prev: run.prev ?? last[author]!)
                 last[author] = entries.last!.id
                 rebuilt += entries
