@@ -210,6 +210,7 @@ public struct SyncSession: Sendable {
         peerHeads = heads
         var actions: [SyncAction] = []
         var items: [OutboundStream.Item] = []
+        for claim in heads.forkClaims { peerForkSeq[claim.author] = claim.seq }
         for (index, head) in heads.heads.enumerated() {
             peerHeadSeq[head.author] = head.seq
             if head.seq > 0 {
@@ -227,15 +228,17 @@ public struct SyncSession: Sendable {
                 if mine.seq > head.seq {
                     items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq, isForkAnswer: false))
                 }
-            } else {
-                // The same author signed two different entries at this seq: my entry in full makes the proof.
+            } else if peerForkSeq[head.author].map({ $0 > head.seq }) ?? true {
+                // The same author signed two different entries at this seq: my entry in full makes the proof
+                // (unless the peer already holds a proof at or below this seq).
                 items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq, isForkAnswer: true))
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
                     "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds \(head.id.short), this node \(myID.short)")
+            } else {
+                summary.divergentAuthors.append(head.author)
             }
         }
-        for claim in heads.forkClaims { peerForkSeq[claim.author] = claim.seq }
         for (author, head) in heldHeads where peerHeadSeq[author] == nil { summary.entriesWithheld += Int(head.seq) }
         let entryLimit = min(Int(hello.maxEntriesPerBatch), configuration.limits.maxEntriesPerBatch)
         outbound = OutboundStream(items: items, peerHeads: heads.heads, frameLimit: frameLimitToPeer, entryLimit: entryLimit)

@@ -212,6 +212,7 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         #expect(a.store.proofs[author.id] == nil)
         let second = synced(a, b)
         #expect(second.b.summary?.forkProofsSent == 1)
+        #expect(second.a.summary?.entriesSent == 0, "B claims a proof at seq 5 in HEADS: no second fork answer")
         #expect(a.store.proofs[author.id] == b.store.proofs[author.id])
         // Once both hold it, it is not sent again.
         let third = synced(a, b)
