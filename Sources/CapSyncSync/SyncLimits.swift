@@ -1,0 +1,60 @@
+/// Hard limits of a sync session, with their documented defaults (Protocol/sync.md §Limits).
+///
+/// Sizes and counts are checked by `FrameDecoder` and `SyncSession` before anything is allocated; the
+/// timeouts and the session cap are enforced by the shell that owns the clock and the sockets, but they live
+/// here so that one place documents every limit.
+public struct SyncLimits: Sendable, Hashable {
+    /// Largest frame accepted (length prefix value: type byte + body). Default and ceiling 4 MiB.
+    public var maxFrameBytes: Int
+    /// Most entries in one ENTRIES frame. Default 4096: large enough to keep every core verifying, small
+    /// enough that one batch in memory stays a few MiB.
+    public var maxEntriesPerBatch: Int
+    /// Most authors in one HEADS frame (also the most fork claims). Default 8192, twice the roster's maximum.
+    public var maxAuthorsPerHeads: Int
+    /// Most fork proofs in one FORKS frame. Default 256.
+    public var maxForkProofsPerFrame: Int
+    /// From connection to the peer's HEADS. Default 10 s.
+    public var handshakeTimeout: Duration
+    /// Longest silence from the peer once the handshake is done. Default 30 s.
+    public var idleTimeout: Duration
+    /// Longest whole session. Default 1 h (a full sync of a million entries takes about a minute).
+    public var sessionTimeout: Duration
+    /// Most sessions a node serves at once; one more is answered with ERROR tooManySessions. Default 64.
+    public var maxConcurrentSessions: Int
+
+    /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry, in
+    /// any form, with its frame and run header must always fit.
+    public static let minimumFrameBytes = 128 * 1024
+    /// The ceiling of `maxFrameBytes` (issue 5: frames ≤ 4 MiB).
+    public static let maximumFrameBytes = 4 * 1024 * 1024
+    /// The ceiling of `maxAuthorsPerHeads` (an author index is a 32-bit value).
+    public static let maximumAuthorsPerHeads = 1 << 20
+    /// The ceiling of `maxEntriesPerBatch`.
+    public static let maximumEntriesPerBatch = 65_536
+    /// Longest node label in HELLO, in UTF-8 bytes.
+    public static let maxLabelBytes = 64
+    /// Longest text in an ERROR frame, in UTF-8 bytes.
+    public static let maxErrorTextBytes = 1024
+
+    public init(
+        maxFrameBytes: Int = 4 * 1024 * 1024,
+        maxEntriesPerBatch: Int = 4096,
+        maxAuthorsPerHeads: Int = 8192,
+        maxForkProofsPerFrame: Int = 256,
+        handshakeTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(30),
+        sessionTimeout: Duration = .seconds(3600),
+        maxConcurrentSessions: Int = 64
+    ) {
+        self.maxFrameBytes = min(max(maxFrameBytes, SyncLimits.minimumFrameBytes), SyncLimits.maximumFrameBytes)
+        self.maxEntriesPerBatch = min(max(maxEntriesPerBatch, 1), SyncLimits.maximumEntriesPerBatch)
+        self.maxAuthorsPerHeads = min(max(maxAuthorsPerHeads, 1), SyncLimits.maximumAuthorsPerHeads)
+        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, 1), 65_536)
+        self.handshakeTimeout = handshakeTimeout
+        self.idleTimeout = idleTimeout
+        self.sessionTimeout = sessionTimeout
+        self.maxConcurrentSessions = max(maxConcurrentSessions, 1)
+    }
+
+    public static let `default` = SyncLimits()
+}

@@ -1,0 +1,372 @@
+import CapSyncWire
+
+/// One sync session, either side of one connection (Protocol/sync.md §Session). Pure: messages in, messages
+/// and store operations out; no I/O and no clock, so the same core runs over TLS, over an in-memory pipe and
+/// inside a deterministic simulator.
+///
+/// The shell calls `start` once connected, `receive` for every decoded frame (awaiting each `.ingest` before
+/// feeding the next frame), `nextOutput` whenever the transport can take more, and `abort` or
+/// `connectionClosed` when its timers or the transport end the session. Nothing the peer says is trusted:
+/// out-of-order messages, counts beyond limits and claims that contradict earlier ones end the session with
+/// an ERROR frame.
+public struct SyncSession: Sendable {
+    public enum Phase: Sendable, Hashable {
+        /// `start` not called yet.
+        case idle
+        /// HELLO and HEADS sent; waiting for the peer's (the handshake timeout applies).
+        case handshake
+        /// Entries flowing both ways until both DONEs (the idle timeout applies).
+        case streaming
+        case finished
+        case failed
+    }
+
+    public let configuration: SessionConfiguration
+    public private(set) var phase: Phase = .idle
+    public private(set) var summary: SessionSummary
+
+    /// Both sides sent DONE.
+    public var isFinished: Bool { phase == .finished }
+    /// Finished or failed: the connection can be closed.
+    public var isOver: Bool { phase == .finished || phase == .failed }
+
+    // What I declared in HEADS; indexes into `declaredHeads` name authors in the peer's runs.
+    private var declaredHeads: [Head] = []
+    private var declaredIndex: [AuthorKey: Int] = [:]
+    private var declaredForkSeq: [AuthorKey: UInt64] = [:]
+    /// My heads as the store gave them at start (also authors I hold but do not list); caps what I send.
+    private var heldHeads: [AuthorKey: Head] = [:]
+
+    private var peerHello: SyncHello?
+    private var peerHeads: SyncHeads?
+    private var peerHeadSeq: [AuthorKey: UInt64] = [:]
+    private var peerForkSeq: [AuthorKey: UInt64] = [:]
+
+    /// Receiver state per declared author: what a continuation run must start with.
+    private enum Inbound: Sendable {
+        case open(nextSeq: UInt64, prev: EntryID, continued: Bool)
+        case closed
+    }
+    private var inbound: [Inbound] = []
+
+    private var outbound: OutboundStream?
+    private var pendingForkProofs: [ForkProof]?
+    private var frameLimitToPeer = SyncLimits.minimumFrameBytes
+    private var sentDone = false
+    private var receivedDone = false
+
+    public init(configuration: SessionConfiguration) {
+        self.configuration = configuration
+        self.summary = SessionSummary(localLabel: configuration.label)
+    }
+
+    // MARK: Driving the session
+
+    /// HELLO and HEADS, sent at once without waiting for the peer.
+    public mutating func start(source: some SyncSource) -> [SyncAction] {
+        guard phase == .idle else { return [] }
+        let limits = configuration.limits
+        for head in source.heads() { heldHeads[head.author] = head }
+        declaredHeads = configuration.knownAuthors.sorted().map { heldHeads[$0] ?? Head(author: $0, seq: 0, id: .zero) }
+        for (index, head) in declaredHeads.enumerated() { declaredIndex[head.author] = index }
+        inbound = declaredHeads.map { .open(nextSeq: $0.seq + 1, prev: $0.id, continued: false) }
+        for proof in source.forkProofs() where declaredIndex[proof.author] != nil {
+            declaredForkSeq[proof.author] = min(declaredForkSeq[proof.author] ?? .max, proof.seq)
+        }
+        let claims = declaredForkSeq.keys.sorted().map { ForkClaim(author: $0, seq: declaredForkSeq[$0]!) }
+        phase = .handshake
+        guard declaredHeads.count <= limits.maxAuthorsPerHeads else {
+            return fail(SyncError(
+                .limitExceeded, "this node knows \(declaredHeads.count) authors, over its own limit of \(limits.maxAuthorsPerHeads)",
+                context: "maxAuthorsPerHeads"))
+        }
+        let hello = SyncHello(
+            minVersion: configuration.supportedVersions.lowerBound, maxVersion: configuration.supportedVersions.upperBound,
+            rosterHash: configuration.localRosterHash, features: 0, maxFrameBytes: UInt32(limits.maxFrameBytes),
+            maxEntriesPerBatch: UInt32(limits.maxEntriesPerBatch), label: configuration.label)
+        return [send(.hello(hello)), send(.heads(SyncHeads(heads: declaredHeads, forkClaims: claims)))]
+    }
+
+    /// One decoded frame from the peer.
+    public mutating func receive(_ message: SyncMessage, source: some SyncSource) -> [SyncAction] {
+        var actions: [SyncAction] = []
+        if phase == .idle { actions = start(source: source) }
+        guard phase == .handshake || phase == .streaming else { return actions }
+        summary.framesReceived += 1
+        summary.bytesReceived += message.encodedSize
+        do throws(SyncError) {
+            switch message {
+            case .error(let frame):
+                phase = .failed
+                let error = SyncError(
+                    .peerError, frame.text, context: frame.knownCode?.description, peer: peerName, remoteCode: frame.code)
+                return actions + [.failed(error)]
+            case .hello(let hello): actions += try receiveHello(hello)
+            case .heads(let heads): actions += try receiveHeads(heads, source: source)
+            case .entries(let batch): actions += try receiveEntries(batch, source: source)
+            case .forks(let proofs): actions += try receiveForks(proofs)
+            case .done(let done): actions += try receiveDone(done)
+            }
+            return actions
+        } catch {
+            return actions + fail(error)
+        }
+    }
+
+    /// The next thing to send when the transport can take more: an ENTRIES batch, a FORKS frame, DONE, or
+    /// nothing (not streaming yet, or everything sent).
+    public mutating func nextOutput(source: some SyncSource) -> [SyncAction] {
+        guard phase == .streaming, !sentDone, var stream = outbound else { return [] }
+        if let batch = stream.nextBatch(source: source) {
+            outbound = stream
+            summary.entriesSent += batch.entryCount
+            return [send(.entries(batch))]
+        }
+        outbound = stream
+        if pendingForkProofs == nil { pendingForkProofs = forkProofsOwed(source: source) }
+        if let proofs = pendingForkProofs, !proofs.isEmpty {
+            var size = SyncMessage.frameHeaderSize + 3
+            var take = 0
+            while take < proofs.count, take < configuration.limits.maxForkProofsPerFrame {
+                let proofSize = proofs[take].encoded.count
+                guard take == 0 || size + proofSize <= frameLimitToPeer else { break }
+                size += proofSize
+                take += 1
+            }
+            pendingForkProofs = Array(proofs.dropFirst(take))
+            summary.forkProofsSent += take
+            return [send(.forks(Array(proofs.prefix(take))))]
+        }
+        sentDone = true
+        var actions = [send(.done(SyncDone(entriesSent: UInt64(summary.entriesSent), forkProofsSent: UInt64(summary.forkProofsSent))))]
+        if receivedDone { actions.append(finish()) }
+        return actions
+    }
+
+    /// The store's verdict on a received batch, for the summary.
+    public mutating func noteIngestResult(accepted: Int, refused: Int) {
+        summary.entriesAccepted += accepted
+        summary.entriesRefused += refused
+    }
+
+    /// Ends the session from the shell's side (a timeout, the node shutting down): an ERROR frame, then failed.
+    public mutating func abort(_ error: SyncError) -> [SyncAction] {
+        guard !isOver else { return [] }
+        return fail(error)
+    }
+
+    /// The transport closed. Harmless after both DONEs; before, the session failed (what was ingested stays).
+    public mutating func connectionClosed() -> [SyncAction] {
+        guard !isOver else { return [] }
+        phase = .failed
+        return [.failed(SyncError(
+            .connectionClosed, "the connection closed before both sides sent DONE; the next sync resumes from the heads",
+            peer: peerName))]
+    }
+
+    // MARK: Messages
+
+    private mutating func receiveHello(_ hello: SyncHello) throws(SyncError) -> [SyncAction] {
+        guard peerHello == nil else { throw SyncError(.unexpectedMessage, "HELLO arrived twice", context: "HELLO") }
+        summary.peerLabel = hello.label
+        let mine = configuration.supportedVersions
+        let low = max(hello.minVersion, mine.lowerBound)
+        let high = min(hello.maxVersion, mine.upperBound)
+        guard low <= high else {
+            throw SyncError(
+                .unsupportedVersion,
+                "the peer speaks versions \(hello.minVersion)...\(hello.maxVersion), this node \(mine.lowerBound)...\(mine.upperBound)",
+                context: "HELLO")
+        }
+        guard Int(hello.maxFrameBytes) >= SyncLimits.minimumFrameBytes, hello.maxEntriesPerBatch >= 1 else {
+            throw SyncError(
+                .limitExceeded,
+                "the peer accepts frames of \(hello.maxFrameBytes) bytes and \(hello.maxEntriesPerBatch) entries; at least \(SyncLimits.minimumFrameBytes) bytes and 1 entry are needed",
+                context: "HELLO")
+        }
+        peerHello = hello
+        summary.negotiatedVersion = high
+        frameLimitToPeer = min(Int(hello.maxFrameBytes), configuration.limits.maxFrameBytes)
+        guard hello.rosterHash == configuration.localRosterHash else {
+            summary.warnings.append(
+                "roster mismatch: ours \(configuration.localRosterHash.short), peer \(hello.label)'s \(hello.rosterHash.short); entries of authors either side does not know are not exchanged")
+            return [.rosterMismatch(local: configuration.localRosterHash, remote: hello.rosterHash)]
+        }
+        return []
+    }
+
+    private mutating func receiveHeads(_ heads: SyncHeads, source: some SyncSource) throws(SyncError) -> [SyncAction] {
+        guard let hello = peerHello else { throw SyncError(.unexpectedMessage, "HEADS arrived before HELLO", context: "HEADS") }
+        guard peerHeads == nil else { throw SyncError(.unexpectedMessage, "HEADS arrived twice", context: "HEADS") }
+        // The decoder checks these; a shell that builds messages itself (a simulator) gets the same checks.
+        guard heads.heads.count <= configuration.limits.maxAuthorsPerHeads else {
+            throw SyncError(.limitExceeded, "\(heads.heads.count) heads, over the limit of \(configuration.limits.maxAuthorsPerHeads)", context: "HEADS")
+        }
+        guard zip(heads.heads, heads.heads.dropFirst()).allSatisfy({ $0.author < $1.author }),
+            heads.heads.allSatisfy({ $0.seq <= Entry.maxSeq && ($0.seq == 0) == ($0.id == .zero) })
+        else {
+            throw SyncError(.malformedFrame, "heads must be strictly ascending by author, with an id exactly when seq > 0", context: "HEADS")
+        }
+        peerHeads = heads
+        var actions: [SyncAction] = []
+        var items: [OutboundStream.Item] = []
+        for claim in heads.forkClaims { peerForkSeq[claim.author] = claim.seq }
+        for (index, head) in heads.heads.enumerated() {
+            peerHeadSeq[head.author] = head.seq
+            if head.seq > 0 {
+                summary.peerHeads.append(head)
+                if declaredIndex[head.author] != nil { actions.append(.peerHead(head)) }
+            }
+            guard let mine = heldHeads[head.author], mine.seq > 0, head.seq <= mine.seq else { continue }
+            if head.seq == 0 {
+                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq, isForkAnswer: false))
+                continue
+            }
+            let myID = head.seq == mine.seq ? mine.id : source.entry(author: head.author, seq: head.seq)?.id
+            guard let myID else { continue }
+            if myID == head.id {
+                if mine.seq > head.seq {
+                    items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq, isForkAnswer: false))
+                }
+            } else if peerForkSeq[head.author].map({ $0 > head.seq }) ?? true {
+                // The same author signed two different entries at this seq: my entry in full makes the proof
+                // (unless the peer already holds a proof at or below this seq).
+                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq, isForkAnswer: true))
+                summary.divergentAuthors.append(head.author)
+                summary.warnings.append(
+                    "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds \(head.id.short), this node \(myID.short)")
+            } else {
+                summary.divergentAuthors.append(head.author)
+            }
+        }
+        for (author, head) in heldHeads where peerHeadSeq[author] == nil { summary.entriesWithheld += Int(head.seq) }
+        let entryLimit = min(Int(hello.maxEntriesPerBatch), configuration.limits.maxEntriesPerBatch)
+        outbound = OutboundStream(items: items, peerHeads: heads.heads, frameLimit: frameLimitToPeer, entryLimit: entryLimit)
+        phase = .streaming
+        return actions
+    }
+
+    private mutating func receiveEntries(_ batch: EntriesBatch, source: some SyncSource) throws(SyncError) -> [SyncAction] {
+        try expectStreaming("ENTRIES")
+        guard !batch.runs.isEmpty, batch.runs.allSatisfy({ !$0.entries.isEmpty && $0.firstSeq >= 1 && $0.firstSeq <= Entry.maxSeq }) else {
+            throw SyncError(.malformedFrame, "every run holds at least one entry and starts at seq 1 or above", context: "ENTRIES")
+        }
+        guard batch.entryCount <= configuration.limits.maxEntriesPerBatch else {
+            throw SyncError(
+                .limitExceeded, "\(batch.entryCount) entries, over the limit of \(configuration.limits.maxEntriesPerBatch) per batch",
+                context: "ENTRIES")
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(batch.entryCount)
+        for (r, run) in batch.runs.enumerated() {
+            let field = "ENTRIES.runs[\(r)]"
+            guard Int(run.authorIndex) < declaredHeads.count else {
+                throw SyncError(.disagreeingClaim, "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)", context: field)
+            }
+            let index = Int(run.authorIndex)
+            let declared = declaredHeads[index]
+            let claimed = peerHeadSeq[declared.author] ?? 0
+            guard run.lastSeq <= claimed else {
+                throw SyncError(
+                    .disagreeingClaim, "sends seq \(run.lastSeq) of author \(declared.author.short), beyond the head \(claimed) it declared",
+                    context: field)
+            }
+            guard case .open(let nextSeq, let impliedPrev, let continued) = inbound[index] else {
+                throw SyncError(.disagreeingClaim, "sends more of author \(declared.author.short) after a fork answer", context: field)
+            }
+            let rebuilt: [Entry]
+            if run.firstSeq == nextSeq {
+                rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? impliedPrev, field: field)
+                inbound[index] = .open(nextSeq: run.lastSeq + 1, prev: rebuilt[rebuilt.count - 1].id, continued: true)
+            } else if !continued, declared.seq >= 1, run.firstSeq == declared.seq, run.entries.count == 1,
+                run.prev != nil || run.firstSeq == 1
+            {
+                rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? .zero, field: field)
+                guard rebuilt[0].id != declared.id else {
+                    throw SyncError(.disagreeingClaim, "a fork answer for author \(declared.author.short) equals this node's head", context: field)
+                }
+                inbound[index] = .closed
+                if !summary.divergentAuthors.contains(declared.author) { summary.divergentAuthors.append(declared.author) }
+            } else {
+                throw SyncError(
+                    .disagreeingClaim,
+                    "a run of author \(declared.author.short) starts at seq \(run.firstSeq)\(run.prev == nil ? " with an implied prev" : ""), expected seq \(nextSeq)",
+                    context: field)
+            }
+            entries.append(contentsOf: rebuilt)
+        }
+        summary.entriesReceived += entries.count
+        return [.ingest(entries)]
+    }
+
+    private mutating func receiveForks(_ proofs: [ForkProof]) throws(SyncError) -> [SyncAction] {
+        try expectStreaming("FORKS")
+        summary.forkProofsReceived += proofs.count
+        var useful: [ForkProof] = []
+        for proof in proofs where declaredIndex[proof.author] != nil && proof.seq < declaredForkSeq[proof.author] ?? .max {
+            declaredForkSeq[proof.author] = proof.seq
+            useful.append(proof)
+        }
+        return useful.isEmpty ? [] : [.ingestForkProofs(useful)]
+    }
+
+    private mutating func receiveDone(_ done: SyncDone) throws(SyncError) -> [SyncAction] {
+        try expectStreaming("DONE")
+        guard done.entriesSent == UInt64(summary.entriesReceived), done.forkProofsSent == UInt64(summary.forkProofsReceived) else {
+            throw SyncError(
+                .disagreeingClaim,
+                "DONE counts \(done.entriesSent) entries and \(done.forkProofsSent) proofs sent, but \(summary.entriesReceived) and \(summary.forkProofsReceived) arrived",
+                context: "DONE")
+        }
+        receivedDone = true
+        return sentDone ? [finish()] : []
+    }
+
+    // MARK: Helpers
+
+    private var peerName: String? { configuration.peerDescription ?? summary.peerLabel }
+
+    private func expectStreaming(_ name: String) throws(SyncError) {
+        guard phase == .streaming else {
+            throw SyncError(.unexpectedMessage, "\(name) arrived before the peer's HELLO and HEADS", context: name)
+        }
+        guard !receivedDone else { throw SyncError(.unexpectedMessage, "\(name) arrived after the peer's DONE", context: name) }
+    }
+
+    private func rebuild(_ run: CompactRun, author: AuthorKey, prev: EntryID, field: String) throws(SyncError) -> [Entry] {
+        do throws(WireError) {
+            return try run.rebuild(author: author, prev: prev)
+        } catch {
+            throw SyncError(decoding: error, message: field)
+        }
+    }
+
+    /// Proofs for authors the peer lists, where the peer holds none or only one at a higher seq.
+    private func forkProofsOwed(source: some SyncSource) -> [ForkProof] {
+        var best: [AuthorKey: ForkProof] = [:]
+        for proof in source.forkProofs() where peerHeadSeq[proof.author] != nil {
+            guard proof.seq < peerForkSeq[proof.author] ?? .max else { continue }
+            if let known = best[proof.author], known.seq <= proof.seq { continue }
+            best[proof.author] = proof
+        }
+        return best.keys.sorted().map { best[$0]! }
+    }
+
+    private mutating func send(_ message: SyncMessage) -> SyncAction {
+        summary.framesSent += 1
+        summary.bytesSent += message.encodedSize
+        return .send(message)
+    }
+
+    private mutating func finish() -> SyncAction {
+        phase = .finished
+        return .finished(summary)
+    }
+
+    private mutating func fail(_ error: SyncError) -> [SyncAction] {
+        var error = error
+        if error.peer == nil { error.peer = peerName }
+        phase = .failed
+        return [send(.error(SyncErrorMessage(error))), .failed(error)]
+    }
+}
