@@ -118,7 +118,7 @@ public struct CoalitionState: Sendable, Hashable {
         var writer = ByteWriter(capacity: 64 + records.count * 160 + needs.count * 120 + pledges.count * 110)
         writer.writeBytes(CoalitionState.encodingDomain)
         writer.writeUInt32(foldVersion.rawValue)
-        writer.writeBytes(rosterHash.bytes)
+        writer.write(rosterHash)
         writer.writeVarint(UInt64(records.count))
         for record in records {
             writer.writeString(record.partner)
@@ -153,7 +153,7 @@ public struct CoalitionState: Sendable, Hashable {
             writer.writeString(membership.item)
             writer.writeString(membership.partner)
             writer.writeVarint(UInt64(membership.tags.count))
-            for tag in membership.tags { writer.writeBytes(tag.bytes) }
+            for tag in membership.tags { writer.write(tag) }
         }
         return writer.bytes
     }
@@ -178,16 +178,15 @@ public enum EntrySetDigest {
         header.writeBytes(domain)
         header.writeUInt64(UInt64(sorted.count))
         hash.update(header.bytes)
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(32 * 1024)
+        var chunk = ByteWriter(capacity: 32 * 1024)
         for id in sorted {
-            chunk.append(contentsOf: id.bytes)
+            chunk.write(id)
             if chunk.count >= 32 * 1024 {
-                hash.update(chunk)
-                chunk.removeAll(keepingCapacity: true)
+                hash.update(chunk.bytes)
+                chunk = ByteWriter(capacity: 32 * 1024)
             }
         }
-        hash.update(chunk)
+        hash.update(chunk.bytes)
         return Bytes32(hash.finalize())
     }
 }

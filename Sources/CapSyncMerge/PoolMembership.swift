@@ -57,7 +57,7 @@ public struct PoolLeave: Sendable, Hashable {
         writer.writeString(partner)
         writer.writeString(item)
         writer.writeVarint(UInt64(observedTags.count))
-        for tag in observedTags { writer.writeBytes(tag.bytes) }
+        for tag in observedTags { writer.write(tag) }
         return writer.bytes
     }
 

@@ -30,10 +30,10 @@ public struct Stamp: Sendable, Hashable, Comparable, Codable, CustomStringConver
     public var description: String { "\(timestamp) by \(author.short) seq \(seq) (\(entryID.short))" }
 
     func write(to writer: inout ByteWriter) {
-        writer.writeUInt64(timestamp.rawValue)
-        writer.writeBytes(author.bytes)
+        writer.writeWord(timestamp.rawValue)
+        writer.write(author)
         writer.writeVarint(seq)
-        writer.writeBytes(entryID.bytes)
+        writer.write(entryID)
     }
 
     private enum CodingKeys: String, CodingKey { case timestamp, milliseconds, author, seq, entry }
@@ -56,5 +56,29 @@ public struct Stamp: Sendable, Hashable, Comparable, Codable, CustomStringConver
         try container.encode(author.hex, forKey: .author)
         try container.encode(seq, forKey: .seq)
         try container.encode(entryID.hex, forKey: .entry)
+    }
+}
+
+extension ByteWriter {
+    /// 32 bytes straight from the words, big-endian (Bytes32.bytes builds an array first; this is on the
+    /// digest's hot path).
+    @inline(__always)
+    mutating func write(_ value: Bytes32) {
+        writeWord(value.w0)
+        writeWord(value.w1)
+        writeWord(value.w2)
+        writeWord(value.w3)
+    }
+
+    @inline(__always)
+    mutating func writeWord(_ word: UInt64) {
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 56))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 48))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 40))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 32))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 24))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 16))
+        writeUInt8(UInt8(truncatingIfNeeded: word >> 8))
+        writeUInt8(UInt8(truncatingIfNeeded: word))
     }
 }
