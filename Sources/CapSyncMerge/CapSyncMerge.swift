@@ -1,2 +1,12 @@
 // CapSyncMerge — the capacity data model and the deterministic fold of signed entries into the coalition
-// view (DESIGN D7, Protocol/fold.md). A pure function of (entries, roster, fold version).
+// view (DESIGN D7, Protocol/fold.md, Protocol/payloads.md). A pure function of (entries, roster, fold version):
+//
+// - `EntryKind`, `Operation` and the payload types (`CapacityReport`, `ReportRetraction`, `Need`, `Pledge`,
+//   `PoolJoin`, `PoolLeave`) with their strict canonical encodings;
+// - `FoldState`, the incremental accumulator (add entries in any order, merge partial folds, finish), and
+//   `fold(entries:roster:...)`, the one-call form;
+// - `CoalitionState`, the merged state with its canonical encoding and digest, its views (totals, shortfalls,
+//   threshold alerts, pools, per-partner detail) and `diff`;
+// - `EntrySetDigest`, and the display `Catalog` (never an input of the fold).
+//
+// No store, no I/O, no clock: the caller passes the time used for far-future flags.

@@ -1,0 +1,195 @@
+import CapSyncCrypto
+public import CapSyncWire
+
+/// The merged coalition view: every current capacity record (and tombstone), need, pledge and pool membership,
+/// sorted into one canonical order. Equal entry sets, roster and fold version give equal `canonicalBytes` and
+/// `digest` on every node (Protocol/fold.md §State encoding).
+public struct CoalitionState: Sendable, Hashable {
+    /// One capacity record: the last write for (partner, item, site, period).
+    public struct Record: Sendable, Hashable {
+        public let partner: String
+        public let item: String
+        public let site: String
+        public let period: Period
+        public let setBy: Stamp
+        /// The report, or nil when the last write was a retraction.
+        public let report: CapacityReport?
+    }
+
+    public struct NeedRecord: Sendable, Hashable {
+        public let need: Need
+        public let setBy: Stamp
+    }
+
+    public struct PledgeRecord: Sendable, Hashable {
+        public let pledge: Pledge
+        public let setBy: Stamp
+    }
+
+    /// A partner in an item's pool, with the join tags that keep it there.
+    public struct PoolMembership: Sendable, Hashable {
+        public let item: String
+        public let partner: String
+        /// Live join tags (entry ids), ascending.
+        public let tags: [EntryID]
+    }
+
+    public let rosterHash: Bytes32
+    public let foldVersion: FoldVersion
+    /// Sorted by partner, item, site (UTF-8 bytes), then period.
+    public let records: [Record]
+    /// Sorted by owner, then code.
+    public let needs: [NeedRecord]
+    /// Sorted by pledging partner, need owner, need code. Zero pledges (withdrawals) are kept: they must keep
+    /// beating older pledges.
+    public let pledges: [PledgeRecord]
+    /// Sorted by item, then partner.
+    public let pools: [PoolMembership]
+
+    // Not part of the canonical encoding:
+    /// Entries left out, sorted by author, seq, id.
+    public let ignored: [IgnoredEntry]
+    /// Entries stamped far ahead of the folding node's clock (applied all the same).
+    public let flagged: [FlaggedEntry]
+    /// Distinct entries folded (after the as-of filter), applied or not.
+    public let entryCount: Int
+    public let asOf: HLCTimestamp?
+
+    public static let encodingDomain: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0]
+
+    /// Builds the state from explicit parts, sorting them canonically.
+    public init(
+        rosterHash: Bytes32, foldVersion: FoldVersion, records: [Record], needs: [NeedRecord], pledges: [PledgeRecord],
+        pools: [PoolMembership], ignored: [IgnoredEntry] = [], flagged: [FlaggedEntry] = [], entryCount: Int = 0,
+        asOf: HLCTimestamp? = nil
+    ) {
+        self.rosterHash = rosterHash
+        self.foldVersion = foldVersion
+        self.records = records.sorted(by: CoalitionState.recordOrder)
+        self.needs = needs.sorted { CoalitionState.textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code]) }
+        self.pledges = pledges.sorted {
+            CoalitionState.textOrder(
+                [$0.pledge.partner, $0.pledge.needOwner, $0.pledge.needCode],
+                [$1.pledge.partner, $1.pledge.needOwner, $1.pledge.needCode])
+        }
+        self.pools = pools.sorted { CoalitionState.textOrder([$0.item, $0.partner], [$1.item, $1.partner]) }
+        self.ignored = ignored
+        self.flagged = flagged
+        self.entryCount = entryCount
+        self.asOf = asOf
+    }
+
+    init(
+        rosterHash: Bytes32, foldVersion: FoldVersion, registers: Registers, ignored: [IgnoredEntry],
+        flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
+    ) {
+        let records = registers.records.map { key, value in
+            Record(partner: key.partner, item: key.item, site: key.site, period: key.period, setBy: value.stamp, report: value.report)
+        }
+        let needs = registers.needs.values.map { NeedRecord(need: $0.need, setBy: $0.stamp) }
+        let pledges = registers.pledges.values.map { PledgeRecord(pledge: $0.pledge, setBy: $0.stamp) }
+        var pools: [PoolMembership] = []
+        for (key, joins) in registers.poolJoins {
+            let live = registers.poolRemoved[key].map { joins.subtracting($0) } ?? joins
+            if !live.isEmpty { pools.append(PoolMembership(item: key.a, partner: key.b, tags: live.sorted())) }
+        }
+        self.init(
+            rosterHash: rosterHash, foldVersion: foldVersion, records: records, needs: needs, pledges: pledges, pools: pools,
+            ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
+    }
+
+    static func textOrder(_ a: [String], _ b: [String]) -> Bool {
+        for (x, y) in zip(a, b) where !FieldRules.sameBytes(x, y) { return FieldRules.precedes(x, y) }
+        return false
+    }
+
+    static func recordOrder(_ a: Record, _ b: Record) -> Bool {
+        if !FieldRules.sameBytes(a.partner, b.partner) { return FieldRules.precedes(a.partner, b.partner) }
+        if !FieldRules.sameBytes(a.item, b.item) { return FieldRules.precedes(a.item, b.item) }
+        if !FieldRules.sameBytes(a.site, b.site) { return FieldRules.precedes(a.site, b.site) }
+        return a.period < b.period
+    }
+
+    // MARK: Canonical encoding and digest
+
+    /// The canonical encoding (Protocol/fold.md §State encoding): covers the roster hash, the fold version and
+    /// every merged value with the stamp that set it.
+    public var canonicalBytes: [UInt8] {
+        var writer = ByteWriter(capacity: 64 + records.count * 160 + needs.count * 120 + pledges.count * 110)
+        writer.writeBytes(CoalitionState.encodingDomain)
+        writer.writeUInt32(foldVersion.rawValue)
+        writer.write(rosterHash)
+        writer.writeVarint(UInt64(records.count))
+        for record in records {
+            writer.writeString(record.partner)
+            writer.writeString(record.item)
+            writer.writeString(record.site)
+            record.period.write(to: &writer)
+            record.setBy.write(to: &writer)
+            if let report = record.report {
+                writer.writeUInt8(1)
+                writer.writeVarint(report.monthlyCapacity)
+                writer.writeVarint(report.monthlyOutput)
+                writer.writeVarint(report.stockOnHand)
+                writer.writeVarint(report.stockThreshold)
+                writer.writeVarint(report.leadTimeDays)
+                writer.writeString(report.constraints)
+            } else {
+                writer.writeUInt8(0)
+            }
+        }
+        writer.writeVarint(UInt64(needs.count))
+        for record in needs {
+            record.setBy.write(to: &writer)
+            record.need.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(pledges.count))
+        for record in pledges {
+            record.setBy.write(to: &writer)
+            record.pledge.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(pools.count))
+        for membership in pools {
+            writer.writeString(membership.item)
+            writer.writeString(membership.partner)
+            writer.writeVarint(UInt64(membership.tags.count))
+            for tag in membership.tags { writer.write(tag) }
+        }
+        return writer.bytes
+    }
+
+    /// SHA-256 of `canonicalBytes`: what nodes compare to know they see the same coalition view.
+    public var digest: Bytes32 { Bytes32(SHA256.hash(canonicalBytes)) }
+
+    public static func == (a: CoalitionState, b: CoalitionState) -> Bool { a.canonicalBytes == b.canonicalBytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+}
+
+/// The digest of an entry set alone (Protocol/fold.md §Entry-set digest): SHA-256 over a domain string, the
+/// count, and the distinct entry ids in ascending order. Two nodes holding the same entries agree on it
+/// whatever their rosters.
+public enum EntrySetDigest {
+    public static let domain: [UInt8] = Array("CAPSYNC-ENTRYSET-V1".utf8) + [0]
+
+    public static func digest(of ids: some Sequence<EntryID>) -> Bytes32 {
+        let sorted = Array(Set(ids)).sorted()
+        var hash = SHA256()
+        var header = ByteWriter(capacity: 32)
+        header.writeBytes(domain)
+        header.writeUInt64(UInt64(sorted.count))
+        hash.update(header.bytes)
+        var chunk = ByteWriter(capacity: 32 * 1024)
+        for id in sorted {
+            chunk.write(id)
+            if chunk.count >= 32 * 1024 {
+                hash.update(chunk.bytes)
+                chunk = ByteWriter(capacity: 32 * 1024)
+            }
+        }
+        hash.update(chunk.bytes)
+        return Bytes32(hash.finalize())
+    }
+}
+
+/// `entrySetDigest(ids)`: see `EntrySetDigest`.
+public func entrySetDigest(_ ids: some Sequence<EntryID>) -> Bytes32 { EntrySetDigest.digest(of: ids) }

@@ -1,0 +1,106 @@
+import CapSyncWire
+
+/// The limits and character rules every payload field obeys (Protocol/payloads.md §Fields). Shared by the
+/// decoder, which refuses what breaks them, and by the initialisers, so a value that exists is a valid value.
+public enum FieldRules {
+    public static let maxCodeLength = 32
+    public static let maxSiteLength = 64
+    public static let maxConstraintsLength = 1024
+    /// Quantities are whole units of the catalog's unit; 10^12 keeps any coalition sum far inside 64 bits.
+    public static let maxQuantity: UInt64 = 1_000_000_000_000
+    public static let maxLeadTimeDays: UInt64 = 3650
+    public static let maxObservedTags = 1024
+
+    /// Item and need codes: 1–32 characters of A–Z, 0–9 and '-', not starting with '-'.
+    public static func checkCode(_ code: String, field: String) throws(MergeError) {
+        let utf8 = code.utf8
+        guard (1...maxCodeLength).contains(utf8.count), utf8.first != UInt8(ascii: "-"),
+            utf8.allSatisfy({ isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
+        else {
+            throw MergeError(
+                .invalidValue, "'\(code.prefix(40))' must be 1–\(maxCodeLength) characters of A–Z, 0–9 and '-'",
+                context: field)
+        }
+    }
+
+    public static func checkPartner(_ code: String, field: String) throws(MergeError) {
+        do { try Roster.validatePartnerCode(code) } catch { throw MergeError(.invalidValue, error.reason, context: field) }
+    }
+
+    /// Site names: 1–64 bytes of UTF-8 without control characters or surrounding spaces.
+    public static func checkSite(_ site: String, field: String) throws(MergeError) {
+        let utf8 = site.utf8
+        guard (1...maxSiteLength).contains(utf8.count), utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }),
+            utf8.first != UInt8(ascii: " "), utf8.last != UInt8(ascii: " ")
+        else {
+            throw MergeError(
+                .invalidValue, "a site name is 1–\(maxSiteLength) bytes without control characters or surrounding spaces",
+                context: field)
+        }
+    }
+
+    /// Free text: at most 1024 bytes; newlines allowed, other control characters not.
+    public static func checkFreeText(_ text: String, field: String) throws(MergeError) {
+        let utf8 = text.utf8
+        guard utf8.count <= maxConstraintsLength, utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7f) || $0 == 0x0a }) else {
+            throw MergeError(
+                .invalidValue, "free text is at most \(maxConstraintsLength) bytes without control characters other than newline",
+                context: field)
+        }
+    }
+
+    public static func checkQuantity(_ value: UInt64, field: String) throws(MergeError) {
+        guard value <= maxQuantity else {
+            throw MergeError(.invalidValue, "\(value) is over the largest quantity \(maxQuantity)", context: field)
+        }
+    }
+
+    static func isUpper(_ c: UInt8) -> Bool { c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") }
+    static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+
+    /// Byte-wise order of UTF-8: the order every canonical list is sorted in (never Unicode collation, which
+    /// would make canonically equivalent but different byte strings compare equal).
+    @inline(__always)
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+}
+
+extension ByteReader {
+    mutating func readCode(_ field: String) throws(MergeError) -> String {
+        let text: String
+        do { text = try readString(field, limit: FieldRules.maxCodeLength) } catch { throw MergeError(error) }
+        try FieldRules.checkCode(text, field: field)
+        return text
+    }
+
+    mutating func readPartner(_ field: String) throws(MergeError) -> String {
+        let text: String
+        do { text = try readString(field, limit: 16) } catch { throw MergeError(error) }
+        try FieldRules.checkPartner(text, field: field)
+        return text
+    }
+
+    mutating func readSite(_ field: String) throws(MergeError) -> String {
+        let text: String
+        do { text = try readString(field, limit: FieldRules.maxSiteLength) } catch { throw MergeError(error) }
+        try FieldRules.checkSite(text, field: field)
+        return text
+    }
+
+    mutating func readFreeText(_ field: String) throws(MergeError) -> String {
+        let text: String
+        do { text = try readString(field, limit: FieldRules.maxConstraintsLength) } catch { throw MergeError(error) }
+        try FieldRules.checkFreeText(text, field: field)
+        return text
+    }
+
+    mutating func readQuantity(_ field: String) throws(MergeError) -> UInt64 {
+        do { return try readVarint(field, max: FieldRules.maxQuantity) } catch { throw MergeError(error) }
+    }
+
+    mutating func finish(_ what: String) throws(MergeError) {
+        do { try expectEnd(what) } catch { throw MergeError(error) }
+    }
+}

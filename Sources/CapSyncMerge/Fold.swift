@@ -1,0 +1,52 @@
+public import CapSyncWire
+
+/// The fold rules' version. It is an input of the fold and part of the state digest, so nodes running
+/// different rules see different digests instead of silently different views.
+public enum FoldVersion: UInt32, Sendable, Hashable, Codable, CaseIterable {
+    case v1 = 1
+}
+
+/// Everything besides the entries that a fold depends on. Two partial folds combine only if their `Fold`s
+/// are equal.
+public struct Fold: Sendable, Hashable {
+    public var roster: Roster
+    public var version: FoldVersion
+    /// Lowest proven fork seq per author (from the store's fork proofs): that author's entries from this seq on
+    /// are excluded. Forks the fold sees itself (two entries at one seq) are added to these.
+    public var forks: [AuthorKey: UInt64]
+    /// The folding node's clock, for flagging far-future entries; nil flags nothing. Never changes the state.
+    public var nowMilliseconds: UInt64?
+    /// How far ahead of `nowMilliseconds` a timestamp may be before it is flagged (the clock's own limit).
+    public var maxForwardDriftMilliseconds: UInt64
+    /// Fold only entries with a timestamp at or before this: the view as it was then.
+    public var asOf: HLCTimestamp?
+
+    public init(
+        roster: Roster, version: FoldVersion = .v1, forks: [AuthorKey: UInt64] = [:], nowMilliseconds: UInt64? = nil,
+        maxForwardDriftMilliseconds: UInt64 = HybridLogicalClock().maxForwardDriftMilliseconds, asOf: HLCTimestamp? = nil
+    ) {
+        self.roster = roster
+        self.version = version
+        self.forks = forks
+        self.nowMilliseconds = nowMilliseconds
+        self.maxForwardDriftMilliseconds = maxForwardDriftMilliseconds
+        self.asOf = asOf
+    }
+
+    /// Folds a whole entry set in one call.
+    public func callAsFunction(_ entries: some Sequence<Entry>) -> CoalitionState {
+        var state = FoldState(self)
+        for entry in entries { state.add(entry) }
+        return state.finish()
+    }
+}
+
+/// Folds entries into the coalition state (DESIGN D7, Protocol/fold.md). The result depends only on the set of
+/// entries (order and duplicates do not matter), the roster, the fold version and the known forks; the clock
+/// only adds far-future flags, and `asOf` selects the entries with timestamps up to then.
+public func fold(
+    entries: some Sequence<Entry>, roster: Roster, forks: [AuthorKey: UInt64] = [:], foldVersion: FoldVersion = .v1,
+    nowMilliseconds: UInt64?, asOf: HLCTimestamp? = nil
+) -> CoalitionState {
+    Fold(roster: roster, version: foldVersion, forks: forks, nowMilliseconds: nowMilliseconds, asOf: asOf)(entries)
+}

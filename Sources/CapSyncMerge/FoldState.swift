@@ -1,0 +1,233 @@
+public import CapSyncWire
+
+/// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
+/// `Fold`, and `finish()` at any time for the state of everything added so far.
+///
+/// Operations are applied to last-writer-wins registers as they arrive. Each author's entries are also kept
+/// (decoded) by seq, which both removes duplicates and reveals equivocation; when a fork turns up below a seq
+/// already applied, the registers are rebuilt from the kept operations at the next `finish()`.
+public struct FoldState: Sendable {
+    public let fold: Fold
+    private let rosterHash: Bytes32
+    private var chains: [AuthorKey: AuthorChain]
+    private var outsiders: [EntryID: IgnoredEntry] = [:]
+    private var flagged: [EntryID: FlaggedEntry] = [:]
+    private var registers = Registers()
+    private var needsRebuild = false
+    /// Distinct entries taken in (after the as-of filter).
+    public private(set) var entryCount = 0
+
+    public init(_ fold: Fold) {
+        self.fold = fold
+        rosterHash = fold.roster.hash
+        var chains: [AuthorKey: AuthorChain] = [:]
+        for member in fold.roster.members {
+            chains[member.key] = AuthorChain(
+                partner: member.partner, lastValidSeq: member.lastValidSeq, knownForkSeq: fold.forks[member.key])
+        }
+        self.chains = chains
+    }
+
+    /// Takes one entry in. Duplicates (same id) change nothing.
+    public mutating func add(_ entry: Entry) {
+        if let asOf = fold.asOf, entry.timestamp > asOf { return }
+        guard var chain = chains[entry.author] else {
+            if outsiders[entry.id] == nil {
+                outsiders[entry.id] = IgnoredEntry(
+                    id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
+                    detail: "author \(entry.author.short) is not in roster serial \(fold.roster.serial)")
+                entryCount += 1
+                flagIfFarFuture(entry)
+            }
+            return
+        }
+        if let existing = chain.slots[entry.seq], existing.id == entry.id { return }
+        let slot = Slot(entry: entry, content: classify(entry, chain: chain))
+        chains[entry.author] = nil  // keep the chain uniquely referenced while it is changed
+        if insert(slot, author: entry.author, into: &chain) {
+            entryCount += 1
+            flagIfFarFuture(entry)
+        }
+        chains[entry.author] = chain
+    }
+
+    /// Adds every entry of `entries`.
+    public mutating func add(contentsOf entries: some Sequence<Entry>) {
+        for entry in entries { add(entry) }
+    }
+
+    /// Combines another partial fold of the same `Fold` into this one: the result is the fold of both entry
+    /// sets together.
+    public mutating func merge(_ other: FoldState) throws(MergeError) {
+        guard other.fold == fold else {
+            throw MergeError(.incompatibleFolds, "partial folds made with different rosters, versions, forks, clocks or as-of times cannot be combined", context: "fold merge")
+        }
+        for (id, ignored) in other.outsiders where outsiders[id] == nil {
+            outsiders[id] = ignored
+            entryCount += 1
+        }
+        for (id, flag) in other.flagged { flagged[id] = flag }
+        for (author, theirs) in other.chains where !theirs.slots.isEmpty {
+            guard var chain = chains[author] else { continue }
+            chains[author] = nil
+            for slot in theirs.slots.values where insert(slot, author: author, into: &chain) { entryCount += 1 }
+            for slot in theirs.extras where insert(slot, author: author, into: &chain) { entryCount += 1 }
+            chains[author] = chain
+        }
+    }
+
+    /// The state of everything added so far. The accumulator stays usable: add more and finish again.
+    public mutating func finish() -> CoalitionState {
+        if needsRebuild { rebuild() }
+        var ignored = Array(outsiders.values)
+        for (author, chain) in chains {
+            for slot in chain.slots.values {
+                if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
+            }
+            for slot in chain.extras {
+                if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
+            }
+        }
+        ignored.sort(by: IgnoredEntry.order)
+        let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
+        return CoalitionState(
+            rosterHash: rosterHash, foldVersion: fold.version, registers: registers, ignored: ignored, flagged: flags,
+            entryCount: entryCount, asOf: fold.asOf)
+    }
+
+    // MARK: Internals
+
+    /// Stores a slot in its author's chain, applying its operation unless the seq is excluded. Returns false if
+    /// this exact entry was already there.
+    private mutating func insert(_ slot: Slot, author: AuthorKey, into chain: inout AuthorChain) -> Bool {
+        if let existing = chain.slots[slot.seq] {
+            guard existing.id != slot.id, !chain.extras.contains(where: { $0.id == slot.id }) else { return false }
+            // Equivocation: two entries at one seq. Everything of this author from here on is excluded.
+            chain.extras.append(slot)
+            if slot.seq < chain.cutoff, chain.appliedMaxSeq >= slot.seq { needsRebuild = true }
+            chain.detectedForkSeq = min(chain.detectedForkSeq ?? .max, slot.seq)
+            return true
+        }
+        chain.slots[slot.seq] = slot
+        if case .operation(let operation) = slot.content, slot.seq < chain.cutoff, !chain.isPastLastValid(slot.seq) {
+            registers.apply(operation, stamp: slot.stamp(author: author))
+            if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
+        }
+        return true
+    }
+
+    /// What an entry contributes, judged from the entry and the roster alone (forks are judged at finish).
+    private func classify(_ entry: Entry, chain: AuthorChain) -> Slot.Content {
+        if chain.isPastLastValid(entry.seq) {
+            return .ignored(.pastLastValidSeq, "key retired after seq \(chain.lastValidSeq ?? 0)")
+        }
+        let operation: Operation
+        do { operation = try Operation(entry: entry) } catch {
+            switch error.code {
+            case .unsupportedVersion: return .ignored(.unsupportedVersion, error.description)
+            case .unknownKind: return .ignored(.unknownKind, error.description)
+            default: return .ignored(.malformedPayload, error.description)
+            }
+        }
+        guard FieldRules.sameBytes(operation.partner, chain.partner) else {
+            return .ignored(.notOwnRecord, "a key of \(chain.partner) wrote a \(operation.kind.name) for \(operation.partner)")
+        }
+        if case .pledge(let pledge) = operation, FieldRules.sameBytes(pledge.needOwner, pledge.partner) {
+            return .ignored(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")
+        }
+        return .operation(operation)
+    }
+
+    private mutating func flagIfFarFuture(_ entry: Entry) {
+        guard let now = fold.nowMilliseconds else { return }
+        let limit = now &+ fold.maxForwardDriftMilliseconds
+        guard entry.timestamp.milliseconds > limit else { return }
+        flagged[entry.id] = FlaggedEntry(
+            id: entry.id, author: entry.author, seq: entry.seq, timestamp: entry.timestamp,
+            aheadMilliseconds: entry.timestamp.milliseconds - now)
+    }
+
+    /// Recomputes the registers from the kept operations after a fork excluded some that were applied.
+    private mutating func rebuild() {
+        registers = Registers()
+        for (author, chain) in chains {
+            var applied: UInt64 = 0
+            for slot in chain.slots.values {
+                guard case .operation(let operation) = slot.content, slot.seq < chain.cutoff,
+                    !chain.isPastLastValid(slot.seq)
+                else { continue }
+                registers.apply(operation, stamp: slot.stamp(author: author))
+                applied = max(applied, slot.seq)
+            }
+            chains[author]?.appliedMaxSeq = applied
+        }
+        needsRebuild = false
+    }
+}
+
+/// One entry as the fold keeps it: identity, order key and what it does (or why it does nothing).
+struct Slot: Sendable {
+    enum Content: Sendable {
+        case operation(Operation)
+        case ignored(IgnoredReason, String)
+    }
+
+    let id: EntryID
+    let seq: UInt64
+    let timestamp: HLCTimestamp
+    let kind: UInt64
+    let content: Content
+
+    init(entry: Entry, content: Content) {
+        id = entry.id
+        seq = entry.seq
+        timestamp = entry.timestamp
+        kind = entry.kind
+        self.content = content
+    }
+
+    func stamp(author: AuthorKey) -> Stamp { Stamp(timestamp: timestamp, author: author, seq: seq, entryID: id) }
+}
+
+/// One roster key's entries by seq, and what excludes some of them.
+struct AuthorChain: Sendable {
+    let partner: String
+    let lastValidSeq: UInt64?
+    let knownForkSeq: UInt64?
+    var detectedForkSeq: UInt64?
+    var slots: [UInt64: Slot] = [:]
+    /// Further entries at a seq already taken: the other sides of forks.
+    var extras: [Slot] = []
+    /// The highest seq whose operation went into the registers.
+    var appliedMaxSeq: UInt64 = 0
+
+    init(partner: String, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
+        self.partner = partner
+        self.lastValidSeq = lastValidSeq
+        self.knownForkSeq = knownForkSeq
+    }
+
+    /// Entries at or above this seq are excluded as forked.
+    var cutoff: UInt64 { min(knownForkSeq ?? .max, detectedForkSeq ?? .max) }
+
+    func isPastLastValid(_ seq: UInt64) -> Bool { lastValidSeq.map { seq > $0 } ?? false }
+
+    /// The listing for a slot the fold does not apply, or nil if it applies.
+    func ignoredEntry(for slot: Slot, author: AuthorKey) -> IgnoredEntry? {
+        let reason: IgnoredReason
+        let detail: String
+        if isPastLastValid(slot.seq) {
+            reason = .pastLastValidSeq
+            detail = "key retired after seq \(lastValidSeq ?? 0)"
+        } else if slot.seq >= cutoff {
+            reason = .forkedAuthor
+            detail = "author equivocated at seq \(cutoff); its entries from there on are excluded"
+        } else if case .ignored(let why, let text) = slot.content {
+            reason = why
+            detail = text
+        } else {
+            return nil
+        }
+        return IgnoredEntry(id: slot.id, author: author, seq: slot.seq, kind: slot.kind, reason: reason, detail: detail)
+    }
+}

@@ -1,0 +1,103 @@
+public import CapSyncWire
+
+/// The entry kinds the fold understands (Entry.kind). Numbers are fixed forever; new kinds get new numbers,
+/// and a fold that does not know a kind ignores and lists it.
+public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
+    case capacityReport = 1
+    case reportRetraction = 2
+    case need = 3
+    case pledge = 4
+    case poolJoin = 5
+    case poolLeave = 6
+
+    public var name: String {
+        switch self {
+        case .capacityReport: "capacity report"
+        case .reportRetraction: "report retraction"
+        case .need: "need"
+        case .pledge: "pledge"
+        case .poolJoin: "pool join"
+        case .poolLeave: "pool leave"
+        }
+    }
+}
+
+/// One decoded operation: what an entry asks the coalition view to do. The CLI builds one and appends
+/// `kind` + `payload()`; `log` and the fold decode entries back with `init(entry:)`.
+public enum Operation: Sendable, Hashable {
+    case capacityReport(CapacityReport)
+    case reportRetraction(ReportRetraction)
+    case need(Need)
+    case pledge(Pledge)
+    case poolJoin(PoolJoin)
+    case poolLeave(PoolLeave)
+
+    /// The entry format version whose payloads this fold reads.
+    public static let entryVersion: UInt8 = 1
+
+    /// Decodes an entry's payload strictly; refuses other entry versions and unknown kinds.
+    public init(entry: Entry) throws(MergeError) {
+        guard entry.version == Operation.entryVersion else {
+            throw MergeError(.unsupportedVersion, "entry version \(entry.version) is not read by this fold (version 1 only)", context: "entry")
+        }
+        let payload = entry.payload
+        var reader = ByteReader(entry.encoded, range: payload.startIndex..<payload.endIndex)
+        try self.init(kind: entry.kind, reading: &reader)
+    }
+
+    /// Decodes a payload of the given raw kind; the payload must be exactly `bytes`.
+    public init(kind: UInt64, payload bytes: [UInt8]) throws(MergeError) {
+        var reader = ByteReader(bytes)
+        try self.init(kind: kind, reading: &reader)
+    }
+
+    init(kind rawKind: UInt64, reading reader: inout ByteReader) throws(MergeError) {
+        guard let kind = EntryKind(rawValue: rawKind) else {
+            throw MergeError(.unknownKind, "entry kind \(rawKind) is not known to this fold", context: "entry.kind")
+        }
+        reader.context = kind.name
+        switch kind {
+        case .capacityReport: self = .capacityReport(try CapacityReport(reading: &reader))
+        case .reportRetraction: self = .reportRetraction(try ReportRetraction(reading: &reader))
+        case .need: self = .need(try Need(reading: &reader))
+        case .pledge: self = .pledge(try Pledge(reading: &reader))
+        case .poolJoin: self = .poolJoin(try PoolJoin(reading: &reader))
+        case .poolLeave: self = .poolLeave(try PoolLeave(reading: &reader))
+        }
+    }
+
+    public var kind: EntryKind {
+        switch self {
+        case .capacityReport: .capacityReport
+        case .reportRetraction: .reportRetraction
+        case .need: .need
+        case .pledge: .pledge
+        case .poolJoin: .poolJoin
+        case .poolLeave: .poolLeave
+        }
+    }
+
+    /// The canonical payload bytes (Protocol/payloads.md).
+    public func payload() -> [UInt8] {
+        switch self {
+        case .capacityReport(let value): value.encoded
+        case .reportRetraction(let value): value.encoded
+        case .need(let value): value.encoded
+        case .pledge(let value): value.encoded
+        case .poolJoin(let value): value.encoded
+        case .poolLeave(let value): value.encoded
+        }
+    }
+
+    /// The partner whose records this operation writes: it must be the author's partner in the roster.
+    public var partner: String {
+        switch self {
+        case .capacityReport(let value): value.partner
+        case .reportRetraction(let value): value.partner
+        case .need(let value): value.owner
+        case .pledge(let value): value.partner
+        case .poolJoin(let value): value.partner
+        case .poolLeave(let value): value.partner
+        }
+    }
+}

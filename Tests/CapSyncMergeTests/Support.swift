@@ -1,0 +1,116 @@
+import CapSyncCrypto
+import CapSyncMerge
+import CapSyncWire
+
+/// SplitMix64: a tiny seeded generator, so every random test is reproducible from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A signing identity for tests: a key from a fixed seed, its partner, and its chain so far.
+final class TestAuthor {
+    let partner: String
+    let key: Ed25519PrivateKey
+    let authorKey: AuthorKey
+    private(set) var seq: UInt64 = 0
+    private(set) var head: EntryID = .zero
+
+    init(partner: String, seedByte: UInt8) {
+        self.partner = partner
+        key = try! Ed25519PrivateKey(seed: [UInt8](repeating: seedByte, count: 32))
+        authorKey = AuthorKey(key.publicKey)
+    }
+
+    /// Appends a really signed entry (for the vectors and rule tests).
+    func append(
+        _ operation: Operation, at milliseconds: UInt64, logical: UInt16 = 0, version: UInt8 = 1
+    ) -> Entry {
+        append(kind: operation.kind.rawValue, payload: operation.payload(), at: milliseconds, logical: logical, version: version)
+    }
+
+    func append(kind: UInt64, payload: [UInt8], at milliseconds: UInt64, logical: UInt16 = 0, version: UInt8 = 1) -> Entry {
+        let entry = try! Entry.sign(
+            version: version, key: key, seq: seq + 1, prev: head, timestamp: HLCTimestamp(milliseconds: milliseconds, logical: logical),
+            kind: kind, payload: payload)
+        seq += 1
+        head = entry.id
+        return entry
+    }
+
+    /// A second, different entry at an already used seq: an equivocation.
+    func forkedEntry(atSeq seq: UInt64, prev: EntryID, _ operation: Operation, at milliseconds: UInt64) -> Entry {
+        try! Entry.sign(
+            key: key, seq: seq, prev: seq == 1 ? .zero : prev, timestamp: HLCTimestamp(milliseconds: milliseconds),
+            kind: operation.kind.rawValue, payload: operation.payload())
+    }
+}
+
+/// An entry with a placeholder signature: the fold never checks signatures (ingest does), so the large random
+/// tests skip the cost of signing.
+func unsignedEntry(
+    author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, kind: UInt64, payload: [UInt8], version: UInt8 = 1
+) -> Entry {
+    var writer = ByteWriter(capacity: 160 + payload.count)
+    writer.writeUInt8(version)
+    writer.writeBytes(author.bytes)
+    writer.writeVarint(seq)
+    writer.writeBytes(prev.bytes)
+    writer.writeUInt64(timestamp.rawValue)
+    writer.writeVarint(kind)
+    writer.writeLengthPrefixed(payload)
+    writer.writeBytes([UInt8](repeating: 0, count: Entry.signatureSize))
+    return try! Entry(decoding: writer.bytes)
+}
+
+enum Sample {
+    static let month = try! Period("2026-10")
+    static let nextMonth = try! Period("2026-11")
+    static let due = try! Day("2027-01-31")
+
+    static func report(
+        _ partner: String, item: String = "SHELL-155-HE", site: String = "Plant-1", period: Period = month,
+        capacity: UInt64 = 1000, output: UInt64 = 900, stock: UInt64 = 5000, threshold: UInt64 = 2000, lead: UInt64 = 30,
+        constraints: String = ""
+    ) -> Operation {
+        .capacityReport(
+            try! CapacityReport(
+                partner: partner, item: item, site: site, period: period, monthlyCapacity: capacity, monthlyOutput: output,
+                stockOnHand: stock, stockThreshold: threshold, leadTimeDays: lead, constraints: constraints))
+    }
+
+    static func retraction(_ partner: String, item: String = "SHELL-155-HE", site: String = "Plant-1", period: Period = month) -> Operation {
+        .reportRetraction(try! ReportRetraction(partner: partner, item: item, site: site, period: period))
+    }
+
+    static func need(
+        _ owner: String, code: String = "NEED-001", item: String = "SHELL-155-HE", quantity: UInt64 = 10_000,
+        due: Day = due, priority: UInt8 = 1, open: Bool = true
+    ) -> Operation {
+        .need(try! Need(owner: owner, code: code, item: item, quantity: quantity, due: due, priority: priority, isOpen: open))
+    }
+
+    static func pledge(_ partner: String, to owner: String, code: String = "NEED-001", quantity: UInt64) -> Operation {
+        .pledge(try! Pledge(partner: partner, needOwner: owner, needCode: code, quantity: quantity))
+    }
+
+    static func join(_ partner: String, item: String = "BARREL-155") -> Operation {
+        .poolJoin(try! PoolJoin(partner: partner, item: item))
+    }
+
+    static func leave(_ partner: String, item: String = "BARREL-155", tags: [EntryID]) -> Operation {
+        .poolLeave(try! PoolLeave(partner: partner, item: item, observedTags: tags))
+    }
+}
+
+func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
+    try! Roster(serial: 1, members: authors.map { Roster.Member(partner: $0.partner, key: $0.authorKey, lastValidSeq: lastValid[$0.authorKey]) })
+}
