@@ -8,7 +8,7 @@ let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     ("store", StoreBenchmarks.run),
 ]
 
-func runBenchmarks(_ arguments: ArraySlice<String>) {
+@MainActor func runBenchmarks(_ arguments: ArraySlice<String>) {
     var names: [String] = []
     var entryCount = 1_000_000
     var arguments = arguments

@@ -12,15 +12,23 @@ import CapSyncWire
 import Glibc
 #endif
 
+/// Unbuffered: a line is out of the process as soon as this returns, so the kill cannot lose an acked seq.
+func writeLine(_ line: String, to fd: Int32) {
+    let bytes = Array((line + "\n").utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n <= 0 { return }
+        done += n
+    }
+}
+
 func fail(_ message: String) -> Never {
-    fputs("capsync-crash-writer: \(message)\n", stderr)
+    writeLine("capsync-crash-writer: \(message)", to: 2)
     exit(2)
 }
 
-func say(_ line: String) {
-    fputs(line + "\n", stdout)
-    fflush(stdout)
-}
+func say(_ line: String) { writeLine(line, to: 1) }
 
 let signingKey: Ed25519PrivateKey
 let roster: Roster
