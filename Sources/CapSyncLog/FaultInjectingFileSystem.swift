@@ -46,7 +46,8 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
         syncsBeforeFailure = count
     }
 
-    /// Simulates a power cut: unsynced writes are dropped, torn, reordered or garbled per `mode`.
+    /// Simulates a power cut: unsynced writes are dropped, torn, reordered or garbled per `mode`. Afterwards the
+    /// disk works again (injected fsync failures end, held locks are gone), as after a reboot.
     public func powerLoss(_ mode: PowerLossMode) {
         lock.lock(); defer { lock.unlock() }
         for (path, file) in files {
@@ -87,6 +88,7 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
             file.pending = []
         }
         heldLocks = []
+        syncsBeforeFailure = nil
     }
 
     /// The bytes of a file as the page cache has them (nil if missing), for tests that damage files.
