@@ -36,6 +36,9 @@ extension LogStore {
                 throw StoreError(
                     .invalidInput, "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))")
             }
+            guard let signer = ReusableEd25519Context(signing: signingKey) else {
+                throw StoreError(.invalidInput, "OpenSSL cannot sign with this key")
+            }
             var entries: [Entry] = []
             entries.reserveCapacity(operations.count)
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
@@ -47,8 +50,8 @@ extension LogStore {
                 seq += 1
                 let entry: Entry
                 do {
-                    entry = try Entry.sign(
-                        key: signingKey, seq: seq, prev: prev, timestamp: timestamp, kind: operation.kind,
+                    entry = try signer.signEntry(
+                        author: author, seq: seq, prev: prev, timestamp: timestamp, kind: operation.kind,
                         payload: operation.payload)
                 } catch {
                     throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
@@ -127,11 +130,14 @@ enum SignatureVerifier {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < entries.count {
+                // Contiguous slices: runs of one author stay together, so each worker reuses its context.
+                let slice = (entries.count + workers - 1) / workers
+                var contexts: [AuthorKey: ReusableEd25519Context] = [:]
+                for index in (worker * slice)..<min(entries.count, (worker + 1) * slice) {
                     let entry = entries[index]
-                    if let key = keys[entry.author] { output[index] = entry.verifySignature(using: key) }
-                    index += workers
+                    guard let key = keys[entry.author] else { continue }
+                    if contexts[entry.author] == nil { contexts[entry.author] = ReusableEd25519Context(verifying: key) }
+                    output[index] = contexts[entry.author]?.verify(entry) ?? entry.verifySignature(using: key)
                 }
             }
         }

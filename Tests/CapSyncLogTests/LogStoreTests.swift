@@ -102,3 +102,30 @@ import Testing
         #expect(backup.sizeOnDisk == reopened.sizeOnDisk)
     }
 }
+
+@Suite struct ReusableEd25519Tests {
+    /// The store's fast signer must write exactly the canonical entry `Entry.sign` writes (Ed25519 is
+    /// deterministic, so equal inputs give equal bytes).
+    @Test(arguments: [(UInt64(1), UInt64(0), 0), (2, 1, 1), (300, 127, 200), (1 << 40, 1 << 31, 65_536)])
+    func fastSignerMatchesEntrySign(seq: UInt64, kind: UInt64, payloadSize: Int) throws {
+        let prev = seq == 1 ? EntryID.zero : EntryID([UInt8](repeating: 0xAB, count: 32))
+        let payload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let timestamp = HLCTimestamp(milliseconds: Fixture.now, logical: 3)
+        let reference = try Entry.sign(key: Fixture.own, seq: seq, prev: prev, timestamp: timestamp, kind: kind, payload: payload)
+        let signer = try #require(ReusableEd25519Context(signing: Fixture.own))
+        for _ in 0..<2 {
+            let fast = try signer.signEntry(
+                author: Fixture.author(Fixture.own), seq: seq, prev: prev, timestamp: timestamp, kind: kind, payload: payload)
+            #expect(fast.encoded == reference.encoded)
+        }
+    }
+
+    @Test func reusedVerifierJudgesEachEntryOnItsOwn() throws {
+        let chain = Fixture.chain(Fixture.alice, count: 4)
+        let verifier = try #require(ReusableEd25519Context(verifying: Fixture.alice.publicKey))
+        let verdicts = [chain[0], Fixture.forged(chain[1]), chain[2], Fixture.forged(chain[3]), chain[3]].map(verifier.verify)
+        #expect(verdicts == [true, false, true, false, true])
+        let other = try #require(ReusableEd25519Context(verifying: Fixture.bob.publicKey))
+        #expect(!other.verify(chain[0]))
+    }
+}
