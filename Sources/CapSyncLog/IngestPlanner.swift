@@ -10,13 +10,22 @@ struct IngestPlanner {
     let read: (RecordLocation) throws(StoreError) -> Entry
     private(set) var report = IngestReport()
 
-    init(index: StoreIndex, roster: Roster, read: @escaping (RecordLocation) throws(StoreError) -> Entry) {
+    private init(index: StoreIndex, roster: Roster, read: @escaping (RecordLocation) throws(StoreError) -> Entry) {
         self.index = index
         self.roster = roster
         self.read = read
     }
 
-    mutating func plan(_ entries: [Entry], verified: Set<Int>) throws(StoreError) {
+    static func plan(
+        _ entries: [Entry], verified: Set<Int>, index: StoreIndex, roster: Roster,
+        read: @escaping (RecordLocation) throws(StoreError) -> Entry
+    ) throws(StoreError) -> IngestReport {
+        var planner = IngestPlanner(index: index, roster: roster, read: read)
+        try planner.plan(entries, verified: verified)
+        return planner.report
+    }
+
+    private mutating func plan(_ entries: [Entry], verified: Set<Int>) throws(StoreError) {
         var runs: [AuthorKey: [Int]] = [:]
         for position in entries.indices { runs[entries[position].author, default: []].append(position) }
         for author in runs.keys.sorted() {
@@ -26,11 +35,11 @@ struct IngestPlanner {
     }
 
     private mutating func planRun(author: AuthorKey, _ run: [(entry: Entry, verified: Bool)]) throws(StoreError) {
-        let chain = index.chain(author)
-        let storedHead = chain?.headSeq ?? 0
+        let head = index.head(author)
+        let storedHead = head?.seq ?? 0
         var headSeq = storedHead
-        var headID = chain?.headID ?? .zero
-        var headTimestamp = chain?.headTimestamp ?? HLCTimestamp(rawValue: 0)
+        var headID = head?.id ?? .zero
+        var headTimestamp = head?.timestamp ?? HLCTimestamp(rawValue: 0)
         /// Entries accepted in this run, by seq (a second entry at one of these seqs is a fork too).
         var acceptedHere: [UInt64: Entry] = [:]
         var seenHere = Set<EntryID>()

@@ -22,10 +22,10 @@ extension LogStore {
             guard roster.contains(author) else {
                 throw StoreError(.invalidInput, "signing key \(author.short) is not in the coalition roster")
             }
-            let chain = state.index.chain(author)
-            var seq = chain?.headSeq ?? 0
-            var prev = chain?.headID ?? .zero
-            var last = chain?.headTimestamp ?? HLCTimestamp(rawValue: 0)
+            let head = state.index.head(author)
+            var seq = head?.seq ?? 0
+            var prev = head?.id ?? .zero
+            var last = head?.timestamp ?? HLCTimestamp(rawValue: 0)
             if let peerSeq = peerHeads[author], peerSeq > seq {
                 throw StoreError(
                     .ownChainBehind,
@@ -95,11 +95,11 @@ extension LogStore {
         for (position, index) in toVerify.enumerated() where verdicts[position] { verified.insert(index) }
 
         return try writeTransaction { () throws(StoreError) -> IngestReport in
-            var planner = IngestPlanner(index: state.index, roster: self.roster) { location throws(StoreError) in
-                try self.state.readEntry(at: location)
+            // The planner's copy of the index must be gone before the index is mutated below, or the mutation
+            // would copy the whole index: `plan` returns only the report.
+            var report = try IngestPlanner.plan(entries, verified: verified, index: state.index, roster: self.roster) {
+                location throws(StoreError) in try self.state.readEntry(at: location)
             }
-            try planner.plan(entries, verified: verified)
-            var report = planner.report
             if report.accepted.isEmpty && report.newForks.isEmpty { return report }
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
             records.reserveCapacity(report.accepted.count + report.newForks.count)

@@ -26,6 +26,11 @@ struct StoreIndex {
 
     func chain(_ author: AuthorKey) -> Chain? { chains[author] }
 
+    /// The head of a chain without holding on to its location array (so a later append does not copy it).
+    func head(_ author: AuthorKey) -> (seq: UInt64, id: EntryID, timestamp: HLCTimestamp)? {
+        chains[author].map { ($0.headSeq, $0.headID, $0.headTimestamp) }
+    }
+
     func location(author: AuthorKey, seq: UInt64) -> RecordLocation? {
         guard seq >= 1, let chain = chains[author], seq <= chain.headSeq else { return nil }
         return chain.locations[Int(seq - 1)]
@@ -44,17 +49,18 @@ struct StoreIndex {
     mutating func append(
         id: EntryID, author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, at location: RecordLocation
     ) -> String? {
-        var chain = chains[author] ?? Chain()
-        guard seq == chain.headSeq + 1 else {
-            return "entry seq \(seq) of \(author.short) does not follow the stored head \(chain.headSeq)"
+        let headSeq = chains[author]?.headSeq ?? 0
+        guard seq == headSeq + 1 else {
+            return "entry seq \(seq) of \(author.short) does not follow the stored head \(headSeq)"
         }
-        guard prev == chain.headID else { return "entry seq \(seq) of \(author.short) does not link to its predecessor" }
-        guard byID[id] == nil else { return "entry \(id.short) is stored twice" }
-        chain.locations.append(location)
-        chain.headID = id
-        chain.headTimestamp = timestamp
-        chains[author] = chain
-        byID[id] = location
+        guard prev == (chains[author]?.headID ?? .zero) else {
+            return "entry seq \(seq) of \(author.short) does not link to its predecessor"
+        }
+        guard byID.updateValue(location, forKey: id) == nil else { return "entry \(id.short) is stored twice" }
+        // Mutated in place (never copied out), so appending stays O(1).
+        chains[author, default: Chain()].locations.append(location)
+        chains[author, default: Chain()].headID = id
+        chains[author, default: Chain()].headTimestamp = timestamp
         entryCount += 1
         return nil
     }
