@@ -34,7 +34,9 @@ let package = Package(
 
         .target(name: "CapSyncCrypto", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
         .target(name: "CapSyncWire", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
-        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        // CRC-32C for the store's record framing: SSE4.2 instruction with a portable table fallback.
+        .target(name: "CCRC32C"),
+        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto", "CCRC32C", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "CapSyncMerge", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(name: "CapSyncSync", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(
@@ -64,6 +66,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Store tools: the kill -9 crash harness's writer and the benchmark harness (tools/crash-test, tools/bench).
+        .executableTarget(
+            name: "capsync-crash-writer",
+            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"],
+            path: "tools/crash-test/writer",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "capsync-bench",
+            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"],
+            path: "tools/bench/Sources",
             swiftSettings: swiftSettings
         ),
 

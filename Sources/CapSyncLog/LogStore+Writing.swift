@@ -1,0 +1,160 @@
+public import CapSyncCrypto
+public import CapSyncWire
+import Dispatch
+
+extension LogStore {
+    /// Appends own entries: assigns seq and prev, stamps each with a hybrid logical clock timestamp above both
+    /// the head's and `nowMilliseconds`, signs, and writes them as one batch with one fsync. Returns only once
+    /// they are durable. Refused while the own chain must be re-learned from peers.
+    public func append(
+        _ operations: [(kind: UInt64, payload: [UInt8])], signingKey: Ed25519PrivateKey, nowMilliseconds: UInt64
+    ) throws(StoreError) -> [Entry] {
+        guard !operations.isEmpty else { return [] }
+        let author = AuthorKey(signingKey.publicKey)
+        return try writeTransaction { () throws(StoreError) -> [Entry] in
+            guard !fileSystem.fileExists(relearnPath) else {
+                throw StoreError(
+                    .relearnRequired,
+                    "this node was restored from a backup: it must take its own chain back from peers before "
+                        + "appending, or it could publish a seq twice. Run a sync with at least one peer first.",
+                    file: Self.relearnFileName)
+            }
+            guard roster.contains(author) else {
+                throw StoreError(.invalidInput, "signing key \(author.short) is not in the coalition roster")
+            }
+            let head = state.index.head(author)
+            var seq = head?.seq ?? 0
+            var prev = head?.id ?? .zero
+            var last = head?.timestamp ?? HLCTimestamp(rawValue: 0)
+            if let peerSeq = peerHeads[author], peerSeq > seq {
+                throw StoreError(
+                    .ownChainBehind,
+                    "a peer holds seq \(peerSeq) of this node's own chain, but the store's head is seq \(seq): "
+                        + "appending now would reuse a seq. Sync with peers to take the own chain back first.")
+            }
+            guard roster.allows(author, seq: seq + UInt64(operations.count)) else {
+                throw StoreError(
+                    .invalidInput, "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))")
+            }
+            guard let signer = ReusableEd25519Context(signing: signingKey) else {
+                throw StoreError(.invalidInput, "OpenSSL cannot sign with this key")
+            }
+            var entries: [Entry] = []
+            entries.reserveCapacity(operations.count)
+            var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
+            records.reserveCapacity(operations.count)
+            for operation in operations {
+                var timestamp = clock.tick(nowMilliseconds: nowMilliseconds)
+                if timestamp <= last { timestamp = HLCTimestamp(rawValue: last.rawValue + 1) }
+                clock.observe(timestamp, nowMilliseconds: nowMilliseconds)
+                seq += 1
+                let entry: Entry
+                do {
+                    entry = try signer.signEntry(
+                        author: author, seq: seq, prev: prev, timestamp: timestamp, kind: operation.kind,
+                        payload: operation.payload)
+                } catch {
+                    throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
+                }
+                entries.append(entry)
+                records.append((.entry, entry.id.bytes + entry.encoded))
+                prev = entry.id
+                last = timestamp
+            }
+            let locations = try state.commitBatch(records)
+            for (entry, location) in zip(entries, locations) {
+                if let problem = state.index.append(
+                    id: entry.id, author: author, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
+                    at: location)
+                {
+                    preconditionFailure("own append produced an entry that does not extend the chain: \(problem)")
+                }
+            }
+            return entries
+        }
+    }
+
+    /// Verifies and stores others' entries (or our own, re-learned from peers). Every signature is checked (in
+    /// parallel across cores) and every chain link; runs are validated per author, so one bad author never
+    /// blocks the others. Known entries are counted as duplicates (replays are harmless), an entry whose
+    /// predecessor we do not hold is rejected (a gap), and a validly signed, correctly linked entry at a seq we
+    /// already hold with another id becomes a fork proof. Everything accepted shares one fsync.
+    public func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws(StoreError) -> IngestReport {
+        guard !entries.isEmpty else { return IngestReport() }
+        // Signatures first, outside the lock: they are the cost, and need only the roster's keys.
+        let (roster, unknown) = withLock { () -> (Roster, [Int]) in
+            (self.roster, entries.indices.filter { state.index.location(id: entries[$0].id) == nil })
+        }
+        var keys: [AuthorKey: Ed25519PublicKey] = [:]
+        for index in unknown where keys[entries[index].author] == nil && roster.contains(entries[index].author) {
+            keys[entries[index].author] = try? entries[index].author.publicKey()
+        }
+        let toVerify = unknown.filter { keys[entries[$0].author] != nil }
+        let verdicts = SignatureVerifier.verify(toVerify.map { entries[$0] }, keys: keys, threads: options.verifyThreads)
+        var verified = Set<Int>()
+        for (position, index) in toVerify.enumerated() where verdicts[position] { verified.insert(index) }
+
+        return try writeTransaction { () throws(StoreError) -> IngestReport in
+            // The planner's copy of the index must be gone before the index is mutated below, or the mutation
+            // would copy the whole index: `plan` returns only the report.
+            var report = try IngestPlanner.plan(entries, verified: verified, index: state.index, roster: self.roster) {
+                location throws(StoreError) in try self.state.readEntry(at: location)
+            }
+            if report.accepted.isEmpty && report.newForks.isEmpty { return report }
+            var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
+            records.reserveCapacity(report.accepted.count + report.newForks.count)
+            for entry in report.accepted { records.append((.entry, entry.id.bytes + entry.encoded)) }
+            for proof in report.newForks { records.append((.forkProof, proof.encoded)) }
+            let locations = try state.commitBatch(records)
+            for (entry, location) in zip(report.accepted, locations) {
+                if let problem = state.index.append(
+                    id: entry.id, author: entry.author, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
+                    at: location)
+                {
+                    preconditionFailure("planned ingest does not extend the chain: \(problem)")
+                }
+                if !clock.observe(entry.timestamp, nowMilliseconds: nowMilliseconds) { report.farFuture += 1 }
+            }
+            for proof in report.newForks { state.index.addForkProof(proof) }
+            return report
+        }
+    }
+}
+
+/// Ed25519 verification of many entries across cores.
+enum SignatureVerifier {
+    static func verify(_ entries: [Entry], keys: [AuthorKey: Ed25519PublicKey], threads: Int) -> [Bool] {
+        guard !entries.isEmpty else { return [] }
+        let workers = max(1, min(threads > 0 ? threads : ProcessInfoCores.count, entries.count / 64 + 1))
+        var results = [Bool](repeating: false, count: entries.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                // Contiguous slices: runs of one author stay together, so each worker reuses its context.
+                let slice = (entries.count + workers - 1) / workers
+                var contexts: [AuthorKey: ReusableEd25519Context] = [:]
+                for index in (worker * slice)..<min(entries.count, (worker + 1) * slice) {
+                    let entry = entries[index]
+                    guard let key = keys[entry.author] else { continue }
+                    if contexts[entry.author] == nil { contexts[entry.author] = ReusableEd25519Context(verifying: key) }
+                    output[index] = contexts[entry.author]?.verify(entry) ?? entry.verifySignature(using: key)
+                }
+            }
+        }
+        return results
+    }
+}
+
+enum ProcessInfoCores {
+    static let count: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,256 @@
+public import CapSyncWire
+import Foundation
+
+/// The durable, append-only store of one node directory: the node's own chain and the replica of every roster
+/// author's chain (DESIGN D5, D6; format in Protocol/store.md).
+///
+/// Only acknowledged entries are visible: a write returns after its batch is fsynced, and readers and peers
+/// only ever see committed batches. One process writes at a time (flock on `LOCK`); each write first catches up
+/// on what other processes committed, so the daemon and the appending commands never assign one seq twice.
+/// Internally synchronised: one instance is shared by many tasks.
+public final class LogStore: @unchecked Sendable {
+    public let directory: String
+    let fileSystem: any StoreFileSystem
+    let options: StoreOptions
+    let lock = NSLock()
+    /// Guarded by `lock`.
+    let state: StoreState
+    /// Guarded by `lock`.
+    var roster: Roster
+    /// Guarded by `lock`: the clock own appends are stamped with.
+    var clock = HybridLogicalClock()
+    /// Guarded by `lock`: the highest seq a peer holds of each author, when above ours.
+    var peerHeads: [AuthorKey: UInt64] = [:]
+
+    static let lockFileName = "LOCK"
+    static let relearnFileName = "RELEARN"
+
+    var lockPath: String { directory.appendingPathComponent(Self.lockFileName) }
+    var relearnPath: String { directory.appendingPathComponent(Self.relearnFileName) }
+
+    /// Opens (creating if needed) the store in `directory`. Checks framing, checksums and commit records in one
+    /// pass (signatures were checked on ingest; `audit` re-checks them); an unacknowledged final batch is set
+    /// aside and cut (see `recovery`), damage to anything committed refuses to open.
+    public init(
+        directory: String, roster: Roster, fileSystem: any StoreFileSystem = PosixFileSystem(),
+        options: StoreOptions = .init()
+    ) throws(StoreError) {
+        guard options.segmentSize >= 4096, options.segmentSize <= SegmentFormat.maxSegmentBytes / 2 else {
+            throw StoreError(.invalidInput, "segment size must be between 4 KiB and 1 GiB, got \(options.segmentSize)")
+        }
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.options = options
+        self.roster = roster
+        self.state = StoreState(directory: directory, fileSystem: fileSystem, options: options)
+        try fileSystem.makeDirectory(directory)
+        let writerLock = try fileSystem.lockExclusive(lockPath)
+        defer { writerLock.unlock() }
+        let numbers = try fileSystem.contentsOfDirectory(directory).compactMap(SegmentFormat.number(ofFileName:)).sorted()
+        for (position, number) in numbers.enumerated() where number != position + 1 {
+            throw StoreError(
+                .corruptCommitted,
+                "segment \(SegmentFormat.fileName(position + 1)) is missing (the next one present is "
+                    + "\(SegmentFormat.fileName(number))). Restore the node directory from a backup.",
+                file: SegmentFormat.fileName(position + 1))
+        }
+        try state.catchUp()
+        for chain in state.index.chains.values where chain.headTimestamp > clock.last {
+            clock = HybridLogicalClock(last: chain.headTimestamp)
+        }
+    }
+
+    /// What open (or a later catch-up) set aside and cut; nil if the log was clean.
+    public var recovery: RecoveryReport? { withLock { state.recoveries.last } }
+
+    /// Every repair made since open, oldest first.
+    public var recoveries: [RecoveryReport] { withLock { state.recoveries } }
+
+    /// Replaces the roster ingest checks against (after the operator installs a new roster version).
+    public func updateRoster(_ roster: Roster) { withLock { self.roster = roster } }
+
+    // MARK: Reading
+
+    /// Heads of every chain held, sorted by author.
+    public func heads() -> [Head] { withLock { state.index.heads } }
+
+    public func head(of author: AuthorKey) -> Head? {
+        withLock { state.index.chain(author).map { Head(author: author, seq: $0.headSeq, id: $0.headID) } }
+    }
+
+    public func entry(author: AuthorKey, seq: UInt64) throws(StoreError) -> Entry? {
+        let found = withLock { () -> (RecordLocation, (any StoreFile, String))? in
+            guard let location = state.index.location(author: author, seq: seq), let file = state.file(of: location) else {
+                return nil
+            }
+            return (location, file)
+        }
+        guard let (location, (file, name)) = found else { return nil }
+        return try StoreState.readEntry(from: file, name: name, at: location)
+    }
+
+    public func entry(id: EntryID) throws(StoreError) -> Entry? {
+        let found = withLock { () -> (RecordLocation, (any StoreFile, String))? in
+            guard let location = state.index.location(id: id), let file = state.file(of: location) else { return nil }
+            return (location, file)
+        }
+        guard let (location, (file, name)) = found else { return nil }
+        return try StoreState.readEntry(from: file, name: name, at: location)
+    }
+
+    /// Up to `limit` entries of one author from `fromSeq` on, in seq order (what sync sends a peer).
+    public func entries(author: AuthorKey, fromSeq: UInt64, limit: Int) throws(StoreError) -> [Entry] {
+        let found = withLock { () -> [(RecordLocation, (any StoreFile, String))] in
+            guard let chain = state.index.chain(author), limit > 0 else { return [] }
+            let first = max(fromSeq, 1)
+            guard first <= chain.headSeq else { return [] }
+            let last = min(chain.headSeq, first + UInt64(limit) - 1)
+            return (first...last).compactMap { seq in
+                let location = chain.locations[Int(seq - 1)]
+                return state.file(of: location).map { (location, $0) }
+            }
+        }
+        var result: [Entry] = []
+        result.reserveCapacity(found.count)
+        for (location, (file, name)) in found {
+            result.append(try StoreState.readEntry(from: file, name: name, at: location))
+        }
+        return result
+    }
+
+    /// Every acknowledged entry, by author then seq, read from disk one at a time (memory stays flat).
+    public func forEachEntry(_ body: (Entry) throws -> Void) throws {
+        let authors = withLock { state.index.chains.keys.sorted() }
+        for author in authors {
+            var seq: UInt64 = 1
+            while true {
+                let batch = try entries(author: author, fromSeq: seq, limit: 1024)
+                if batch.isEmpty { break }
+                for entry in batch { try body(entry) }
+                seq += UInt64(batch.count)
+            }
+        }
+    }
+
+    public var entryCount: Int { withLock { state.index.entryCount } }
+
+    /// Every equivocation proven so far (each self-verifying: both entries, validly signed, one seq).
+    public func forkProofs() -> [ForkProof] { withLock { state.index.forkProofs } }
+
+    /// Author → lowest seq at which a fork is proven (the fold excludes their entries from there on).
+    public func forkedAuthors() -> [AuthorKey: UInt64] { withLock { state.index.forked } }
+
+    /// Bytes of committed log on disk.
+    public var sizeOnDisk: Int64 { withLock { state.sizeOnDisk } }
+
+    /// Whether record checksums use the CPU's CRC32C instruction (reported by the benchmark harness).
+    public static var usesHardwareCRC32C: Bool { CRC32C.isHardware }
+
+    /// Picks up batches committed by another process (the CLI appending while the daemon runs).
+    public func refresh() throws(StoreError) {
+        try withLock { () throws(StoreError) in
+            let writerLock = try fileSystem.lockExclusive(lockPath)
+            defer { writerLock.unlock() }
+            try state.catchUp()
+        }
+    }
+
+    // MARK: Own chain safety
+
+    /// A peer holds `seq` of `author`'s chain. If that is our own chain and our head is lower, own appends are
+    /// refused (`.ownChainBehind`) until ingest brings our head up to it: appending now would reuse a seq.
+    public func notePeerHead(author: AuthorKey, seq: UInt64) {
+        withLock {
+            let ours = state.index.chain(author)?.headSeq ?? 0
+            if seq > ours && seq > (peerHeads[author] ?? 0) { peerHeads[author] = seq }
+        }
+    }
+
+    /// After `capsync restore`: own appends are refused until `clearRelearnRequirement()`, which the node calls
+    /// after a successful sync with at least one peer. Persisted as a marker file, so it survives restarts.
+    public func requireRelearn() throws(StoreError) {
+        try withLock { () throws(StoreError) in
+            let writerLock = try fileSystem.lockExclusive(lockPath)
+            defer { writerLock.unlock() }
+            let file = try fileSystem.openFile(relearnPath, create: true)
+            try file.truncate(to: 0)
+            try file.write(Array("restored from a backup: re-learn the own chain from peers before appending\n".utf8), at: 0)
+            try state.durably { () throws(StoreError) in
+                try file.sync()
+                try fileSystem.syncDirectory(directory)
+            }
+        }
+    }
+
+    public func clearRelearnRequirement() throws(StoreError) {
+        try withLock { () throws(StoreError) in
+            let writerLock = try fileSystem.lockExclusive(lockPath)
+            defer { writerLock.unlock() }
+            guard fileSystem.fileExists(relearnPath) else { return }
+            try fileSystem.removeFile(relearnPath)
+            try state.durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
+        }
+    }
+
+    public var relearnRequired: Bool { fileSystem.fileExists(relearnPath) }
+
+    // MARK: Backup
+
+    /// Copies the committed log into `directory` (missing or empty) while others keep writing: the writer lock
+    /// is held only to learn the committed lengths; committed bytes never change, so the copy needs no lock.
+    public func backup(to target: String) throws(StoreError) {
+        let existing = try fileSystem.contentsOfDirectory(target)
+        guard existing.isEmpty else {
+            throw StoreError(.badDirectory, "backup target is not empty; choose a new directory", file: target)
+        }
+        let snapshot = try withLock { () throws(StoreError) -> [(any StoreFile, String, Int64)] in
+            let writerLock = try fileSystem.lockExclusive(lockPath)
+            defer { writerLock.unlock() }
+            try state.catchUp()
+            return state.segments.map { ($0.file, $0.name, $0.committedEnd) }
+        }
+        try fileSystem.makeDirectory(target)
+        let chunk = 8 << 20
+        for (source, name, length) in snapshot {
+            let copy = try fileSystem.openFile(target.appendingPathComponent(name), create: true)
+            try copy.truncate(to: 0)
+            var offset: Int64 = 0
+            while offset < length {
+                let bytes = try source.read(at: offset, count: Int(min(Int64(chunk), length - offset)))
+                guard !bytes.isEmpty else {
+                    throw StoreError(.io, "segment ended early while copying", file: name, offset: offset)
+                }
+                try copy.write(bytes, at: offset)
+                offset += Int64(bytes.count)
+            }
+            try copy.sync()
+        }
+        try fileSystem.syncDirectory(target)
+    }
+
+    // MARK: Locking helpers
+
+    func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Runs a write under the store's lock and the directory's writer lock, after catching up on what other
+    /// processes committed. Refused for good after an fsync failure.
+    func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try withLock { () throws(StoreError) -> R in
+            if let failure = state.failure {
+                throw StoreError(
+                    .fsyncFailed,
+                    "the store stopped acknowledging writes after an fsync failure (\(failure.reason)); the disk "
+                        + "may have lost data. Check the disk, then restart the node: open will repair the tail.",
+                    file: failure.file)
+            }
+            let writerLock = try fileSystem.lockExclusive(lockPath)
+            defer { writerLock.unlock() }
+            try state.catchUp()
+            return try body()
+        }
+    }
+}

@@ -1,0 +1,281 @@
+import CapSyncWire
+
+/// The mutable heart of a `LogStore`: open segments, the index, the batch chain. Not thread-safe on its own;
+/// `LogStore` only touches it under its lock, and the file operations that change segments only under the
+/// directory's writer lock (flock), so that another process's batches are caught up with before writing.
+final class StoreState {
+    struct Segment {
+        var number: Int
+        var file: any StoreFile
+        var committedEnd: Int64
+        var name: String { SegmentFormat.fileName(number) }
+    }
+
+    let directory: String
+    let fileSystem: any StoreFileSystem
+    let options: StoreOptions
+    var index = StoreIndex()
+    var segments: [Segment] = []
+    var nextBatch: UInt64 = 1
+    var chain: UInt32 = 0
+    var recoveries: [RecoveryReport] = []
+    /// Set by the first fsync failure; every later write is refused.
+    var failure: StoreError?
+
+    init(directory: String, fileSystem: any StoreFileSystem, options: StoreOptions) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.options = options
+    }
+
+    var quarantineDirectory: String { directory.appendingPathComponent("quarantine") }
+
+    func path(of segmentNumber: Int) -> String { directory.appendingPathComponent(SegmentFormat.fileName(segmentNumber)) }
+
+    // MARK: Catching up (open, refresh, start of every write)
+
+    /// Reads whatever was committed since we last looked (by this or another process): new bytes at the end
+    /// of the last segment, then any new segments. A torn final batch is set aside and cut; damage anywhere
+    /// before it refuses with `.corruptCommitted`. Call with the writer lock held.
+    func catchUp() throws(StoreError) {
+        if let last = segments.last {
+            let size = try last.file.size()
+            guard size >= last.committedEnd else {
+                throw StoreError(
+                    .corruptCommitted,
+                    "segment \(last.name) is shorter than its committed length \(last.committedEnd): committed "
+                        + "entries were removed behind the store's back. Restore the node directory from a backup.",
+                    file: last.name, offset: size)
+            }
+            if size > last.committedEnd {
+                let bytes = try last.file.read(at: last.committedEnd, count: Int(size - last.committedEnd))
+                try scanSegment(at: segments.count - 1, bytes: bytes, base: last.committedEnd)
+            }
+        }
+        while true {
+            let number = (segments.last?.number ?? 0) + 1
+            let path = path(of: number)
+            guard fileSystem.fileExists(path) else { break }
+            guard number <= SegmentFormat.maxSegmentNumber else {
+                throw StoreError(.overLimit, "more than \(SegmentFormat.maxSegmentNumber) segments", file: path)
+            }
+            let file = try fileSystem.openFile(path, create: false)
+            let size = try file.size()
+            let bytes = try file.read(at: 0, count: Int(size))
+            segments.append(Segment(number: number, file: file, committedEnd: 0))
+            try scanSegment(at: segments.count - 1, bytes: bytes, base: 0)
+        }
+    }
+
+    private func scanSegment(at position: Int, bytes: [UInt8], base: Int64) throws(StoreError) {
+        let segment = segments[position]
+        let scanner = SegmentScanner(bytes: bytes, base: base, segmentNumber: segment.number)
+        let outcome = try scanner.scan(expectHeader: base == 0, nextBatch: nextBatch, chain: chain) {
+            (records) throws(StoreError) in
+            try self.apply(records, from: bytes, segment: segment)
+        }
+        nextBatch = outcome.nextBatch
+        chain = outcome.chain
+        segments[position].committedEnd = outcome.committedEnd
+        guard let problem = outcome.problem else { return }
+
+        let headerDamaged = outcome.committedEnd == 0
+        let laterSegment = fileSystem.fileExists(path(of: segment.number + 1))
+        let laterCommit = scanner.laterCommit(from: problem.offset, minimumBatch: headerDamaged ? nextBatch : nextBatch + 1)
+        if laterSegment || laterCommit != nil {
+            let evidence = laterSegment
+                ? "segment \(SegmentFormat.fileName(segment.number + 1)) was started after it"
+                : "batch \(laterCommit!.batch) was committed after it, at byte \(laterCommit!.offset)"
+            throw StoreError(
+                .corruptCommitted,
+                "segment \(segment.name) is damaged at byte \(problem.offset) (\(problem.what)) inside an acknowledged "
+                    + "batch (\(evidence)). Cutting here would drop acknowledged entries, so the store refuses to open. "
+                    + "Restore the node directory from a backup (capsync restore), or move the log aside and re-learn "
+                    + "every chain from peers; keep the damaged file for inspection.",
+                file: segment.name, offset: problem.offset)
+        }
+        try setAside(position: position, from: outcome.committedEnd, problem: problem)
+    }
+
+    /// Copies the unacknowledged tail of a segment to quarantine/, then cuts it off (or removes a segment whose
+    /// header never became durable).
+    private func setAside(position: Int, from cut: Int64, problem: (offset: Int64, what: String)) throws(StoreError) {
+        let segment = segments[position]
+        let size = try segment.file.size()
+        var quarantineName: String?
+        if size > cut {
+            let name = "\(segment.name)-\(cut).tail"
+            let tail = try segment.file.read(at: cut, count: Int(size - cut))
+            try fileSystem.makeDirectory(quarantineDirectory)
+            let copy = try fileSystem.openFile(quarantineDirectory.appendingPathComponent(name), create: true)
+            try copy.truncate(to: 0)
+            try copy.write(tail, at: 0)
+            try copy.sync()
+            try fileSystem.syncDirectory(quarantineDirectory)
+            quarantineName = "quarantine/" + name
+        }
+        if cut == 0 {
+            try fileSystem.removeFile(path(of: segment.number))
+            try fileSystem.syncDirectory(directory)
+            segments.remove(at: position)
+        } else {
+            try segment.file.truncate(to: cut)
+            try segment.file.sync()
+        }
+        recoveries.append(RecoveryReport(
+            segmentFile: segment.name, cutOffset: cut, bytesSetAside: size - cut, quarantineFile: quarantineName,
+            problem: "\(problem.what) at byte \(problem.offset)"))
+    }
+
+    /// Adds a committed batch to the index. Ingest checked every link before writing, so a record that does
+    /// not fit means the committed log was altered: refuse.
+    private func apply(_ records: [SegmentScanner.Record], from bytes: [UInt8], segment: Segment) throws(StoreError) {
+        for record in records {
+            func corrupt(_ what: String) -> StoreError {
+                StoreError(
+                    .corruptCommitted,
+                    "committed record in \(segment.name) at byte \(record.fileOffset) is inconsistent: \(what). "
+                        + "Restore the node directory from a backup, or re-learn the chains from peers.",
+                    file: segment.name, offset: record.fileOffset)
+            }
+            switch record.type {
+            case .entry:
+                guard record.body.count > 32 + 1 + 32, record.size <= RecordLocation.maxSize else {
+                    throw corrupt("entry record too short or too long")
+                }
+                let id = EntryID(bytes, at: record.body.lowerBound)
+                var reader = ByteReader(bytes, range: (record.body.lowerBound + 32)..<record.body.upperBound)
+                let author: AuthorKey
+                let seq: UInt64
+                let prev: EntryID
+                let timestamp: UInt64
+                do {
+                    _ = try reader.readUInt8("version")
+                    let authorRange = try reader.skipBytes("author", count: 32)
+                    author = AuthorKey(bytes, at: authorRange.lowerBound)
+                    seq = try reader.readVarint("seq", max: Entry.maxSeq)
+                    let prevRange = try reader.skipBytes("prev", count: 32)
+                    prev = EntryID(bytes, at: prevRange.lowerBound)
+                    timestamp = try reader.readUInt64("timestamp")
+                } catch {
+                    throw corrupt("entry does not decode (\(error))")
+                }
+                let location = RecordLocation(segment: segment.number, offset: record.fileOffset, size: record.size)
+                if let problem = index.append(
+                    id: id, author: author, seq: seq, prev: prev, timestamp: HLCTimestamp(rawValue: timestamp),
+                    at: location)
+                {
+                    throw corrupt(problem)
+                }
+            case .forkProof:
+                do {
+                    index.addForkProof(try ForkProof(decoding: Array(bytes[record.body])))
+                } catch {
+                    throw corrupt("fork proof does not verify (\(error))")
+                }
+            case .commit:
+                throw corrupt("commit record inside a batch")
+            }
+        }
+    }
+
+    // MARK: Writing one batch
+
+    /// Writes records as one batch closed by a commit record, fsyncs, and only then counts it as committed.
+    /// Returns each record's location. An fsync failure is final: the store stops acknowledging.
+    func commitBatch(_ records: [(type: SegmentFormat.RecordType, body: [UInt8])]) throws(StoreError) -> [RecordLocation] {
+        precondition(!records.isEmpty)
+        if segments.isEmpty || segments[segments.count - 1].committedEnd >= options.segmentSize {
+            try startSegment()
+        }
+        let position = segments.count - 1
+        let segment = segments[position]
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(records.reduce(SegmentFormat.commitRecordSize) { $0 + $1.body.count + 9 })
+        var running = chain
+        var locations: [RecordLocation] = []
+        locations.reserveCapacity(records.count)
+        for record in records {
+            let offset = segment.committedEnd + Int64(buffer.count)
+            let crc = SegmentFormat.appendRecord(record.type, body: record.body, to: &buffer)
+            running = CRC32C.update(running, SegmentFormat.bigEndianBytes(crc))
+            locations.append(RecordLocation(segment: segment.number, offset: offset, size: 9 + record.body.count))
+        }
+        SegmentFormat.appendRecord(
+            .commit, body: SegmentFormat.commitBody(batchNumber: nextBatch, recordCount: records.count, chain: running),
+            to: &buffer)
+        guard segment.committedEnd + Int64(buffer.count) < SegmentFormat.maxSegmentBytes else {
+            throw StoreError(.overLimit, "a batch of \(buffer.count) bytes does not fit segment \(segment.name)", file: segment.name)
+        }
+        try segment.file.write(buffer, at: segment.committedEnd)
+        try durably { () throws(StoreError) in try segment.file.sync() }
+        segments[position].committedEnd += Int64(buffer.count)
+        nextBatch += 1
+        chain = running
+        return locations
+    }
+
+    private func startSegment() throws(StoreError) {
+        let number = (segments.last?.number ?? 0) + 1
+        guard number <= SegmentFormat.maxSegmentNumber else {
+            throw StoreError(.overLimit, "the store has reached \(SegmentFormat.maxSegmentNumber) segments")
+        }
+        let path = path(of: number)
+        let file = try fileSystem.openFile(path, create: true)
+        try file.truncate(to: 0)
+        try file.write(SegmentFormat.header(number: number), at: 0)
+        try durably { () throws(StoreError) in
+            try file.sync()
+            try fileSystem.syncDirectory(directory)
+        }
+        segments.append(Segment(number: number, file: file, committedEnd: Int64(SegmentFormat.headerSize)))
+    }
+
+    /// Runs an fsync; on failure the store stops acknowledging for good (never retry an fsync).
+    func durably(_ body: () throws(StoreError) -> Void) throws(StoreError) {
+        do { try body() } catch {
+            if error.code == .fsyncFailed {
+                failure = error
+            }
+            throw error
+        }
+    }
+
+    var sizeOnDisk: Int64 { segments.reduce(0) { $0 + $1.committedEnd } }
+
+    // MARK: Reading
+
+    func readEntry(at location: RecordLocation) throws(StoreError) -> Entry {
+        guard let segment = segments.first(where: { $0.number == location.segment }) else {
+            throw StoreError(.corruptRecord, "index names segment \(location.segment), which is not open")
+        }
+        return try Self.readEntry(from: segment.file, name: segment.name, at: location)
+    }
+
+    func file(of location: RecordLocation) -> (any StoreFile, String)? {
+        let position = location.segment - (segments.first?.number ?? 1)
+        guard segments.indices.contains(position), segments[position].number == location.segment else {
+            return segments.first(where: { $0.number == location.segment }).map { ($0.file, $0.name) }
+        }
+        return (segments[position].file, segments[position].name)
+    }
+
+    /// Reads one entry record, checks its checksum and decodes it.
+    static func readEntry(from file: any StoreFile, name: String, at location: RecordLocation) throws(StoreError) -> Entry {
+        let bytes = try file.read(at: location.offset, count: location.size)
+        func corrupt(_ what: String) -> StoreError {
+            StoreError(.corruptRecord, "entry record unreadable: \(what); run `capsync audit`", file: name, offset: location.offset)
+        }
+        guard bytes.count == location.size, bytes.count > 9 + 32 else { throw corrupt("file ends early") }
+        let stored = SegmentFormat.readUInt32(bytes, at: 4)
+        let computed = bytes.withUnsafeBytes { raw in
+            CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<4])), UnsafeRawBufferPointer(rebasing: raw[8...]))
+        }
+        guard stored == computed, bytes[8] == SegmentFormat.RecordType.entry.rawValue else { throw corrupt("checksum mismatch") }
+        do {
+            return try Entry(decoding: Array(bytes[(9 + 32)...]))
+        } catch {
+            throw corrupt("\(error)")
+        }
+    }
+}

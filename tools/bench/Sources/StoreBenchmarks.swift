@@ -1,0 +1,179 @@
+import CapSyncCrypto
+import CapSyncLog
+import CapSyncWire
+import Foundation
+
+/// Store figures (issue 3): single acknowledged append, batched appends, ingest of many entries from 40
+/// authors, and open time and RSS of the resulting store (measured in a fresh child process).
+enum StoreBenchmarks {
+    static let authorCount = 40
+    static let payload = Array(String(repeating: "capacity-report NO 155mm-shell site-7 2026-Q4 qty 1200; ", count: 2).utf8)
+
+    static func run(_ context: BenchContext) throws {
+        let limits = context.limits
+        let cores = Double(BenchContext.cores)
+        print("   CRC32C hardware: \(LogStore.usesHardwareCRC32C)")
+        let ownKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32))
+        let authors = try (0..<authorCount).map { try Ed25519PrivateKey(seed: [UInt8](repeating: UInt8(10 + $0), count: 32)) }
+        let roster = try Roster(serial: 1, members: [.init(partner: "NO", key: AuthorKey(ownKey.publicKey))]
+            + authors.enumerated().map { .init(partner: "P\($0.offset)", key: AuthorKey($0.element.publicKey)) })
+        var now: UInt64 = 1_800_000_000_000
+
+        // Single acknowledged appends: one entry, one fsync each.
+        let singleDirectory = context.scratchDirectory("single")
+        defer { context.remove(singleDirectory) }
+        let single = try LogStore(directory: singleDirectory, roster: roster)
+        let singleCount = 300
+        let singleTime = try BenchContext.seconds {
+            for _ in 0..<singleCount {
+                now += 1
+                _ = try single.append([(kind: 1, payload: payload)], signingKey: ownKey, nowMilliseconds: now)
+            }
+        }
+        BenchContext.report(
+            "append, single acknowledged", value: Double(singleCount) / singleTime, unit: "entries/s",
+            limit: "fdatasync \(BenchContext.format(limits.fdatasyncPerSecond))/s",
+            target: 0.5 * limits.fdatasyncPerSecond, meets: Double(singleCount) / singleTime >= 0.5 * limits.fdatasyncPerSecond)
+
+        // Batched appends: 1000 entries a batch.
+        let batchDirectory = context.scratchDirectory("batched")
+        defer { context.remove(batchDirectory) }
+        let batched = try LogStore(directory: batchDirectory, roster: roster)
+        let batchedCount = min(context.entryCount, 200_000)
+        let operations = (0..<1000).map { _ in (kind: UInt64(1), payload: payload) }
+        let batchedTime = try BenchContext.seconds {
+            var done = 0
+            while done < batchedCount {
+                now += 1
+                done += try batched.append(operations, signingKey: ownKey, nowMilliseconds: now).count
+            }
+        }
+        let batchedRate = Double(batchedCount) / batchedTime
+        BenchContext.report(
+            "append, batches of 1000", value: batchedRate, unit: "entries/s",
+            limit: "Ed25519 sign \(BenchContext.format(limits.signPerSecond))/s on one core",
+            target: 0.8 * limits.signPerSecond, meets: batchedRate >= 0.8 * limits.signPerSecond)
+
+        // Ingest from 40 authors, in per-author runs of 1000 (as sync sends them). Entries are signed ahead
+        // (untimed), a few authors at a time, so memory stays small.
+        let ingestDirectory = context.scratchDirectory("ingest")
+        defer { context.remove(ingestDirectory) }
+        let ingestStore = try LogStore(directory: ingestDirectory, roster: roster)
+        let perAuthor = max(1, context.entryCount / authorCount)
+        var ingestTime = 0.0
+        var ingested = 0
+        let group = max(1, BenchContext.cores)
+        for first in stride(from: 0, to: authorCount, by: group) {
+            let keys = Array(authors[first..<min(authorCount, first + group)])
+            let chains = sign(chainsOf: keys, count: perAuthor, start: now)
+            for chain in chains {
+                for start in stride(from: 0, to: chain.count, by: 1000) {
+                    let run = Array(chain[start..<min(chain.count, start + 1000)])
+                    ingestTime += try BenchContext.seconds {
+                        let report = try ingestStore.ingest(run, nowMilliseconds: now + 10_000_000)
+                        ingested += report.accepted.count
+                    }
+                }
+            }
+        }
+        let ingestRate = Double(ingested) / ingestTime
+        let verifyAll = limits.verifyPerSecond * cores
+        BenchContext.report(
+            "ingest \(ingested) entries from \(authorCount) authors", value: ingestRate, unit: "entries/s",
+            limit: "Ed25519 verify \(BenchContext.format(verifyAll))/s on \(Int(cores)) cores",
+            target: 0.75 * verifyAll, meets: ingestRate >= 0.75 * verifyAll)
+        print("   store size \(ingestStore.sizeOnDisk / 1_048_576) MiB, \(ingestStore.entryCount) entries")
+
+        // Open time and RSS, in a fresh process so nothing else is resident.
+        let output = runChild(["open-child", ingestDirectory])
+        let fields = Dictionary(uniqueKeysWithValues: output.split(separator: " ").compactMap { pair -> (String, Double)? in
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                return nil
+            }
+            return (String(parts[0]), value)
+        })
+        if let seconds = fields["open_seconds"], let rss = fields["rss_mib"], let entries = fields["entries"] {
+            BenchContext.report(
+                "open of \(Int(entries)) entries", value: seconds, unit: "s", limit: "≤ 1 s for 1M entries",
+                target: nil, meets: seconds <= 1.0 * max(1, entries / 1_000_000))
+            BenchContext.report(
+                "RSS of the open store (peak)", value: rss, unit: "MiB", limit: "≤ 512 MiB for 1M entries",
+                target: nil, meets: rss <= 512)
+        } else {
+            print("   open-child failed: \(output)")
+        }
+    }
+
+    /// Signs `count` entries for each key, the keys in parallel (one per core).
+    static func sign(chainsOf keys: [Ed25519PrivateKey], count: Int, start: UInt64) -> [[Entry]] {
+        let results = ChainBox(count: keys.count)
+        DispatchQueue.concurrentPerform(iterations: keys.count) { index in
+            var chain: [Entry] = []
+            chain.reserveCapacity(count)
+            var prev = EntryID.zero
+            for seq in 1...count {
+                let entry = try! Entry.sign(
+                    key: keys[index], seq: UInt64(seq), prev: prev, timestamp: HLCTimestamp(milliseconds: start + UInt64(seq)),
+                    kind: 1, payload: payload)
+                prev = entry.id
+                chain.append(entry)
+            }
+            results.set(index, chain)
+        }
+        return results.chains
+    }
+
+    final class ChainBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var chains: [[Entry]]
+        init(count: Int) { chains = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ chain: [Entry]) {
+            lock.lock()
+            chains[index] = chain
+            lock.unlock()
+        }
+    }
+
+    /// The child side: open the store, report time and peak RSS.
+    static func openChild(directory: String) {
+        do {
+            let store = try LogStoreOpener.open(directory)
+            let rss = peakRSSMiB()
+            print("open_seconds=\(store.seconds) rss_mib=\(rss) entries=\(store.entries)")
+        } catch {
+            print("error=\(error)")
+        }
+    }
+
+    static func peakRSSMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? -1
+            return kib / 1024
+        }
+        return -1
+    }
+
+    static func runChild(_ arguments: [String]) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch { return "cannot start child: \(error)" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Opens a store without knowing its roster (open does not check authors; an empty roster suffices).
+enum LogStoreOpener {
+    static func open(_ directory: String) throws -> (seconds: Double, entries: Int) {
+        let roster = try Roster(serial: 1, members: [])
+        var store: LogStore?
+        let seconds = try BenchContext.seconds { store = try LogStore(directory: directory, roster: roster) }
+        return (seconds, store?.entryCount ?? 0)
+    }
+}
