@@ -142,3 +142,26 @@ import Testing
         #expect(accepted > 0, "some mutations (payload, signature, key bytes) decode")
     }
 }
+
+/// Protocol/vectors/entry-decode: the Python implementation's decision on 400 mutated entries.
+struct DecodeDifferentialVector: Decodable {
+    struct Case: Decodable {
+        let encoded: String
+        let outcome: String
+    }
+
+    let description: String
+    let cases: [Case]
+}
+
+extension EntryVectorTests {
+    /// Both implementations must refuse every input for the same reason (entry.md §1.2), not merely refuse it.
+    @Test func decodingDecidesEveryMutationLikeThePythonImplementation() throws {
+        let vector = try Repository.loadVector(DecodeDifferentialVector.self, "entry-decode", "decode-differential")
+        #expect(vector.cases.count == 400)
+        for (index, c) in vector.cases.enumerated() {
+            let outcome = decodeError(try bytes(c.encoded, "encoded"))?.rawValue ?? "decodes"
+            #expect(outcome == c.outcome, "case \(index)")
+        }
+    }
+}

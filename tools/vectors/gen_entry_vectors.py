@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -398,12 +399,52 @@ def fork_proof_vectors(out: VectorWriter) -> None:
                    + spec.encode_varint(len(high)) + high, "trailingBytes")
 
 
+def decode_differential_vectors(out: VectorWriter) -> None:
+    """Seeded mutations of valid entries, each with the outcome this implementation decides (entry.md §1.2):
+    a second implementation must decide every one the same way, which pins down the order of the checks."""
+    bases = [bytes.fromhex(json.loads((out.entry_dir / f"{name}.json").read_text())["encoded"])
+             for name in ("valid-01-seq1-genesis", "valid-03-large-varints", "valid-04-empty-payload",
+                          "valid-07-multibyte-lengths")]
+    rng = random.Random(2026)
+    cases = []
+    for index in range(400):
+        data = bytearray(bases[index % len(bases)])
+        operation = index % 5
+        if operation == 0:
+            for _ in range(rng.randint(1, 3)):
+                data[rng.randrange(len(data))] ^= rng.randint(1, 255)
+        elif operation == 1:
+            del data[rng.randrange(len(data)):]
+        elif operation == 2:
+            data.insert(rng.randrange(len(data) + 1), rng.randint(0, 255))
+        elif operation == 3:
+            del data[rng.randrange(len(data))]
+        else:
+            # Hit the varints and fixed fields at the front, where the interesting rules are.
+            data[rng.randrange(33, min(len(data), 100))] = rng.choice([0x00, 0x01, 0x7F, 0x80, 0xFF])
+        try:
+            spec.decode_entry(bytes(data))
+            outcome = "decodes"
+        except spec.SpecError as error:
+            outcome = error.code
+        cases.append({"encoded": bytes(data).hex(), "outcome": outcome})
+    outcomes = {case["outcome"] for case in cases}
+    assert {"decodes", "truncated", "trailingBytes", "invalidValue", "overLimit"} <= outcomes, outcomes
+    vector = {
+        "description": "400 seeded mutations (bit flips, truncations, inserted and deleted bytes, edited varints) "
+                       "of valid entries; `outcome` is `decodes` or the WireError.Code that decoding refuses with",
+        "cases": cases,
+    }
+    _write_json(out.entry_dir.parent / "entry-decode" / "decode-differential.json", vector)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "Protocol" / "vectors")
     args = parser.parse_args()
     out = VectorWriter(args.out)
     entry_vectors(out)
+    decode_differential_vectors(out)
     roster_vectors(out)
     fork_proof_vectors(out)
     out.remove_stale()

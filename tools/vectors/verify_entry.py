@@ -4,7 +4,7 @@
 Two uses:
 
   Check test vectors (exit 1 if any vector's outcome differs from what it states):
-      verify_entry.py Protocol/vectors/entry/*.json
+      verify_entry.py Protocol/vectors/entry/*.json Protocol/vectors/entry-decode/*.json
 
   Audit an exported entry (raw canonical bytes in a file, '-' for stdin, or hex), optionally with the author's
   previous entry and the coalition roster; prints every field, the id and the verdict (exit 0 valid, 1 refused):
@@ -32,6 +32,9 @@ import capsync_spec as spec  # noqa: E402
 def check_vector(path: Path) -> List[str]:
     """Returns the list of mismatches between what the vector states and what the spec decides."""
     vector = json.loads(path.read_text(encoding="utf-8"))
+    if "cases" in vector:
+        return [f"case {index}: {problem}" for index, case in enumerate(vector["cases"])
+                for problem in check_decode_outcome(bytes.fromhex(case["encoded"]), case["outcome"])]
     encoded = bytes.fromhex(vector["encoded"])
     previous = bytes.fromhex(vector["previous_encoded"]) if "previous_encoded" in vector else None
     public_key = bytes.fromhex(vector["public_key"]) if "public_key" in vector else None
@@ -81,6 +84,15 @@ def check_vector(path: Path) -> List[str]:
     except spec.SpecError as error:
         return [] if error.code == reason else [f"chain refused with {error.code}, expected {reason}"]
     return [f"chains, expected {reason}"]
+
+
+def check_decode_outcome(encoded: bytes, outcome: str) -> List[str]:
+    try:
+        spec.decode_entry(encoded)
+        decided = "decodes"
+    except spec.SpecError as error:
+        decided = error.code
+    return [] if decided == outcome else [f"{decided}, expected {outcome}"]
 
 
 def describe(entry: spec.Entry) -> str:
