@@ -82,12 +82,16 @@ final class TLSConnection {
         _ = COpenSSLShims_BIO_set_mem_eof_return(readBIO, 0)
     }
 
-    var isHandshakeDone: Bool { SSL_is_init_finished(ssl) == 1 }
+    /// Set once `SSL_do_handshake` succeeded. Kept here because after a fatal error OpenSSL's own state reads as
+    /// "in handshake" again, which would misreport a truncated session as a failed handshake.
+    private(set) var isHandshakeDone = false
 
     func handshake() -> Step {
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
-        return result == 1 ? .done : classify(result, during: "handshake")
+        guard result == 1 else { return classify(result, during: "handshake") }
+        isHandshakeDone = true
+        return .done
     }
 
     /// One `SSL_read` into `buffer`; `.done` means some plaintext was appended.

@@ -1,6 +1,6 @@
 internal import COpenSSL
 internal import COpenSSLShims
-public import CapSyncCrypto
+internal import CapSyncCrypto
 
 /// An OpenSSL `SSL_CTX` set up for CapSync's TLS profile (Protocol/tls.md), shared by every connection of a node.
 ///

@@ -83,7 +83,13 @@ struct EmbeddedPair {
         channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
-    func finish() {
+    /// Closes both sides through TLS (close_notify), lets any shutdown timer run out, and tears the channels down.
+    mutating func finish() {
+        client.close(promise: nil)
+        server.close(promise: nil)
+        _ = try? pump()
+        client.embeddedEventLoop.advanceTime(by: .hours(1))
+        server.embeddedEventLoop.advanceTime(by: .hours(1))
         _ = try? client.finish(acceptAlreadyClosed: true)
         _ = try? server.finish(acceptAlreadyClosed: true)
     }
