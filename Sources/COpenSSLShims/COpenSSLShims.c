@@ -33,3 +33,10 @@ int COpenSSLShims_SSL_CTX_set_app_data(SSL_CTX *ctx, void *data) { return SSL_CT
 void *COpenSSLShims_SSL_CTX_get_app_data(const SSL_CTX *ctx) { return SSL_CTX_get_app_data(ctx); }
 int COpenSSLShims_SSL_set_app_data(SSL *ssl, void *data) { return SSL_set_app_data(ssl, data); }
 void *COpenSSLShims_SSL_get_app_data(const SSL *ssl) { return SSL_get_app_data(ssl); }
+
+long COpenSSLShims_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+long COpenSSLShims_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_client_sigalgs_list(ctx, list);
+}
