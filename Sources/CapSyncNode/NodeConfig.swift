@@ -1,4 +1,4 @@
-public import CapSyncWire
+internal import CapSyncWire
 internal import Foundation
 internal import TOMLKit
 
@@ -71,7 +71,7 @@ public struct NodeConfig: Sendable, Equatable {
 
     public func validate(path: String = "capsync.toml") throws(NodeError) {
         do { try Roster.validatePartnerCode(partner) } catch { throw NodeError(.config, "partner: \(error.reason)", context: path) }
-        guard (try? HostPort(listen)) != nil else {
+        guard (try? HostPort(listen, allowAnyPort: true)) != nil else {
             throw NodeError(.config, "listen '\(listen)' must be host:port", context: path)
         }
         guard Self.parseTime(syncTime) != nil else {
@@ -130,12 +130,13 @@ public struct NodeConfig: Sendable, Equatable {
     }
 }
 
-/// "host:port" with a port in 1…65535 (IPv6 hosts in brackets: "[::1]:7420").
+/// "host:port" with a port in 1…65535 (IPv6 hosts in brackets: "[::1]:7420"); a listen address may use port 0
+/// (the system picks a free one).
 public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
-    public init(_ text: String) throws(NodeError) {
+    public init(_ text: String, allowAnyPort: Bool = false) throws(NodeError) {
         var hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {
@@ -150,8 +151,8 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
             portPart = text[text.index(after: colon)...]
         }
         if hostPart.isEmpty { hostPart = "0.0.0.0" }
-        guard let port = Int(portPart), (1...65_535).contains(port) else {
-            throw NodeError(.usage, "address '\(text)': the port must be 1–65535")
+        guard let port = Int(portPart), ((allowAnyPort ? 0 : 1)...65_535).contains(port) else {
+            throw NodeError(.usage, "address '\(text)': the port must be \(allowAnyPort ? 0 : 1)–65535")
         }
         host = String(hostPart)
         self.port = port

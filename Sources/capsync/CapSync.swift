@@ -7,6 +7,9 @@ struct CapSyncCommand: AsyncParsableCommand {
         commandName: "capsync",
         abstract: "Share coalition defence-production capacity over signed, peer-to-peer synced logs.",
         version: "0.1.0",
-        subcommands: [Init.self, Id.self, RosterCommand.self, Peers.self]
+        subcommands: [
+            Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self, PledgeCommand.self,
+            Pool.self, Import.self, Serve.self, Sync.self,
+        ]
     )
 }

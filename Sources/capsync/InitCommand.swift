@@ -50,7 +50,7 @@ extension CapSyncCommand {
             }
             if encrypt {
                 guard let secret, !secret.isEmpty else {
-                    throw ValidationError("--encrypt needs a passphrase: --passphrase-file FILE or CAPSYNC_PASSPHRASE")
+                    throw CLIError("--encrypt needs a passphrase: --passphrase-file FILE or CAPSYNC_PASSPHRASE")
                 }
                 options.passphrase = secret
             }

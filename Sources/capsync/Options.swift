@@ -27,7 +27,7 @@ struct PassphraseOptions: ParsableArguments {
     func passphrase() throws -> String? {
         if let passphraseFile {
             guard let data = FileManager.default.contents(atPath: passphraseFile) else {
-                throw ValidationError("cannot read the passphrase file \(passphraseFile)")
+                throw CLIError("cannot read the passphrase file \(passphraseFile)")
             }
             return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         }
@@ -42,7 +42,14 @@ func printError(_ text: String) {
 
 func readFileText(_ path: String, what: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(what) '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        throw CLIError("cannot read \(what) '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
     }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// A failure found while running (bad input data, unknown need, ...): printed as "Error: …" without the usage
+/// text (which is for wrong flags), exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -44,7 +44,7 @@ extension CapSyncCommand {
                 let roster = try NodeSetup.loadRoster(paths)
                 var added: [PeerList.Peer] = []
                 if let partner, let address, let key {
-                    guard let raw = Ed25519Base64.decode(key) else { throw ValidationError("--key is not a base64 Ed25519 public key") }
+                    guard let raw = Ed25519Base64.decode(key) else { throw CLIError("--key is not a base64 Ed25519 public key") }
                     added.append(.init(partner: partner, address: address, key: AuthorKey(raw)))
                 }
                 for file in cards {
@@ -70,7 +70,7 @@ extension CapSyncCommand {
             func run() async throws {
                 var peers = try NodeSetup.loadPeers(node.paths)
                 let count = peers.remove(partnerOrAddress)
-                guard count > 0 else { throw ValidationError("no peer '\(partnerOrAddress)'") }
+                guard count > 0 else { throw CLIError("no peer '\(partnerOrAddress)'") }
                 try NodeSetup.savePeers(peers, node.paths)
                 print("removed \(count) peer(s)")
             }

@@ -63,7 +63,7 @@ extension CapSyncCommand {
                 var roster = try NodeSetup.loadRoster(paths)
                 var added: [Roster.Member] = []
                 if let partner, let key {
-                    guard let raw = Ed25519Base64.decode(key) else { throw ValidationError("--key is not a base64 Ed25519 public key") }
+                    guard let raw = Ed25519Base64.decode(key) else { throw CLIError("--key is not a base64 Ed25519 public key") }
                     added.append(Roster.Member(partner: partner, key: AuthorKey(raw), lastValidSeq: lastSeq))
                 }
                 for file in cards {
@@ -75,7 +75,7 @@ extension CapSyncCommand {
                         print("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
                         continue
                     }
-                    do { try roster.add(member) } catch { throw ValidationError(error.description) }
+                    do { try roster.add(member) } catch { throw CLIError(error.description) }
                     print("added \(member.partner) \(Fingerprint.of(member.key.bytes))")
                 }
                 if bumpSerial { roster.serial += 1 }
@@ -95,7 +95,7 @@ extension CapSyncCommand {
                 var roster = try NodeSetup.loadRoster(paths)
                 let keys: [AuthorKey] = Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
                 let removed = keys.filter { roster.remove($0) }
-                guard !removed.isEmpty else { throw ValidationError("no key or partner '\(keyOrPartner)' in the roster") }
+                guard !removed.isEmpty else { throw CLIError("no key or partner '\(keyOrPartner)' in the roster") }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
                 print("removed \(removed.count) key(s); roster hash \(roster.hash.hex)")
@@ -111,7 +111,7 @@ extension CapSyncCommand {
                 let paths = node.paths
                 let text = try readFileText(file, what: "roster file")
                 let roster: Roster
-                do { roster = try Roster(fileText: text) } catch { throw ValidationError("\(file): \(error.description)") }
+                do { roster = try Roster(fileText: text) } catch { throw CLIError("\(file): \(error.description)") }
                 let config = try NodeSetup.loadConfig(paths)
                 let identity = try NodeSetup.loadIdentity(paths)
                 if roster.member(for: AuthorKey(identity.signingKey))?.partner != config.partner {

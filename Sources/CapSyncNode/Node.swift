@@ -1,0 +1,116 @@
+public import CapSyncCrypto
+public import CapSyncLog
+public import CapSyncMerge
+public import CapSyncSync
+public import CapSyncWire
+public import Foundation
+public import Logging
+
+/// An opened node directory: config, roster, store. What every command and the daemon start from.
+public final class Node: Sendable {
+    public let paths: NodePaths
+    public let config: NodeConfig
+    public let roster: Roster
+    public let store: LogStore
+    private let stateLock = NSLock()
+
+    /// Opens the node at `root`. Works on a read-only copy without private keys too (auditors).
+    public init(root: String, storeOptions: StoreOptions = .init(), listenOverride: String? = nil) throws(NodeError) {
+        paths = NodePaths(root: root)
+        var config = try NodeSetup.loadConfig(paths)
+        if let listenOverride { config.listen = listenOverride.hasPrefix(":") ? "0.0.0.0" + listenOverride : listenOverride }
+        self.config = config
+        roster = try NodeSetup.loadRoster(paths)
+        do { store = try LogStore(directory: paths.store, roster: roster, options: storeOptions) } catch {
+            throw NodeError(.store, error.description, context: paths.store)
+        }
+    }
+
+    public static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Appends operations as one batch signed by this partner's key, after checking they write only this
+    /// partner's records (the fold would ignore anything else).
+    @discardableResult
+    public func append(_ operations: [CapSyncMerge.Operation], signingKey: Ed25519PrivateKey) throws(NodeError) -> [Entry] {
+        let author = AuthorKey(signingKey.publicKey)
+        guard roster.partner(of: author) == config.partner else {
+            throw NodeError(
+                .roster, "this node's signing key is not in the roster for \(config.partner)", context: paths.roster,
+                hint: "import the coalition roster that lists it (capsync roster import), or add it (capsync roster add)")
+        }
+        for operation in operations where operation.partner != config.partner {
+            throw NodeError(.usage, "an operation writes \(operation.partner)'s records; this node is \(config.partner)")
+        }
+        do {
+            return try store.append(
+                operations.map { (kind: $0.kind.rawValue, payload: $0.payload()) }, signingKey: signingKey,
+                nowMilliseconds: Self.nowMilliseconds())
+        } catch {
+            throw NodeError(.store, error.description, context: paths.store)
+        }
+    }
+
+    /// Every acknowledged entry.
+    public func allEntries() throws(NodeError) -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(store.entryCount)
+        do { try store.forEachEntry { entries.append($0) } } catch {
+            throw NodeError(.store, "\(error)", context: paths.store)
+        }
+        return entries
+    }
+
+    /// The coalition view from every entry held, optionally as of a past time.
+    public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
+        let fold = Fold(roster: roster, forks: store.forkedAuthors(), nowMilliseconds: Self.nowMilliseconds(), asOf: asOf)
+        var state = FoldState(fold)
+        do { try store.forEachEntry { state.add($0) } } catch { throw NodeError(.store, "\(error)", context: paths.store) }
+        return state.finish()
+    }
+
+    /// The digest of the entry set alone (Protocol/fold.md).
+    public func entrySetDigest() throws(NodeError) -> Bytes32 {
+        var ids: [EntryID] = []
+        ids.reserveCapacity(store.entryCount)
+        do { try store.forEachEntry { ids.append($0.id) } } catch { throw NodeError(.store, "\(error)", context: paths.store) }
+        return CapSyncMerge.entrySetDigest(ids)
+    }
+
+    /// The network side's context (needs the TLS key, not the signing key).
+    public func syncContext(limits: SyncLimits = .default) throws(NodeError) -> SyncContext {
+        let tls = try NodeSetup.loadTLSIdentity(paths)
+        return SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
+    }
+
+    /// Records a session's outcome for `status`, and lifts the re-learn requirement after a good sync.
+    public func record(_ outcome: SessionOutcome, peer: String, logger: Logger) {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        var state = SyncState.load(paths)
+        var record = state.peers[peer] ?? SyncState.PeerRecord(peer: peer)
+        let now = Date()
+        record.lastAttempt = now
+        let summary = outcome.summary
+        if let error = outcome.error {
+            record.lastError = error.description
+        } else {
+            record.lastSuccess = now
+            record.lastError = nil
+            state.lastSyncAt = now
+        }
+        record.entriesReceived = summary.entriesReceived
+        record.entriesSent = summary.entriesSent
+        record.bytesReceived = summary.bytesReceived
+        record.bytesSent = summary.bytesSent
+        record.rosterMismatch = outcome.rosterMismatch != nil
+        record.remoteRosterHash = outcome.rosterMismatch?.hex
+        state.peers[peer] = record
+        do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
+        if outcome.error == nil && store.relearnRequired {
+            do {
+                try store.clearRelearnRequirement()
+                logger.notice("own chain re-learned from \(peer); appending is allowed again")
+            } catch { logger.error("cannot clear the re-learn marker: \(error)") }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+public import CapSyncSync
+internal import Dispatch
+public import Foundation
+public import Logging
+
+/// `capsync serve`: the listener plus the scheduled sync with every peer (nightly at the configured time with
+/// jitter, failed peers retried with backoff), until SIGINT or SIGTERM. Shutdown cancels the tasks; the store
+/// only ever acknowledges fsynced batches, so nothing acknowledged is lost however a session is cut.
+public struct NodeDaemon: Sendable {
+    public let node: Node
+    public let logger: Logger
+    /// Sync every this many seconds instead of nightly (tests, demos, small deployments).
+    public var intervalSeconds: Int?
+    /// Sync with every peer right after starting.
+    public var syncAtStart: Bool
+    public var limits: SyncLimits
+
+    public init(node: Node, logger: Logger, intervalSeconds: Int? = nil, syncAtStart: Bool = false, limits: SyncLimits = .default) {
+        self.node = node
+        self.logger = logger
+        self.intervalSeconds = intervalSeconds
+        self.syncAtStart = syncAtStart
+        self.limits = limits
+    }
+
+    /// Runs until a signal arrives. `onListening` gets the bound address (the port is real even for `:0`).
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let context = try node.syncContext(limits: limits)
+        let server = try SyncServer(context: context, logger: logger)
+        let address = try HostPort(node.config.listen, allowAnyPort: true)
+        let listener = try await server.bind(host: address.host, port: address.port)
+        let bound = "\(address.host):\(listener.port)"
+        logger.notice("listening", metadata: ["address": "\(bound)", "partner": "\(node.config.partner)"])
+        onListening(bound)
+        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
+        let node = self.node
+        let logger = self.logger
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.run(listener) { outcome in
+                    node.record(outcome, peer: outcome.summary.peerLabel ?? "inbound", logger: logger)
+                }
+            }
+            group.addTask { try await self.scheduleLoop(context: context) }
+            group.addTask {
+                let signal = await signals.next()
+                logger.notice("shutting down", metadata: ["signal": "\(signal)"])
+            }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+        logger.notice("stopped")
+    }
+
+    private func scheduleLoop(context: SyncContext) async throws {
+        let client = SyncClient(context: context, logger: logger)
+        var first = syncAtStart
+        // A stable per-node jitter: derived from the TLS key, so it differs between nodes but not between nights.
+        let seed = context.tlsKey.publicKey.rawBytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let schedule = SyncSchedule(config: node.config, jitterSeed: seed)
+        while !Task.isCancelled {
+            if !first {
+                let now = Int64(Date().timeIntervalSince1970)
+                let next = intervalSeconds.map { now + Int64($0) } ?? schedule.nextRun(after: now)
+                logger.info("next sync", metadata: ["at": "\(Date(timeIntervalSince1970: TimeInterval(next)))"])
+                try await Task.sleep(for: .seconds(next - now))
+            }
+            first = false
+            try await syncRound(client: client, schedule: schedule)
+        }
+    }
+
+    /// One round: every peer at once; failed peers retried with backoff until they succeed or retries run out.
+    func syncRound(client: SyncClient, schedule: SyncSchedule) async throws {
+        var pending = try NodeSetup.loadPeers(node.paths).peers
+        var attempt = 0
+        while !pending.isEmpty {
+            let results = await client.syncAll(pending)
+            var failed: [PeerList.Peer] = []
+            for (peer, outcome) in results {
+                node.record(outcome, peer: peer.name, logger: logger)
+                if outcome.error != nil { failed.append(peer) }
+            }
+            pending = failed
+            attempt += 1
+            guard !pending.isEmpty, let delay = schedule.retryDelaySeconds(attempt: attempt) else { break }
+            logger.warning("retrying failed peers", metadata: [
+                "peers": "\(pending.map(\.name).joined(separator: ","))", "in_seconds": "\(delay)",
+            ])
+            try await Task.sleep(for: .seconds(delay))
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into an awaitable value (the default action is disabled while waiting).
+final class SignalWaiter: @unchecked Sendable {  // immutable after init
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func next() async -> Int32 {
+        for await number in stream { return number }
+        return 0
+    }
+}

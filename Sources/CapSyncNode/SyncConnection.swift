@@ -1,0 +1,160 @@
+public import CapSyncLog
+public import CapSyncSync
+public import CapSyncTLS
+public import CapSyncWire
+internal import Foundation
+public import Logging
+public import NIOCore
+
+/// Runs one sync session over an established TLS connection: a reader task feeding frames to the session and a
+/// writer task draining what it owes, so both directions stream at once (neither side can deadlock the other
+/// by filling its window), with the idle and whole-session limits enforced here, in the shell.
+enum SyncConnection {
+    static func run(
+        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>,
+        context: SyncContext, peerName: String, logger: Logger
+    ) async -> SessionOutcome {
+        let started = ContinuousClock.now
+        var logger = logger
+        logger[metadataKey: "peer"] = "\(peerName)"
+        let peer: PeerIdentity
+        do { peer = try await identity.get() } catch {
+            try? await channel.channel.close()
+            return SessionOutcome(
+                summary: SessionSummary(localLabel: context.label),
+                error: SyncError(.connectionClosed, "TLS handshake with \(peerName) failed: \(error)"), rosterMismatch: nil)
+        }
+        logger[metadataKey: "peer_key"] = "\(peer.signingKey.fingerprint)"
+        var configuration = context.sessionConfiguration
+        configuration.peerDescription = "\(peerName) (\(context.roster.partner(of: AuthorKey(peer.signingKey)) ?? "?"))"
+        let sessionLogger = logger
+        try? context.store.refresh()  // pick up what the appending commands committed since the last session
+        let driver = SessionDriver(configuration: configuration, store: context.store, logger: sessionLogger, clock: context.clock)
+
+        // The whole-session limit: close the channel at the deadline; the reader then ends and the session fails.
+        let limits = context.sessionConfiguration.limits
+        let deadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.sessionTimeout)) {
+            channel.channel.pipeline.fireErrorCaught(SyncError(.timeout, "the session took longer than \(limits.sessionTimeout)"))
+        }
+        defer { deadline.cancel() }
+
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                await driver.start()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while true {
+                            let frames = await driver.nextFrames()
+                            if frames.isEmpty { return }
+                            for frame in frames { try await outbound.write(ByteBuffer(bytes: frame)) }
+                        }
+                    }
+                    group.addTask {
+                        do {
+                            for try await buffer in inbound {
+                                await driver.feed(buffer.readableBytesView)
+                                if await driver.isOver { break }
+                            }
+                            await driver.connectionClosed()
+                        } catch let error as SyncError {
+                            await driver.abort(error)
+                        } catch {
+                            await driver.connectionClosed()
+                            sessionLogger.info("connection ended: \(error)")
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        } catch {
+            logger.info("connection error: \(error)")
+        }
+        var outcome = await driver.outcome ?? SessionOutcome(
+            summary: SessionSummary(localLabel: context.label), error: SyncError(.connectionClosed, "connection ended"), rosterMismatch: nil)
+        outcome.duration = ContinuousClock.now - started
+        let s = outcome.summary
+        if let error = outcome.error {
+            logger.warning("sync session failed: \(error)", metadata: [
+                "entries_in": "\(s.entriesReceived)", "entries_out": "\(s.entriesSent)",
+            ])
+        } else {
+            logger.info("sync session done", metadata: [
+                "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)", "entries_out": "\(s.entriesSent)",
+                "bytes_in": "\(s.bytesReceived)", "bytes_out": "\(s.bytesSent)", "duration": "\(outcome.duration)",
+            ])
+        }
+        return outcome
+    }
+}
+
+/// Turns a quiet connection into a `SyncError(.timeout)` the session reports and sends as ERROR.
+final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func handlerAdded(context: ChannelHandlerContext) { rearm(context) }
+    func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        rearm(context)
+        context.fireChannelRead(data)
+    }
+
+    private func rearm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let timeout = self.timeout
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            loopBound.value.fireErrorCaught(SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (idle limit)"))
+        }
+    }
+}
+
+/// Captures the TLS handler's verdict on the peer as a future the async side awaits before starting a session.
+final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let promise: EventLoopPromise<PeerIdentity>
+    private var settled = false
+
+    init(promise: EventLoopPromise<PeerIdentity>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted(let identity)? = event as? TLSEvent, !settled {
+            settled = true
+            promise.succeed(identity)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !settled {
+            settled = true
+            promise.fail(error)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !settled {
+            settled = true
+            promise.fail(SyncError(.connectionClosed, "the connection closed during the TLS handshake"))
+        }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !settled {
+            settled = true
+            promise.fail(SyncError(.connectionClosed, "the connection closed during the TLS handshake"))
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import CapSyncNode
+import CapSyncSync
+import Foundation
+import Logging
+
+struct LogOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func makeLogger(_ label: String) -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { name in
+            var handler = StreamLogHandler.standardError(label: name)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}
+
+
+extension CapSyncCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the node daemon: accept peers' syncs and sync with every peer nightly.",
+            discussion: """
+                Listens on the address in capsync.toml (or --listen) for mutual-TLS sync sessions from roster members, \
+                and syncs with every peer in peers.toml at the configured nightly time (with jitter; failed peers are \
+                retried with backoff). Appending commands keep working while it runs. SIGINT or SIGTERM stops it \
+                cleanly. Logs go to standard error.
+
+                Examples:
+                  capsync serve
+                  capsync serve --listen 127.0.0.1:7420 --sync-interval 60 --sync-now
+                """)
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var log: LogOptions
+        @Option(help: "Listen on this host:port instead of the configured one (port 0 picks a free port).") var listen: String?
+        @Option(help: "Sync every this many seconds instead of nightly.") var syncInterval: Int?
+        @Flag(help: "Sync with every peer right after starting.") var syncNow = false
+        @Option(help: ArgumentHelp("Write the bound address to this file once listening (for scripts).", valueName: "file"))
+        var addressFile: String?
+
+        func validate() throws {
+            if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
+            if let listen { _ = try HostPort(listen, allowAnyPort: true) }
+        }
+
+        func run() async throws {
+            let logger = log.makeLogger("capsync.serve")
+            let node = try Node(root: self.node.paths.root, listenOverride: listen)
+            if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
+            let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            let addressFile = self.addressFile
+            try await daemon.run { address in
+                FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+                if let addressFile { try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic) }
+            }
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sync once with all peers (or the named ones), concurrently; for cron and systemd timers.",
+            discussion: """
+                Prints a line per peer as it finishes and a summary. Exit status 0 when every peer synced, 3 when any \
+                failed (the failed peers are named).
+
+                Examples:
+                  capsync sync
+                  capsync sync --peer NL --peer US
+                """)
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var log: LogOptions
+        @OptionGroup var format: FormatOptions
+        @Option(name: .customLong("peer"), help: "Sync only with this peer (partner code or address); repeatable.") var only: [String] = []
+
+        func run() async throws {
+            let logger = log.makeLogger("capsync.sync")
+            let node = try Node(root: self.node.paths.root)
+            var peers = try NodeSetup.loadPeers(node.paths).peers
+            if !only.isEmpty {
+                let unknown = only.filter { name in !peers.contains { $0.partner == name || $0.address == name } }
+                guard unknown.isEmpty else { throw CLIError("unknown peer(s): \(unknown.joined(separator: ", ")) (see capsync peers list)") }
+                peers = peers.filter { only.contains($0.partner) || only.contains($0.address) }
+            }
+            guard !peers.isEmpty else { throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'") }
+            let context = try node.syncContext()
+            let client = SyncClient(context: context, logger: logger)
+            let interactive = format.format == .table
+            let results = await client.syncAll(peers) { peer, outcome in
+                node.record(outcome, peer: peer.name, logger: logger)
+                if interactive {
+                    let s = outcome.summary
+                    let status = outcome.error.map { "FAILED: \($0)" } ?? "ok"
+                    printError("\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(outcome.duration)")
+                }
+            }
+            var table = Table(title: "Sync summary", columns: [
+                "peer", "status", "entries_in", "accepted", "entries_out", "bytes_in", "bytes_out", "seconds", "error",
+            ])
+            for (peer, outcome) in results {
+                let s = outcome.summary
+                let seconds = Double(outcome.duration.components.seconds) + Double(outcome.duration.components.attoseconds) / 1e18
+                table.add([
+                    .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)), .int(Int64(s.entriesAccepted)),
+                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)), .text(String(format: "%.3f", seconds)),
+                    outcome.error.map { .text($0.description) } ?? .none,
+                ])
+                if let mismatch = outcome.rosterMismatch {
+                    printError("warning: \(peer.name) holds a different roster (hash \(mismatch.hex)); entries of authors either side lacks were not exchanged")
+                }
+            }
+            format.printer.print([table])
+            let failed = results.filter { $0.1.error != nil }.map(\.0.name)
+            if !failed.isEmpty {
+                printError("sync failed with: \(failed.joined(separator: ", "))")
+                throw ExitCode(3)
+            }
+        }
+    }
+}
