@@ -129,3 +129,24 @@ import Testing
         #expect(!other.verify(chain[0]))
     }
 }
+
+@Suite struct SegmentFormatTests {
+    @Test func crc32cKnownAnswerAndContinuation() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([]) == 0)
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
+            #expect(CRC32C.update(CRC32C.checksum(Array(data[..<split])), Array(data[split...])) == CRC32C.checksum(data))
+        }
+    }
+
+    @Test(arguments: [(1, Int64(20), 9), (0xFFFF, (Int64(1) << 31) - 1, RecordLocation.maxSize)])
+    func recordLocationPacksLosslessly(segment: Int, offset: Int64, size: Int) {
+        let location = RecordLocation(segment: segment, offset: offset, size: size)
+        #expect(location.segment == segment && location.offset == offset && location.size == size)
+    }
+
+    @Test func largestEntryRecordFitsALocation() {
+        #expect(SegmentFormat.recordHeaderSize + 1 + SegmentFormat.maxEntryBody <= RecordLocation.maxSize)
+    }
+}
