@@ -148,11 +148,9 @@ public final class LogStore: @unchecked Sendable {
 
     /// Picks up batches committed by another process (the CLI appending while the daemon runs).
     public func refresh() throws(StoreError) {
-        try withLock { () throws(StoreError) in
-            let writerLock = try fileSystem.lockExclusive(lockPath)
-            defer { writerLock.unlock() }
-            try state.catchUp()
-        }
+        let writerLock = try fileSystem.lockExclusive(lockPath)
+        defer { writerLock.unlock() }
+        try withLock { () throws(StoreError) in try state.catchUp() }
     }
 
     // MARK: Own chain safety
@@ -169,9 +167,9 @@ public final class LogStore: @unchecked Sendable {
     /// After `capsync restore`: own appends are refused until `clearRelearnRequirement()`, which the node calls
     /// after a successful sync with at least one peer. Persisted as a marker file, so it survives restarts.
     public func requireRelearn() throws(StoreError) {
+        let writerLock = try fileSystem.lockExclusive(lockPath)
+        defer { writerLock.unlock() }
         try withLock { () throws(StoreError) in
-            let writerLock = try fileSystem.lockExclusive(lockPath)
-            defer { writerLock.unlock() }
             let file = try fileSystem.openFile(relearnPath, create: true)
             try file.truncate(to: 0)
             try file.write(Array("restored from a backup: re-learn the own chain from peers before appending\n".utf8), at: 0)
@@ -183,9 +181,9 @@ public final class LogStore: @unchecked Sendable {
     }
 
     public func clearRelearnRequirement() throws(StoreError) {
+        let writerLock = try fileSystem.lockExclusive(lockPath)
+        defer { writerLock.unlock() }
         try withLock { () throws(StoreError) in
-            let writerLock = try fileSystem.lockExclusive(lockPath)
-            defer { writerLock.unlock() }
             guard fileSystem.fileExists(relearnPath) else { return }
             try fileSystem.removeFile(relearnPath)
             try state.durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
@@ -203,12 +201,12 @@ public final class LogStore: @unchecked Sendable {
         guard existing.isEmpty else {
             throw StoreError(.badDirectory, "backup target is not empty; choose a new directory", file: target)
         }
+        let writerLock = try fileSystem.lockExclusive(lockPath)
         let snapshot = try withLock { () throws(StoreError) -> [(any StoreFile, String, Int64)] in
-            let writerLock = try fileSystem.lockExclusive(lockPath)
-            defer { writerLock.unlock() }
             try state.catchUp()
             return state.segments.map { ($0.file, $0.name, $0.committedEnd) }
         }
+        writerLock.unlock()
         try fileSystem.makeDirectory(target)
         let chunk = 8 << 20
         for (source, name, length) in snapshot {
@@ -236,21 +234,25 @@ public final class LogStore: @unchecked Sendable {
         return try body()
     }
 
-    /// Runs a write under the store's lock and the directory's writer lock, after catching up on what other
-    /// processes committed. Refused for good after an fsync failure.
+    /// Runs a write under the directory's writer lock (taken first, so readers in this process are not held up
+    /// while another process writes) and then the store's lock, after catching up on what other processes
+    /// committed. Refused for good after an fsync failure.
     func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        try withLock { () throws(StoreError) -> R in
-            if let failure = state.failure {
-                throw StoreError(
-                    .fsyncFailed,
-                    "the store stopped acknowledging writes after an fsync failure (\(failure.reason)); the disk "
-                        + "may have lost data. Check the disk, then restart the node: open will repair the tail.",
-                    file: failure.file)
-            }
-            let writerLock = try fileSystem.lockExclusive(lockPath)
-            defer { writerLock.unlock() }
+        if let failure = withLock({ state.failure }) { throw Self.stoppedAcknowledging(failure) }
+        let writerLock = try fileSystem.lockExclusive(lockPath)
+        defer { writerLock.unlock() }
+        return try withLock { () throws(StoreError) -> R in
+            if let failure = state.failure { throw Self.stoppedAcknowledging(failure) }
             try state.catchUp()
             return try body()
         }
+    }
+
+    private static func stoppedAcknowledging(_ failure: StoreError) -> StoreError {
+        StoreError(
+            .fsyncFailed,
+            "the store stopped acknowledging writes after an fsync failure (\(failure.reason)); the disk may have "
+                + "lost data. Check the disk, then restart the node: open will repair the tail.",
+            file: failure.file)
     }
 }

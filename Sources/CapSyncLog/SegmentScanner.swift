@@ -79,7 +79,10 @@ struct SegmentScanner {
             switch type {
             case .entry, .forkProof:
                 batch.append(Record(type: type, fileOffset: fileOffset, size: end - position, body: body))
-                running = CRC32C.update(running, SegmentFormat.bigEndianBytes(stored))
+                // The chain covers the crc field as stored (big-endian), read in place.
+                running = bytes.withUnsafeBytes {
+                    CRC32C.update(running, UnsafeRawBufferPointer(rebasing: $0[(position + 4)..<(position + 8)]))
+                }
             case .commit:
                 guard body.count == SegmentFormat.commitBodySize else {
                     outcome.problem = (fileOffset, "commit record of the wrong size")

@@ -17,7 +17,7 @@ struct StoreIndex {
     }
 
     private(set) var chains: [AuthorKey: Chain] = [:]
-    private(set) var byID: [EntryID: RecordLocation] = [:]
+    private var byID: [IDKey: RecordLocation] = [:]
     private(set) var forkProofs: [ForkProof] = []
     private var forkKeys: Set<ForkKey> = []
     /// Author → lowest seq at which a fork is proven.
@@ -36,12 +36,13 @@ struct StoreIndex {
         return chain.locations[Int(seq - 1)]
     }
 
-    func location(id: EntryID) -> RecordLocation? { byID[id] }
+    func location(id: EntryID) -> RecordLocation? { byID[IDKey(id)] }
 
     var heads: [Head] {
         chains.map { Head(author: $0.key, seq: $0.value.headSeq, id: $0.value.headID) }.sorted { $0.author < $1.author }
     }
 
+    /// Sizes the id index ahead of a scan, so open does not rehash it again and again.
     mutating func reserve(_ count: Int) { byID.reserveCapacity(count) }
 
     /// Adds the next entry of an author's chain. Returns a reason when it does not extend the chain (which,
@@ -49,18 +50,26 @@ struct StoreIndex {
     mutating func append(
         id: EntryID, author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, at location: RecordLocation
     ) -> String? {
-        let headSeq = chains[author]?.headSeq ?? 0
+        // One hash lookup for the chain; fields are read and written in place through the index, never copied
+        // out (a copy would make the next append copy the whole location array).
+        let existing = chains.index(forKey: author)
+        let headSeq = existing.map { chains.values[$0].headSeq } ?? 0
+        let headID = existing.map { chains.values[$0].headID } ?? .zero
         guard seq == headSeq + 1 else {
             return "entry seq \(seq) of \(author.short) does not follow the stored head \(headSeq)"
         }
-        guard prev == (chains[author]?.headID ?? .zero) else {
-            return "entry seq \(seq) of \(author.short) does not link to its predecessor"
+        guard prev == headID else { return "entry seq \(seq) of \(author.short) does not link to its predecessor" }
+        guard byID.updateValue(location, forKey: IDKey(id)) == nil else { return "entry \(id.short) is stored twice" }
+        let position: Dictionary<AuthorKey, Chain>.Index
+        if let existing {
+            position = existing
+        } else {
+            chains[author] = Chain()
+            position = chains.index(forKey: author)!
         }
-        guard byID.updateValue(location, forKey: id) == nil else { return "entry \(id.short) is stored twice" }
-        // Mutated in place (never copied out), so appending stays O(1).
-        chains[author, default: Chain()].locations.append(location)
-        chains[author, default: Chain()].headID = id
-        chains[author, default: Chain()].headTimestamp = timestamp
+        chains.values[position].locations.append(location)
+        chains.values[position].headID = id
+        chains.values[position].headTimestamp = timestamp
         entryCount += 1
         return nil
     }
@@ -80,5 +89,23 @@ struct StoreIndex {
     func isKnownForkEntry(_ id: EntryID, author: AuthorKey) -> Bool {
         guard forked[author] != nil else { return false }
         return forkProofs.contains { $0.author == author && ($0.first.id == id || $0.second.id == id) }
+    }
+}
+
+/// An entry id as a dictionary key, hashed from one word. Ids are SHA-256 outputs, so one word is as good as
+/// all four for spreading, and the id index of a million entries is hashed at open; the word is mixed with the
+/// per-process seed so that entries ground to share bucket bits do not collide on another node.
+struct IDKey: Hashable {
+    let id: EntryID
+
+    init(_ id: EntryID) { self.id = id }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(id.w0) }
+
+    func _rawHashValue(seed: Int) -> Int {
+        var z = id.w0 ^ UInt64(UInt(bitPattern: seed)) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: z ^ (z >> 31))
     }
 }

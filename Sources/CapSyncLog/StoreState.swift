@@ -61,6 +61,8 @@ final class StoreState {
             }
             let file = try fileSystem.openFile(path, create: false)
             let size = try file.size()
+            // Entries take at least ~150 bytes on disk: reserve the id index for this segment's worth.
+            index.reserve(index.entryCount + Int(size / 150))
             let bytes = try file.read(at: 0, count: Int(size))
             segments.append(Segment(number: number, file: file, committedEnd: 0))
             try scanSegment(at: segments.count - 1, bytes: bytes, base: 0)

@@ -1,4 +1,5 @@
 import CapSyncCrypto
+import Dispatch
 import CapSyncWire
 import Testing
 @testable import CapSyncLog
@@ -127,5 +128,57 @@ import Testing
         #expect(verdicts == [true, false, true, false, true])
         let other = try #require(ReusableEd25519Context(verifying: Fixture.bob.publicKey))
         #expect(!other.verify(chain[0]))
+    }
+}
+
+@Suite struct SegmentFormatTests {
+    @Test func crc32cKnownAnswerAndContinuation() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([]) == 0)
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
+            #expect(CRC32C.update(CRC32C.checksum(Array(data[..<split])), Array(data[split...])) == CRC32C.checksum(data))
+        }
+    }
+
+    @Test(arguments: [(1, Int64(20), 9), (0xFFFF, (Int64(1) << 31) - 1, RecordLocation.maxSize)])
+    func recordLocationPacksLosslessly(segment: Int, offset: Int64, size: Int) {
+        let location = RecordLocation(segment: segment, offset: offset, size: size)
+        #expect(location.segment == segment && location.offset == offset && location.size == size)
+    }
+
+    @Test func largestEntryRecordFitsALocation() {
+        #expect(SegmentFormat.recordHeaderSize + 1 + SegmentFormat.maxEntryBody <= RecordLocation.maxSize)
+    }
+}
+
+@Suite struct ConcurrencyTests {
+    /// One store shared by many threads: ingest of two authors, own appends and readers at once.
+    @Test func sharedStoreStaysConsistentUnderConcurrentUse() throws {
+        let fs = FaultInjectingFileSystem()
+        let store = try LogStore(directory: "/c", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 8192))
+        let alice = Fixture.chain(Fixture.alice, count: 60)
+        let bob = Fixture.chain(Fixture.bob, count: 60)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            switch worker {
+            case 0, 1:
+                let chain = worker == 0 ? alice : bob
+                for start in stride(from: 0, to: chain.count, by: 6) {
+                    // Overlapping runs: each repeats the previous run's last entry.
+                    let run = Array(chain[max(0, start - 1)..<min(chain.count, start + 6)])
+                    _ = try? store.ingest(run, nowMilliseconds: Fixture.now)
+                }
+            case 2:
+                for _ in 0..<20 { _ = try? store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now) }
+            default:
+                for _ in 0..<200 {
+                    for head in store.heads() { _ = try? store.entry(author: head.author, seq: head.seq) }
+                }
+            }
+        }
+        #expect(store.heads().map(\.seq).sorted() == [60, 60, 60])
+        #expect(try verifyWholeStore(store) == 180)
+        let reopened = try LogStore(directory: "/c", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 8192))
+        #expect(reopened.heads() == store.heads())
     }
 }

@@ -73,17 +73,20 @@ import Testing
     @Test func twoStoresOnOneDirectoryTakeTurnsAndCatchUp() throws {
         // Two handles in one process (the daemon's and a command's) share the directory through the lock.
         let directory = TemporaryDirectory()
-        let daemon = try LogStore(directory: directory.path, roster: Fixture.roster())
-        let command = try LogStore(directory: directory.path, roster: Fixture.roster())
+        // Small segments, so the other handle also has to pick up segments started behind its back.
+        let options = StoreOptions(segmentSize: 4096)
+        let daemon = try LogStore(directory: directory.path, roster: Fixture.roster(), options: options)
+        let command = try LogStore(directory: directory.path, roster: Fixture.roster(), options: options)
         var seqs: [UInt64] = []
         for round in 0..<10 {
             let writer = round % 2 == 0 ? daemon : command
-            seqs += try writer.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now).map(\.seq)
+            seqs += try writer.append(Fixture.operations(3, tag: String(repeating: "pad", count: 100)), signingKey: Fixture.own, nowMilliseconds: Fixture.now).map(\.seq)
         }
         #expect(seqs == Array(1...30))
         // The daemon sees the command's appends after refresh (ingest and append catch up by themselves).
         try daemon.refresh()
         #expect(daemon.head(of: Fixture.author(Fixture.own))?.seq == 30)
         #expect(try verifyWholeStore(daemon) == 30)
+        #expect(try daemon.entries(author: Fixture.author(Fixture.own), fromSeq: 1, limit: 100).count == 30)
     }
 }

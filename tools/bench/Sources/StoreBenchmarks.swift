@@ -77,10 +77,13 @@ enum StoreBenchmarks {
             }
         }
         let ingestRate = Double(ingested) / ingestTime
-        let verifyAll = limits.verifyPerSecond * cores
+        // The all-cores limit as `openssl speed -multi` measures it now: on a shared machine, other load takes
+        // its share of the cores, and per-core × cores would overstate what is available.
+        let verifyAll = limits.verifyAllCoresPerSecond
         BenchContext.report(
             "ingest \(ingested) entries from \(authorCount) authors", value: ingestRate, unit: "entries/s",
-            limit: "Ed25519 verify \(BenchContext.format(verifyAll))/s on \(Int(cores)) cores",
+            limit: "Ed25519 verify \(BenchContext.format(verifyAll))/s on \(Int(cores)) cores "
+                + "(per core × cores: \(BenchContext.format(limits.verifyPerSecond * cores))/s)",
             target: 0.75 * verifyAll, meets: ingestRate >= 0.75 * verifyAll)
         print("   store size \(ingestStore.sizeOnDisk / 1_048_576) MiB, \(ingestStore.entryCount) entries")
 
