@@ -83,6 +83,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Fold benchmark harness (tools/bench/fold): prints throughput and memory, never asserts.
+        .executableTarget(
+            name: "capsync-bench-fold",
+            dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
+            path: "tools/bench/fold",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),

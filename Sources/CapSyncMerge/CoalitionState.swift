@@ -65,7 +65,9 @@ public struct CoalitionState: Sendable, Hashable {
     ) {
         self.rosterHash = rosterHash
         self.foldVersion = foldVersion
-        self.records = records.sorted(by: CoalitionState.recordOrder)
+        // Sort indices, not the (large) records themselves.
+        let order = records.indices.sorted { CoalitionState.recordOrder(records[$0], records[$1]) }
+        self.records = order.map { records[$0] }
         self.needs = needs.sorted { CoalitionState.textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code]) }
         self.pledges = pledges.sorted {
             CoalitionState.textOrder(

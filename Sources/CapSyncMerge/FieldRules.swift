@@ -61,37 +61,65 @@ public enum FieldRules {
     /// Byte-wise order of UTF-8: the order every canonical list is sorted in (never Unicode collation, which
     /// would make canonically equivalent but different byte strings compare equal).
     @inline(__always)
-    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    static func precedes(_ a: String, _ b: String) -> Bool { compareBytes(a, b) < 0 }
 
     @inline(__always)
-    static func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && compareBytes(a, b) == 0
+    }
+
+    /// memcmp-style three-way comparison of the UTF-8 bytes (shorter prefix first).
+    static func compareBytes(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                var i = 0
+                while i < common {
+                    if x[i] != y[i] { return x[i] < y[i] ? -1 : 1 }
+                    i += 1
+                }
+                return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+            }
+        }
+    }
 }
 
 extension ByteReader {
+    /// A length-prefixed UTF-8 string validated straight from the input bytes (no intermediate array).
+    mutating func readText(_ field: String, limit: Int) throws(MergeError) -> String {
+        let start = offset
+        let range: Range<Int>
+        do {
+            let count = try readCount(field + ".length", limit: limit)
+            range = try skipBytes(field, count: count)
+        } catch { throw MergeError(error) }
+        guard let text = String(validating: bytes[range], as: UTF8.self) else {
+            throw MergeError(.malformedPayload, "not valid UTF-8", context: context.map { "\($0).\(field)" } ?? field, offset: start)
+        }
+        return text
+    }
+
     mutating func readCode(_ field: String) throws(MergeError) -> String {
-        let text: String
-        do { text = try readString(field, limit: FieldRules.maxCodeLength) } catch { throw MergeError(error) }
+        let text = try readText(field, limit: FieldRules.maxCodeLength)
         try FieldRules.checkCode(text, field: field)
         return text
     }
 
     mutating func readPartner(_ field: String) throws(MergeError) -> String {
-        let text: String
-        do { text = try readString(field, limit: 16) } catch { throw MergeError(error) }
+        let text = try readText(field, limit: 16)
         try FieldRules.checkPartner(text, field: field)
         return text
     }
 
     mutating func readSite(_ field: String) throws(MergeError) -> String {
-        let text: String
-        do { text = try readString(field, limit: FieldRules.maxSiteLength) } catch { throw MergeError(error) }
+        let text = try readText(field, limit: FieldRules.maxSiteLength)
         try FieldRules.checkSite(text, field: field)
         return text
     }
 
     mutating func readFreeText(_ field: String) throws(MergeError) -> String {
-        let text: String
-        do { text = try readString(field, limit: FieldRules.maxConstraintsLength) } catch { throw MergeError(error) }
+        let text = try readText(field, limit: FieldRules.maxConstraintsLength)
         try FieldRules.checkFreeText(text, field: field)
         return text
     }

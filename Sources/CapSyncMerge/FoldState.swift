@@ -31,7 +31,7 @@ public struct FoldState: Sendable {
     /// Takes one entry in. Duplicates (same id) change nothing.
     public mutating func add(_ entry: Entry) {
         if let asOf = fold.asOf, entry.timestamp > asOf { return }
-        guard var chain = chains[entry.author] else {
+        guard let partner = chains[entry.author]?.partner else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
                     id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
@@ -41,14 +41,14 @@ public struct FoldState: Sendable {
             }
             return
         }
-        if let existing = chain.slots[entry.seq], existing.id == entry.id { return }
-        let slot = Slot(entry: entry, content: classify(entry, chain: chain))
-        chains[entry.author] = nil  // keep the chain uniquely referenced while it is changed
-        if insert(slot, author: entry.author, into: &chain) {
+        if chains[entry.author]?.slots[entry.seq]?.id == entry.id { return }
+        let lastValidSeq = chains[entry.author]?.lastValidSeq
+        let slot = Slot(entry: entry, content: FoldState.classify(entry, partner: partner, lastValidSeq: lastValidSeq))
+        // In place: no copy of the chain's slot table.
+        if FoldState.insert(slot, author: entry.author, into: &chains[entry.author]!, registers: &registers, needsRebuild: &needsRebuild) {
             entryCount += 1
             flagIfFarFuture(entry)
         }
-        chains[entry.author] = chain
     }
 
     /// Adds every entry of `entries`.
@@ -68,11 +68,15 @@ public struct FoldState: Sendable {
         }
         for (id, flag) in other.flagged { flagged[id] = flag }
         for (author, theirs) in other.chains where !theirs.slots.isEmpty {
-            guard var chain = chains[author] else { continue }
-            chains[author] = nil
-            for slot in theirs.slots.values where insert(slot, author: author, into: &chain) { entryCount += 1 }
-            for slot in theirs.extras where insert(slot, author: author, into: &chain) { entryCount += 1 }
-            chains[author] = chain
+            guard chains[author] != nil else { continue }
+            for slot in theirs.slots.values
+            where FoldState.insert(slot, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
+                entryCount += 1
+            }
+            for slot in theirs.extras
+            where FoldState.insert(slot, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
+                entryCount += 1
+            }
         }
     }
 
@@ -99,7 +103,9 @@ public struct FoldState: Sendable {
 
     /// Stores a slot in its author's chain, applying its operation unless the seq is excluded. Returns false if
     /// this exact entry was already there.
-    private mutating func insert(_ slot: Slot, author: AuthorKey, into chain: inout AuthorChain) -> Bool {
+    private static func insert(
+        _ slot: Slot, author: AuthorKey, into chain: inout AuthorChain, registers: inout Registers, needsRebuild: inout Bool
+    ) -> Bool {
         if let existing = chain.slots[slot.seq] {
             guard existing.id != slot.id, !chain.extras.contains(where: { $0.id == slot.id }) else { return false }
             // Equivocation: two entries at one seq. Everything of this author from here on is excluded.
@@ -117,9 +123,9 @@ public struct FoldState: Sendable {
     }
 
     /// What an entry contributes, judged from the entry and the roster alone (forks are judged at finish).
-    private func classify(_ entry: Entry, chain: AuthorChain) -> Slot.Content {
-        if chain.isPastLastValid(entry.seq) {
-            return .ignored(.pastLastValidSeq, "key retired after seq \(chain.lastValidSeq ?? 0)")
+    private static func classify(_ entry: Entry, partner: String, lastValidSeq: UInt64?) -> Slot.Content {
+        if let lastValidSeq, entry.seq > lastValidSeq {
+            return .ignored(.pastLastValidSeq, "key retired after seq \(lastValidSeq)")
         }
         let operation: Operation
         do { operation = try Operation(entry: entry) } catch {
@@ -129,8 +135,8 @@ public struct FoldState: Sendable {
             default: return .ignored(.malformedPayload, error.description)
             }
         }
-        guard FieldRules.sameBytes(operation.partner, chain.partner) else {
-            return .ignored(.notOwnRecord, "a key of \(chain.partner) wrote a \(operation.kind.name) for \(operation.partner)")
+        guard FieldRules.sameBytes(operation.partner, partner) else {
+            return .ignored(.notOwnRecord, "a key of \(partner) wrote a \(operation.kind.name) for \(operation.partner)")
         }
         if case .pledge(let pledge) = operation, FieldRules.sameBytes(pledge.needOwner, pledge.partner) {
             return .ignored(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")

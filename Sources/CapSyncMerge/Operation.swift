@@ -101,3 +101,6 @@ public enum Operation: Sendable, Hashable {
         }
     }
 }
+
+/// `Operation` under a name that does not collide with Foundation's `Operation` in files importing both.
+public typealias MergeOperation = Operation
