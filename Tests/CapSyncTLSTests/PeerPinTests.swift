@@ -18,7 +18,8 @@ import Testing
 
     @Test func aClientAcceptsOnlyThePartnerItDials() throws {
         let pin = try PeerPin(trustedSigningKeys: roster, requiredPeerSigningKey: Coalition.bravo.signingKey.publicKey)
-        #expect(try pin.identity(of: Coalition.bravo.certificate).get().signingKey == Coalition.bravo.signingKey.publicKey)
+        let bravo = try pin.identity(of: Coalition.bravo.certificate).get()
+        #expect(bravo.signingKey == Coalition.bravo.signingKey.publicKey)
         #expect(throws: TLSError.self) { try pin.identity(of: Coalition.charlie.certificate).get() }
         do {
             _ = try pin.identity(of: Coalition.charlie.certificate).get()
@@ -56,9 +57,10 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let certificatePath = directory.url.appendingPathComponent("rsa.crt").path
+        let keyPath = directory.url.appendingPathComponent("rsa.key").path
         let result = try await OpenSSLTool.run([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory.url.appendingPathComponent("rsa.key").path,
-            "-out", certificatePath, "-subj", "/CN=rsa", "-days", "1",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
+            "-subj", "/CN=rsa", "-days", "1",
         ])
         #expect(result.status == 0)
         let certificate = try X509Certificate(pem: String(contentsOfFile: certificatePath, encoding: .utf8))
