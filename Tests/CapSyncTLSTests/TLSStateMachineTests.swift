@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func activationStartsTheHandshakeAndItsTimer() throws {
-        var client = try Self.machine(Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo))
+        var client = try Self.alphaDialingBravo()
         var server = try Self.machine(Coalition.bravo.serverContext(trusting: Coalition.roster))
         let hello = client.channelActive()
         #expect(Self.ciphertext(hello).count == 1)
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func aFullConversationDrivenByHand() throws {
-        var client = try Self.machine(Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo))
+        var client = try Self.alphaDialingBravo()
         var server = try Self.machine(Coalition.bravo.serverContext(trusting: Coalition.roster))
         _ = server.channelActive()
         // Written and flushed before the handshake: held, no ciphertext yet beyond the ClientHello.
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func afterAFatalErrorNothingMoreIsSentOrRead() throws {
-        var client = try Self.machine(Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo))
+        var client = try Self.alphaDialingBravo()
         var server = try Self.machine(Coalition.bravo.serverContext(trusting: Coalition.roster))
         _ = server.channelActive()
         _ = Self.deliver(client.channelActive(), to: &server)
@@ -110,6 +110,11 @@ import Testing
     }
 
     static func identity(_ node: TestNode) -> PeerIdentity {
-        PeerIdentity(signingKey: node.signingKey.publicKey, tlsKey: node.tlsKey.publicKey, certificate: node.certificate)
+        PeerIdentity(
+            signingKey: node.signingKey.publicKey, tlsKey: node.tlsKey.publicKey, certificate: node.certificate)
+    }
+
+    static func alphaDialingBravo() throws -> TLSStateMachine {
+        try machine(Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo))
     }
 }
