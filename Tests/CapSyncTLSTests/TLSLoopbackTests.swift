@@ -144,6 +144,44 @@ final class HandshakeWaiter: ChannelInboundHandler {
     }
 }
 
+/// An application that reads only when it asks (autoRead off): one read when active, one after each data burst.
+final class ManualReadClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let payload: [UInt8]
+    private var echoed: [UInt8] = []
+    private let done: EventLoopPromise<[UInt8]>
+
+    init(payload: [UInt8], done: EventLoopPromise<[UInt8]>) {
+        self.payload = payload
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSEvent {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: payload)), promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        echoed += Array(buffer: unwrapInboundIn(data))
+        if echoed.count >= payload.count { done.succeed(echoed) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.read()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+    }
+}
+
 @Suite struct TLSLoopbackTests {
     @Test func echoOverRealSockets() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
@@ -251,5 +289,33 @@ final class HandshakeWaiter: ChannelInboundHandler {
         #expect(ending.received == Array("cut short".utf8))
         #expect(ending.errors.map(\.code) == [.truncated])
         #expect(!ending.shutdownCompleted)
+    }
+
+    @Test func handshakeProgressesWithAutoReadOff() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server = try await LoopbackServer.start(
+            group: group, context: Coalition.bravo.serverContext(trusting: Coalition.roster))
+        defer { server.channel.close(promise: nil) }
+        let clientContext = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
+        let loop = group.next()
+        let done = loop.makePromise(of: [UInt8].self)
+        // A watchdog, not a timing assertion: a stalled handshake fails the test instead of hanging it.
+        let watchdog = loop.scheduleTask(in: .seconds(30)) {
+            done.fail(TLSError(.handshakeTimeout, "no echo within 30 s: reads stalled"))
+        }
+        defer { watchdog.cancel() }
+        let payload = Array("read on demand".utf8)
+        let client = try await ClientBootstrap(group: loop)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: clientContext))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ManualReadClientHandler(payload: payload, done: done))
+                }
+            }
+            .connect(host: "127.0.0.1", port: server.port).get()
+        #expect(try await done.futureResult.get() == payload)
+        try await client.close()
     }
 }
