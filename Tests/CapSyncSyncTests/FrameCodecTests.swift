@@ -199,6 +199,14 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         let (low, high) = fork.id < forgedID ? (fork.encoded, forged) : (forged, fork.encoded)
         forgedProof.writeLengthPrefixed(low)
         forgedProof.writeLengthPrefixed(high)
+        var longLabel = ByteWriter()
+        longLabel.writeBytes(SyncHello.magic)
+        for value in [1, 1] as [UInt64] { longLabel.writeVarint(value) }
+        longLabel.writeBytes([UInt8](repeating: 0, count: 32))
+        for value in [0, 1 << 20, 100] as [UInt64] { longLabel.writeVarint(value) }
+        longLabel.writeString(String(repeating: "L", count: 65))
+        var tooManyProofs = ByteWriter()
+        tooManyProofs.writeVarint(257)
         var longText = ByteWriter()
         longText.writeVarint(1)
         longText.writeString(String(repeating: "x", count: 1025))
@@ -219,6 +227,8 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             ("HELLO trailing byte", rawFrame(type: 0x01, body: Array(hello.encode()[5...]) + [0]), .malformedFrame),
             ("FORKS forged signature", rawFrame(type: 0x04, body: forgedProof.bytes), .invalidForkProof),
             ("ERROR text over the limit", rawFrame(type: 0x06, body: longText.bytes), .limitExceeded),
+            ("HELLO label over 64 bytes", rawFrame(type: 0x01, body: longLabel.bytes), .limitExceeded),
+            ("FORKS with more proofs than a frame may hold", rawFrame(type: 0x04, body: tooManyProofs.bytes), .limitExceeded),
             ("DONE non-minimal varint", rawFrame(type: 0x05, body: [0x80, 0x00, 0x00]), .malformedFrame),
         ]
         for (name, bytes, code) in cases {
