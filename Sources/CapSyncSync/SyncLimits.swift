@@ -11,7 +11,7 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxEntriesPerBatch: Int
     /// Most authors in one HEADS frame (also the most fork claims). Default 8192, twice the roster's maximum.
     public var maxAuthorsPerHeads: Int
-    /// Most fork proofs in one FORKS frame. Default 256.
+    /// Most fork proofs accepted in one FORKS frame. Default 256, floor `forkProofsPerFrameSent`.
     public var maxForkProofsPerFrame: Int
     /// From connection to the peer's HEADS. Default 10 s.
     public var handshakeTimeout: Duration
@@ -31,6 +31,9 @@ public struct SyncLimits: Sendable, Hashable {
     public static let maximumAuthorsPerHeads = 1 << 20
     /// The ceiling of `maxEntriesPerBatch`.
     public static let maximumEntriesPerBatch = 65_536
+    /// Most fork proofs a node puts in one FORKS frame (HELLO does not carry the peer's proof limit, so every
+    /// node sends at most this many and accepts at least this many).
+    public static let forkProofsPerFrameSent = 16
     /// Longest node label in HELLO, in UTF-8 bytes.
     public static let maxLabelBytes = 64
     /// Longest text in an ERROR frame, in UTF-8 bytes.
@@ -49,7 +52,7 @@ public struct SyncLimits: Sendable, Hashable {
         self.maxFrameBytes = min(max(maxFrameBytes, SyncLimits.minimumFrameBytes), SyncLimits.maximumFrameBytes)
         self.maxEntriesPerBatch = min(max(maxEntriesPerBatch, 1), SyncLimits.maximumEntriesPerBatch)
         self.maxAuthorsPerHeads = min(max(maxAuthorsPerHeads, 1), SyncLimits.maximumAuthorsPerHeads)
-        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, 1), 65_536)
+        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, SyncLimits.forkProofsPerFrameSent), 65_536)
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
         self.sessionTimeout = sessionTimeout

@@ -116,18 +116,16 @@ public struct SyncSession: Sendable {
     /// The next thing to send when the transport can take more: an ENTRIES batch, a FORKS frame, DONE, or
     /// nothing (not streaming yet, or everything sent).
     public mutating func nextOutput(source: some SyncSource) -> [SyncAction] {
-        guard phase == .streaming, !sentDone, var stream = outbound else { return [] }
-        if let batch = stream.nextBatch(source: source) {
-            outbound = stream
+        guard phase == .streaming, !sentDone, outbound != nil else { return [] }
+        if let batch = outbound?.nextBatch(source: source) {
             summary.entriesSent += batch.entryCount
             return [send(.entries(batch))]
         }
-        outbound = stream
         if pendingForkProofs == nil { pendingForkProofs = forkProofsOwed(source: source) }
         if let proofs = pendingForkProofs, !proofs.isEmpty {
             var size = SyncMessage.frameHeaderSize + 3
             var take = 0
-            while take < proofs.count, take < configuration.limits.maxForkProofsPerFrame {
+            while take < proofs.count, take < SyncLimits.forkProofsPerFrameSent {
                 let proofSize = proofs[take].encoded.count
                 guard take == 0 || size + proofSize <= frameLimitToPeer else { break }
                 size += proofSize
