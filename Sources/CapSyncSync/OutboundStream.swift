@@ -54,13 +54,17 @@ struct OutboundStream: Sendable {
                 }
                 let compact = CompactEntry(entry)
                 let expected = peerNext[item.author]
-                let continuesRun = !item.isForkAnswer && runs.last.map { run in
-                    run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq && expected?.prev == entry.prev
-                        && entry.timestamp > lastTimestamp
-                } ?? false
+                let continuesRun =
+                    !item.isForkAnswer
+                    && runs.last.map { run in
+                        run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq
+                            && expected?.prev == entry.prev
+                            && entry.timestamp > lastTimestamp
+                    } ?? false
                 if continuesRun {
                     let run = runs[runs.count - 1]
-                    let growth = CompactRun.entrySize(compact, delta: entry.timestamp.rawValue - lastTimestamp.rawValue)
+                    let growth =
+                        CompactRun.entrySize(compact, delta: entry.timestamp.rawValue - lastTimestamp.rawValue)
                         + varintSize(run.entries.count + 1) - varintSize(run.entries.count)
                     guard size + growth <= frameLimit else {
                         full = true
@@ -69,17 +73,23 @@ struct OutboundStream: Sendable {
                     size += growth
                     runs[runs.count - 1].entries.append(compact)
                 } else {
-                    let implied = item.isForkAnswer
+                    let implied =
+                        item.isForkAnswer
                         ? entry.seq == 1
                         : expected.map { $0.seq == entry.seq && $0.prev == entry.prev } ?? (entry.seq == 1)
-                    let growth = CompactRun.headerSize(authorIndex: item.peerIndex, firstSeq: entry.seq, explicitPrev: !implied, count: 1)
+                    let growth =
+                        CompactRun.headerSize(
+                            authorIndex: item.peerIndex, firstSeq: entry.seq, explicitPrev: !implied, count: 1)
                         + CompactRun.entrySize(compact, delta: nil)
                     guard size + growth <= frameLimit else {
                         full = true
                         break
                     }
                     size += growth
-                    runs.append(CompactRun(authorIndex: item.peerIndex, firstSeq: entry.seq, prev: implied ? nil : entry.prev, entries: [compact]))
+                    runs.append(
+                        CompactRun(
+                            authorIndex: item.peerIndex, firstSeq: entry.seq, prev: implied ? nil : entry.prev,
+                            entries: [compact]))
                 }
                 lastTimestamp = entry.timestamp
                 count += 1

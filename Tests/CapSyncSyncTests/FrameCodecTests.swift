@@ -12,16 +12,28 @@ func sampleMessages() throws -> [SyncMessage] {
     let proof = try ForkProof(author.chain[2], fork)
     let hash = Bytes32(SHA256.hash(Array("roster".utf8)))
     return [
-        .hello(SyncHello(minVersion: 1, maxVersion: 3, rosterHash: hash, features: 0, maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
-        .hello(SyncHello(minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 131_072, maxEntriesPerBatch: 1, label: "")),
+        .hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 3, rosterHash: hash, features: 0, maxFrameBytes: 4 << 20,
+                maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
+        .hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 131_072,
+                maxEntriesPerBatch: 1, label: "")),
         .heads(SyncHeads(heads: [], forkClaims: [])),
-        .heads(SyncHeads(
-            heads: [Head(author: hash, seq: 0, id: .zero), Head(author: author.id, seq: 5, id: author.chain[4].id)].sorted { $0.author < $1.author },
-            forkClaims: [ForkClaim(author: author.id, seq: 3)])),
-        .entries(EntriesBatch(runs: [
-            CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(3).map(CompactEntry.init)),
-            CompactRun(authorIndex: 300, firstSeq: 4, prev: author.chain[2].id, entries: author.chain.suffix(2).map(CompactEntry.init)),
-        ])),
+        .heads(
+            SyncHeads(
+                heads: [Head(author: hash, seq: 0, id: .zero), Head(author: author.id, seq: 5, id: author.chain[4].id)]
+                    .sorted { $0.author < $1.author },
+                forkClaims: [ForkClaim(author: author.id, seq: 3)])),
+        .entries(
+            EntriesBatch(runs: [
+                CompactRun(
+                    authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(3).map(CompactEntry.init)),
+                CompactRun(
+                    authorIndex: 300, firstSeq: 4, prev: author.chain[2].id,
+                    entries: author.chain.suffix(2).map(CompactEntry.init)),
+            ])),
         .forks([proof]),
         .done(SyncDone(entriesSent: 0, forkProofsSent: 0)),
         .done(SyncDone(entriesSent: 1_000_000, forkProofsSent: 2)),
@@ -186,8 +198,10 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             zeroDelta.writeVarint(0)
             zeroDelta.writeBytes([UInt8](repeating: 0, count: 64))
         }
-        let hello = SyncMessage.hello(SyncHello(
-            minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 0, maxFrameBytes: 1 << 20, maxEntriesPerBatch: 10, label: "x"))
+        let hello = SyncMessage.hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 0, maxFrameBytes: 1 << 20,
+                maxEntriesPerBatch: 10, label: "x"))
         var badMagic = hello.encode()
         badMagic[5] = UInt8(ascii: "X")
         var forged = author.chain[1].encoded
@@ -215,7 +229,10 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             ("empty frame", [0, 0, 0, 0], .malformedFrame),
             ("unknown type", rawFrame(type: 0x42, body: [1, 2, 3]), .unknownMessageType),
             ("HEADS count over the limit", rawFrame(type: 0x02, body: bigCount.bytes), .limitExceeded),
-            ("HEADS count larger than the body", rawFrame(type: 0x02, body: manyHeadsInFewBytes.bytes), .malformedFrame),
+            (
+                "HEADS count larger than the body", rawFrame(type: 0x02, body: manyHeadsInFewBytes.bytes),
+                .malformedFrame
+            ),
             ("HEADS not ascending", rawFrame(type: 0x02, body: unsorted.bytes), .malformedFrame),
             ("ENTRIES with no run", rawFrame(type: 0x03, body: zeroRuns.bytes), .malformedFrame),
             ("ENTRIES run count over the limit", rawFrame(type: 0x03, body: bigCount.bytes), .limitExceeded),
@@ -228,7 +245,10 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             ("FORKS forged signature", rawFrame(type: 0x04, body: forgedProof.bytes), .invalidForkProof),
             ("ERROR text over the limit", rawFrame(type: 0x06, body: longText.bytes), .limitExceeded),
             ("HELLO label over 64 bytes", rawFrame(type: 0x01, body: longLabel.bytes), .limitExceeded),
-            ("FORKS with more proofs than a frame may hold", rawFrame(type: 0x04, body: tooManyProofs.bytes), .limitExceeded),
+            (
+                "FORKS with more proofs than a frame may hold", rawFrame(type: 0x04, body: tooManyProofs.bytes),
+                .limitExceeded
+            ),
             ("DONE non-minimal varint", rawFrame(type: 0x05, body: [0x80, 0x00, 0x00]), .malformedFrame),
         ]
         for (name, bytes, code) in cases {
@@ -240,9 +260,11 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         var rng = SplitMix64(seed: 8)
         var author = try Author(seedByte: 4)
         try author.append(11, rng: &rng)
-        let frame = SyncMessage.entries(EntriesBatch(runs: [
-            CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.map(CompactEntry.init)),
-        ])).encode()
+        let frame = SyncMessage.entries(
+            EntriesBatch(runs: [
+                CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.map(CompactEntry.init))
+            ])
+        ).encode()
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 11)) == nil)
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 10))?.code == .limitExceeded)
     }
@@ -251,7 +273,8 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         var rng = SplitMix64(seed: 21)
         var author = try Author(seedByte: 5)
         try author.append(40, rng: &rng, maxPayload: 300)
-        let run = CompactRun(authorIndex: 0, firstSeq: 11, prev: nil, entries: author.chain[10...].map(CompactEntry.init))
+        let run = CompactRun(
+            authorIndex: 0, firstSeq: 11, prev: nil, entries: author.chain[10...].map(CompactEntry.init))
         let rebuilt = try run.rebuild(author: author.id, prev: author.chain[9].id)
         #expect(rebuilt.map(\.encoded) == author.chain[10...].map(\.encoded))
         #expect(rebuilt.allSatisfy { $0.verifySignature(using: author.key.publicKey) })

@@ -24,8 +24,10 @@ import Testing
             if rng.next() % 3 == 0 { harness.cutAtoBAfterBytes = Int(rng.next() % 3000) }
             harness.run()
             #expect(harness.a.session.isOver && harness.b.session.isOver)
-            #expect(harness.a.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.a.error))")
-            #expect(harness.b.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.b.error))")
+            #expect(
+                harness.a.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.a.error))")
+            #expect(
+                harness.b.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.b.error))")
         }
         for (x, y) in [(0, 1), (1, 2), (2, 3), (3, 2), (2, 1), (1, 0)] {
             #expect(synced(nodes[x], nodes[y]).bothFinished)

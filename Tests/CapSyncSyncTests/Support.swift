@@ -143,7 +143,10 @@ struct TestNode {
     var rosterHash: Bytes32
     var limits: SyncLimits
 
-    init(_ label: String, knownAuthors: Set<AuthorKey>, rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!, limits: SyncLimits = .default) {
+    init(
+        _ label: String, knownAuthors: Set<AuthorKey>,
+        rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!, limits: SyncLimits = .default
+    ) {
         self.label = label
         self.store = MemoryStore(knownAuthors: knownAuthors)
         self.rosterHash = rosterHash
@@ -151,8 +154,9 @@ struct TestNode {
     }
 
     func makeSession(peerDescription: String? = nil) -> SyncSession {
-        SyncSession(configuration: SessionConfiguration(
-            localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
-            peerDescription: peerDescription))
+        SyncSession(
+            configuration: SessionConfiguration(
+                localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
+                peerDescription: peerDescription))
     }
 }
