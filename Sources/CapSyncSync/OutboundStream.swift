@@ -31,8 +31,6 @@ struct OutboundStream: Sendable {
         self.entryLimit = entryLimit
     }
 
-    var isExhausted: Bool { cursor >= items.count }
-
     /// The next batch, or nil when everything owed has been sent.
     mutating func nextBatch(source: some SyncSource) -> EntriesBatch? {
         var runs: [CompactRun] = []
@@ -47,7 +45,8 @@ struct OutboundStream: Sendable {
             let want = Int(min(UInt64(entryLimit - count), item.lastSeq - item.nextSeq + 1))
             let fetched = source.entries(author: item.author, fromSeq: item.nextSeq, limit: want)
             var consistent = true
-            for entry in fetched {
+            // A store answering with more than asked must not push a batch over its limit.
+            for entry in fetched.prefix(want) {
                 guard entry.author == item.author, entry.seq == item.nextSeq else {
                     consistent = false
                     break
@@ -62,10 +61,10 @@ struct OutboundStream: Sendable {
                             && entry.timestamp > lastTimestamp
                     } ?? false
                 if continuesRun {
-                    let run = runs[runs.count - 1]
+                    let runLength = runs[runs.count - 1].entries.count
                     let growth =
                         CompactRun.entrySize(compact, delta: entry.timestamp.rawValue - lastTimestamp.rawValue)
-                        + varintSize(run.entries.count + 1) - varintSize(run.entries.count)
+                        + varintSize(runLength + 1) - varintSize(runLength)
                     guard size + growth <= frameLimit else {
                         full = true
                         break

@@ -183,6 +183,18 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         #expect(batchSizes.allSatisfy { $0 - 4 <= SyncLimits.minimumFrameBytes })
     }
 
+    @Test func storeAnsweringBeyondTheLimitCannotOverfillABatch() throws {
+        let authors = try makeAuthors([60, 45], seed: 29)
+        let a = TestNode("A", knownAuthors: keys(authors))
+        let b = TestNode("B", knownAuthors: keys(authors), limits: SyncLimits(maxEntriesPerBatch: 7))
+        for author in authors { a.store.preload(author.chain) }
+        a.store.ignoresLimit = true
+        let run = synced(a, b)
+        #expect(run.bothFinished, "\(String(describing: run.b.error))")
+        #expect(a.store.entryIDs == b.store.entryIDs)
+        #expect(run.a.framesWritten.filter { $0 == .entries }.count == 15)
+    }
+
     @Test func equalLengthForkIsDetectedOnBothSides() throws {
         var rng = SplitMix64(seed: 31)
         var author = try Author(seedByte: 40)
