@@ -9,6 +9,22 @@ import CapSyncWire
 /// `connectionClosed` when its timers or the transport end the session. Nothing the peer says is trusted:
 /// out-of-order messages, counts beyond limits and claims that contradict earlier ones end the session with
 /// an ERROR frame.
+///
+/// A shell's loop, in outline (`perform` writes frames, runs store operations and reports ingest results with
+/// `noteIngestResult`; it stops on `.finished` or `.failed`):
+///
+/// ```swift
+/// perform(session.start(source: store))
+/// while !session.isOver {
+///     while transport.isWritable, case let actions = session.nextOutput(source: store), !actions.isEmpty {
+///         perform(actions)
+///     }
+///     decoder.feed(try await transport.read())        // idle / handshake timers → session.abort(...)
+///     while let message = try decoder.next() {        // a decoding error → perform(session.abort(error))
+///         perform(session.receive(message, source: store))  // awaits each .ingest before the next frame
+///     }
+/// }
+/// ```
 public struct SyncSession: Sendable {
     public enum Phase: Sendable, Hashable {
         /// `start` not called yet.
@@ -91,7 +107,7 @@ public struct SyncSession: Sendable {
         return [send(.hello(hello)), send(.heads(SyncHeads(heads: declaredHeads, forkClaims: claims)))]
     }
 
-    /// One decoded frame from the peer.
+    /// One decoded frame from the peer. (Called before `start`, it starts the session first.)
     public mutating func receive(_ message: SyncMessage, source: some SyncSource) -> [SyncAction] {
         var actions: [SyncAction] = []
         if phase == .idle { actions = start(source: source) }
