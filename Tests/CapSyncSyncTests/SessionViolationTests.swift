@@ -238,6 +238,19 @@ let violationCases: [ViolationCase] = [
         #expect(!actions.contains { if case .ingest = $0 { true } else { false } })
     }
 
+    @Test func nodeKnowingMoreAuthorsThanItsHeadsLimitRefusesToStart() throws {
+        let authors = try makeAuthors([1, 1, 1], seed: 73)
+        let node = TestNode("A", knownAuthors: keys(authors), limits: SyncLimits(maxAuthorsPerHeads: 2))
+        var session = node.makeSession()
+        let actions = session.start(source: node.store)
+        guard actions.count == 2, case .send(.error(let frame)) = actions[0], case .failed(let error) = actions[1] else {
+            Issue.record("expected an ERROR frame and a failure, got \(actions)")
+            return
+        }
+        #expect(frame.knownCode == .limitExceeded && error.context == "maxAuthorsPerHeads")
+        #expect(session.isOver && !session.isFinished)
+    }
+
     @Test func limitViolationBetweenNodesReachesThePeerAsItsError() throws {
         let authors = try makeAuthors([3, 3, 3], seed: 71)
         let a = TestNode("A", knownAuthors: keys(authors))
