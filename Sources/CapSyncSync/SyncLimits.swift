@@ -22,9 +22,9 @@ public struct SyncLimits: Sendable, Hashable {
     /// Most sessions a node serves at once; one more is answered with ERROR tooManySessions. Default 64.
     public var maxConcurrentSessions: Int
 
-    /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry, in
-    /// any form, with its frame and run header must always fit.
-    public static let minimumFrameBytes = 128 * 1024
+    /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry in
+    /// any form, and a fork proof of two of the largest entries, must always fit in one frame.
+    public static let minimumFrameBytes = 256 * 1024
     /// The ceiling of `maxFrameBytes` (issue 5: frames ≤ 4 MiB).
     public static let maximumFrameBytes = 4 * 1024 * 1024
     /// The ceiling of `maxAuthorsPerHeads` (an author index is a 32-bit value).

@@ -18,7 +18,7 @@ func sampleMessages() throws -> [SyncMessage] {
                 maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
         .hello(
             SyncHello(
-                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 131_072,
+                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 262_144,
                 maxEntriesPerBatch: 1, label: "")),
         .heads(SyncHeads(heads: [], forkClaims: [])),
         .heads(
@@ -124,12 +124,12 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
     }
 
     @Test func frameOneByteOverTheLimitIsRefused() {
-        let limits = SyncLimits(maxFrameBytes: 200_000)
+        let limits = SyncLimits(maxFrameBytes: 300_000)
         var atLimit = ByteWriter()
-        atLimit.writeUInt32(200_000)
+        atLimit.writeUInt32(300_000)
         #expect(decodeError(atLimit.bytes, limits: limits) == nil)  // waits for the body
         var over = ByteWriter()
-        over.writeUInt32(200_001)
+        over.writeUInt32(300_001)
         #expect(decodeError(over.bytes, limits: limits)?.code == .frameTooLarge)
     }
 
@@ -267,6 +267,21 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         ).encode()
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 11)) == nil)
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 10))?.code == .limitExceeded)
+    }
+
+    @Test func largestForkProofFitsTheSmallestFrameLimit() throws {
+        let key = try Ed25519PrivateKey(seed: [UInt8](repeating: 77, count: 32))
+        let payload = [UInt8](repeating: 0xA5, count: Entry.maxPayloadSize)
+        let pair = try [1 as UInt64, 2].map {
+            try Entry.sign(
+                key: key, seq: Entry.maxSeq, prev: Bytes32(SHA256.hash([0])), timestamp: HLCTimestamp(rawValue: .max),
+                kind: Entry.maxKind, payload: payload.dropLast(Int($0)))
+        }
+        let frame = SyncMessage.forks([try ForkProof(pair[0], pair[1])]).encode()
+        let smallest = SyncLimits(maxFrameBytes: 0)
+        #expect(smallest.maxFrameBytes == SyncLimits.minimumFrameBytes)
+        #expect(frame.count - 4 <= smallest.maxFrameBytes)
+        #expect(try decodeOne(frame, limits: smallest) != nil)
     }
 
     @Test func compactRunRebuildsTheCanonicalEntries() throws {

@@ -199,7 +199,7 @@ let violationCases: [ViolationCase] = [
     }
 
     @Test(arguments: [
-        ("length over the frame limit", SyncLimits(maxFrameBytes: 200_000), SyncError.Code.frameTooLarge),
+        ("length over the frame limit", SyncLimits(maxFrameBytes: 300_000), SyncError.Code.frameTooLarge),
         ("more entries than a batch may hold", SyncLimits(maxEntriesPerBatch: 2), .limitExceeded),
         ("more authors than HEADS may hold", SyncLimits(maxAuthorsPerHeads: 1), .limitExceeded),
     ])
@@ -211,7 +211,7 @@ let violationCases: [ViolationCase] = [
         var decoder = FrameDecoder(limits: limits)
         var stream = SyncMessage.hello(fixture.hello).encode()
         switch code {
-        case .frameTooLarge: stream += [0x00, 0x03, 0x0D, 0x41, 0x03]
+        case .frameTooLarge: stream += [0x00, 0x04, 0x93, 0xE1, 0x03]  // 300,001
         case .limitExceeded where limits.maxAuthorsPerHeads == 1:
             stream += SyncMessage.heads(
                 SyncHeads(heads: [
