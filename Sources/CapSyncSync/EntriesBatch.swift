@@ -11,7 +11,9 @@ public struct CompactEntry: Sendable, Hashable {
     /// 64 bytes.
     public var signature: ArraySlice<UInt8>
 
-    public init(version: UInt8, timestamp: HLCTimestamp, kind: UInt64, payload: ArraySlice<UInt8>, signature: ArraySlice<UInt8>) {
+    public init(
+        version: UInt8, timestamp: HLCTimestamp, kind: UInt64, payload: ArraySlice<UInt8>, signature: ArraySlice<UInt8>
+    ) {
         self.version = version
         self.timestamp = timestamp
         self.kind = kind
@@ -21,7 +23,9 @@ public struct CompactEntry: Sendable, Hashable {
 
     /// The compact form of a stored entry (no copy: payload and signature are slices of its canonical bytes).
     public init(_ entry: Entry) {
-        self.init(version: entry.version, timestamp: entry.timestamp, kind: entry.kind, payload: entry.payload, signature: entry.signature)
+        self.init(
+            version: entry.version, timestamp: entry.timestamp, kind: entry.kind, payload: entry.payload,
+            signature: entry.signature)
     }
 }
 
@@ -48,7 +52,8 @@ public struct CompactRun: Sendable, Hashable {
     public var lastSeq: UInt64 { firstSeq &+ UInt64(entries.count) &- 1 }
 
     /// Rebuilds the canonical entries: for each compact entry, version ‖ author ‖ varint seq ‖ prev ‖ u64
-    /// timestamp ‖ varint kind ‖ varint payload length ‖ payload ‖ signature, then prev := SHA-256 of those bytes.
+    /// timestamp ‖ varint kind ‖ varint payload length ‖ payload ‖ signature, then prev := SHA-256 of those
+    /// bytes.
     /// Structure is checked (`Entry(decoding:)`); signatures and chain links are the store's job.
     public func rebuild(author: AuthorKey, prev firstPrev: EntryID) throws(WireError) -> [Entry] {
         var result: [Entry] = []
@@ -80,11 +85,13 @@ public struct CompactRun: Sendable, Hashable {
 
     /// Bytes of one compact entry; `delta` is nil for a run's first entry (full 8-byte timestamp).
     static func entrySize(_ entry: CompactEntry, delta: UInt64?) -> Int {
-        1 + (delta.map(varintSize) ?? 8) + varintSize(entry.kind) + lengthPrefixedSize(entry.payload.count) + Entry.signatureSize
+        1 + (delta.map(varintSize) ?? 8) + varintSize(entry.kind) + lengthPrefixedSize(entry.payload.count)
+            + Entry.signatureSize
     }
 
     var size: Int {
-        var total = CompactRun.headerSize(authorIndex: authorIndex, firstSeq: firstSeq, explicitPrev: prev != nil, count: entries.count)
+        var total = CompactRun.headerSize(
+            authorIndex: authorIndex, firstSeq: firstSeq, explicitPrev: prev != nil, count: entries.count)
         var previous: HLCTimestamp?
         for entry in entries {
             total += CompactRun.entrySize(entry, delta: previous.map { entry.timestamp.rawValue &- $0.rawValue })
@@ -141,10 +148,15 @@ public struct EntriesBatch: Sendable, Hashable {
     static func read(from reader: inout ByteReader, limits: SyncLimits) throws(WireError) -> EntriesBatch {
         let maxEntries = limits.maxEntriesPerBatch
         let runCount = try reader.readCount("runs.count", limit: maxEntries)
-        guard runCount >= 1 else { throw WireError(.invalidValue, "a batch holds at least one run", offset: reader.offset, context: "runs.count") }
+        guard runCount >= 1 else {
+            throw WireError(
+                .invalidValue, "a batch holds at least one run", offset: reader.offset, context: "runs.count")
+        }
         // The smallest run is 5 bytes of header and one 75-byte entry: refuse counts the body cannot hold.
         guard runCount <= reader.remaining / 79 + 1 else {
-            throw WireError(.truncated, "\(runCount) runs cannot fit in \(reader.remaining) bytes", offset: reader.offset, context: "runs.count")
+            throw WireError(
+                .truncated, "\(runCount) runs cannot fit in \(reader.remaining) bytes", offset: reader.offset,
+                context: "runs.count")
         }
         var runs: [CompactRun] = []
         runs.reserveCapacity(runCount)
@@ -154,7 +166,9 @@ public struct EntriesBatch: Sendable, Hashable {
             let authorIndex = try reader.readCount(field + ".authorIndex", limit: limits.maxAuthorsPerHeads - 1)
             let seqOffset = reader.offset
             let firstSeq = try reader.readVarint(field + ".firstSeq", max: Entry.maxSeq)
-            guard firstSeq >= 1 else { throw WireError(.invalidValue, "seq starts at 1", offset: seqOffset, context: field + ".firstSeq") }
+            guard firstSeq >= 1 else {
+                throw WireError(.invalidValue, "seq starts at 1", offset: seqOffset, context: field + ".firstSeq")
+            }
             let formOffset = reader.offset
             let form = try reader.readUInt8(field + ".prevForm")
             var prev: EntryID?
@@ -162,21 +176,33 @@ public struct EntriesBatch: Sendable, Hashable {
             case prevImplied: prev = nil
             case prevExplicit:
                 guard firstSeq > 1 else {
-                    throw WireError(.invalidValue, "a run starting at seq 1 has no prev to send", offset: formOffset, context: field + ".prevForm")
+                    throw WireError(
+                        .invalidValue, "a run starting at seq 1 has no prev to send", offset: formOffset,
+                        context: field + ".prevForm")
                 }
                 let range = try reader.skipBytes(field + ".prev", count: 32)
                 prev = EntryID(reader.bytes, at: range.lowerBound)
             default:
-                throw WireError(.invalidValue, "prev form \(form) is not 0 (implied) or 1 (explicit)", offset: formOffset, context: field + ".prevForm")
+                throw WireError(
+                    .invalidValue, "prev form \(form) is not 0 (implied) or 1 (explicit)", offset: formOffset,
+                    context: field + ".prevForm")
             }
             let countOffset = reader.offset
             let count = try reader.readCount(field + ".entries.count", limit: maxEntries - total)
-            guard count >= 1 else { throw WireError(.invalidValue, "a run holds at least one entry", offset: countOffset, context: field + ".entries.count") }
+            guard count >= 1 else {
+                throw WireError(
+                    .invalidValue, "a run holds at least one entry", offset: countOffset,
+                    context: field + ".entries.count")
+            }
             guard count <= reader.remaining / 68 + 1 else {
-                throw WireError(.truncated, "\(count) entries cannot fit in \(reader.remaining) bytes", offset: countOffset, context: field + ".entries.count")
+                throw WireError(
+                    .truncated, "\(count) entries cannot fit in \(reader.remaining) bytes", offset: countOffset,
+                    context: field + ".entries.count")
             }
             guard firstSeq + UInt64(count) - 1 <= Entry.maxSeq else {
-                throw WireError(.invalidValue, "the run goes past the largest seq", offset: countOffset, context: field + ".entries.count")
+                throw WireError(
+                    .invalidValue, "the run goes past the largest seq", offset: countOffset,
+                    context: field + ".entries.count")
             }
             total += count
             var entries: [CompactEntry] = []
@@ -191,7 +217,9 @@ public struct EntriesBatch: Sendable, Hashable {
                     let delta = try reader.readVarint(entryField + ".timestampDelta")
                     let (sum, overflow) = previous.rawValue.addingReportingOverflow(delta)
                     guard delta >= 1, !overflow else {
-                        throw WireError(.invalidValue, "timestamp delta \(delta) must be at least 1 and stay within 64 bits", offset: timeOffset, context: entryField + ".timestampDelta")
+                        throw WireError(
+                            .invalidValue, "timestamp delta \(delta) must be at least 1 and stay within 64 bits",
+                            offset: timeOffset, context: entryField + ".timestampDelta")
                     }
                     timestamp = HLCTimestamp(rawValue: sum)
                 } else {
@@ -201,9 +229,10 @@ public struct EntriesBatch: Sendable, Hashable {
                 let payloadLength = try reader.readCount(entryField + ".payload.length", limit: Entry.maxPayloadSize)
                 let payload = try reader.skipBytes(entryField + ".payload", count: payloadLength)
                 let signature = try reader.skipBytes(entryField + ".signature", count: Entry.signatureSize)
-                entries.append(CompactEntry(
-                    version: version, timestamp: timestamp, kind: kind,
-                    payload: reader.bytes[payload], signature: reader.bytes[signature]))
+                entries.append(
+                    CompactEntry(
+                        version: version, timestamp: timestamp, kind: kind,
+                        payload: reader.bytes[payload], signature: reader.bytes[signature]))
                 previous = timestamp
             }
             runs.append(CompactRun(authorIndex: UInt32(authorIndex), firstSeq: firstSeq, prev: prev, entries: entries))

@@ -62,7 +62,8 @@ public struct FrameDecoder: Sendable {
 
     private func lengthError(_ length: UInt32) -> SyncError? {
         if length == 0 {
-            return SyncError(.malformedFrame, "a frame holds at least its type byte (length 0)", context: "frame.length")
+            return SyncError(
+                .malformedFrame, "a frame holds at least its type byte (length 0)", context: "frame.length")
         }
         if UInt64(length) > UInt64(limits.maxFrameBytes) {
             return SyncError(

@@ -31,8 +31,6 @@ struct OutboundStream: Sendable {
         self.entryLimit = entryLimit
     }
 
-    var isExhausted: Bool { cursor >= items.count }
-
     /// The next batch, or nil when everything owed has been sent.
     mutating func nextBatch(source: some SyncSource) -> EntriesBatch? {
         var runs: [CompactRun] = []
@@ -47,21 +45,26 @@ struct OutboundStream: Sendable {
             let want = Int(min(UInt64(entryLimit - count), item.lastSeq - item.nextSeq + 1))
             let fetched = source.entries(author: item.author, fromSeq: item.nextSeq, limit: want)
             var consistent = true
-            for entry in fetched {
+            // A store answering with more than asked must not push a batch over its limit.
+            for entry in fetched.prefix(want) {
                 guard entry.author == item.author, entry.seq == item.nextSeq else {
                     consistent = false
                     break
                 }
                 let compact = CompactEntry(entry)
                 let expected = peerNext[item.author]
-                let continuesRun = !item.isForkAnswer && runs.last.map { run in
-                    run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq && expected?.prev == entry.prev
-                        && entry.timestamp > lastTimestamp
-                } ?? false
+                let continuesRun =
+                    !item.isForkAnswer
+                    && runs.last.map { run in
+                        run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq
+                            && expected?.prev == entry.prev
+                            && entry.timestamp > lastTimestamp
+                    } ?? false
                 if continuesRun {
-                    let run = runs[runs.count - 1]
-                    let growth = CompactRun.entrySize(compact, delta: entry.timestamp.rawValue - lastTimestamp.rawValue)
-                        + varintSize(run.entries.count + 1) - varintSize(run.entries.count)
+                    let runLength = runs[runs.count - 1].entries.count
+                    let growth =
+                        CompactRun.entrySize(compact, delta: entry.timestamp.rawValue - lastTimestamp.rawValue)
+                        + varintSize(runLength + 1) - varintSize(runLength)
                     guard size + growth <= frameLimit else {
                         full = true
                         break
@@ -69,17 +72,23 @@ struct OutboundStream: Sendable {
                     size += growth
                     runs[runs.count - 1].entries.append(compact)
                 } else {
-                    let implied = item.isForkAnswer
+                    let implied =
+                        item.isForkAnswer
                         ? entry.seq == 1
                         : expected.map { $0.seq == entry.seq && $0.prev == entry.prev } ?? (entry.seq == 1)
-                    let growth = CompactRun.headerSize(authorIndex: item.peerIndex, firstSeq: entry.seq, explicitPrev: !implied, count: 1)
+                    let growth =
+                        CompactRun.headerSize(
+                            authorIndex: item.peerIndex, firstSeq: entry.seq, explicitPrev: !implied, count: 1)
                         + CompactRun.entrySize(compact, delta: nil)
                     guard size + growth <= frameLimit else {
                         full = true
                         break
                     }
                     size += growth
-                    runs.append(CompactRun(authorIndex: item.peerIndex, firstSeq: entry.seq, prev: implied ? nil : entry.prev, entries: [compact]))
+                    runs.append(
+                        CompactRun(
+                            authorIndex: item.peerIndex, firstSeq: entry.seq, prev: implied ? nil : entry.prev,
+                            entries: [compact]))
                 }
                 lastTimestamp = entry.timestamp
                 count += 1

@@ -66,7 +66,8 @@ public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     /// For `peerError`: the code number the peer sent, which may be one this version does not know.
     public var remoteCode: UInt16?
 
-    public init(_ code: Code, _ reason: String, context: String? = nil, peer: String? = nil, remoteCode: UInt16? = nil) {
+    public init(_ code: Code, _ reason: String, context: String? = nil, peer: String? = nil, remoteCode: UInt16? = nil)
+    {
         self.code = code
         self.reason = reason
         self.context = context

@@ -11,7 +11,7 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxEntriesPerBatch: Int
     /// Most authors in one HEADS frame (also the most fork claims). Default 8192, twice the roster's maximum.
     public var maxAuthorsPerHeads: Int
-    /// Most fork proofs in one FORKS frame. Default 256.
+    /// Most fork proofs accepted in one FORKS frame. Default 256, floor `forkProofsPerFrameSent`.
     public var maxForkProofsPerFrame: Int
     /// From connection to the peer's HEADS. Default 10 s.
     public var handshakeTimeout: Duration
@@ -22,15 +22,18 @@ public struct SyncLimits: Sendable, Hashable {
     /// Most sessions a node serves at once; one more is answered with ERROR tooManySessions. Default 64.
     public var maxConcurrentSessions: Int
 
-    /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry, in
-    /// any form, with its frame and run header must always fit.
-    public static let minimumFrameBytes = 128 * 1024
+    /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry in
+    /// any form, and a fork proof of two of the largest entries, must always fit in one frame.
+    public static let minimumFrameBytes = 256 * 1024
     /// The ceiling of `maxFrameBytes` (issue 5: frames ≤ 4 MiB).
     public static let maximumFrameBytes = 4 * 1024 * 1024
     /// The ceiling of `maxAuthorsPerHeads` (an author index is a 32-bit value).
     public static let maximumAuthorsPerHeads = 1 << 20
     /// The ceiling of `maxEntriesPerBatch`.
     public static let maximumEntriesPerBatch = 65_536
+    /// Most fork proofs a node puts in one FORKS frame (HELLO does not carry the peer's proof limit, so every
+    /// node sends at most this many and accepts at least this many).
+    public static let forkProofsPerFrameSent = 16
     /// Longest node label in HELLO, in UTF-8 bytes.
     public static let maxLabelBytes = 64
     /// Longest text in an ERROR frame, in UTF-8 bytes.
@@ -49,7 +52,7 @@ public struct SyncLimits: Sendable, Hashable {
         self.maxFrameBytes = min(max(maxFrameBytes, SyncLimits.minimumFrameBytes), SyncLimits.maximumFrameBytes)
         self.maxEntriesPerBatch = min(max(maxEntriesPerBatch, 1), SyncLimits.maximumEntriesPerBatch)
         self.maxAuthorsPerHeads = min(max(maxAuthorsPerHeads, 1), SyncLimits.maximumAuthorsPerHeads)
-        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, 1), 65_536)
+        self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, SyncLimits.forkProofsPerFrameSent), 65_536)
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
         self.sessionTimeout = sessionTimeout

@@ -9,6 +9,22 @@ import CapSyncWire
 /// `connectionClosed` when its timers or the transport end the session. Nothing the peer says is trusted:
 /// out-of-order messages, counts beyond limits and claims that contradict earlier ones end the session with
 /// an ERROR frame.
+///
+/// A shell's loop, in outline (`perform` writes frames, runs store operations and reports ingest results with
+/// `noteIngestResult`; it stops on `.finished` or `.failed`):
+///
+/// ```swift
+/// perform(session.start(source: store))
+/// while !session.isOver {
+///     while transport.isWritable, case let actions = session.nextOutput(source: store), !actions.isEmpty {
+///         perform(actions)
+///     }
+///     decoder.feed(try await transport.read())        // idle / handshake timers → session.abort(...)
+///     while let message = try decoder.next() {        // a decoding error → perform(session.abort(error))
+///         perform(session.receive(message, source: store))  // awaits each .ingest before the next frame
+///     }
+/// }
+/// ```
 public struct SyncSession: Sendable {
     public enum Phase: Sendable, Hashable {
         /// `start` not called yet.
@@ -76,18 +92,22 @@ public struct SyncSession: Sendable {
         let claims = declaredForkSeq.keys.sorted().map { ForkClaim(author: $0, seq: declaredForkSeq[$0]!) }
         phase = .handshake
         guard declaredHeads.count <= limits.maxAuthorsPerHeads else {
-            return fail(SyncError(
-                .limitExceeded, "this node knows \(declaredHeads.count) authors, over its own limit of \(limits.maxAuthorsPerHeads)",
-                context: "maxAuthorsPerHeads"))
+            return fail(
+                SyncError(
+                    .limitExceeded,
+                    "this node knows \(declaredHeads.count) authors, over its own limit of "
+                        + "\(limits.maxAuthorsPerHeads)",
+                    context: "maxAuthorsPerHeads"))
         }
         let hello = SyncHello(
-            minVersion: configuration.supportedVersions.lowerBound, maxVersion: configuration.supportedVersions.upperBound,
+            minVersion: configuration.supportedVersions.lowerBound,
+            maxVersion: configuration.supportedVersions.upperBound,
             rosterHash: configuration.localRosterHash, features: 0, maxFrameBytes: UInt32(limits.maxFrameBytes),
             maxEntriesPerBatch: UInt32(limits.maxEntriesPerBatch), label: configuration.label)
         return [send(.hello(hello)), send(.heads(SyncHeads(heads: declaredHeads, forkClaims: claims)))]
     }
 
-    /// One decoded frame from the peer.
+    /// One decoded frame from the peer. (Called before `start`, it starts the session first.)
     public mutating func receive(_ message: SyncMessage, source: some SyncSource) -> [SyncAction] {
         var actions: [SyncAction] = []
         if phase == .idle { actions = start(source: source) }
@@ -99,7 +119,8 @@ public struct SyncSession: Sendable {
             case .error(let frame):
                 phase = .failed
                 let error = SyncError(
-                    .peerError, frame.text, context: frame.knownCode?.description, peer: peerName, remoteCode: frame.code)
+                    .peerError, frame.text, context: frame.knownCode?.description, peer: peerName,
+                    remoteCode: frame.code)
                 return actions + [.failed(error)]
             case .hello(let hello): actions += try receiveHello(hello)
             case .heads(let heads): actions += try receiveHeads(heads, source: source)
@@ -116,18 +137,16 @@ public struct SyncSession: Sendable {
     /// The next thing to send when the transport can take more: an ENTRIES batch, a FORKS frame, DONE, or
     /// nothing (not streaming yet, or everything sent).
     public mutating func nextOutput(source: some SyncSource) -> [SyncAction] {
-        guard phase == .streaming, !sentDone, var stream = outbound else { return [] }
-        if let batch = stream.nextBatch(source: source) {
-            outbound = stream
+        guard phase == .streaming, !sentDone, outbound != nil else { return [] }
+        if let batch = outbound?.nextBatch(source: source) {
             summary.entriesSent += batch.entryCount
             return [send(.entries(batch))]
         }
-        outbound = stream
         if pendingForkProofs == nil { pendingForkProofs = forkProofsOwed(source: source) }
         if let proofs = pendingForkProofs, !proofs.isEmpty {
             var size = SyncMessage.frameHeaderSize + 3
             var take = 0
-            while take < proofs.count, take < configuration.limits.maxForkProofsPerFrame {
+            while take < proofs.count, take < SyncLimits.forkProofsPerFrameSent {
                 let proofSize = proofs[take].encoded.count
                 guard take == 0 || size + proofSize <= frameLimitToPeer else { break }
                 size += proofSize
@@ -138,7 +157,11 @@ public struct SyncSession: Sendable {
             return [send(.forks(Array(proofs.prefix(take))))]
         }
         sentDone = true
-        var actions = [send(.done(SyncDone(entriesSent: UInt64(summary.entriesSent), forkProofsSent: UInt64(summary.forkProofsSent))))]
+        var actions = [
+            send(
+                .done(
+                    SyncDone(entriesSent: UInt64(summary.entriesSent), forkProofsSent: UInt64(summary.forkProofsSent))))
+        ]
         if receivedDone { actions.append(finish()) }
         return actions
     }
@@ -159,9 +182,13 @@ public struct SyncSession: Sendable {
     public mutating func connectionClosed() -> [SyncAction] {
         guard !isOver else { return [] }
         phase = .failed
-        return [.failed(SyncError(
-            .connectionClosed, "the connection closed before both sides sent DONE; the next sync resumes from the heads",
-            peer: peerName))]
+        return [
+            .failed(
+                SyncError(
+                    .connectionClosed,
+                    "the connection closed before both sides sent DONE; the next sync resumes from the heads",
+                    peer: peerName))
+        ]
     }
 
     // MARK: Messages
@@ -175,13 +202,15 @@ public struct SyncSession: Sendable {
         guard low <= high else {
             throw SyncError(
                 .unsupportedVersion,
-                "the peer speaks versions \(hello.minVersion)...\(hello.maxVersion), this node \(mine.lowerBound)...\(mine.upperBound)",
+                "the peer speaks versions \(hello.minVersion)...\(hello.maxVersion), "
+                    + "this node \(mine.lowerBound)...\(mine.upperBound)",
                 context: "HELLO")
         }
         guard Int(hello.maxFrameBytes) >= SyncLimits.minimumFrameBytes, hello.maxEntriesPerBatch >= 1 else {
             throw SyncError(
                 .limitExceeded,
-                "the peer accepts frames of \(hello.maxFrameBytes) bytes and \(hello.maxEntriesPerBatch) entries; at least \(SyncLimits.minimumFrameBytes) bytes and 1 entry are needed",
+                "the peer accepts frames of \(hello.maxFrameBytes) bytes and \(hello.maxEntriesPerBatch) entries; "
+                    + "at least \(SyncLimits.minimumFrameBytes) bytes and 1 entry are needed",
                 context: "HELLO")
         }
         peerHello = hello
@@ -189,23 +218,32 @@ public struct SyncSession: Sendable {
         frameLimitToPeer = min(Int(hello.maxFrameBytes), configuration.limits.maxFrameBytes)
         guard hello.rosterHash == configuration.localRosterHash else {
             summary.warnings.append(
-                "roster mismatch: ours \(configuration.localRosterHash.short), peer \(hello.label)'s \(hello.rosterHash.short); entries of authors either side does not know are not exchanged")
+                "roster mismatch: ours \(configuration.localRosterHash.short), peer \(hello.label)'s "
+                    + "\(hello.rosterHash.short); entries of authors either side does not know are not exchanged"
+            )
             return [.rosterMismatch(local: configuration.localRosterHash, remote: hello.rosterHash)]
         }
         return []
     }
 
     private mutating func receiveHeads(_ heads: SyncHeads, source: some SyncSource) throws(SyncError) -> [SyncAction] {
-        guard let hello = peerHello else { throw SyncError(.unexpectedMessage, "HEADS arrived before HELLO", context: "HEADS") }
+        guard let hello = peerHello else {
+            throw SyncError(.unexpectedMessage, "HEADS arrived before HELLO", context: "HEADS")
+        }
         guard peerHeads == nil else { throw SyncError(.unexpectedMessage, "HEADS arrived twice", context: "HEADS") }
         // The decoder checks these; a shell that builds messages itself (a simulator) gets the same checks.
         guard heads.heads.count <= configuration.limits.maxAuthorsPerHeads else {
-            throw SyncError(.limitExceeded, "\(heads.heads.count) heads, over the limit of \(configuration.limits.maxAuthorsPerHeads)", context: "HEADS")
+            throw SyncError(
+                .limitExceeded,
+                "\(heads.heads.count) heads, over the limit of \(configuration.limits.maxAuthorsPerHeads)",
+                context: "HEADS")
         }
         guard zip(heads.heads, heads.heads.dropFirst()).allSatisfy({ $0.author < $1.author }),
             heads.heads.allSatisfy({ $0.seq <= Entry.maxSeq && ($0.seq == 0) == ($0.id == .zero) })
         else {
-            throw SyncError(.malformedFrame, "heads must be strictly ascending by author, with an id exactly when seq > 0", context: "HEADS")
+            throw SyncError(
+                .malformedFrame, "heads must be strictly ascending by author, with an id exactly when seq > 0",
+                context: "HEADS")
         }
         peerHeads = heads
         var actions: [SyncAction] = []
@@ -219,41 +257,58 @@ public struct SyncSession: Sendable {
             }
             guard let mine = heldHeads[head.author], mine.seq > 0, head.seq <= mine.seq else { continue }
             if head.seq == 0 {
-                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq, isForkAnswer: false))
+                items.append(
+                    .init(
+                        author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq,
+                        isForkAnswer: false))
                 continue
             }
             let myID = head.seq == mine.seq ? mine.id : source.entry(author: head.author, seq: head.seq)?.id
             guard let myID else { continue }
             if myID == head.id {
                 if mine.seq > head.seq {
-                    items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq, isForkAnswer: false))
+                    items.append(
+                        .init(
+                            author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq,
+                            isForkAnswer: false))
                 }
             } else if peerForkSeq[head.author].map({ $0 > head.seq }) ?? true {
                 // The same author signed two different entries at this seq: my entry in full makes the proof
                 // (unless the peer already holds a proof at or below this seq).
-                items.append(.init(author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq, isForkAnswer: true))
+                items.append(
+                    .init(
+                        author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq,
+                        isForkAnswer: true))
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
-                    "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds \(head.id.short), this node \(myID.short)")
+                    "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds "
+                        + "\(head.id.short), this node \(myID.short)")
             } else {
                 summary.divergentAuthors.append(head.author)
             }
         }
         for (author, head) in heldHeads where peerHeadSeq[author] == nil { summary.entriesWithheld += Int(head.seq) }
         let entryLimit = min(Int(hello.maxEntriesPerBatch), configuration.limits.maxEntriesPerBatch)
-        outbound = OutboundStream(items: items, peerHeads: heads.heads, frameLimit: frameLimitToPeer, entryLimit: entryLimit)
+        outbound = OutboundStream(
+            items: items, peerHeads: heads.heads, frameLimit: frameLimitToPeer, entryLimit: entryLimit)
         phase = .streaming
         return actions
     }
 
-    private mutating func receiveEntries(_ batch: EntriesBatch, source: some SyncSource) throws(SyncError) -> [SyncAction] {
+    private mutating func receiveEntries(
+        _ batch: EntriesBatch, source: some SyncSource
+    ) throws(SyncError) -> [SyncAction] {
         try expectStreaming("ENTRIES")
-        guard !batch.runs.isEmpty, batch.runs.allSatisfy({ !$0.entries.isEmpty && $0.firstSeq >= 1 && $0.firstSeq <= Entry.maxSeq }) else {
-            throw SyncError(.malformedFrame, "every run holds at least one entry and starts at seq 1 or above", context: "ENTRIES")
+        guard !batch.runs.isEmpty,
+            batch.runs.allSatisfy({ !$0.entries.isEmpty && $0.firstSeq >= 1 && $0.firstSeq <= Entry.maxSeq })
+        else {
+            throw SyncError(
+                .malformedFrame, "every run holds at least one entry and starts at seq 1 or above", context: "ENTRIES")
         }
         guard batch.entryCount <= configuration.limits.maxEntriesPerBatch else {
             throw SyncError(
-                .limitExceeded, "\(batch.entryCount) entries, over the limit of \(configuration.limits.maxEntriesPerBatch) per batch",
+                .limitExceeded,
+                "\(batch.entryCount) entries, over the limit of \(configuration.limits.maxEntriesPerBatch) per batch",
                 context: "ENTRIES")
         }
         var entries: [Entry] = []
@@ -261,18 +316,24 @@ public struct SyncSession: Sendable {
         for (r, run) in batch.runs.enumerated() {
             let field = "ENTRIES.runs[\(r)]"
             guard Int(run.authorIndex) < declaredHeads.count else {
-                throw SyncError(.disagreeingClaim, "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)", context: field)
+                throw SyncError(
+                    .disagreeingClaim, "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)",
+                    context: field)
             }
             let index = Int(run.authorIndex)
             let declared = declaredHeads[index]
             let claimed = peerHeadSeq[declared.author] ?? 0
             guard run.lastSeq <= claimed else {
                 throw SyncError(
-                    .disagreeingClaim, "sends seq \(run.lastSeq) of author \(declared.author.short), beyond the head \(claimed) it declared",
+                    .disagreeingClaim,
+                    "sends seq \(run.lastSeq) of author \(declared.author.short), "
+                        + "beyond the head \(claimed) it declared",
                     context: field)
             }
             guard case .open(let nextSeq, let impliedPrev, let continued) = inbound[index] else {
-                throw SyncError(.disagreeingClaim, "sends more of author \(declared.author.short) after a fork answer", context: field)
+                throw SyncError(
+                    .disagreeingClaim, "sends more of author \(declared.author.short) after a fork answer",
+                    context: field)
             }
             let rebuilt: [Entry]
             if run.firstSeq == nextSeq {
@@ -283,14 +344,19 @@ public struct SyncSession: Sendable {
             {
                 rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? .zero, field: field)
                 guard rebuilt[0].id != declared.id else {
-                    throw SyncError(.disagreeingClaim, "a fork answer for author \(declared.author.short) equals this node's head", context: field)
+                    throw SyncError(
+                        .disagreeingClaim, "a fork answer for author \(declared.author.short) equals this node's head",
+                        context: field)
                 }
                 inbound[index] = .closed
-                if !summary.divergentAuthors.contains(declared.author) { summary.divergentAuthors.append(declared.author) }
+                if !summary.divergentAuthors.contains(declared.author) {
+                    summary.divergentAuthors.append(declared.author)
+                }
             } else {
                 throw SyncError(
                     .disagreeingClaim,
-                    "a run of author \(declared.author.short) starts at seq \(run.firstSeq)\(run.prev == nil ? " with an implied prev" : ""), expected seq \(nextSeq)",
+                    "a run of author \(declared.author.short) starts at seq \(run.firstSeq)"
+                        + "\(run.prev == nil ? " with an implied prev" : ""), expected seq \(nextSeq)",
                     context: field)
             }
             entries.append(contentsOf: rebuilt)
@@ -303,7 +369,8 @@ public struct SyncSession: Sendable {
         try expectStreaming("FORKS")
         summary.forkProofsReceived += proofs.count
         var useful: [ForkProof] = []
-        for proof in proofs where declaredIndex[proof.author] != nil && proof.seq < declaredForkSeq[proof.author] ?? .max {
+        for proof in proofs
+        where declaredIndex[proof.author] != nil && proof.seq < declaredForkSeq[proof.author] ?? .max {
             declaredForkSeq[proof.author] = proof.seq
             useful.append(proof)
         }
@@ -312,10 +379,13 @@ public struct SyncSession: Sendable {
 
     private mutating func receiveDone(_ done: SyncDone) throws(SyncError) -> [SyncAction] {
         try expectStreaming("DONE")
-        guard done.entriesSent == UInt64(summary.entriesReceived), done.forkProofsSent == UInt64(summary.forkProofsReceived) else {
+        guard done.entriesSent == UInt64(summary.entriesReceived),
+            done.forkProofsSent == UInt64(summary.forkProofsReceived)
+        else {
             throw SyncError(
                 .disagreeingClaim,
-                "DONE counts \(done.entriesSent) entries and \(done.forkProofsSent) proofs sent, but \(summary.entriesReceived) and \(summary.forkProofsReceived) arrived",
+                "DONE counts \(done.entriesSent) entries and \(done.forkProofsSent) proofs sent, "
+                    + "but \(summary.entriesReceived) and \(summary.forkProofsReceived) arrived",
                 context: "DONE")
         }
         receivedDone = true
@@ -330,10 +400,14 @@ public struct SyncSession: Sendable {
         guard phase == .streaming else {
             throw SyncError(.unexpectedMessage, "\(name) arrived before the peer's HELLO and HEADS", context: name)
         }
-        guard !receivedDone else { throw SyncError(.unexpectedMessage, "\(name) arrived after the peer's DONE", context: name) }
+        guard !receivedDone else {
+            throw SyncError(.unexpectedMessage, "\(name) arrived after the peer's DONE", context: name)
+        }
     }
 
-    private func rebuild(_ run: CompactRun, author: AuthorKey, prev: EntryID, field: String) throws(SyncError) -> [Entry] {
+    private func rebuild(
+        _ run: CompactRun, author: AuthorKey, prev: EntryID, field: String
+    ) throws(SyncError) -> [Entry] {
         do throws(WireError) {
             return try run.rebuild(author: author, prev: prev)
         } catch {

@@ -9,3 +9,11 @@
 //   TLSStateMachine   the connection's life (handshake, data, close_notify, truncation, timeouts) as actions
 //   TLSHandler        the NIO shell that performs those actions on a channel
 //   TLSError          the module's one error type, carrying OpenSSL's reasons
+//
+// Use (profile and pin rules: Protocol/tls.md):
+//   let context = try TLSContext(configuration: .client(privateKey: tlsKey, certificate: tlsCertificate,
+//                                                      trustedSigningKeys: roster, dialing: peerSigningKey))
+//   try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context))   // first in the pipeline
+//   // above it: plaintext ByteBuffers; TLSEvent.handshakeCompleted(PeerIdentity) as a user inbound event;
+//   // failures as TLSError through errorCaught, after which the channel is closed.
+// One TLSContext per node and role, shared by all its connections; one TLSHandler per connection.

@@ -34,6 +34,8 @@ public enum TLSEvent: Sendable, Hashable {
 /// otherwise any trusted one. The issuer name's claimed key is only a hint for which key to try first.
 struct PeerPin: Sendable {
     let trustedSigningKeys: Set<Ed25519PublicKey>
+    /// The same keys in a fixed order, so a certificate is always tried against them in the same sequence.
+    private let orderedSigningKeys: [Ed25519PublicKey]
     let requiredPeerSigningKey: Ed25519PublicKey?
 
     init(trustedSigningKeys: [Ed25519PublicKey], requiredPeerSigningKey: Ed25519PublicKey?) throws(TLSError) {
@@ -47,6 +49,7 @@ struct PeerPin: Sendable {
                 "the peer to dial (signing key \(required.fingerprint)) is not in the roster; check the peer list")
         }
         self.trustedSigningKeys = trusted
+        self.orderedSigningKeys = trusted.sorted()
         self.requiredPeerSigningKey = requiredPeerSigningKey
     }
 
@@ -82,7 +85,7 @@ struct PeerPin: Sendable {
         if let hint = certificate.claimedIssuerKey, trustedSigningKeys.contains(hint), certificate.isSigned(by: hint) {
             return hint
         }
-        return trustedSigningKeys.sorted().first { certificate.isSigned(by: $0) }
+        return orderedSigningKeys.first { certificate.isSigned(by: $0) }
     }
 
     private func notTrusted(_ certificate: X509Certificate) -> TLSError {

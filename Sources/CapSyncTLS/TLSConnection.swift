@@ -203,6 +203,17 @@ final class TLSConnection {
                 openSSLReasons: drained.reasons)
         }
         if !isHandshakeDone {
+            let reasonCodes = drained.codes.map { ERR_GET_REASON($0) }
+            if reasonCodes.contains(SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+                return TLSError(
+                    .peerNotTrusted, "the peer presented no certificate; CapSync requires mutual authentication",
+                    openSSLReasons: drained.reasons)
+            }
+            if reasonCodes.contains(SSL_R_UNSUPPORTED_PROTOCOL) {
+                return TLSError(
+                    .handshakeFailed, "the peer does not offer TLS 1.3, the only version CapSync speaks",
+                    openSSLReasons: drained.reasons)
+            }
             return TLSError(.handshakeFailed, "the TLS handshake failed", openSSLReasons: drained.reasons)
         }
         return TLSError(.protocolError, "TLS \(operation) failed", openSSLReasons: drained.reasons)

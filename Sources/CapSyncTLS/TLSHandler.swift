@@ -56,7 +56,14 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
-        perform(machine.readComplete(), context: context)
+        let actions = machine.readComplete()
+        perform(actions, context: context)
+        // Bytes were consumed (handshake, partial record) but nothing reached the handlers above, so they have no
+        // reason to ask for more; with autoRead off the connection would stall. Ask on their behalf.
+        let autoRead = (try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead)) ?? true
+        if actions.callouts.isEmpty, !autoRead, context.channel.isActive {
+            context.read()
+        }
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

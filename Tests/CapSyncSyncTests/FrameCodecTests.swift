@@ -12,16 +12,28 @@ func sampleMessages() throws -> [SyncMessage] {
     let proof = try ForkProof(author.chain[2], fork)
     let hash = Bytes32(SHA256.hash(Array("roster".utf8)))
     return [
-        .hello(SyncHello(minVersion: 1, maxVersion: 3, rosterHash: hash, features: 0, maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
-        .hello(SyncHello(minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 131_072, maxEntriesPerBatch: 1, label: "")),
+        .hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 3, rosterHash: hash, features: 0, maxFrameBytes: 4 << 20,
+                maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
+        .hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 262_144,
+                maxEntriesPerBatch: 1, label: "")),
         .heads(SyncHeads(heads: [], forkClaims: [])),
-        .heads(SyncHeads(
-            heads: [Head(author: hash, seq: 0, id: .zero), Head(author: author.id, seq: 5, id: author.chain[4].id)].sorted { $0.author < $1.author },
-            forkClaims: [ForkClaim(author: author.id, seq: 3)])),
-        .entries(EntriesBatch(runs: [
-            CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(3).map(CompactEntry.init)),
-            CompactRun(authorIndex: 300, firstSeq: 4, prev: author.chain[2].id, entries: author.chain.suffix(2).map(CompactEntry.init)),
-        ])),
+        .heads(
+            SyncHeads(
+                heads: [Head(author: hash, seq: 0, id: .zero), Head(author: author.id, seq: 5, id: author.chain[4].id)]
+                    .sorted { $0.author < $1.author },
+                forkClaims: [ForkClaim(author: author.id, seq: 3)])),
+        .entries(
+            EntriesBatch(runs: [
+                CompactRun(
+                    authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(3).map(CompactEntry.init)),
+                CompactRun(
+                    authorIndex: 300, firstSeq: 4, prev: author.chain[2].id,
+                    entries: author.chain.suffix(2).map(CompactEntry.init)),
+            ])),
         .forks([proof]),
         .done(SyncDone(entriesSent: 0, forkProofsSent: 0)),
         .done(SyncDone(entriesSent: 1_000_000, forkProofsSent: 2)),
@@ -112,12 +124,12 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
     }
 
     @Test func frameOneByteOverTheLimitIsRefused() {
-        let limits = SyncLimits(maxFrameBytes: 200_000)
+        let limits = SyncLimits(maxFrameBytes: 300_000)
         var atLimit = ByteWriter()
-        atLimit.writeUInt32(200_000)
+        atLimit.writeUInt32(300_000)
         #expect(decodeError(atLimit.bytes, limits: limits) == nil)  // waits for the body
         var over = ByteWriter()
-        over.writeUInt32(200_001)
+        over.writeUInt32(300_001)
         #expect(decodeError(over.bytes, limits: limits)?.code == .frameTooLarge)
     }
 
@@ -186,8 +198,10 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             zeroDelta.writeVarint(0)
             zeroDelta.writeBytes([UInt8](repeating: 0, count: 64))
         }
-        let hello = SyncMessage.hello(SyncHello(
-            minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 0, maxFrameBytes: 1 << 20, maxEntriesPerBatch: 10, label: "x"))
+        let hello = SyncMessage.hello(
+            SyncHello(
+                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 0, maxFrameBytes: 1 << 20,
+                maxEntriesPerBatch: 10, label: "x"))
         var badMagic = hello.encode()
         badMagic[5] = UInt8(ascii: "X")
         var forged = author.chain[1].encoded
@@ -199,6 +213,14 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         let (low, high) = fork.id < forgedID ? (fork.encoded, forged) : (forged, fork.encoded)
         forgedProof.writeLengthPrefixed(low)
         forgedProof.writeLengthPrefixed(high)
+        var longLabel = ByteWriter()
+        longLabel.writeBytes(SyncHello.magic)
+        for value in [1, 1] as [UInt64] { longLabel.writeVarint(value) }
+        longLabel.writeBytes([UInt8](repeating: 0, count: 32))
+        for value in [0, 1 << 20, 100] as [UInt64] { longLabel.writeVarint(value) }
+        longLabel.writeString(String(repeating: "L", count: 65))
+        var tooManyProofs = ByteWriter()
+        tooManyProofs.writeVarint(257)
         var longText = ByteWriter()
         longText.writeVarint(1)
         longText.writeString(String(repeating: "x", count: 1025))
@@ -207,7 +229,10 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             ("empty frame", [0, 0, 0, 0], .malformedFrame),
             ("unknown type", rawFrame(type: 0x42, body: [1, 2, 3]), .unknownMessageType),
             ("HEADS count over the limit", rawFrame(type: 0x02, body: bigCount.bytes), .limitExceeded),
-            ("HEADS count larger than the body", rawFrame(type: 0x02, body: manyHeadsInFewBytes.bytes), .malformedFrame),
+            (
+                "HEADS count larger than the body", rawFrame(type: 0x02, body: manyHeadsInFewBytes.bytes),
+                .malformedFrame
+            ),
             ("HEADS not ascending", rawFrame(type: 0x02, body: unsorted.bytes), .malformedFrame),
             ("ENTRIES with no run", rawFrame(type: 0x03, body: zeroRuns.bytes), .malformedFrame),
             ("ENTRIES run count over the limit", rawFrame(type: 0x03, body: bigCount.bytes), .limitExceeded),
@@ -219,6 +244,11 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             ("HELLO trailing byte", rawFrame(type: 0x01, body: Array(hello.encode()[5...]) + [0]), .malformedFrame),
             ("FORKS forged signature", rawFrame(type: 0x04, body: forgedProof.bytes), .invalidForkProof),
             ("ERROR text over the limit", rawFrame(type: 0x06, body: longText.bytes), .limitExceeded),
+            ("HELLO label over 64 bytes", rawFrame(type: 0x01, body: longLabel.bytes), .limitExceeded),
+            (
+                "FORKS with more proofs than a frame may hold", rawFrame(type: 0x04, body: tooManyProofs.bytes),
+                .limitExceeded
+            ),
             ("DONE non-minimal varint", rawFrame(type: 0x05, body: [0x80, 0x00, 0x00]), .malformedFrame),
         ]
         for (name, bytes, code) in cases {
@@ -230,18 +260,36 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         var rng = SplitMix64(seed: 8)
         var author = try Author(seedByte: 4)
         try author.append(11, rng: &rng)
-        let frame = SyncMessage.entries(EntriesBatch(runs: [
-            CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.map(CompactEntry.init)),
-        ])).encode()
+        let frame = SyncMessage.entries(
+            EntriesBatch(runs: [
+                CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.map(CompactEntry.init))
+            ])
+        ).encode()
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 11)) == nil)
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 10))?.code == .limitExceeded)
+    }
+
+    @Test func largestForkProofFitsTheSmallestFrameLimit() throws {
+        let key = try Ed25519PrivateKey(seed: [UInt8](repeating: 77, count: 32))
+        let payload = [UInt8](repeating: 0xA5, count: Entry.maxPayloadSize)
+        let pair = try [1 as UInt64, 2].map {
+            try Entry.sign(
+                key: key, seq: Entry.maxSeq, prev: Bytes32(SHA256.hash([0])), timestamp: HLCTimestamp(rawValue: .max),
+                kind: Entry.maxKind, payload: payload.dropLast(Int($0)))
+        }
+        let frame = SyncMessage.forks([try ForkProof(pair[0], pair[1])]).encode()
+        let smallest = SyncLimits(maxFrameBytes: 0)
+        #expect(smallest.maxFrameBytes == SyncLimits.minimumFrameBytes)
+        #expect(frame.count - 4 <= smallest.maxFrameBytes)
+        #expect(try decodeOne(frame, limits: smallest) != nil)
     }
 
     @Test func compactRunRebuildsTheCanonicalEntries() throws {
         var rng = SplitMix64(seed: 21)
         var author = try Author(seedByte: 5)
         try author.append(40, rng: &rng, maxPayload: 300)
-        let run = CompactRun(authorIndex: 0, firstSeq: 11, prev: nil, entries: author.chain[10...].map(CompactEntry.init))
+        let run = CompactRun(
+            authorIndex: 0, firstSeq: 11, prev: nil, entries: author.chain[10...].map(CompactEntry.init))
         let rebuilt = try run.rebuild(author: author.id, prev: author.chain[9].id)
         #expect(rebuilt.map(\.encoded) == author.chain[10...].map(\.encoded))
         #expect(rebuilt.allSatisfy { $0.verifySignature(using: author.key.publicKey) })

@@ -81,9 +81,14 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
     }
 
     /// Issue 5's target: application bytes both ways ≤ 1.15 × canonical size of the new entries + 150 B/author.
-    @Test(arguments: [(8, 100, 1, false), (8, 400, 4, false), (8, 1000, 10, true), (40, 250, 3, true), (10, 50, 1, true)])
-    func incrementalBytesStayWithinTarget(authorCount: Int, historyPerAuthor: Int, freshPerAuthor: Int, bothSides: Bool) throws {
-        var authors = try makeAuthors(Array(repeating: historyPerAuthor, count: authorCount), seed: UInt64(authorCount * historyPerAuthor))
+    @Test(arguments: [
+        (8, 100, 1, false), (8, 400, 4, false), (8, 1000, 10, true), (40, 250, 3, true), (10, 50, 1, true),
+    ])
+    func incrementalBytesStayWithinTarget(
+        authorCount: Int, historyPerAuthor: Int, freshPerAuthor: Int, bothSides: Bool
+    ) throws {
+        var authors = try makeAuthors(
+            Array(repeating: historyPerAuthor, count: authorCount), seed: UInt64(authorCount * historyPerAuthor))
         let a = TestNode("NOR-1", knownAuthors: keys(authors))
         let b = TestNode("POL-1", knownAuthors: keys(authors))
         for author in authors {
@@ -105,7 +110,9 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         #expect(a.store.entryIDs == b.store.entryIDs)
         let wire = run.a.bytesWritten + run.b.bytesWritten
         let budget = Double(canonicalBytes) * 1.15 + 150 * Double(authorCount)
-        #expect(Double(wire) <= budget, "\(wire) bytes on the wire, budget \(budget) (new entries \(canonicalBytes) B canonical)")
+        #expect(
+            Double(wire) <= budget,
+            "\(wire) bytes on the wire, budget \(budget) (new entries \(canonicalBytes) B canonical)")
         // The summaries count the same bytes the transport carried.
         #expect(run.a.summary?.bytesSent == run.a.bytesWritten && run.a.summary?.bytesReceived == run.b.bytesWritten)
     }
@@ -161,15 +168,31 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
 
     @Test func batchesRespectThePeersLimits() throws {
         let authors = try makeAuthors([120, 80], seed: 23, maxPayload: 30_000)
-        let a = TestNode("A", knownAuthors: keys(authors), limits: SyncLimits(maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096))
-        let b = TestNode("B", knownAuthors: keys(authors), limits: SyncLimits(maxFrameBytes: SyncLimits.minimumFrameBytes, maxEntriesPerBatch: 7))
+        let a = TestNode(
+            "A", knownAuthors: keys(authors), limits: SyncLimits(maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096))
+        let b = TestNode(
+            "B", knownAuthors: keys(authors),
+            limits: SyncLimits(maxFrameBytes: SyncLimits.minimumFrameBytes, maxEntriesPerBatch: 7))
         for author in authors { a.store.preload(author.chain) }
         let run = synced(a, b)
         #expect(run.bothFinished)
         #expect(a.store.entryIDs == b.store.entryIDs)
-        let batchSizes = zip(run.a.framesWritten, run.a.frameSizes).filter { $0.0 == SyncMessage.MessageType.entries }.map(\.1)
+        let batchSizes = zip(run.a.framesWritten, run.a.frameSizes).filter { $0.0 == SyncMessage.MessageType.entries }
+            .map(\.1)
         #expect(batchSizes.count >= 200 / 7)
         #expect(batchSizes.allSatisfy { $0 - 4 <= SyncLimits.minimumFrameBytes })
+    }
+
+    @Test func storeAnsweringBeyondTheLimitCannotOverfillABatch() throws {
+        let authors = try makeAuthors([60, 45], seed: 29)
+        let a = TestNode("A", knownAuthors: keys(authors))
+        let b = TestNode("B", knownAuthors: keys(authors), limits: SyncLimits(maxEntriesPerBatch: 7))
+        for author in authors { a.store.preload(author.chain) }
+        a.store.ignoresLimit = true
+        let run = synced(a, b)
+        #expect(run.bothFinished, "\(String(describing: run.b.error))")
+        #expect(a.store.entryIDs == b.store.entryIDs)
+        #expect(run.a.framesWritten.filter { $0 == .entries }.count == 15)
     }
 
     @Test func equalLengthForkIsDetectedOnBothSides() throws {
@@ -278,12 +301,16 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         var session = b.makeSession()
         var actions = session.start(source: b.store)
         actions += session.receive(.hello(helloFrom("evil")), source: b.store)
-        actions += session.receive(.heads(SyncHeads(heads: [Head(author: authors[0].id, seq: 6, id: authors[0].chain[5].id)])), source: b.store)
+        actions += session.receive(
+            .heads(SyncHeads(heads: [Head(author: authors[0].id, seq: 6, id: authors[0].chain[5].id)])), source: b.store
+        )
         var compact = authors[0].chain.map(CompactEntry.init)
         var signature = Array(compact[3].signature)
         signature[0] ^= 0x80
         compact[3].signature = signature[...]
-        actions += session.receive(.entries(EntriesBatch(runs: [CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: compact)])), source: b.store)
+        actions += session.receive(
+            .entries(EntriesBatch(runs: [CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: compact)])),
+            source: b.store)
         guard case .ingest(let entries) = actions.last else {
             Issue.record("expected an ingest, got \(actions)")
             return
@@ -297,6 +324,7 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
 
 func helloFrom(_ label: String, versions: ClosedRange<UInt16> = 1...1, maxFrameBytes: UInt32 = 4 << 20) -> SyncHello {
     SyncHello(
-        minVersion: versions.lowerBound, maxVersion: versions.upperBound, rosterHash: Bytes32(hex: String(repeating: "ab", count: 32))!,
+        minVersion: versions.lowerBound, maxVersion: versions.upperBound,
+        rosterHash: Bytes32(hex: String(repeating: "ab", count: 32))!,
         features: 0, maxFrameBytes: maxFrameBytes, maxEntriesPerBatch: 4096, label: label)
 }

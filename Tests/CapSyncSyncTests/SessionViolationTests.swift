@@ -19,7 +19,8 @@ struct ViolationFixture {
         node = TestNode("B", knownAuthors: [author.id])
         node.store.preload(Array(author.chain.prefix(3)))
         heads = .heads(SyncHeads(heads: [Head(author: author.id, seq: 6, id: author.chain[5].id)]))
-        continuation = CompactRun(authorIndex: 0, firstSeq: 4, prev: nil, entries: author.chain[3...].map(CompactEntry.init))
+        continuation = CompactRun(
+            authorIndex: 0, firstSeq: 4, prev: nil, entries: author.chain[3...].map(CompactEntry.init))
     }
 
     func entries(_ runs: CompactRun...) -> SyncMessage { .entries(EntriesBatch(runs: runs)) }
@@ -49,24 +50,45 @@ let violationCases: [ViolationCase] = [
     .init(name: "ENTRIES after DONE", code: .unexpectedMessage) {
         [.hello($0.hello), $0.heads, .done(SyncDone(entriesSent: 0, forkProofsSent: 0)), $0.entries($0.continuation)]
     },
-    .init(name: "versions do not overlap", code: .unsupportedVersion) { _ in [.hello(helloFrom("peer", versions: 2...3))] },
-    .init(name: "peer frame limit below the minimum", code: .limitExceeded) { _ in [.hello(helloFrom("peer", maxFrameBytes: 1000))] },
+    .init(name: "versions do not overlap", code: .unsupportedVersion) { _ in
+        [.hello(helloFrom("peer", versions: 2...3))]
+    },
+    .init(name: "peer frame limit below the minimum", code: .limitExceeded) { _ in
+        [.hello(helloFrom("peer", maxFrameBytes: 1000))]
+    },
     .init(name: "author index beyond my HEADS", code: .disagreeingClaim) { f in
         var run = f.continuation
         run.authorIndex = 1
         return [.hello(f.hello), f.heads, f.entries(run)]
     },
     .init(name: "entries beyond the peer's declared head", code: .disagreeingClaim) { f in
-        [.hello(f.hello), .heads(SyncHeads(heads: [Head(author: f.author.id, seq: 5, id: f.author.chain[4].id)])), f.entries(f.continuation)]
+        [
+            .hello(f.hello), .heads(SyncHeads(heads: [Head(author: f.author.id, seq: 5, id: f.author.chain[4].id)])),
+            f.entries(f.continuation),
+        ]
     },
     .init(name: "run that skips ahead of my head", code: .disagreeingClaim) { f in
-        [.hello(f.hello), f.heads, f.entries(CompactRun(authorIndex: 0, firstSeq: 5, prev: nil, entries: f.author.chain[4...].map(CompactEntry.init)))]
+        [
+            .hello(f.hello), f.heads,
+            f.entries(
+                CompactRun(authorIndex: 0, firstSeq: 5, prev: nil, entries: f.author.chain[4...].map(CompactEntry.init))
+            ),
+        ]
     },
     .init(name: "fork answer with an implied prev", code: .disagreeingClaim) { f in
-        [.hello(f.hello), f.heads, f.entries(CompactRun(authorIndex: 0, firstSeq: 3, prev: nil, entries: [CompactEntry(f.author.chain[2])]))]
+        [
+            .hello(f.hello), f.heads,
+            f.entries(CompactRun(authorIndex: 0, firstSeq: 3, prev: nil, entries: [CompactEntry(f.author.chain[2])])),
+        ]
     },
     .init(name: "fork answer equal to my head", code: .disagreeingClaim) { f in
-        [.hello(f.hello), f.heads, f.entries(CompactRun(authorIndex: 0, firstSeq: 3, prev: f.author.chain[1].id, entries: [CompactEntry(f.author.chain[2])]))]
+        [
+            .hello(f.hello), f.heads,
+            f.entries(
+                CompactRun(
+                    authorIndex: 0, firstSeq: 3, prev: f.author.chain[1].id, entries: [CompactEntry(f.author.chain[2])])
+            ),
+        ]
     },
     .init(name: "more entries after a fork answer", code: .disagreeingClaim) { f in
         var rng = SplitMix64(seed: 62)
@@ -91,7 +113,9 @@ let violationCases: [ViolationCase] = [
         return [.hello(f.hello), f.heads, f.entries(run)]
     },
     .init(name: "hand-built HEADS out of order", code: .malformedFrame) { f in
-        let heads = [Head(author: f.author.id, seq: 6, id: f.author.chain[5].id), Head(author: .zero, seq: 0, id: .zero)]
+        let heads = [
+            Head(author: f.author.id, seq: 6, id: f.author.chain[5].id), Head(author: .zero, seq: 0, id: .zero),
+        ]
         return [.hello(f.hello), .heads(SyncHeads(heads: heads))]
     },
     .init(name: "FORKS before HEADS", code: .unexpectedMessage) { f in
@@ -106,7 +130,9 @@ let violationCases: [ViolationCase] = [
     func violationEndsTheSessionWithAnErrorFrame(_ violation: ViolationCase) throws {
         let fixture = try ViolationFixture()
         var (actions, session) = fixture.play(try violation.script(fixture))
-        guard actions.count >= 2, case .send(.error(let frame)) = actions[actions.count - 2], case .failed(let error) = actions[actions.count - 1] else {
+        guard actions.count >= 2, case .send(.error(let frame)) = actions[actions.count - 2],
+            case .failed(let error) = actions[actions.count - 1]
+        else {
             Issue.record("expected an ERROR frame and a failure, got \(actions)")
             return
         }
@@ -114,7 +140,9 @@ let violationCases: [ViolationCase] = [
         #expect(frame.code == violation.code.rawValue)
         #expect(error.peer != nil, "the error names the peer for the log line")
         #expect(session.phase == .failed)
-        #expect(!actions.contains { if case .ingest = $0 { true } else { false } }, "nothing of a refused message is ingested")
+        #expect(
+            !actions.contains { if case .ingest = $0 { true } else { false } },
+            "nothing of a refused message is ingested")
         #expect(error.description.contains("127.0.0.1:7433"))
         // A failed session ignores whatever comes next.
         #expect(session.receive(.hello(fixture.hello), source: fixture.node.store).isEmpty)
@@ -124,7 +152,9 @@ let violationCases: [ViolationCase] = [
 
     @Test func wellBehavedScriptIsAccepted() throws {
         let fixture = try ViolationFixture()
-        var (actions, session) = fixture.play([.hello(fixture.hello), fixture.heads, fixture.entries(fixture.continuation)])
+        var (actions, session) = fixture.play([
+            .hello(fixture.hello), fixture.heads, fixture.entries(fixture.continuation),
+        ])
         guard case .ingest(let entries) = actions.last else {
             Issue.record("expected an ingest, got \(actions)")
             return
@@ -143,7 +173,9 @@ let violationCases: [ViolationCase] = [
 
     @Test func peerErrorEndsTheSessionWithoutAnswering() throws {
         let fixture = try ViolationFixture()
-        let (actions, session) = fixture.play([.hello(fixture.hello), .error(SyncErrorMessage(code: 10, text: "busy: 64 sessions"))])
+        let (actions, session) = fixture.play([
+            .hello(fixture.hello), .error(SyncErrorMessage(code: 10, text: "busy: 64 sessions")),
+        ])
         guard case .failed(let error) = actions.last else {
             Issue.record("expected a failure, got \(actions)")
             return
@@ -167,7 +199,7 @@ let violationCases: [ViolationCase] = [
     }
 
     @Test(arguments: [
-        ("length over the frame limit", SyncLimits(maxFrameBytes: 200_000), SyncError.Code.frameTooLarge),
+        ("length over the frame limit", SyncLimits(maxFrameBytes: 300_000), SyncError.Code.frameTooLarge),
         ("more entries than a batch may hold", SyncLimits(maxEntriesPerBatch: 2), .limitExceeded),
         ("more authors than HEADS may hold", SyncLimits(maxAuthorsPerHeads: 1), .limitExceeded),
     ])
@@ -179,9 +211,13 @@ let violationCases: [ViolationCase] = [
         var decoder = FrameDecoder(limits: limits)
         var stream = SyncMessage.hello(fixture.hello).encode()
         switch code {
-        case .frameTooLarge: stream += [0x00, 0x03, 0x0D, 0x41, 0x03]
+        case .frameTooLarge: stream += [0x00, 0x04, 0x93, 0xE1, 0x03]  // 300,001
         case .limitExceeded where limits.maxAuthorsPerHeads == 1:
-            stream += SyncMessage.heads(SyncHeads(heads: [Head(author: .zero, seq: 0, id: .zero), Head(author: fixture.author.id, seq: 0, id: .zero)])).encode()
+            stream += SyncMessage.heads(
+                SyncHeads(heads: [
+                    Head(author: .zero, seq: 0, id: .zero), Head(author: fixture.author.id, seq: 0, id: .zero),
+                ])
+            ).encode()
         default: stream += fixture.heads.encode() + fixture.entries(fixture.continuation).encode()
         }
         decoder.feed(stream)
@@ -193,12 +229,26 @@ let violationCases: [ViolationCase] = [
             #expect(error.code == code, "\(name): \(error)")
             actions += session.abort(error)
         }
-        guard case .send(.error(let frame)) = actions[actions.count - 2], case .failed = actions[actions.count - 1] else {
+        guard case .send(.error(let frame)) = actions[actions.count - 2], case .failed = actions[actions.count - 1]
+        else {
             Issue.record("expected an ERROR frame and a failure, got \(actions)")
             return
         }
         #expect(frame.code == code.rawValue)
         #expect(!actions.contains { if case .ingest = $0 { true } else { false } })
+    }
+
+    @Test func nodeKnowingMoreAuthorsThanItsHeadsLimitRefusesToStart() throws {
+        let authors = try makeAuthors([1, 1, 1], seed: 73)
+        let node = TestNode("A", knownAuthors: keys(authors), limits: SyncLimits(maxAuthorsPerHeads: 2))
+        var session = node.makeSession()
+        let actions = session.start(source: node.store)
+        guard actions.count == 2, case .send(.error(let frame)) = actions[0], case .failed(let error) = actions[1] else {
+            Issue.record("expected an ERROR frame and a failure, got \(actions)")
+            return
+        }
+        #expect(frame.knownCode == .limitExceeded && error.context == "maxAuthorsPerHeads")
+        #expect(session.isOver && !session.isFinished)
     }
 
     @Test func limitViolationBetweenNodesReachesThePeerAsItsError() throws {

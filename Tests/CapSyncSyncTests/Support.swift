@@ -51,6 +51,8 @@ final class MemoryStore: SyncSource {
     private(set) var proofs: [AuthorKey: ForkProof] = [:]
     private(set) var peerHeadNotes: [AuthorKey: UInt64] = [:]
     private(set) var refusedCount = 0
+    /// A sloppy store: `entries(author:fromSeq:limit:)` returns the whole rest of the chain, ignoring `limit`.
+    var ignoresLimit = false
 
     init(knownAuthors: Set<AuthorKey>) { self.knownAuthors = knownAuthors }
 
@@ -125,7 +127,7 @@ final class MemoryStore: SyncSource {
     func entries(author: AuthorKey, fromSeq: UInt64, limit: Int) -> [Entry] {
         guard let chain = chains[author], fromSeq >= 1, fromSeq <= UInt64(chain.count) else { return [] }
         let start = Int(fromSeq) - 1
-        return Array(chain[start..<min(chain.count, start + limit)])
+        return Array(chain[start..<(ignoresLimit ? chain.count : min(chain.count, start + limit))])
     }
 
     func entry(author: AuthorKey, seq: UInt64) -> Entry? {
@@ -143,7 +145,10 @@ struct TestNode {
     var rosterHash: Bytes32
     var limits: SyncLimits
 
-    init(_ label: String, knownAuthors: Set<AuthorKey>, rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!, limits: SyncLimits = .default) {
+    init(
+        _ label: String, knownAuthors: Set<AuthorKey>,
+        rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!, limits: SyncLimits = .default
+    ) {
         self.label = label
         self.store = MemoryStore(knownAuthors: knownAuthors)
         self.rosterHash = rosterHash
@@ -151,8 +156,9 @@ struct TestNode {
     }
 
     func makeSession(peerDescription: String? = nil) -> SyncSession {
-        SyncSession(configuration: SessionConfiguration(
-            localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
-            peerDescription: peerDescription))
+        SyncSession(
+            configuration: SessionConfiguration(
+                localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
+                peerDescription: peerDescription))
     }
 }

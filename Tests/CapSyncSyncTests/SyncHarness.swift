@@ -67,7 +67,9 @@ struct SyncHarness {
     }
 
     /// Returns true when the link was cut.
-    private static func deliver(from sender: inout Side, to receiver: inout Side, cut: Int?, delivered deliveredAtoB: inout Int) -> Bool {
+    private static func deliver(
+        from sender: inout Side, to receiver: inout Side, cut: Int?, delivered deliveredAtoB: inout Int
+    ) -> Bool {
         var bytes = sender.outbox
         sender.outbox = []
         var wasCut = false

@@ -32,22 +32,30 @@ enum SyncVectors {
 
     /// 64-bit values are decimal strings (JSON numbers lose precision above 2^53).
     static func uint64(_ fields: [String: Any], _ key: String) throws -> UInt64 {
-        guard let value = UInt64(try string(fields, key)) else { throw FieldError(description: "field \(key) is not a decimal UInt64") }
+        guard let value = UInt64(try string(fields, key)) else {
+            throw FieldError(description: "field \(key) is not a decimal UInt64")
+        }
         return value
     }
 
     static func bytes(_ fields: [String: Any], _ key: String) throws -> [UInt8] {
-        guard let value = Hex.decode(try string(fields, key)) else { throw FieldError(description: "field \(key) is not hex") }
+        guard let value = Hex.decode(try string(fields, key)) else {
+            throw FieldError(description: "field \(key) is not hex")
+        }
         return value
     }
 
     static func bytes32(_ fields: [String: Any], _ key: String) throws -> Bytes32 {
-        guard let value = Bytes32(checking: try bytes(fields, key)) else { throw FieldError(description: "field \(key) is not 32 bytes") }
+        guard let value = Bytes32(checking: try bytes(fields, key)) else {
+            throw FieldError(description: "field \(key) is not 32 bytes")
+        }
         return value
     }
 
     static func list(_ fields: [String: Any], _ key: String) throws -> [[String: Any]] {
-        guard let value = fields[key] as? [[String: Any]] else { throw FieldError(description: "field \(key) is not a list") }
+        guard let value = fields[key] as? [[String: Any]] else {
+            throw FieldError(description: "field \(key) is not a list")
+        }
         return value
     }
 
@@ -55,36 +63,53 @@ enum SyncVectors {
     static func message(type: String, fields: [String: Any]) throws -> SyncMessage {
         switch type {
         case "HELLO":
-            return .hello(SyncHello(
-                minVersion: UInt16(try int(fields, "minVersion")), maxVersion: UInt16(try int(fields, "maxVersion")),
-                rosterHash: try bytes32(fields, "rosterHash"), features: try uint64(fields, "features"),
-                maxFrameBytes: UInt32(try int(fields, "maxFrameBytes")), maxEntriesPerBatch: UInt32(try int(fields, "maxEntriesPerBatch")),
-                label: try string(fields, "label")))
+            return .hello(
+                SyncHello(
+                    minVersion: UInt16(try int(fields, "minVersion")),
+                    maxVersion: UInt16(try int(fields, "maxVersion")),
+                    rosterHash: try bytes32(fields, "rosterHash"), features: try uint64(fields, "features"),
+                    maxFrameBytes: UInt32(try int(fields, "maxFrameBytes")),
+                    maxEntriesPerBatch: UInt32(try int(fields, "maxEntriesPerBatch")),
+                    label: try string(fields, "label")))
         case "HEADS":
-            return .heads(SyncHeads(
-                heads: try list(fields, "heads").map { head in
-                    let seq = UInt64(try int(head, "seq"))
-                    return Head(author: try bytes32(head, "author"), seq: seq, id: seq == 0 ? .zero : try bytes32(head, "id"))
-                },
-                forkClaims: try list(fields, "forkClaims").map { ForkClaim(author: try bytes32($0, "author"), seq: UInt64(try int($0, "seq"))) }))
+            return .heads(
+                SyncHeads(
+                    heads: try list(fields, "heads").map { head in
+                        let seq = UInt64(try int(head, "seq"))
+                        return Head(
+                            author: try bytes32(head, "author"), seq: seq,
+                            id: seq == 0 ? .zero : try bytes32(head, "id"))
+                    },
+                    forkClaims: try list(fields, "forkClaims").map {
+                        ForkClaim(author: try bytes32($0, "author"), seq: UInt64(try int($0, "seq")))
+                    }))
         case "ENTRIES":
-            return .entries(EntriesBatch(runs: try list(fields, "runs").map { run in
-                CompactRun(
-                    authorIndex: UInt32(try int(run, "authorIndex")), firstSeq: UInt64(try int(run, "firstSeq")),
-                    prev: run["prev"] is NSNull ? nil : try bytes32(run, "prev"),
-                    entries: try list(run, "entries").map { entry in
-                        CompactEntry(
-                            version: UInt8(try int(entry, "version")), timestamp: HLCTimestamp(rawValue: try uint64(entry, "timestamp")),
-                            kind: UInt64(try int(entry, "kind")), payload: try bytes(entry, "payload")[...],
-                            signature: try bytes(entry, "signature")[...])
-                    })
-            }))
+            return .entries(
+                EntriesBatch(
+                    runs: try list(fields, "runs").map { run in
+                        CompactRun(
+                            authorIndex: UInt32(try int(run, "authorIndex")),
+                            firstSeq: UInt64(try int(run, "firstSeq")),
+                            prev: run["prev"] is NSNull ? nil : try bytes32(run, "prev"),
+                            entries: try list(run, "entries").map { entry in
+                                CompactEntry(
+                                    version: UInt8(try int(entry, "version")),
+                                    timestamp: HLCTimestamp(rawValue: try uint64(entry, "timestamp")),
+                                    kind: UInt64(try int(entry, "kind")), payload: try bytes(entry, "payload")[...],
+                                    signature: try bytes(entry, "signature")[...])
+                            })
+                    }))
         case "FORKS":
-            return .forks(try list(fields, "proofs").map { proof in
-                try ForkProof(Entry(decoding: try bytes(proof, "first")), Entry(decoding: try bytes(proof, "second")))
-            })
+            return .forks(
+                try list(fields, "proofs").map { proof in
+                    try ForkProof(
+                        Entry(decoding: try bytes(proof, "first")), Entry(decoding: try bytes(proof, "second")))
+                })
         case "DONE":
-            return .done(SyncDone(entriesSent: try uint64(fields, "entriesSent"), forkProofsSent: try uint64(fields, "forkProofsSent")))
+            return .done(
+                SyncDone(
+                    entriesSent: try uint64(fields, "entriesSent"), forkProofsSent: try uint64(fields, "forkProofsSent")
+                ))
         case "ERROR":
             return .error(SyncErrorMessage(code: UInt16(try int(fields, "code")), text: try string(fields, "text")))
         default:
@@ -116,7 +141,9 @@ enum SyncVectors {
             let name = try SyncVectors.string(vector, "name")
             let rebuild = try #require(vector["rebuild"] as? [String: Any])
             let receiverHeads = try SyncVectors.list(rebuild, "receiverHeads").map {
-                Head(author: try SyncVectors.bytes32($0, "author"), seq: UInt64(try SyncVectors.int($0, "seq")), id: try SyncVectors.bytes32($0, "id"))
+                Head(
+                    author: try SyncVectors.bytes32($0, "author"), seq: UInt64(try SyncVectors.int($0, "seq")),
+                    id: try SyncVectors.bytes32($0, "id"))
             }
             let canonical = try SyncVectors.list(rebuild, "entries")
             guard case .entries(let batch) = try decodeOne(try SyncVectors.bytes(vector, "hex")) else {
@@ -132,7 +159,9 @@ enum SyncVectors {
                 last[author] = entries.last!.id
                 rebuilt += entries
             }
-            #expect(rebuilt.map { Hex.encode($0.encoded) } == (try canonical.map { try SyncVectors.string($0, "canonical") }), "\(name)")
+            #expect(
+                rebuilt.map { Hex.encode($0.encoded) }
+                    == (try canonical.map { try SyncVectors.string($0, "canonical") }), "\(name)")
             #expect(rebuilt.map(\.id.hex) == (try canonical.map { try SyncVectors.string($0, "id") }), "\(name)")
         }
     }
@@ -143,12 +172,13 @@ enum SyncVectors {
         for vector in cases {
             let name = try SyncVectors.string(vector, "name")
             let code = try #require(SyncError.Code(rawValue: UInt16(try SyncVectors.int(vector, "code"))))
-            let limits = (vector["limits"] as? [String: Any]).map {
-                SyncLimits(
-                    maxFrameBytes: $0["maxFrameBytes"] as? Int ?? SyncLimits.default.maxFrameBytes,
-                    maxEntriesPerBatch: $0["maxEntriesPerBatch"] as? Int ?? SyncLimits.default.maxEntriesPerBatch,
-                    maxAuthorsPerHeads: $0["maxAuthorsPerHeads"] as? Int ?? SyncLimits.default.maxAuthorsPerHeads)
-            } ?? .default
+            let limits =
+                (vector["limits"] as? [String: Any]).map {
+                    SyncLimits(
+                        maxFrameBytes: $0["maxFrameBytes"] as? Int ?? SyncLimits.default.maxFrameBytes,
+                        maxEntriesPerBatch: $0["maxEntriesPerBatch"] as? Int ?? SyncLimits.default.maxEntriesPerBatch,
+                        maxAuthorsPerHeads: $0["maxAuthorsPerHeads"] as? Int ?? SyncLimits.default.maxAuthorsPerHeads)
+                } ?? .default
             #expect(decodeError(try SyncVectors.bytes(vector, "hex"), limits: limits)?.code == code, "\(name)")
         }
     }

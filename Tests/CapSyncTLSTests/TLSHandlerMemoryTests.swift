@@ -140,7 +140,7 @@ import Testing
         defer { pair.finish() }
         try pair.pump()
         let error = try #require(pair.serverApp.errors.first)
-        #expect(error.code == .handshakeFailed)
+        #expect(error.code == .peerNotTrusted)
         #expect(error.openSSLReasons.contains { $0.contains("peer did not return a certificate") })
         #expect(pair.clientApp.errors.first?.openSSLReasons.contains { $0.contains("certificate required") } == true)
         #expect(pair.serverApp.peer == nil)

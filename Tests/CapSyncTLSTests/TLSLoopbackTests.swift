@@ -95,6 +95,93 @@ struct LoopbackServer {
     var port: Int { channel.localAddress?.port ?? 0 }
 }
 
+/// Collects what a server connection received and how it ended; completes when the channel goes inactive.
+final class EndRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    struct Ending: Sendable {
+        var received: [UInt8]
+        var errors: [TLSError]
+        var shutdownCompleted: Bool
+    }
+
+    private let ended: EventLoopPromise<Ending>
+    private var ending = Ending(received: [], errors: [], shutdownCompleted: false)
+
+    init(ended: EventLoopPromise<Ending>) { self.ended = ended }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        ending.received += Array(buffer: unwrapInboundIn(data))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .shutdownCompleted? = event as? TLSEvent { ending.shutdownCompleted = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? TLSError { ending.errors.append(error) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ended.succeed(ending)
+    }
+}
+
+/// Signals the handshake's completion to the test.
+final class HandshakeWaiter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let completed: EventLoopPromise<Void>
+
+    init(completed: EventLoopPromise<Void>) { self.completed = completed }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSEvent { completed.succeed() }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        completed.fail(error)
+    }
+}
+
+/// An application that reads only when it asks (autoRead off): one read when active, one after each data burst.
+final class ManualReadClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let payload: [UInt8]
+    private var echoed: [UInt8] = []
+    private let done: EventLoopPromise<[UInt8]>
+
+    init(payload: [UInt8], done: EventLoopPromise<[UInt8]>) {
+        self.payload = payload
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSEvent {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: payload)), promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        echoed += Array(buffer: unwrapInboundIn(data))
+        if echoed.count >= payload.count { done.succeed(echoed) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.read()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+    }
+}
+
 @Suite struct TLSLoopbackTests {
     @Test func echoOverRealSockets() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
@@ -148,5 +235,87 @@ struct LoopbackServer {
         }
         // The server sees the client give up during the handshake.
         await #expect(throws: (any Error).self) { _ = try await server.outcomes.futureResult.get() }
+    }
+
+    /// A server connection and a client connection (Alpha dialing Bravo) on loopback; the server's ending is
+    /// reported through the returned future.
+    func connect() async throws -> (
+        client: any Channel, serverEnding: EventLoopFuture<EndRecorder.Ending>, server: any Channel
+    ) {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let serverContext = try Coalition.bravo.serverContext(trusting: Coalition.roster)
+        let ended = group.next().makePromise(of: EndRecorder.Ending.self)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(TLSHandler(context: serverContext))
+                    try child.pipeline.syncOperations.addHandler(EndRecorder(ended: ended))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let clientContext = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
+        let handshake = group.next().makePromise(of: Void.self)
+        let client = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: clientContext), name: "tls")
+                    try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(completed: handshake))
+                }
+            }
+            .connect(host: "127.0.0.1", port: server.localAddress?.port ?? 0).get()
+        try await handshake.futureResult.get()
+        return (client, ended.futureResult, server)
+    }
+
+    @Test func orderlyCloseOverRealSocketsEndsCleanlyOnBothSides() async throws {
+        let (client, serverEnding, server) = try await connect()
+        defer { server.close(promise: nil) }
+        try await client.writeAndFlush(ByteBuffer(string: "all of it"))
+        try await client.close()
+        let ending = try await serverEnding.get()
+        #expect(ending.received == Array("all of it".utf8))
+        #expect(ending.errors.isEmpty)
+        #expect(ending.shutdownCompleted)
+    }
+
+    @Test func socketClosedWithoutCloseNotifyIsTruncationAtTheServer() async throws {
+        let (client, serverEnding, server) = try await connect()
+        defer { server.close(promise: nil) }
+        try await client.writeAndFlush(ByteBuffer(string: "cut short"))
+        // Take TLS out of the client's pipeline, then close the bare TCP connection: no close_notify is sent.
+        try await client.pipeline.removeHandler(name: "tls").get()
+        try await client.close()
+        let ending = try await serverEnding.get()
+        #expect(ending.received == Array("cut short".utf8))
+        #expect(ending.errors.map(\.code) == [.truncated])
+        #expect(!ending.shutdownCompleted)
+    }
+
+    @Test func handshakeProgressesWithAutoReadOff() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server = try await LoopbackServer.start(
+            group: group, context: Coalition.bravo.serverContext(trusting: Coalition.roster))
+        defer { server.channel.close(promise: nil) }
+        let clientContext = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
+        let loop = group.next()
+        let done = loop.makePromise(of: [UInt8].self)
+        // A watchdog, not a timing assertion: a stalled handshake fails the test instead of hanging it.
+        let watchdog = loop.scheduleTask(in: .seconds(30)) {
+            done.fail(TLSError(.handshakeTimeout, "no echo within 30 s: reads stalled"))
+        }
+        defer { watchdog.cancel() }
+        let payload = Array("read on demand".utf8)
+        let client = try await ClientBootstrap(group: loop)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: clientContext))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ManualReadClientHandler(payload: payload, done: done))
+                }
+            }
+            .connect(host: "127.0.0.1", port: server.port).get()
+        #expect(try await done.futureResult.get() == payload)
+        try await client.close()
     }
 }
