@@ -37,11 +37,14 @@ enum Cell: Sendable, Equatable {
 /// One titled table of rows; every output format renders from it, so the three never disagree.
 struct Table: Sendable {
     var title: String?
+    /// The key of this table in JSON output (default: derived from the title).
+    var name: String?
     var columns: [String]
     var rows: [[Cell]] = []
 
-    init(title: String? = nil, columns: [String]) {
+    init(title: String? = nil, name: String? = nil, columns: [String]) {
         self.title = title
+        self.name = name
         self.columns = columns
     }
 
@@ -104,7 +107,7 @@ struct Printer {
                 printJSON(tables[0].jsonObjects)
                 return
             }
-            for table in tables { object[Self.key(table.title ?? "rows")] = table.jsonObjects }
+            for table in tables { object[table.name ?? Self.key(table.title ?? "rows")] = table.jsonObjects }
             printJSON(object)
         }
     }

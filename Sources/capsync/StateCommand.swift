@@ -1,0 +1,197 @@
+import ArgumentParser
+import CapSyncMerge
+import CapSyncNode
+import CapSyncWire
+import Foundation
+
+/// Dates as operators type them: YYYY-MM-DD (the end of that day, UTC) or a full ISO 8601 time.
+func parseAsOf(_ text: String) throws -> HLCTimestamp {
+    let formatter = ISO8601DateFormatter()
+    if let date = formatter.date(from: text) {
+        return HLCTimestamp(milliseconds: UInt64(max(0, date.timeIntervalSince1970 * 1000)), logical: .max)
+    }
+    formatter.formatOptions = [.withFullDate]
+    guard let day = formatter.date(from: text) else {
+        throw ValidationError("'\(text)' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+    }
+    let end = day.timeIntervalSince1970 + 86_400
+    return HLCTimestamp(milliseconds: UInt64(max(0, end * 1000)) - 1, logical: .max)
+}
+
+/// An HLC timestamp as a UTC time for people.
+func timeText(_ timestamp: HLCTimestamp) -> String {
+    let date = Date(timeIntervalSince1970: TimeInterval(timestamp.milliseconds) / 1000)
+    let formatter = ISO8601DateFormatter()
+    return formatter.string(from: date)
+}
+
+extension CapSyncCommand {
+    struct State: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the merged coalition view: totals, shortfalls, stock at or below threshold, pools.",
+            discussion: """
+                Folds every entry this node holds (its own and every partner's) into the coalition view. Every node \
+                holding the same entries and roster shows the same view and the same digest.
+
+                Examples:
+                  capsync state
+                  capsync state --item SHELL-155-HE --format csv
+                  capsync state --partner NO            # per-partner detail, with when each value was set
+                  capsync state --as-of 2026-10-31      # the view as it was then
+                  capsync state --digest
+                  capsync state diff --since 2026-11-01
+                """,
+            subcommands: [Show.self, Diff.self],
+            defaultSubcommand: Show.self)
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The coalition view (default).")
+            @OptionGroup var node: NodeOptions
+            @OptionGroup var format: FormatOptions
+            @Option(help: "Only this item code.") var item: String?
+            @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner: String?
+            @Option(help: "The view as of this date (YYYY-MM-DD, end of day UTC) or time (ISO 8601).") var asOf: String?
+            @Flag(help: "Print only the state digest and the entry-set digest.") var digest = false
+
+            func run() async throws {
+                let node = try Node(root: self.node.paths.root)
+                let asOfStamp = try asOf.map(parseAsOf)
+                let state = try node.coalitionState(asOf: asOfStamp)
+                if digest {
+                    var table = Table(name: "digests", columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"])
+                    table.add([
+                        .text(state.digest.hex), .text(try node.entrySetDigest().hex), .int(Int64(node.store.entryCount)),
+                        .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)),
+                    ])
+                    format.printer.print([table])
+                    return
+                }
+                if let partner {
+                    format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
+                    return
+                }
+                var tables = StateTables.overview(state, item: item)
+                let footer = "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
+                    + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(state.digest.hex)"
+                if format.format == .table {
+                    format.printer.print(tables)
+                    print("\n" + footer)
+                    if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
+                } else {
+                    if format.format == .json {
+                        var ignored = Table(name: "ignored", columns: ["author", "seq", "kind", "reason", "detail"])
+                        for entry in state.ignored {
+                            ignored.add([.text(entry.author.hex), .int(Int64(entry.seq)), .int(Int64(entry.kind)), .text(entry.reason.rawValue), .text(entry.detail)])
+                        }
+                        tables.append(ignored)
+                    }
+                    format.printer.print(tables, extra: format.format == .json ? ["state_digest": state.digest.hex, "entries": state.entryCount] : [:])
+                }
+            }
+        }
+
+        struct Diff: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "What changed in the view since a date, or since the last successful sync.",
+                discussion: "Examples:\n  capsync state diff --since 2026-11-01\n  capsync state diff --since-sync")
+            @OptionGroup var node: NodeOptions
+            @OptionGroup var format: FormatOptions
+            @Option(help: "Compare with the view as of this date (YYYY-MM-DD) or time (ISO 8601).") var since: String?
+            @Flag(help: "Compare with the view as of the last successful sync.") var sinceSync = false
+
+            func validate() throws {
+                guard (since != nil) != sinceSync else { throw ValidationError("give exactly one of --since DATE or --since-sync") }
+            }
+
+            func run() async throws {
+                let node = try Node(root: self.node.paths.root)
+                let stamp: HLCTimestamp
+                if let since {
+                    stamp = try parseAsOf(since)
+                } else {
+                    guard let last = SyncState.load(node.paths).lastSyncAt else { throw CLIError("this node has not synced successfully yet") }
+                    stamp = HLCTimestamp(milliseconds: UInt64(last.timeIntervalSince1970 * 1000), logical: .max)
+                }
+                let changes = CoalitionState.diff(try node.coalitionState(asOf: stamp), try node.coalitionState())
+                var table = Table(title: "Changes since \(timeText(stamp))", name: "changes", columns: ["area", "action", "subject", "before", "after", "set_at"])
+                for change in changes {
+                    table.add([
+                        .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
+                        change.before.map { .text($0) } ?? .none, change.after.map { .text($0) } ?? .none,
+                        change.setBy.map { .text(timeText($0.timestamp)) } ?? .none,
+                    ])
+                }
+                format.printer.print([table])
+            }
+        }
+    }
+}
+
+/// The view as tables; one place, so table, JSON and CSV output agree.
+enum StateTables {
+    static func overview(_ state: CoalitionState, item: String?) -> [Table] {
+        let catalog = Catalog.standard
+        func unit(_ code: String) -> String { catalog.item(code)?.unit ?? "" }
+        var totals = Table(title: "Coalition totals (each partner's latest month)", name: "totals", columns: [
+            "item", "unit", "capacity_per_month", "output_per_month", "stock", "available_above_threshold", "partners",
+        ])
+        for total in state.itemTotals() where item == nil || total.item == item {
+            totals.add([
+                .text(total.item), .text(unit(total.item)), .int(Int64(total.monthlyCapacity)), .int(Int64(total.monthlyOutput)),
+                .int(Int64(total.stockOnHand)), .int(Int64(total.availableAboveThreshold)), .int(Int64(total.partners.count)),
+            ])
+        }
+        var shortfalls = Table(title: "Shortfalls (open needs minus pledges, by due date)", name: "shortfalls", columns: [
+            "due", "priority", "need", "item", "quantity", "pledged", "remaining", "pledges",
+        ])
+        for need in state.shortfalls() where item == nil || need.item == item {
+            shortfalls.add([
+                .text(need.due.description), .int(Int64(need.priority)), .text("\(need.owner):\(need.code)"), .text(need.item),
+                .int(Int64(need.quantity)), .int(Int64(need.pledged)), .int(Int64(need.remaining)),
+                .text(need.pledges.map { "\($0.partner) \($0.quantity)" }.joined(separator: "; ")),
+            ])
+        }
+        var alerts = Table(title: "Stock at or below threshold", name: "below_threshold", columns: [
+            "partner", "item", "site", "period", "stock", "threshold",
+        ])
+        for alert in state.thresholdAlerts() where item == nil || alert.item == item {
+            alerts.add([
+                .text(alert.partner), .text(alert.item), .text(alert.site), .text(alert.period.description),
+                .int(Int64(alert.stockOnHand)), .int(Int64(alert.stockThreshold)),
+            ])
+        }
+        var pools = Table(title: "Joint procurement pools", name: "pools", columns: ["item", "members"])
+        for pool in state.poolViews() where item == nil || pool.item == item {
+            pools.add([.text(pool.item), .text(pool.members.map(\.partner).joined(separator: ", "))])
+        }
+        return [totals, shortfalls, alerts, pools]
+    }
+
+    static func detail(_ detail: PartnerDetail, item: String?) -> [Table] {
+        var reports = Table(title: "\(detail.partner): capacity reports", name: "reports", columns: [
+            "item", "site", "period", "capacity", "output", "stock", "threshold", "available", "lead_time_days", "constraints", "set_at", "entry",
+        ])
+        for row in detail.reports where item == nil || row.item == item {
+            reports.add([
+                .text(row.item), .text(row.site), .text(row.period.description), .int(Int64(row.monthlyCapacity)),
+                .int(Int64(row.monthlyOutput)), .int(Int64(row.stockOnHand)), .int(Int64(row.stockThreshold)),
+                .int(Int64(row.availableAboveThreshold)), .int(Int64(row.leadTimeDays)), .text(row.constraints),
+                .text(timeText(row.setBy.timestamp)), .text(row.setBy.entryID.short),
+            ])
+        }
+        var needs = Table(title: "\(detail.partner): needs", name: "needs", columns: ["need", "item", "quantity", "due", "priority", "open", "set_at"])
+        for row in detail.needs where item == nil || row.item == item {
+            needs.add([
+                .text(row.code), .text(row.item), .int(Int64(row.quantity)), .text(row.due.description), .int(Int64(row.priority)),
+                .bool(row.isOpen), .text(timeText(row.setBy.timestamp)),
+            ])
+        }
+        var pledges = Table(title: "\(detail.partner): pledges", name: "pledges", columns: ["need", "quantity", "set_at"])
+        for row in detail.pledges {
+            pledges.add([.text("\(row.needOwner):\(row.needCode)"), .int(Int64(row.quantity)), .text(timeText(row.setBy.timestamp))])
+        }
+        var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
+        for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }
+        return [reports, needs, pledges, pools]
+    }
+}
