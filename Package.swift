@@ -100,6 +100,8 @@ let package = Package(
             dependencies: ["CapSyncNode", "CapSyncWire", "CapSyncCrypto"],
             swiftSettings: swiftSettings
         ),
+        // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
+        .testTarget(name: "capsyncTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [
