@@ -94,6 +94,20 @@ extension ByteReader {
             let count = try readCount(field + ".length", limit: limit)
             range = try skipBytes(field, count: count)
         } catch { throw MergeError(error) }
+        // ASCII (every code, most sites) needs no UTF-8 validation: copy the bytes straight into the string.
+        let isASCII = bytes.withUnsafeBufferPointer { buffer in
+            var combined: UInt8 = 0
+            for index in range { combined |= buffer[index] }
+            return combined < 0x80
+        }
+        if isASCII {
+            return bytes.withUnsafeBufferPointer { buffer in
+                String(unsafeUninitializedCapacity: range.count) { target in
+                    for (offset, index) in range.enumerated() { target[offset] = buffer[index] }
+                    return range.count
+                }
+            }
+        }
         guard let text = String(validating: bytes[range], as: UTF8.self) else {
             throw MergeError(.malformedPayload, "not valid UTF-8", context: context.map { "\($0).\(field)" } ?? field, offset: start)
         }

@@ -63,6 +63,15 @@ public struct FoldState: Sendable {
         }
     }
 
+    /// Sizes the tables for about `entries` entries spread over the roster's keys, so a node folding its whole
+    /// store at start-up does not grow them step by step.
+    public mutating func reserveCapacity(entries: Int) {
+        guard entries > 0, !chains.isEmpty else { return }
+        registers.records.reserveCapacity(entries)
+        let perAuthor = entries / chains.count + 1
+        for key in Array(chains.keys) { chains[key]!.slots.reserveCapacity(perAuthor) }
+    }
+
     /// Adds every entry of `entries`.
     public mutating func add(contentsOf entries: some Sequence<Entry>) {
         for entry in entries { add(entry) }
