@@ -23,8 +23,17 @@ public enum FieldRules {
         }
     }
 
+    /// Partner codes follow the roster's rule (Roster.validatePartnerCode): 2–16 characters, A–Z first, then
+    /// A–Z, 0–9 or '-'. Checked here without allocating, as every payload carries one.
     public static func checkPartner(_ code: String, field: String) throws(MergeError) {
-        do { try Roster.validatePartnerCode(code) } catch { throw MergeError(.invalidValue, error.reason, context: field) }
+        let utf8 = code.utf8
+        guard (2...16).contains(utf8.count), let first = utf8.first, isUpper(first),
+            utf8.allSatisfy({ isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
+        else {
+            throw MergeError(
+                .invalidValue, "partner code '\(code.prefix(20))' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'",
+                context: field)
+        }
     }
 
     /// Site names: 1–64 bytes of UTF-8 without control characters or surrounding spaces.
