@@ -63,6 +63,15 @@ public struct FoldState: Sendable {
         }
     }
 
+    /// Sizes the tables for about `entries` entries spread over the roster's keys, so a node folding its whole
+    /// store at start-up does not grow them step by step.
+    public mutating func reserveCapacity(entries: Int) {
+        guard entries > 0, !chains.isEmpty else { return }
+        registers.records.reserveCapacity(entries)
+        let perAuthor = entries / chains.count + 1
+        for key in Array(chains.keys) { chains[key]!.slots.reserveCapacity(perAuthor) }
+    }
+
     /// Adds every entry of `entries`.
     public mutating func add(contentsOf entries: some Sequence<Entry>) {
         for entry in entries { add(entry) }
@@ -82,7 +91,7 @@ public struct FoldState: Sendable {
         let numbers = other.interner.strings.map { interner.number($0) }
         for (author, theirs) in other.chains where !theirs.slots.isEmpty {
             guard chains[author] != nil else { continue }
-            for slot in theirs.slots.values + theirs.extras {
+            for slot in theirs.slots.all + theirs.extras {
                 let renumbered = slot.renumbered { numbers[Int($0)] }
                 if FoldState.insert(renumbered, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
                     entryCount += 1
@@ -96,7 +105,7 @@ public struct FoldState: Sendable {
         if needsRebuild { rebuild() }
         var ignored = Array(outsiders.values)
         for (author, chain) in chains {
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
             }
             for slot in chain.extras {
@@ -125,7 +134,7 @@ public struct FoldState: Sendable {
             chain.detectedForkSeq = min(chain.detectedForkSeq ?? .max, slot.seq)
             return true
         }
-        chain.slots[slot.seq] = slot
+        chain.slots.insert(slot)
         if case .operation(let operation) = slot.content, slot.seq < chain.cutoff, !chain.isPastLastValid(slot.seq) {
             registers.apply(operation, mark: slot.mark(rank: chain.rank))
             if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
@@ -175,10 +184,10 @@ public struct FoldState: Sendable {
         for (author, chain) in chains {
             _ = author
             var applied: UInt64 = 0
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 guard case .operation(let operation) = slot.content, slot.seq < chain.cutoff,
                     !chain.isPastLastValid(slot.seq)
-                else { continue }
+                else { return }
                 registers.apply(operation, mark: slot.mark(rank: chain.rank))
                 applied = max(applied, slot.seq)
             }
@@ -234,7 +243,7 @@ struct AuthorChain: Sendable {
     let lastValidSeq: UInt64?
     let knownForkSeq: UInt64?
     var detectedForkSeq: UInt64?
-    var slots: [UInt64: Slot] = [:]
+    var slots = SlotTable()
     /// Further entries at a seq already taken: the other sides of forks.
     var extras: [Slot] = []
     /// The highest seq whose operation went into the registers.

@@ -125,3 +125,13 @@ import Testing
         #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6])
     }
 }
+
+@Suite struct PartnerCodeRuleTests {
+    /// The payload check must accept exactly what the roster accepts.
+    @Test(arguments: ["NO", "NATO-SPO", "A1", "ABCDEFGHIJKLMNOP", "N", "no", "1NO", "-NO", "ABCDEFGHIJKLMNOPQ", "NÖ", "N O", ""])
+    func agreesWithTheRoster(_ code: String) {
+        let roster = (try? Roster.validatePartnerCode(code)) != nil
+        let payload = (try? FieldRules.checkPartner(code, field: "test")) != nil
+        #expect(roster == payload)
+    }
+}

@@ -3,6 +3,10 @@
 //
 //   capsync-bench [NAME ...] [--entries N]     names: limits, store (default: all)
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     ("limits", Limits.run),
     ("store", StoreBenchmarks.run),
@@ -23,6 +27,7 @@ let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     for (name, run) in benchmarks where names.isEmpty || names.contains(name) {
         print("== \(name)")
         do { try run(context) } catch { print("   \(name) failed: \(error)") }
+        fflush(nil)
     }
 }
 
