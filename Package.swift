@@ -78,7 +78,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "capsync-bench",
-            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "tools/bench/Sources",
             swiftSettings: swiftSettings
         ),
