@@ -84,7 +84,13 @@ import Testing
             try cli.ok(["report", "--dir", "NO", "--item", "CHIP-MCU", "--site", "Horten", "--period", "2026-0\(month)",
                         "--capacity", "\(1000 * month)", "--output", "900", "--stock", "50", "--threshold", "60"])
         }
-        try cli.ok(["audit", "--dir", "NO", "--export", "export"])
+        // An auditor's copy holds no private keys; the audit needs none.
+        try FileManager.default.copyItem(atPath: cli.path("NO"), toPath: cli.path("auditor-copy"))
+        for key in ["keys/signing.key.pem", "keys/tls.key.pem"] { try FileManager.default.removeItem(atPath: cli.path("auditor-copy/" + key)) }
+        let copyAudit = try cli.run(["audit", "--dir", "auditor-copy"])
+        #expect(copyAudit.status == 0, "\(copyAudit.output)")
+        #expect(copyAudit.stdout.contains("5 entries from 1 authors"))
+        try cli.ok(["audit", "--dir", "auditor-copy", "--export", "export"])
         let script = """
             set -u
             cd export/*/
