@@ -3,9 +3,11 @@ public import CapSyncWire
 /// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
 /// `Fold`, and `finish()` at any time for the state of everything added so far.
 ///
-/// Operations are applied to last-writer-wins registers as they arrive. Each author's entries are also kept
-/// (decoded) by seq, which both removes duplicates and reveals equivocation; when a fork turns up below a seq
-/// already applied, the registers are rebuilt from the kept operations at the next `finish()`.
+/// Operations are applied to last-writer-wins registers as they arrive, their strings replaced by interned
+/// numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the strings).
+/// Each author's entries are also kept, compactly, by seq, which both removes duplicates and reveals
+/// equivocation; when a fork turns up below a seq already applied, the registers are rebuilt from the kept
+/// operations at the next `finish()`.
 public struct FoldState: Sendable {
     public let fold: Fold
     private let rosterHash: Bytes32
@@ -39,7 +41,8 @@ public struct FoldState: Sendable {
     /// Takes one entry in. Duplicates (same id) change nothing.
     public mutating func add(_ entry: Entry) {
         if let asOf = fold.asOf, entry.timestamp > asOf { return }
-        guard let chain = chains[entry.author].map({ ($0.partner, $0.partnerNumber, $0.lastValidSeq) }) else {
+        // One hash lookup; the chain is then reached by index and changed in place (no copy of its tables).
+        guard let index = chains.index(forKey: entry.author) else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
                     id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
@@ -49,15 +52,17 @@ public struct FoldState: Sendable {
             }
             return
         }
-        if chains[entry.author]?.slots[entry.seq]?.id == entry.id { return }
+        if chains.values[index].slots[entry.seq]?.id == entry.id { return }
+        let partner = chains.values[index].partner
         let content: Slot.Content
-        switch FoldState.classify(entry, partner: chain.0, lastValidSeq: chain.2) {
-        case .apply(let operation): content = .operation(CompactOperation(operation, partner: chain.1, interner: &interner))
-        case .ignore(let reason, let detail): content = .ignored(reason, detail)
+        switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
+        case .apply(let operation):
+            content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
+        case .ignore(let reason, let detail):
+            content = .ignored(reason, detail)
         }
         let slot = Slot(entry: entry, content: content)
-        // In place: no copy of the chain's slot table.
-        if FoldState.insert(slot, author: entry.author, into: &chains[entry.author]!, registers: &registers, needsRebuild: &needsRebuild) {
+        if FoldState.insert(slot, author: entry.author, into: &chains.values[index], registers: &registers, needsRebuild: &needsRebuild) {
             entryCount += 1
             flagIfFarFuture(entry)
         }
