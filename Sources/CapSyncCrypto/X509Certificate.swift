@@ -66,14 +66,16 @@ public struct X509Certificate: Sendable, Hashable {
         return ok
     }
 
-    /// The signing key named in the issuer's common name (`CapSync signing key <hex>`), if any. A hint for
+    /// The signing key named in the issuer's common name (`CapSync signing key <base64>`), if any. A hint for
     /// finding the pin quickly; trust still comes only from `isSigned(by:)`.
     public var claimedIssuerKey: Ed25519PublicKey? {
         guard let name = X509_get_issuer_name(box.pointer) else { return nil }
         var buffer = [CChar](repeating: 0, count: 256)
         guard X509_NAME_get_text_by_NID(name, NID_commonName, &buffer, Int32(buffer.count)) > 0 else { return nil }
         let cn = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        guard cn.hasPrefix(Self.signingNamePrefix), let raw = Hex.decode(cn.dropFirst(Self.signingNamePrefix.count)) else {
+        guard cn.hasPrefix(Self.signingNamePrefix),
+            let raw = Data(base64Encoded: String(cn.dropFirst(Self.signingNamePrefix.count))).map(Array.init)
+        else {
             return nil
         }
         return try? Ed25519PublicKey(rawBytes: raw)
@@ -124,7 +126,8 @@ public struct X509Certificate: Sendable, Hashable {
         OpenSSLErrorQueue.clear()
         guard let cert = X509_new() else { throw CryptoError.fromQueue(.openSSL, "X509_new failed") }
         let result = X509Certificate(adoptingUnfinished: cert)
-        let issuerCN = signingNamePrefix + Hex.encode(issuerKey.publicKey.rawBytes)
+        // 20 + 44 characters: exactly the 64 that X.520 allows a common name.
+        let issuerCN = signingNamePrefix + issuerKey.publicKey.base64
         var serial = [UInt8](repeating: 0, count: 8)
         _ = RAND_bytes(&serial, 8)
         let serialValue = serial.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x7fff_ffff_ffff_ffff
