@@ -97,7 +97,12 @@ let package = Package(
         .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncNodeTests",
-            dependencies: ["CapSyncNode", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncNode", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync", "CapSyncTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

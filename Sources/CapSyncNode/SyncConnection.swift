@@ -8,13 +8,21 @@ public import NIOCore
 
 /// Runs one sync session over an established TLS connection: a reader task feeding frames to the session and a
 /// writer task draining what it owes, so both directions stream at once (neither side can deadlock the other
-/// by filling its window), with the idle and whole-session limits enforced here, in the shell.
+/// by filling its window), with the handshake, idle and whole-session limits enforced here, in the shell.
 enum SyncConnection {
     static func run(
         channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>,
         context: SyncContext, peerName: String, logger: Logger
     ) async -> SessionOutcome {
         let started = ContinuousClock.now
+        // The handshake limit: from the connection to the peer's HELLO and HEADS (TLS included). The idle timer
+        // alone cannot end a peer that dribbles a byte just inside it and never completes a frame.
+        let limits = context.sessionConfiguration.limits
+        let handshakeDeadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.handshakeTimeout)) {
+            channel.channel.pipeline.fireErrorCaught(SyncError(
+                .timeout, "no HELLO and HEADS within \(limits.handshakeTimeout) of connecting (handshake limit)"))
+        }
+        defer { handshakeDeadline.cancel() }
         var logger = logger
         logger[metadataKey: "peer"] = "\(peerName)"
         let peer: PeerIdentity
@@ -32,7 +40,6 @@ enum SyncConnection {
         let driver = SessionDriver(configuration: configuration, store: context.store, logger: sessionLogger, clock: context.clock)
 
         // The whole-session limit: close the channel at the deadline; the reader then ends and the session fails.
-        let limits = context.sessionConfiguration.limits
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.sessionTimeout)) {
             channel.channel.pipeline.fireErrorCaught(SyncError(.timeout, "the session took longer than \(limits.sessionTimeout)"))
         }
@@ -54,6 +61,7 @@ enum SyncConnection {
                             for try await buffer in inbound {
                                 await driver.feed(buffer.readableBytesView)
                                 if await driver.isOver { break }
+                                if await driver.peerHandshakeReceived { handshakeDeadline.cancel() }
                             }
                             await driver.connectionClosed()
                         } catch let error as SyncError {
