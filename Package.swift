@@ -83,6 +83,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Load harness (tools/load): many peers syncing with one `capsync serve` at once; prints, never asserts.
+        .executableTarget(
+            name: "capsync-load",
+            dependencies: [
+                "CapSyncNode", "CapSyncLog", "CapSyncSync", "CapSyncWire", "CapSyncCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/load/Sources",
+            swiftSettings: swiftSettings
+        ),
+
         // Fold benchmark harness (tools/bench/fold): prints throughput and memory, never asserts.
         .executableTarget(
             name: "capsync-bench-fold",

@@ -9,7 +9,7 @@ import Testing
 /// Issue 7 §3: a roster member (EV) that passes the TLS pin and then misbehaves, against a real `SyncServer` over
 /// TLS on loopback. For each case: the node reports the right outcome for that session, an honest peer (BB)
 /// syncs with the same node at the same time, and the node's store, reopened from disk and re-verified entry by
-/// entry, holds nothing invalid. `tools/adversary/run` counts the "hostile case" lines these tests print.
+/// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.
 @Suite(.serialized) struct HostilePeerTests {
     /// Short timers so the timeout cases end quickly; the cases wait on the server's outcome, never on a clock.
     static let limits = SyncLimits(handshakeTimeout: .seconds(5), idleTimeout: .seconds(3), sessionTimeout: .seconds(90))
@@ -78,7 +78,7 @@ import Testing
         #expect(audit.entries == 3 + 3 + 2 + Int(hostileCase.hostileHeadAfter))
         let handled = honestOutcome.error == nil && audit.problems.isEmpty && head == hostileCase.hostileHeadAfter
             && forks == hostileCase.forksAfter && hostileCase.matches(hostile)
-        print("hostile case \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
+        print("adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
             + (hostile?.error.map { "\($0.code) (\($0.reason))" } ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
             + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
             + "\(audit.problems.count) invalid")
