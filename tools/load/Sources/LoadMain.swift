@@ -86,6 +86,18 @@ struct LoadMain {
         var entriesSent = 0
         var entriesReceived = 0
         for round in 1...rounds {
+            // The hub's operator reports once per round while it serves (a real CLI append into the running node),
+            // so every session also has something to take from the hub.
+            let report = Process()
+            report.executableURL = URL(fileURLWithPath: capsync)
+            report.arguments = [
+                "report", "--dir", setup.hubDirectory, "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
+                "--capacity", "\(12_000 + round)", "--output", "9500", "--stock", "4200", "--threshold", "1500",
+            ]
+            report.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            try report.run()
+            report.waitUntilExit()
+            if report.terminationStatus != 0 { errors.append("hub report in round \(round) failed") }
             let roundStarted = ContinuousClock.now
             let outcomes = await withTaskGroup(of: (String, SessionOutcome?, String?).self) { group in
                 for peer in setup.peers {
@@ -125,15 +137,18 @@ struct LoadMain {
         // Every entry a peer sent must be on the hub: each peer's chain there reaches rounds × new.
         let hubStore = try LogStore(directory: NodePaths(root: setup.hubDirectory).store, roster: setup.roster)
         let missing = setup.peers.filter { (hubStore.head(of: $0.author)?.seq ?? 0) != UInt64(rounds * newPerPeer) }.count
+            + (setup.replica.head(of: setup.hubAuthor)?.seq == UInt64(entryCount + rounds) ? 0 : 1)
         let sorted = durations.sorted()
         func seconds(_ d: Duration) -> String { String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
         for error in errors.prefix(10) { print("  error: \(error)") }
+        // The peers share one replica store, so each session also offers the hub the other peers' new entries:
+        // the hub's store takes each once and counts the rest as duplicates (concurrent overlapping ingest).
         print("  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
             + "entries to the hub \(entriesSent), from the hub \(entriesReceived)")
         print("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB "
             + "(at start \(baseline.currentKB / 1024) MiB, growth \((final.peakKB - baseline.currentKB) / 1024) MiB), "
             + "server open descriptors peak \(sampler.peakDescriptors) (at start \(baselineDescriptors)); hub store "
-            + "\(hubStore.entryCount) entries, peers with entries missing on the hub: \(missing)")
+            + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)")
         try? FileManager.default.removeItem(atPath: root)
         exit(errors.isEmpty && missing == 0 ? 0 : 1)
     }
