@@ -95,6 +95,24 @@ enum SyncConnection {
     }
 }
 
+extension SyncConnection {
+    /// A connection over the session limit: once TLS is up, one ERROR frame (tooManySessions), then close.
+    static func refuse(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, limit: Int)
+        async
+    {
+        do {
+            _ = try await identity.get()
+            let error = SyncError(
+                .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later")
+            try await channel.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(bytes: SyncMessage.error(SyncErrorMessage(error)).encode()))
+            }
+        } catch {
+            try? await channel.channel.close()
+        }
+    }
+}
+
 /// Turns a quiet connection into a `SyncError(.timeout)` the session reports and sends as ERROR.
 final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer

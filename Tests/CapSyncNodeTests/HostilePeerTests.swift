@@ -86,6 +86,39 @@ import Testing
     }
 }
 
+extension HostilePeerTests {
+    /// A roster member holding every session slot: one more peer is answered with ERROR tooManySessions (not a
+    /// bare close, so it knows to retry), and once the idle limit has dropped the holder the honest peer syncs.
+    @Test func hostilePeerHoldingEverySessionSlot() async throws {
+        var limits = Self.limits
+        limits.maxConcurrentSessions = 1
+        let arena = try await HostileArena(limits: limits)
+        defer { try? FileManager.default.removeItem(atPath: arena.root) }
+        let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
+        let peer = try await HostilePeer.connect(
+            port: arena.port, as: arena.hostile, trusted: trusted, node: arena.server.signingKey.publicKey)
+        try await peer.send(Craft.hello(roster: arena.roster))
+        try await peer.readHandshake()  // the session holds the only slot and says nothing more
+        let refused = await arena.honestSync()
+        let held = await arena.nextOutcomes(1).first
+        await peer.close()
+        let retried = await arena.honestSync()
+        _ = await arena.nextOutcomes(1)
+        await arena.close()
+        #expect(refused.error?.code == .peerError && refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue,
+                "\(String(describing: refused.error))")
+        #expect(held?.error?.code == .timeout)
+        #expect(retried.error == nil, "\(String(describing: retried.error))")
+        let audit = try auditStore(directory: arena.root + "/server", roster: arena.roster)
+        #expect(audit.problems.isEmpty)
+        let handled = refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue
+            && held?.error?.code == .timeout && retried.error == nil && audit.problems.isEmpty
+        print("adversary case hostile peer holdsEverySessionSlot: \(handled ? "handled" : "NOT handled") — one more "
+            + "peer answered: \(refused.error.map { "\($0)" } ?? "no error"); holder dropped: "
+            + "\(held?.error.map { "\($0.code)" } ?? "no"); honest retry synced: \(retried.error == nil)")
+    }
+}
+
 /// One way a roster member misbehaves, what it sends, and how the node must end the session.
 enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     case forgedSignature, brokenChain, fabricatedForkAnswer, fabricatedForkProof, realEquivocation
