@@ -28,6 +28,7 @@ final class Sampler: @unchecked Sendable {
 @main
 struct LoadMain {
     static func main() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen when piped to a file
         let peerCount = Int(option("peers", "50")) ?? 50
         let entryCount = Int(option("entries", "100000")) ?? 100_000
         let rounds = Int(option("rounds", "3")) ?? 3
