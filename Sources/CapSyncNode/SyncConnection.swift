@@ -113,28 +113,50 @@ extension SyncConnection {
     }
 }
 
-/// Turns a quiet connection into a `SyncError(.timeout)` the session reports and sends as ERROR.
-final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Turns a silent peer into a `SyncError(.timeout)` the session reports and sends as ERROR.
+///
+/// Silence is counted only while this side is waiting for the peer: from a read request (the session wants more
+/// input) until bytes arrive, and it starts over whenever a write goes out (the peer is taking what this side
+/// sends). So neither a long transfer to a peer that has already said DONE, nor this side's own time spent
+/// verifying a batch (when it asks for nothing), counts as the peer being idle.
+final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
-    func handlerAdded(context: ChannelHandlerContext) { rearm(context) }
-    func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+    func handlerAdded(context: ChannelHandlerContext) { arm(context) }
+    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        disarm()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        rearm(context)
+        disarm()  // the peer spoke; the clock starts again at the next read request
         context.fireChannelRead(data)
     }
 
-    private func rearm(_ context: ChannelHandlerContext) {
+    func read(context: ChannelHandlerContext) {
+        if timer == nil { arm(context) }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if timer != nil { arm(context) }
+        context.write(data, promise: promise)
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
         timer?.cancel()
         let timeout = self.timeout
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -329,3 +329,28 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         return body.bytes
     }
 }
+
+extension HostilePeerTests {
+    /// Not hostile, but the same limit: a peer that has nothing to send says DONE at once and then only reads. A
+    /// transfer to it that lasts longer than the idle limit is progress, not silence, and must not time out on the
+    /// sending side.
+    @Test func transferLongerThanTheIdleLimitCompletes() async throws {
+        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(5), idleTimeout: .seconds(1), sessionTimeout: .seconds(120))
+        let arena = try await HostileArena(limits: limits)
+        defer { try? FileManager.default.removeItem(atPath: arena.root) }
+        // 10,000 more AA entries in 64-entry batches: the honest peer verifies and fsyncs batch after batch (several
+        // idle limits in all) while AA keeps sending. Before the idle timer counted only waiting, both sides timed out.
+        _ = try arena.serverStore.append(
+            (0..<10_000).map { (kind: UInt64(1), payload: Array("AA bulk #\($0)".utf8)) },
+            signingKey: arena.server.signingKey, nowMilliseconds: 1_700_000_000_000)
+        let started = ContinuousClock.now
+        let outcome = await arena.honestSync()
+        let served = await arena.nextOutcomes(1).first
+        await arena.close()
+        print("transfer of \(outcome.summary.entriesReceived) entries took \(started.duration(to: .now)); "
+            + "client: \(outcome.error.map { "\($0)" } ?? "ok"); node: \(served?.error.map { "\($0)" } ?? "ok")")
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(served?.error == nil, "\(String(describing: served?.error))")
+        #expect(arena.honestStore.head(of: arena.server.author)?.seq == 10_003)
+    }
+}

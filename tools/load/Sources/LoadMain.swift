@@ -28,22 +28,21 @@ final class Sampler: @unchecked Sendable {
 @main
 struct LoadMain {
     static func main() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen when piped to a file
         let peerCount = Int(option("peers", "50")) ?? 50
         let entryCount = Int(option("entries", "100000")) ?? 100_000
         let rounds = Int(option("rounds", "3")) ?? 3
         let newPerPeer = Int(option("new", "5")) ?? 5
         let capsync = option("capsync", FileManager.default.currentDirectoryPath + "/.build/debug/capsync")
         guard FileManager.default.isExecutableFile(atPath: capsync) else {
-            print("capsync-load: no capsync binary at \(capsync) (swift build, or --capsync PATH)")
+            say("capsync-load: no capsync binary at \(capsync) (swift build, or --capsync PATH)")
             exit(2)
         }
 
         let root = NSTemporaryDirectory() + "capsync-load-\(getpid())"
-        print("load: \(peerCount) peers, hub store \(entryCount) entries, \(rounds) rounds, \(newPerPeer) new entries per peer per round")
+        say("load: \(peerCount) peers, hub store \(entryCount) entries, \(rounds) rounds, \(newPerPeer) new entries per peer per round")
         let setupStarted = ContinuousClock.now
         let setup = try LoadSetup.make(root: root, peerCount: peerCount, entries: entryCount, seed: 0x5a)
-        print("  set up in \(setupStarted.duration(to: .now))")
+        say("  set up in \(setupStarted.duration(to: .now))")
 
         // The hub: a real `capsync serve` process, so its memory and descriptors are its own.
         let server = Process()
@@ -63,13 +62,13 @@ struct LoadMain {
         let address = String(decoding: line, as: UTF8.self).replacingOccurrences(of: "listening on ", with: "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard !address.isEmpty else {
-            print("capsync-load: the server did not start")
+            say("capsync-load: the server did not start")
             exit(1)
         }
         let gauge = ProcessGauge(pid: server.processIdentifier)
         let baseline = gauge.memory()
         let baselineDescriptors = gauge.openDescriptors()
-        print("  hub listening on \(address) after \(openStarted.duration(to: .now)); RSS \(baseline.currentKB / 1024) MiB, \(baselineDescriptors) open descriptors")
+        say("  hub listening on \(address) after \(openStarted.duration(to: .now)); RSS \(baseline.currentKB / 1024) MiB, \(baselineDescriptors) open descriptors")
 
         let sampler = Sampler()
         let sampling = Task.detached {
@@ -128,7 +127,7 @@ struct LoadMain {
                 if let error = outcome.error { errors.append("\(code): \(error)") }
             }
             let memory = gauge.memory()
-            print("  round \(round): \(outcomes.count) sessions at once in \(roundStarted.duration(to: .now)); server RSS \(memory.currentKB / 1024) MiB, peak \(memory.peakKB / 1024) MiB, descriptors now \(gauge.openDescriptors())")
+            say("  round \(round): \(outcomes.count) sessions at once in \(roundStarted.duration(to: .now)); server RSS \(memory.currentKB / 1024) MiB, peak \(memory.peakKB / 1024) MiB, descriptors now \(gauge.openDescriptors())")
         }
         sampling.cancel()
         let final = gauge.memory()
@@ -141,12 +140,12 @@ struct LoadMain {
             + (setup.replica.head(of: setup.hubAuthor)?.seq == UInt64(entryCount + rounds) ? 0 : 1)
         let sorted = durations.sorted()
         func seconds(_ d: Duration) -> String { String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
-        for error in errors.prefix(10) { print("  error: \(error)") }
+        for error in errors.prefix(10) { say("  error: \(error)") }
         // The peers share one replica store, so each session also offers the hub the other peers' new entries:
         // the hub's store takes each once and counts the rest as duplicates (concurrent overlapping ingest).
-        print("  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
+        say("  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
             + "entries to the hub \(entriesSent), from the hub \(entriesReceived)")
-        print("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB "
+        say("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB "
             + "(at start \(baseline.currentKB / 1024) MiB, growth \((final.peakKB - baseline.currentKB) / 1024) MiB), "
             + "server open descriptors peak \(sampler.peakDescriptors) (at start \(baselineDescriptors)); hub store "
             + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)")

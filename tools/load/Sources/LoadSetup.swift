@@ -57,7 +57,7 @@ struct LoadSetup: Sendable {
             }
             _ = try hubStore.append(operations, signingKey: hubKey, nowMilliseconds: Node.nowMilliseconds())
             appended += count
-            if appended % 200_000 == 0 { print("  preloaded \(appended) entries (\(started.duration(to: .now)))") }
+            if appended % 200_000 == 0 { say("  preloaded \(appended) entries (\(started.duration(to: .now)))") }
         }
         // The replica the load peers share starts as a byte copy of the hub's log: the peers already hold the
         // whole history, as partners that synced yesterday would.
@@ -90,3 +90,6 @@ struct ProcessGauge {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
     }
 }
+
+/// One line to standard output, written at once (not held in a buffer when piped to a file).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
