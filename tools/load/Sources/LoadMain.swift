@@ -17,12 +17,20 @@ func option(_ name: String, _ fallback: String) -> String {
     return arguments[index + 1]
 }
 
-/// Samples the server's descriptors while the load runs (peak RSS comes from VmHWM).
+/// Samples the server's descriptors and resident set every 20 ms while the load runs (VmHWM alone would also
+/// hold the peak reached while the store was opened, before any session).
 final class Sampler: @unchecked Sendable {
     private let lock = NSLock()
-    private var peak = 0
-    func note(_ value: Int) { lock.withLock { peak = max(peak, value) } }
-    var peakDescriptors: Int { lock.withLock { peak } }
+    private var descriptors = 0
+    private var residentKB = 0
+    func note(descriptors: Int, residentKB: Int) {
+        lock.withLock {
+            self.descriptors = max(self.descriptors, descriptors)
+            self.residentKB = max(self.residentKB, residentKB)
+        }
+    }
+    var peakDescriptors: Int { lock.withLock { descriptors } }
+    var peakResidentKB: Int { lock.withLock { residentKB } }
 }
 
 @main
@@ -73,7 +81,7 @@ struct LoadMain {
         let sampler = Sampler()
         let sampling = Task.detached {
             while !Task.isCancelled {
-                sampler.note(gauge.openDescriptors())
+                sampler.note(descriptors: gauge.openDescriptors(), residentKB: gauge.memory().currentKB)
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -145,8 +153,9 @@ struct LoadMain {
         // the hub's store takes each once and counts the rest as duplicates (concurrent overlapping ingest).
         say("  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
             + "entries to the hub \(entriesSent), from the hub \(entriesReceived)")
-        say("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB "
-            + "(at start \(baseline.currentKB / 1024) MiB, growth \((final.peakKB - baseline.currentKB) / 1024) MiB), "
+        say("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB (VmHWM, "
+            + "reached while opening the store or under load); under load: RSS \(baseline.currentKB / 1024) MiB before, "
+            + "peak \(sampler.peakResidentKB / 1024) MiB, growth \((sampler.peakResidentKB - baseline.currentKB) / 1024) MiB; "
             + "server open descriptors peak \(sampler.peakDescriptors) (at start \(baselineDescriptors)); hub store "
             + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)")
         try? FileManager.default.removeItem(atPath: root)
