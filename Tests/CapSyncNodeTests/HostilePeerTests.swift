@@ -12,7 +12,7 @@ import Testing
 /// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.
 @Suite(.serialized) struct HostilePeerTests {
     /// Short timers so the timeout cases end quickly; the cases wait on the server's outcome, never on a clock.
-    static let limits = SyncLimits(handshakeTimeout: .seconds(5), idleTimeout: .seconds(3), sessionTimeout: .seconds(90))
+    static let limits = SyncLimits(handshakeTimeout: .seconds(6), idleTimeout: .seconds(4), sessionTimeout: .seconds(90))
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {
@@ -196,7 +196,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             return
         case .slowlorisDribblingHello:
             // A frame header announcing 200 kB, then one body byte a second — inside the idle limit every time, so
-            // only the handshake limit (HELLO and HEADS within 5 s) can end it. Stops by itself after 20 s.
+            // only the handshake limit (HELLO and HEADS within 6 s) can end it. Stops by itself after 20 s.
             try await peer.send([0x00, 0x03, 0x0d, 0x40, 0x01])
             for _ in 0..<20 {
                 try await Task.sleep(for: .seconds(1))  // the attack's pace, not synchronisation
