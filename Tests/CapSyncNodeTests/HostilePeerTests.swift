@@ -16,6 +16,7 @@ import Testing
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {
+        let residentBefore = residentMiB()
         let arena = try await HostileArena(limits: Self.limits)
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
         var hostileOutcomes: [SessionOutcome] = []
@@ -43,6 +44,7 @@ import Testing
                 if outcome.summary.peerLabel == "BB" { serverHonest.append(outcome) } else { hostileOutcomes.append(outcome) }
             }
         }
+        let residentGrowth = residentMiB() - residentBefore
         let serverStore = arena.serverStore
         let forks = serverStore.forkProofs().count
         let head = serverStore.head(of: arena.hostile.author)?.seq ?? 0
@@ -82,8 +84,17 @@ import Testing
         print("adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
             + (hostile?.error.map { "\($0.code) (\($0.reason))" } ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
             + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
-            + "\(audit.problems.count) invalid")
+            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB")
     }
+}
+
+/// This process's resident set in MiB (VmRSS), for the figures the hostile cases print (never asserted: the node,
+/// the hostile peer and the honest peer share this process).
+func residentMiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return 0 }
+    return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0) / 1024
 }
 
 extension HostilePeerTests {
@@ -119,12 +130,32 @@ extension HostilePeerTests {
     }
 }
 
+/// Deterministic noise (SplitMix64), so a failing case replays byte for byte.
+struct SeededBytes {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(_ count: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            for shift in stride(from: 0, to: 64, by: 8) where bytes.count < count { bytes.append(UInt8(z >> UInt64(shift) & 0xff)) }
+        }
+        return bytes
+    }
+}
+
 /// One way a roster member misbehaves, what it sends, and how the node must end the session.
 enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     case forgedSignature, brokenChain, fabricatedForkAnswer, fabricatedForkProof, realEquivocation
     case realEquivocationProof, outsiderForkProof, outsiderAuthorIndex, replayOldEntries, replayAfterContinuation
     case rollback, maximumFrameLength, truncatedFrame, unknownMessageType, wrongProtocolVersion, headsFlood
-    case headsCountOverLimit, slowlorisBelowIdleLimit, slowlorisDribblingHello, neverSendsDone, closesMidBatch
+    case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello, neverSendsDone
+    case closesMidBatch
 
     var description: String { rawValue }
 
@@ -149,6 +180,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .wrongProtocolVersion: .error(.unsupportedVersion, nil)
         case .headsFlood: .error(.unexpectedMessage, "HEADS arrived twice")
         case .headsCountOverLimit: .error(.limitExceeded, nil)
+        case .largestFrameOfGarbage: .error(.malformedFrame, nil)
         case .slowlorisBelowIdleLimit, .neverSendsDone: .error(.timeout, "idle limit")
         case .slowlorisDribblingHello: .error(.timeout, "handshake limit")
         }
@@ -286,6 +318,14 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             var body = ByteWriter()
             body.writeVarint(UInt64(SyncLimits.maximumAuthorsPerHeads))
             try await peer.send(Craft.frame(type: 0x02, body: body.bytes))
+        case .largestFrameOfGarbage:
+            // An ENTRIES frame of exactly the largest allowed size (4 MiB), whose body is noise: the node buffers it
+            // (the limit allows that much) and refuses it whole.
+            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
+            var noise = SeededBytes(seed: 7)
+            var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]  // 1 run, EV, from seq 3, implied prev, 4 entries
+            body += noise.next(SyncLimits.maximumFrameBytes - 1 - body.count)
+            try await peer.send(Craft.frame(type: 0x03, body: body))
         case .neverSendsDone:
             try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
         case .closesMidBatch:
