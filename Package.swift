@@ -86,6 +86,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Load harness (tools/load): many peers syncing with one `capsync serve` at once; prints, never asserts.
+        .executableTarget(
+            name: "capsync-load",
+            dependencies: [
+                "CapSyncNode", "CapSyncLog", "CapSyncSync", "CapSyncWire", "CapSyncCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/load/Sources",
+            swiftSettings: swiftSettings
+        ),
+
         // Fold benchmark harness (tools/bench/fold): prints throughput and memory, never asserts.
         .executableTarget(
             name: "capsync-bench-fold",
@@ -100,7 +111,12 @@ let package = Package(
         .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncNodeTests",
-            dependencies: ["CapSyncNode", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncNode", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync", "CapSyncTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.

@@ -29,6 +29,9 @@ actor SessionDriver {
 
     var isOver: Bool { outcome != nil }
 
+    /// The peer's HELLO and HEADS are in (the handshake limit no longer applies).
+    var peerHandshakeReceived: Bool { session.phase == .streaming || session.phase == .finished }
+
     func start() {
         execute(session.start(source: source))
     }

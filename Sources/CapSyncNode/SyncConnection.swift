@@ -8,13 +8,21 @@ public import NIOCore
 
 /// Runs one sync session over an established TLS connection: a reader task feeding frames to the session and a
 /// writer task draining what it owes, so both directions stream at once (neither side can deadlock the other
-/// by filling its window), with the idle and whole-session limits enforced here, in the shell.
+/// by filling its window), with the handshake, idle and whole-session limits enforced here, in the shell.
 enum SyncConnection {
     static func run(
         channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>,
         context: SyncContext, peerName: String, logger: Logger
     ) async -> SessionOutcome {
         let started = ContinuousClock.now
+        // The handshake limit: from the connection to the peer's HELLO and HEADS (TLS included). The idle timer
+        // alone cannot end a peer that dribbles a byte just inside it and never completes a frame.
+        let limits = context.sessionConfiguration.limits
+        let handshakeDeadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.handshakeTimeout)) {
+            channel.channel.pipeline.fireErrorCaught(SyncError(
+                .timeout, "no HELLO and HEADS within \(limits.handshakeTimeout) of connecting (handshake limit)"))
+        }
+        defer { handshakeDeadline.cancel() }
         var logger = logger
         logger[metadataKey: "peer"] = "\(peerName)"
         let peer: PeerIdentity
@@ -32,7 +40,6 @@ enum SyncConnection {
         let driver = SessionDriver(configuration: configuration, store: context.store, logger: sessionLogger, clock: context.clock)
 
         // The whole-session limit: close the channel at the deadline; the reader then ends and the session fails.
-        let limits = context.sessionConfiguration.limits
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.sessionTimeout)) {
             channel.channel.pipeline.fireErrorCaught(SyncError(.timeout, "the session took longer than \(limits.sessionTimeout)"))
         }
@@ -54,6 +61,7 @@ enum SyncConnection {
                             for try await buffer in inbound {
                                 await driver.feed(buffer.readableBytesView)
                                 if await driver.isOver { break }
+                                if await driver.peerHandshakeReceived { handshakeDeadline.cancel() }
                             }
                             await driver.connectionClosed()
                         } catch let error as SyncError {
@@ -87,28 +95,68 @@ enum SyncConnection {
     }
 }
 
-/// Turns a quiet connection into a `SyncError(.timeout)` the session reports and sends as ERROR.
-final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+extension SyncConnection {
+    /// A connection over the session limit: once TLS is up, one ERROR frame (tooManySessions), then close.
+    static func refuse(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, limit: Int)
+        async
+    {
+        do {
+            _ = try await identity.get()
+            let error = SyncError(
+                .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later")
+            try await channel.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(bytes: SyncMessage.error(SyncErrorMessage(error)).encode()))
+            }
+        } catch {
+            try? await channel.channel.close()
+        }
+    }
+}
+
+/// Turns a silent peer into a `SyncError(.timeout)` the session reports and sends as ERROR.
+///
+/// Silence is counted only while this side is waiting for the peer: from a read request (the session wants more
+/// input) until bytes arrive, and it starts over whenever a write goes out (the peer is taking what this side
+/// sends). So neither a long transfer to a peer that has already said DONE, nor this side's own time spent
+/// verifying a batch (when it asks for nothing), counts as the peer being idle.
+final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
-    func handlerAdded(context: ChannelHandlerContext) { rearm(context) }
-    func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+    func handlerAdded(context: ChannelHandlerContext) { arm(context) }
+    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        disarm()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        rearm(context)
+        disarm()  // the peer spoke; the clock starts again at the next read request
         context.fireChannelRead(data)
     }
 
-    private func rearm(_ context: ChannelHandlerContext) {
+    func read(context: ChannelHandlerContext) {
+        if timer == nil { arm(context) }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if timer != nil { arm(context) }
+        context.write(data, promise: promise)
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
         timer?.cancel()
         let timeout = self.timeout
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

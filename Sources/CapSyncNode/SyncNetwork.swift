@@ -101,7 +101,9 @@ public final class SyncServer: Sendable {
                     guard active.tryEnter(limit: limit) else {
                         logger.warning("refusing connection: \(limit) sessions already running (maxConcurrentSessions)",
                                        metadata: ["peer": "\(address)"])
-                        try? await connection.channel.close()
+                        // Answered with ERROR tooManySessions (Protocol/sync.md §Limits), so the peer knows to retry
+                        // later rather than seeing a bare close.
+                        group.addTask { await SyncConnection.refuse(channel: connection, identity: identity, limit: limit) }
                         continue
                     }
                     group.addTask {

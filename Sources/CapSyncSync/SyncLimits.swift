@@ -15,7 +15,8 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxForkProofsPerFrame: Int
     /// From connection to the peer's HEADS. Default 10 s.
     public var handshakeTimeout: Duration
-    /// Longest silence from the peer once the handshake is done. Default 30 s.
+    /// Longest silence from the peer while this side waits for it (sending to it, or verifying what it sent, does not
+    /// count). Default 30 s.
     public var idleTimeout: Duration
     /// Longest whole session. Default 1 h (a full sync of a million entries takes about a minute).
     public var sessionTimeout: Duration
