@@ -78,7 +78,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "capsync-bench",
-            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "tools/bench/Sources",
             swiftSettings: swiftSettings
         ),
@@ -114,6 +117,8 @@ let package = Package(
             dependencies: ["CapSyncNode", "CapSyncWire", "CapSyncCrypto"],
             swiftSettings: swiftSettings
         ),
+        // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
+        .testTarget(name: "capsyncTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [

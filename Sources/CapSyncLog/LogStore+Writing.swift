@@ -36,6 +36,10 @@ extension LogStore {
                 throw StoreError(
                     .invalidInput, "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))")
             }
+            if !clockSeeded {
+                for chain in state.index.chains.values { clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds) }
+                clockSeeded = true
+            }
             guard let signer = ReusableEd25519Context(signing: signingKey) else {
                 throw StoreError(.invalidInput, "OpenSSL cannot sign with this key")
             }

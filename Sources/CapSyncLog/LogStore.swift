@@ -19,6 +19,9 @@ public final class LogStore: @unchecked Sendable {
     var roster: Roster
     /// Guarded by `lock`: the clock own appends are stamped with.
     var clock = HybridLogicalClock()
+    /// Guarded by `lock`: whether the clock has observed the stored heads (done at the first append, when the
+    /// physical time is known, so that a far-future head never drags our clock along).
+    var clockSeeded = false
     /// Guarded by `lock`: the highest seq a peer holds of each author, when above ours.
     var peerHeads: [AuthorKey: UInt64] = [:]
 
@@ -55,9 +58,6 @@ public final class LogStore: @unchecked Sendable {
                 file: SegmentFormat.fileName(position + 1))
         }
         try state.catchUp()
-        for chain in state.index.chains.values where chain.headTimestamp > clock.last {
-            clock = HybridLogicalClock(last: chain.headTimestamp)
-        }
     }
 
     /// What open (or a later catch-up) set aside and cut; nil if the log was clean.

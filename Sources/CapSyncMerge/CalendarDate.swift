@@ -16,6 +16,12 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
         self.month = month
     }
 
+    /// For values already validated (the fold's own numbering).
+    init(unchecked year: UInt16, month: UInt8) {
+        self.year = year
+        self.month = month
+    }
+
     /// Parses "YYYY-MM".
     public init(_ text: String) throws(MergeError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

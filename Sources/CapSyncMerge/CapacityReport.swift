@@ -46,6 +46,23 @@ public struct CapacityReport: Sendable, Hashable {
         self.constraints = constraints
     }
 
+    /// For values already validated (rebuilt from the fold's registers).
+    init(
+        unchecked partner: String, item: String, site: String, period: Period, monthlyCapacity: UInt64, monthlyOutput: UInt64,
+        stockOnHand: UInt64, stockThreshold: UInt64, leadTimeDays: UInt64, constraints: String
+    ) {
+        self.partner = partner
+        self.item = item
+        self.site = site
+        self.period = period
+        self.monthlyCapacity = monthlyCapacity
+        self.monthlyOutput = monthlyOutput
+        self.stockOnHand = stockOnHand
+        self.stockThreshold = stockThreshold
+        self.leadTimeDays = leadTimeDays
+        self.constraints = constraints
+    }
+
     /// Stock the partner can release: what is held above its threshold.
     public var availableAboveThreshold: UInt64 { stockOnHand > stockThreshold ? stockOnHand - stockThreshold : 0 }
 

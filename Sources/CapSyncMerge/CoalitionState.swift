@@ -81,23 +81,22 @@ public struct CoalitionState: Sendable, Hashable {
         self.asOf = asOf
     }
 
+    /// From parts already in canonical order (the fold sorts by interned ranks).
     init(
-        rosterHash: Bytes32, foldVersion: FoldVersion, registers: Registers, ignored: [IgnoredEntry],
-        flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
+        sortedRosterHash rosterHash: Bytes32, foldVersion: FoldVersion, records: [Record], needs: [NeedRecord],
+        pledges: [PledgeRecord], pools: [PoolMembership], ignored: [IgnoredEntry], flagged: [FlaggedEntry], entryCount: Int,
+        asOf: HLCTimestamp?
     ) {
-        let records = registers.records.map { key, value in
-            Record(partner: key.partner, item: key.item, site: key.site, period: key.period, setBy: value.stamp, report: value.report)
-        }
-        let needs = registers.needs.values.map { NeedRecord(need: $0.need, setBy: $0.stamp) }
-        let pledges = registers.pledges.values.map { PledgeRecord(pledge: $0.pledge, setBy: $0.stamp) }
-        var pools: [PoolMembership] = []
-        for (key, joins) in registers.poolJoins {
-            let live = registers.poolRemoved[key].map { joins.subtracting($0) } ?? joins
-            if !live.isEmpty { pools.append(PoolMembership(item: key.a, partner: key.b, tags: live.sorted())) }
-        }
-        self.init(
-            rosterHash: rosterHash, foldVersion: foldVersion, records: records, needs: needs, pledges: pledges, pools: pools,
-            ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
+        self.rosterHash = rosterHash
+        self.foldVersion = foldVersion
+        self.records = records
+        self.needs = needs
+        self.pledges = pledges
+        self.pools = pools
+        self.ignored = ignored
+        self.flagged = flagged
+        self.entryCount = entryCount
+        self.asOf = asOf
     }
 
     static func textOrder(_ a: [String], _ b: [String]) -> Bool {

@@ -3,9 +3,11 @@ public import CapSyncWire
 /// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
 /// `Fold`, and `finish()` at any time for the state of everything added so far.
 ///
-/// Operations are applied to last-writer-wins registers as they arrive. Each author's entries are also kept
-/// (decoded) by seq, which both removes duplicates and reveals equivocation; when a fork turns up below a seq
-/// already applied, the registers are rebuilt from the kept operations at the next `finish()`.
+/// Operations are applied to last-writer-wins registers as they arrive, their strings replaced by interned
+/// numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the strings).
+/// Each author's entries are also kept, compactly, by seq, which both removes duplicates and reveals
+/// equivocation; when a fork turns up below a seq already applied, the registers are rebuilt from the kept
+/// operations at the next `finish()`.
 public struct FoldState: Sendable {
     public let fold: Fold
     private let rosterHash: Bytes32
@@ -13,6 +15,9 @@ public struct FoldState: Sendable {
     private var outsiders: [EntryID: IgnoredEntry] = [:]
     private var flagged: [EntryID: FlaggedEntry] = [:]
     private var registers = Registers()
+    private var interner = Interner()
+    /// Roster keys in ascending order: a key's rank stands for it in the registers.
+    private let authorKeys: [AuthorKey]
     private var needsRebuild = false
     /// Distinct entries taken in (after the as-of filter).
     public private(set) var entryCount = 0
@@ -20,18 +25,24 @@ public struct FoldState: Sendable {
     public init(_ fold: Fold) {
         self.fold = fold
         rosterHash = fold.roster.hash
+        authorKeys = fold.roster.authorKeys.sorted()
+        var interner = Interner()
         var chains: [AuthorKey: AuthorChain] = [:]
-        for member in fold.roster.members {
-            chains[member.key] = AuthorChain(
-                partner: member.partner, lastValidSeq: member.lastValidSeq, knownForkSeq: fold.forks[member.key])
+        for (rank, key) in authorKeys.enumerated() {
+            guard let member = fold.roster.member(for: key) else { continue }
+            chains[key] = AuthorChain(
+                partner: member.partner, partnerNumber: interner.number(member.partner), rank: UInt32(rank),
+                lastValidSeq: member.lastValidSeq, knownForkSeq: fold.forks[key])
         }
         self.chains = chains
+        self.interner = interner
     }
 
     /// Takes one entry in. Duplicates (same id) change nothing.
     public mutating func add(_ entry: Entry) {
         if let asOf = fold.asOf, entry.timestamp > asOf { return }
-        guard let partner = chains[entry.author]?.partner else {
+        // One hash lookup; the chain is then reached by index and changed in place (no copy of its tables).
+        guard let index = chains.index(forKey: entry.author) else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
                     id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
@@ -41,14 +52,29 @@ public struct FoldState: Sendable {
             }
             return
         }
-        if chains[entry.author]?.slots[entry.seq]?.id == entry.id { return }
-        let lastValidSeq = chains[entry.author]?.lastValidSeq
-        let slot = Slot(entry: entry, content: FoldState.classify(entry, partner: partner, lastValidSeq: lastValidSeq))
-        // In place: no copy of the chain's slot table.
-        if FoldState.insert(slot, author: entry.author, into: &chains[entry.author]!, registers: &registers, needsRebuild: &needsRebuild) {
+        if chains.values[index].slots[entry.seq]?.id == entry.id { return }
+        let partner = chains.values[index].partner
+        let content: Slot.Content
+        switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
+        case .apply(let operation):
+            content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
+        case .ignore(let reason, let detail):
+            content = .ignored(reason, detail)
+        }
+        let slot = Slot(entry: entry, content: content)
+        if FoldState.insert(slot, author: entry.author, into: &chains.values[index], registers: &registers, needsRebuild: &needsRebuild) {
             entryCount += 1
             flagIfFarFuture(entry)
         }
+    }
+
+    /// Sizes the tables for about `entries` entries spread over the roster's keys, so a node folding its whole
+    /// store at start-up does not grow them step by step.
+    public mutating func reserveCapacity(entries: Int) {
+        guard entries > 0, !chains.isEmpty else { return }
+        registers.records.reserveCapacity(entries)
+        let perAuthor = entries / chains.count + 1
+        for key in Array(chains.keys) { chains[key]!.slots.reserveCapacity(perAuthor) }
     }
 
     /// Adds every entry of `entries`.
@@ -67,15 +93,14 @@ public struct FoldState: Sendable {
             entryCount += 1
         }
         for (id, flag) in other.flagged { flagged[id] = flag }
+        let numbers = other.interner.strings.map { interner.number($0) }
         for (author, theirs) in other.chains where !theirs.slots.isEmpty {
             guard chains[author] != nil else { continue }
-            for slot in theirs.slots.values
-            where FoldState.insert(slot, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
-                entryCount += 1
-            }
-            for slot in theirs.extras
-            where FoldState.insert(slot, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
-                entryCount += 1
+            for slot in theirs.slots.all + theirs.extras {
+                let renumbered = slot.renumbered { numbers[Int($0)] }
+                if FoldState.insert(renumbered, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
+                    entryCount += 1
+                }
             }
         }
     }
@@ -85,7 +110,7 @@ public struct FoldState: Sendable {
         if needsRebuild { rebuild() }
         var ignored = Array(outsiders.values)
         for (author, chain) in chains {
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
             }
             for slot in chain.extras {
@@ -94,9 +119,9 @@ public struct FoldState: Sendable {
         }
         ignored.sort(by: IgnoredEntry.order)
         let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
-        return CoalitionState(
-            rosterHash: rosterHash, foldVersion: fold.version, registers: registers, ignored: ignored, flagged: flags,
-            entryCount: entryCount, asOf: fold.asOf)
+        return registers.state(
+            interner: interner, authorKeys: authorKeys, rosterHash: rosterHash, foldVersion: fold.version, ignored: ignored,
+            flagged: flags, entryCount: entryCount, asOf: fold.asOf)
     }
 
     // MARK: Internals
@@ -114,34 +139,39 @@ public struct FoldState: Sendable {
             chain.detectedForkSeq = min(chain.detectedForkSeq ?? .max, slot.seq)
             return true
         }
-        chain.slots[slot.seq] = slot
+        chain.slots.insert(slot)
         if case .operation(let operation) = slot.content, slot.seq < chain.cutoff, !chain.isPastLastValid(slot.seq) {
-            registers.apply(operation, stamp: slot.stamp(author: author))
+            registers.apply(operation, mark: slot.mark(rank: chain.rank))
             if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
         }
         return true
     }
 
+    enum Classification {
+        case apply(Operation)
+        case ignore(IgnoredReason, String)
+    }
+
     /// What an entry contributes, judged from the entry and the roster alone (forks are judged at finish).
-    private static func classify(_ entry: Entry, partner: String, lastValidSeq: UInt64?) -> Slot.Content {
+    private static func classify(_ entry: Entry, partner: String, lastValidSeq: UInt64?) -> Classification {
         if let lastValidSeq, entry.seq > lastValidSeq {
-            return .ignored(.pastLastValidSeq, "key retired after seq \(lastValidSeq)")
+            return .ignore(.pastLastValidSeq, "key retired after seq \(lastValidSeq)")
         }
         let operation: Operation
         do { operation = try Operation(entry: entry) } catch {
             switch error.code {
-            case .unsupportedVersion: return .ignored(.unsupportedVersion, error.description)
-            case .unknownKind: return .ignored(.unknownKind, error.description)
-            default: return .ignored(.malformedPayload, error.description)
+            case .unsupportedVersion: return .ignore(.unsupportedVersion, error.description)
+            case .unknownKind: return .ignore(.unknownKind, error.description)
+            default: return .ignore(.malformedPayload, error.description)
             }
         }
         guard FieldRules.sameBytes(operation.partner, partner) else {
-            return .ignored(.notOwnRecord, "a key of \(partner) wrote a \(operation.kind.name) for \(operation.partner)")
+            return .ignore(.notOwnRecord, "a key of \(partner) wrote a \(operation.kind.name) for \(operation.partner)")
         }
         if case .pledge(let pledge) = operation, FieldRules.sameBytes(pledge.needOwner, pledge.partner) {
-            return .ignored(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")
+            return .ignore(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")
         }
-        return .operation(operation)
+        return .apply(operation)
     }
 
     private mutating func flagIfFarFuture(_ entry: Entry) {
@@ -157,12 +187,13 @@ public struct FoldState: Sendable {
     private mutating func rebuild() {
         registers = Registers()
         for (author, chain) in chains {
+            _ = author
             var applied: UInt64 = 0
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 guard case .operation(let operation) = slot.content, slot.seq < chain.cutoff,
                     !chain.isPastLastValid(slot.seq)
-                else { continue }
-                registers.apply(operation, stamp: slot.stamp(author: author))
+                else { return }
+                registers.apply(operation, mark: slot.mark(rank: chain.rank))
                 applied = max(applied, slot.seq)
             }
             chains[author]?.appliedMaxSeq = applied
@@ -174,7 +205,7 @@ public struct FoldState: Sendable {
 /// One entry as the fold keeps it: identity, order key and what it does (or why it does nothing).
 struct Slot: Sendable {
     enum Content: Sendable {
-        case operation(Operation)
+        case operation(CompactOperation)
         case ignored(IgnoredReason, String)
     }
 
@@ -192,23 +223,41 @@ struct Slot: Sendable {
         self.content = content
     }
 
-    func stamp(author: AuthorKey) -> Stamp { Stamp(timestamp: timestamp, author: author, seq: seq, entryID: id) }
+    private init(id: EntryID, seq: UInt64, timestamp: HLCTimestamp, kind: UInt64, content: Content) {
+        self.id = id
+        self.seq = seq
+        self.timestamp = timestamp
+        self.kind = kind
+        self.content = content
+    }
+
+    func mark(rank: UInt32) -> Mark { Mark(timestamp: timestamp.rawValue, authorRank: rank, seq: seq, id: id) }
+
+    func renumbered(_ map: (UInt32) -> UInt32) -> Slot {
+        guard case .operation(let operation) = content else { return self }
+        return Slot(id: id, seq: seq, timestamp: timestamp, kind: kind, content: .operation(operation.renumbered(map)))
+    }
 }
 
 /// One roster key's entries by seq, and what excludes some of them.
 struct AuthorChain: Sendable {
     let partner: String
+    let partnerNumber: UInt32
+    /// The key's position among the roster's keys in ascending order.
+    let rank: UInt32
     let lastValidSeq: UInt64?
     let knownForkSeq: UInt64?
     var detectedForkSeq: UInt64?
-    var slots: [UInt64: Slot] = [:]
+    var slots = SlotTable()
     /// Further entries at a seq already taken: the other sides of forks.
     var extras: [Slot] = []
     /// The highest seq whose operation went into the registers.
     var appliedMaxSeq: UInt64 = 0
 
-    init(partner: String, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
+    init(partner: String, partnerNumber: UInt32, rank: UInt32, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
         self.partner = partner
+        self.partnerNumber = partnerNumber
+        self.rank = rank
         self.lastValidSeq = lastValidSeq
         self.knownForkSeq = knownForkSeq
     }

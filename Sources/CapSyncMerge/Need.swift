@@ -36,6 +36,16 @@ public struct Need: Sendable, Hashable {
         self.isOpen = isOpen
     }
 
+    init(unchecked owner: String, code: String, item: String, quantity: UInt64, due: Day, priority: UInt8, isOpen: Bool) {
+        self.owner = owner
+        self.code = code
+        self.item = item
+        self.quantity = quantity
+        self.due = due
+        self.priority = priority
+        self.isOpen = isOpen
+    }
+
     public var encoded: [UInt8] {
         var writer = ByteWriter(capacity: 64)
         write(to: &writer)
@@ -93,6 +103,13 @@ public struct Pledge: Sendable, Hashable {
         try FieldRules.checkPartner(needOwner, field: "pledge.need owner")
         try FieldRules.checkCode(needCode, field: "pledge.need code")
         try FieldRules.checkQuantity(quantity, field: "pledge.quantity")
+        self.partner = partner
+        self.needOwner = needOwner
+        self.needCode = needCode
+        self.quantity = quantity
+    }
+
+    init(unchecked partner: String, needOwner: String, needCode: String, quantity: UInt64) {
         self.partner = partner
         self.needOwner = needOwner
         self.needCode = needCode

@@ -141,7 +141,14 @@ extension SyncHeads {
                     .invalidValue, "a fork is at seq 1 or above", offset: seqOffset, context: "forkClaims[\(index)].seq"
                 )
             }
-            claims.append(ForkClaim(author: author, seq: seq))
+            let flagsOffset = reader.offset
+            let flags = try reader.readUInt8("forkClaims[\(index)].flags")
+            guard flags & ~ForkClaim.deeperFlag == 0, flags == 0 || seq > 1 else {
+                throw WireError(
+                    .invalidValue, "flags 0x\(String(flags, radix: 16)) are not defined for a fork at seq \(seq)",
+                    offset: flagsOffset, context: "forkClaims[\(index)].flags")
+            }
+            claims.append(ForkClaim(author: author, seq: seq, deeper: flags == ForkClaim.deeperFlag))
         }
         return SyncHeads(heads: heads, forkClaims: claims)
     }

@@ -10,8 +10,8 @@ struct OutboundStream: Sendable {
         var peerIndex: UInt32
         var nextSeq: UInt64
         var lastSeq: UInt64
-        /// A fork answer: my entry at the peer's head seq, whose id disagrees with the peer's head.
-        var isForkAnswer: Bool
+        /// A fork window: my entries at or below the peer's head, on a branch that disagrees with the peer's.
+        var isForkWindow: Bool
     }
 
     private var items: [Item]
@@ -38,6 +38,7 @@ struct OutboundStream: Sendable {
         var size = SyncMessage.frameHeaderSize + 3
         var count = 0
         var lastTimestamp = HLCTimestamp(rawValue: 0)
+        var lastID = EntryID.zero
         var full = false
 
         while cursor < items.count, count < entryLimit, !full {
@@ -54,10 +55,8 @@ struct OutboundStream: Sendable {
                 let compact = CompactEntry(entry)
                 let expected = peerNext[item.author]
                 let continuesRun =
-                    !item.isForkAnswer
-                    && runs.last.map { run in
-                        run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq
-                            && expected?.prev == entry.prev
+                    runs.last.map { run in
+                        run.authorIndex == item.peerIndex && run.lastSeq + 1 == entry.seq && lastID == entry.prev
                             && entry.timestamp > lastTimestamp
                     } ?? false
                 if continuesRun {
@@ -73,7 +72,7 @@ struct OutboundStream: Sendable {
                     runs[runs.count - 1].entries.append(compact)
                 } else {
                     let implied =
-                        item.isForkAnswer
+                        item.isForkWindow
                         ? entry.seq == 1
                         : expected.map { $0.seq == entry.seq && $0.prev == entry.prev } ?? (entry.seq == 1)
                     let growth =
@@ -91,9 +90,10 @@ struct OutboundStream: Sendable {
                             entries: [compact]))
                 }
                 lastTimestamp = entry.timestamp
+                lastID = entry.id
                 count += 1
                 item.nextSeq += 1
-                if !item.isForkAnswer { peerNext[item.author] = (entry.seq + 1, entry.id) }
+                if !item.isForkWindow { peerNext[item.author] = (entry.seq + 1, entry.id) }
             }
             items[cursor] = item
             // Done with this item when it is all sent, or the store holds less than planned (or answered

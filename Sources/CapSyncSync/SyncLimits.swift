@@ -34,6 +34,9 @@ public struct SyncLimits: Sendable, Hashable {
     /// Most fork proofs a node puts in one FORKS frame (HELLO does not carry the peer's proof limit, so every
     /// node sends at most this many and accepts at least this many).
     public static let forkProofsPerFrameSent = 16
+    /// Most entries of one author sent below the receiver's head in one session, to prove a fork where it began
+    /// (Protocol/sync.md §What is sent).
+    public static let forkWindow = 16
     /// Longest node label in HELLO, in UTF-8 bytes.
     public static let maxLabelBytes = 64
     /// Longest text in an ERROR frame, in UTF-8 bytes.

@@ -127,15 +127,28 @@ public struct SyncHello: Sendable, Hashable {
     }
 }
 
-/// A claim "I hold a fork proof for this author at this seq", so the peer sends only proofs that are new to me.
+/// A claim "I hold a fork proof for this author at this seq", so the peer sends only proofs that are new to me,
+/// and — when the proof's two entries name different prevs, so the chains parted lower — entries from below it
+/// that let me prove the fork where it began.
 public struct ForkClaim: Sendable, Hashable {
     public var author: AuthorKey
     public var seq: UInt64
+    /// The proof's two entries have different prevs: the fork began below `seq`.
+    public var deeper: Bool
 
-    public init(author: AuthorKey, seq: UInt64) {
+    public init(author: AuthorKey, seq: UInt64, deeper: Bool = false) {
         self.author = author
         self.seq = seq
+        self.deeper = deeper
     }
+
+    /// The claim a proof supports.
+    public init(_ proof: ForkProof) {
+        self.init(author: proof.author, seq: proof.seq, deeper: proof.first.prev != proof.second.prev)
+    }
+
+    /// Flag bits on the wire.
+    static let deeperFlag: UInt8 = 0x01
 }
 
 /// HEADS: every author the sender accepts entries of (its known authors, sorted by key), each with the
@@ -164,12 +177,13 @@ public struct SyncHeads: Sendable, Hashable {
         for claim in forkClaims {
             writer.writeBytes(claim.author.bytes)
             writer.writeVarint(claim.seq)
+            writer.writeUInt8(claim.deeper ? ForkClaim.deeperFlag : 0)
         }
     }
 
     var bodySize: Int {
         heads.reduce(varintSize(heads.count)) { $0 + 32 + varintSize($1.seq) + ($1.seq > 0 ? 32 : 0) }
-            + forkClaims.reduce(varintSize(forkClaims.count)) { $0 + 32 + varintSize($1.seq) }
+            + forkClaims.reduce(varintSize(forkClaims.count)) { $0 + 32 + varintSize($1.seq) + 1 }
     }
 }
 

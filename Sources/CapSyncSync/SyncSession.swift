@@ -56,12 +56,17 @@ public struct SyncSession: Sendable {
     private var peerHello: SyncHello?
     private var peerHeads: SyncHeads?
     private var peerHeadSeq: [AuthorKey: UInt64] = [:]
-    private var peerForkSeq: [AuthorKey: UInt64] = [:]
+    private var peerClaims: [AuthorKey: ForkClaim] = [:]
 
     /// Receiver state per declared author: what a continuation run must start with.
-    private enum Inbound: Sendable {
-        case open(nextSeq: UInt64, prev: EntryID, continued: Bool)
-        case closed
+    private struct Inbound: Sendable {
+        /// The seq a continuation must start at, and the prev it implies.
+        var nextSeq: UInt64
+        var prev: EntryID
+        /// A continuation arrived (then no fork window may follow).
+        var continued = false
+        /// Fork-window entries arrived so far (then no continuation may follow).
+        var windowEntries = 0
     }
     private var inbound: [Inbound] = []
 
@@ -85,11 +90,14 @@ public struct SyncSession: Sendable {
         for head in source.heads() { heldHeads[head.author] = head }
         declaredHeads = configuration.knownAuthors.sorted().map { heldHeads[$0] ?? Head(author: $0, seq: 0, id: .zero) }
         for (index, head) in declaredHeads.enumerated() { declaredIndex[head.author] = index }
-        inbound = declaredHeads.map { .open(nextSeq: $0.seq + 1, prev: $0.id, continued: false) }
+        inbound = declaredHeads.map { Inbound(nextSeq: $0.seq + 1, prev: $0.id) }
+        var lowest: [AuthorKey: ForkProof] = [:]
         for proof in source.forkProofs() where declaredIndex[proof.author] != nil {
-            declaredForkSeq[proof.author] = min(declaredForkSeq[proof.author] ?? .max, proof.seq)
+            if let known = lowest[proof.author], known.seq <= proof.seq { continue }
+            lowest[proof.author] = proof
         }
-        let claims = declaredForkSeq.keys.sorted().map { ForkClaim(author: $0, seq: declaredForkSeq[$0]!) }
+        for (author, proof) in lowest { declaredForkSeq[author] = proof.seq }
+        let claims = lowest.keys.sorted().map { ForkClaim(lowest[$0]!) }
         phase = .handshake
         guard declaredHeads.count <= limits.maxAuthorsPerHeads else {
             return fail(
@@ -248,7 +256,7 @@ public struct SyncSession: Sendable {
         peerHeads = heads
         var actions: [SyncAction] = []
         var items: [OutboundStream.Item] = []
-        for claim in heads.forkClaims { peerForkSeq[claim.author] = claim.seq }
+        for claim in heads.forkClaims { peerClaims[claim.author] = claim }
         for (index, head) in heads.heads.enumerated() {
             peerHeadSeq[head.author] = head.seq
             if head.seq > 0 {
@@ -260,7 +268,7 @@ public struct SyncSession: Sendable {
                 items.append(
                     .init(
                         author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq,
-                        isForkAnswer: false))
+                        isForkWindow: false))
                 continue
             }
             let myID = head.seq == mine.seq ? mine.id : source.entry(author: head.author, seq: head.seq)?.id
@@ -270,21 +278,20 @@ public struct SyncSession: Sendable {
                     items.append(
                         .init(
                             author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq,
-                            isForkAnswer: false))
+                            isForkWindow: false))
                 }
-            } else if peerForkSeq[head.author].map({ $0 > head.seq }) ?? true {
-                // The same author signed two different entries at this seq: my entry in full makes the proof
-                // (unless the peer already holds a proof at or below this seq).
-                items.append(
-                    .init(
-                        author: head.author, peerIndex: UInt32(index), nextSeq: head.seq, lastSeq: head.seq,
-                        isForkAnswer: true))
+            } else {
+                // The author signed two different entries at this seq: the peer and I hold different branches.
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
                     "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds "
                         + "\(head.id.short), this node \(myID.short)")
-            } else {
-                summary.divergentAuthors.append(head.author)
+                if let window = forkWindow(peerHeadSeq: head.seq, claim: peerClaims[head.author]) {
+                    items.append(
+                        .init(
+                            author: head.author, peerIndex: UInt32(index), nextSeq: window.lowerBound,
+                            lastSeq: window.upperBound, isForkWindow: true))
+                }
             }
         }
         for (author, head) in heldHeads where peerHeadSeq[author] == nil { summary.entriesWithheld += Int(head.seq) }
@@ -330,25 +337,18 @@ public struct SyncSession: Sendable {
                         + "beyond the head \(claimed) it declared",
                     context: field)
             }
-            guard case .open(let nextSeq, let impliedPrev, let continued) = inbound[index] else {
-                throw SyncError(
-                    .disagreeingClaim, "sends more of author \(declared.author.short) after a fork answer",
-                    context: field)
-            }
+            let state = inbound[index]
             let rebuilt: [Entry]
-            if run.firstSeq == nextSeq {
-                rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? impliedPrev, field: field)
-                inbound[index] = .open(nextSeq: run.lastSeq + 1, prev: rebuilt[rebuilt.count - 1].id, continued: true)
-            } else if !continued, declared.seq >= 1, run.firstSeq == declared.seq, run.entries.count == 1,
-                run.prev != nil || run.firstSeq == 1
+            if run.firstSeq == state.nextSeq, state.windowEntries == 0 {
+                rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? state.prev, field: field)
+                inbound[index] = Inbound(nextSeq: run.lastSeq + 1, prev: rebuilt[rebuilt.count - 1].id, continued: true)
+            } else if !state.continued, run.lastSeq <= declared.seq, run.prev != nil || run.firstSeq == 1,
+                state.windowEntries + run.entries.count <= SyncLimits.forkWindow
             {
+                // A fork window: entries of another branch at or below my head; the store compares them with
+                // its own and keeps a proof where they differ.
                 rebuilt = try rebuild(run, author: declared.author, prev: run.prev ?? .zero, field: field)
-                guard rebuilt[0].id != declared.id else {
-                    throw SyncError(
-                        .disagreeingClaim, "a fork answer for author \(declared.author.short) equals this node's head",
-                        context: field)
-                }
-                inbound[index] = .closed
+                inbound[index].windowEntries += run.entries.count
                 if !summary.divergentAuthors.contains(declared.author) {
                     summary.divergentAuthors.append(declared.author)
                 }
@@ -356,7 +356,7 @@ public struct SyncSession: Sendable {
                 throw SyncError(
                     .disagreeingClaim,
                     "a run of author \(declared.author.short) starts at seq \(run.firstSeq)"
-                        + "\(run.prev == nil ? " with an implied prev" : ""), expected seq \(nextSeq)",
+                        + "\(run.prev == nil ? " with an implied prev" : ""), expected seq \(state.nextSeq)",
                     context: field)
             }
             entries.append(contentsOf: rebuilt)
@@ -415,11 +415,24 @@ public struct SyncSession: Sendable {
         }
     }
 
+    /// The seqs of my branch to send when the peer's head disagrees with it (Protocol/sync.md §What is sent):
+    /// the window up to the peer's head when it holds no proof at or below it; the window just below its proof
+    /// when that proof's prevs differ (the fork began lower); nothing when its proof already marks where the
+    /// branches part.
+    private func forkWindow(peerHeadSeq: UInt64, claim: ForkClaim?) -> ClosedRange<UInt64>? {
+        let window = UInt64(SyncLimits.forkWindow)
+        guard let claim, claim.seq <= peerHeadSeq else {
+            return (peerHeadSeq >= window ? peerHeadSeq - window + 1 : 1)...peerHeadSeq
+        }
+        guard claim.deeper, claim.seq > 1 else { return nil }
+        return (claim.seq > window ? claim.seq - window : 1)...(claim.seq - 1)
+    }
+
     /// Proofs for authors the peer lists, where the peer holds none or only one at a higher seq.
     private func forkProofsOwed(source: some SyncSource) -> [ForkProof] {
         var best: [AuthorKey: ForkProof] = [:]
         for proof in source.forkProofs() where peerHeadSeq[proof.author] != nil {
-            guard proof.seq < peerForkSeq[proof.author] ?? .max else { continue }
+            guard proof.seq < peerClaims[proof.author]?.seq ?? .max else { continue }
             if let known = best[proof.author], known.seq <= proof.seq { continue }
             best[proof.author] = proof
         }

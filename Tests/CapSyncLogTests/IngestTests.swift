@@ -149,5 +149,13 @@ import Testing
         #expect(report.accepted.count == 1 && report.farFuture == 1)
         let own = try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
         #expect(own[0].timestamp.milliseconds == Fixture.now)
+        // Nor after a restart, while a recent head of another author does advance it.
+        let recent = try Entry.sign(
+            key: Fixture.bob, seq: 1, prev: .zero, timestamp: HLCTimestamp(milliseconds: Fixture.now + 1000), kind: 1, payload: [2])
+        _ = try store.ingest([recent], nowMilliseconds: Fixture.now)
+        let reopened = try LogStore(directory: "/i", roster: Fixture.roster(), fileSystem: store.fileSystem)
+        let after = try reopened.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now + 1)
+        #expect(after[0].timestamp > recent.timestamp)
+        #expect(after[0].timestamp.milliseconds < Fixture.now + 86_400_000)
     }
 }

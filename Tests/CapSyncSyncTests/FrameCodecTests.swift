@@ -269,6 +269,32 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         #expect(decodeError(frame, limits: SyncLimits(maxEntriesPerBatch: 10))?.code == .limitExceeded)
     }
 
+    /// Every single-bit corruption of a valid stream either still decodes or ends with an error; a session fed
+    /// whatever decodes never traps either.
+    @Test func corruptedStreamsNeverTrap() throws {
+        let stream = try sampleMessages().flatMap { $0.encode() }
+        var rng = SplitMix64(seed: 13)
+        var failures = 0
+        for position in stream.indices {
+            var corrupted = stream
+            corrupted[position] ^= UInt8(1) << (rng.next() % 8)
+            var decoder = FrameDecoder()
+            decoder.feed(corrupted)
+            let store = MemoryStore(knownAuthors: [])
+            var session = SyncSession(
+                configuration: SessionConfiguration(localRosterHash: .zero, knownAuthors: [], label: "fuzz"))
+            _ = session.start(source: store)
+            do throws(SyncError) {
+                while let message = try decoder.next() { _ = session.receive(message, source: store) }
+            } catch {
+                failures += 1
+                #expect(error.code.isSentOnWire)
+            }
+        }
+        // Flips inside payloads, signatures and hashes still decode (the store's verification catches them).
+        #expect(failures > 0)
+    }
+
     @Test func largestForkProofFitsTheSmallestFrameLimit() throws {
         let key = try Ed25519PrivateKey(seed: [UInt8](repeating: 77, count: 32))
         let payload = [UInt8](repeating: 0xA5, count: Entry.maxPayloadSize)

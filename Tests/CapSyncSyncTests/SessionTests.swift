@@ -209,7 +209,7 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         b.store.preload(right.chain)
         let run = synced(a, b)
         #expect(run.bothFinished)
-        #expect(a.store.proofs[author.id]?.seq == 5)
+        #expect(a.store.proofs[author.id]?.seq == 4, "the fork window proves the fork where the branches part")
         #expect(b.store.proofs[author.id] == a.store.proofs[author.id])
         #expect(run.a.summary?.divergentAuthors == [author.id] && run.b.summary?.divergentAuthors == [author.id])
         // Nothing of the other branch was stored.
@@ -231,16 +231,48 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         let first = synced(a, b)
         #expect(first.bothFinished)
         #expect(first.a.summary?.divergentAuthors == [author.id], "A sees B's head disagree with its own entry")
-        #expect(b.store.proofs[author.id]?.seq == 5, "B gets A's entry 5 in full: the proof")
+        #expect(b.store.proofs[author.id]?.seq == 4, "B gets A's entries up to 5 in full: the proof at 4")
         #expect(a.store.proofs[author.id] == nil)
         let second = synced(a, b)
         #expect(second.b.summary?.forkProofsSent == 1)
-        #expect(second.a.summary?.entriesSent == 0, "B claims a proof at seq 5 in HEADS: no second fork answer")
+        #expect(second.a.summary?.entriesSent == 0, "B claims the proof at seq 4 in HEADS: no second fork window")
         #expect(a.store.proofs[author.id] == b.store.proofs[author.id])
         // Once both hold it, it is not sent again.
         let third = synced(a, b)
         #expect(third.a.summary?.forkProofsSent == 0 && third.b.summary?.forkProofsSent == 0)
         #expect(!third.a.framesWritten.contains(.forks) && !third.b.framesWritten.contains(.forks))
+    }
+
+    /// Branches that part 36 entries below the heads, more than one fork window: each session proves the fork
+    /// one window lower, until the proof's two entries share their prev.
+    @Test func deepForkIsProvenWhereItBeganOverSessions() throws {
+        var rng = SplitMix64(seed: 34)
+        var author = try Author(seedByte: 43)
+        try author.append(3, rng: &rng)
+        var longer = author
+        var shorter = author
+        try longer.append(47, rng: &rng)
+        try shorter.append(37, rng: &rng)
+        let a = TestNode("A", knownAuthors: [author.id])
+        let b = TestNode("B", knownAuthors: [author.id])
+        a.store.preload(longer.chain)
+        b.store.preload(shorter.chain)
+        var sessions = 0
+        while sessions < 10, a.store.proofs[author.id]?.seq != 4 || b.store.proofs[author.id]?.seq != 4 {
+            let run = synced(sessions % 2 == 0 ? a : b, sessions % 2 == 0 ? b : a)
+            #expect(run.bothFinished)
+            #expect(run.a.summary.map { $0.entriesSent <= SyncLimits.forkWindow } == true)
+            sessions += 1
+        }
+        #expect(sessions <= 5, "\(sessions) sessions")
+        let proof = try #require(a.store.proofs[author.id])
+        #expect(proof == b.store.proofs[author.id])
+        #expect(proof.first.prev == proof.second.prev && proof.first.prev == author.chain[2].id)
+        #expect(a.store.chains[author.id] == longer.chain && b.store.chains[author.id] == shorter.chain)
+        // Settled: nothing more is sent for this author.
+        let settled = synced(a, b)
+        #expect(settled.a.summary?.entriesSent == 0 && settled.b.summary?.entriesSent == 0)
+        #expect(settled.a.summary?.forkProofsSent == 0 && settled.b.summary?.forkProofsSent == 0)
     }
 
     @Test func forkProofsTravelOnAlongALine() throws {

@@ -75,22 +75,22 @@ let violationCases: [ViolationCase] = [
             ),
         ]
     },
-    .init(name: "fork answer with an implied prev", code: .disagreeingClaim) { f in
+    .init(name: "fork window with an implied prev", code: .disagreeingClaim) { f in
         [
             .hello(f.hello), f.heads,
             f.entries(CompactRun(authorIndex: 0, firstSeq: 3, prev: nil, entries: [CompactEntry(f.author.chain[2])])),
         ]
     },
-    .init(name: "fork answer equal to my head", code: .disagreeingClaim) { f in
+    .init(name: "fork window reaching above my head", code: .disagreeingClaim) { f in
         [
             .hello(f.hello), f.heads,
             f.entries(
                 CompactRun(
-                    authorIndex: 0, firstSeq: 3, prev: f.author.chain[1].id, entries: [CompactEntry(f.author.chain[2])])
-            ),
+                    authorIndex: 0, firstSeq: 2, prev: f.author.chain[0].id,
+                    entries: f.author.chain[1...3].map(CompactEntry.init))),
         ]
     },
-    .init(name: "more entries after a fork answer", code: .disagreeingClaim) { f in
+    .init(name: "continuation after a fork window", code: .disagreeingClaim) { f in
         var rng = SplitMix64(seed: 62)
         let other = try f.author.nextEntry(rng: &rng, after: Array(f.author.chain.prefix(2)))
         return [
@@ -238,12 +238,40 @@ let violationCases: [ViolationCase] = [
         #expect(!actions.contains { if case .ingest = $0 { true } else { false } })
     }
 
+    @Test func forkWindowOverItsLimitIsRefused() throws {
+        var rng = SplitMix64(seed: 74)
+        var author = try Author(seedByte: 74)
+        try author.append(20, rng: &rng)
+        let node = TestNode("B", knownAuthors: [author.id])
+        node.store.preload(author.chain)
+        let heads = SyncMessage.heads(SyncHeads(heads: [Head(author: author.id, seq: 20, id: author.chain[19].id)]))
+        for length in [SyncLimits.forkWindow, SyncLimits.forkWindow + 1] {
+            var session = node.makeSession()
+            _ = session.start(source: node.store)
+            _ = session.receive(.hello(helloFrom("peer")), source: node.store)
+            _ = session.receive(heads, source: node.store)
+            let window = CompactRun(
+                authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(length).map(CompactEntry.init))
+            let actions = session.receive(.entries(EntriesBatch(runs: [window])), source: node.store)
+            if length <= SyncLimits.forkWindow {
+                #expect(!session.isOver, "a window of \(length) entries is accepted")
+            } else {
+                guard case .failed(let error) = actions.last else {
+                    Issue.record("expected a failure, got \(actions)")
+                    continue
+                }
+                #expect(error.code == .disagreeingClaim)
+            }
+        }
+    }
+
     @Test func nodeKnowingMoreAuthorsThanItsHeadsLimitRefusesToStart() throws {
         let authors = try makeAuthors([1, 1, 1], seed: 73)
         let node = TestNode("A", knownAuthors: keys(authors), limits: SyncLimits(maxAuthorsPerHeads: 2))
         var session = node.makeSession()
         let actions = session.start(source: node.store)
-        guard actions.count == 2, case .send(.error(let frame)) = actions[0], case .failed(let error) = actions[1] else {
+        guard actions.count == 2, case .send(.error(let frame)) = actions[0], case .failed(let error) = actions[1]
+        else {
             Issue.record("expected an ERROR frame and a failure, got \(actions)")
             return
         }

@@ -81,7 +81,9 @@ enum SyncVectors {
                             id: seq == 0 ? .zero : try bytes32(head, "id"))
                     },
                     forkClaims: try list(fields, "forkClaims").map {
-                        ForkClaim(author: try bytes32($0, "author"), seq: UInt64(try int($0, "seq")))
+                        ForkClaim(
+                            author: try bytes32($0, "author"), seq: UInt64(try int($0, "seq")),
+                            deeper: try #require($0["deeper"] as? Bool))
                     }))
         case "ENTRIES":
             return .entries(

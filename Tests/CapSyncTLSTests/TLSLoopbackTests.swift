@@ -318,4 +318,54 @@ final class ManualReadClientHandler: ChannelInboundHandler {
         #expect(try await done.futureResult.get() == payload)
         try await client.close()
     }
+
+    /// Runs an echo client on `group` against `port` and returns the echo (or the client's error).
+    func echo(_ payload: [UInt8], from context: TLSContext, to port: Int) async throws -> [UInt8] {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let done = group.next().makePromise(of: [UInt8].self)
+        let client = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context))
+                    try channel.pipeline.syncOperations.addHandler(EchoClientHandler(payload: payload, done: done))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        defer { client.close(promise: nil) }
+        return try await done.futureResult.get()
+    }
+
+    @Test func aRefusedClientDoesNotDisturbTheServerForOthers() async throws {
+        let server = try await LoopbackServer.start(
+            group: MultiThreadedEventLoopGroup.singleton,
+            context: Coalition.bravo.serverContext(trusting: Coalition.roster))
+        defer { server.channel.close(promise: nil) }
+        let outsider = try Coalition.outsider.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
+        await #expect(throws: TLSError.self) { _ = try await echo([1, 2, 3], from: outsider, to: server.port) }
+        let alpha = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
+        #expect(try await echo([4, 5, 6], from: alpha, to: server.port) == [4, 5, 6])
+    }
+
+    @Test func aSilentClientIsDroppedWhenTheHandshakeTimesOut() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let serverContext = try Coalition.bravo.serverContext(trusting: Coalition.roster) {
+            $0.handshakeTimeout = .milliseconds(200)
+        }
+        let ended = group.next().makePromise(of: EndRecorder.Ending.self)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(TLSHandler(context: serverContext))
+                    try child.pipeline.syncOperations.addHandler(EndRecorder(ended: ended))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        // A bare TCP client that never sends a ClientHello.
+        let silent = try await ClientBootstrap(group: group)
+            .connect(host: "127.0.0.1", port: server.localAddress?.port ?? 0).get()
+        defer { silent.close(promise: nil) }
+        let ending = try await ended.futureResult.get()
+        #expect(ending.errors.map(\.code) == [.handshakeTimeout])
+    }
 }

@@ -1,0 +1,167 @@
+public import CapSyncCrypto
+public import CapSyncLog
+public import CapSyncWire
+internal import Dispatch
+internal import Foundation
+
+/// `capsync audit`: re-verifies everything on disk independently of how it arrived — every signature (on all
+/// cores), every chain link, every fork proof, every author against the roster — and reports per author.
+public enum Auditor {
+    public struct AuthorReport: Sendable, Codable {
+        public var author: String
+        public var partner: String?
+        public var entries = 0
+        public var headSeq: UInt64 = 0
+        public var badSignatures = 0
+        public var brokenLinks = 0
+        public var beyondLastValidSeq = 0
+        public var forkedFromSeq: UInt64?
+        public var problems: [String] = []
+
+        public var ok: Bool { problems.isEmpty }
+    }
+
+    public struct Report: Sendable, Codable {
+        public var authors: [AuthorReport] = []
+        public var entries = 0
+        public var forkProofs = 0
+        public var invalidForkProofs = 0
+        public var rosterHash: String = ""
+        public var ok: Bool { authors.allSatisfy(\.ok) && invalidForkProofs == 0 }
+    }
+
+    /// Verifies every entry of `store` against `roster`. Entries are streamed one author at a time in chunks, so
+    /// memory stays flat however big the log is.
+    public static func audit(store: LogStore, roster: Roster, chunk: Int = 4096) throws(NodeError) -> Report {
+        var report = Report()
+        report.rosterHash = roster.hash.hex
+        let forks = store.forkedAuthors()
+        for head in store.heads() {
+            var author = AuthorReport(author: head.author.hex, partner: roster.partner(of: head.author))
+            author.headSeq = head.seq
+            author.forkedFromSeq = forks[head.author]
+            if let seq = author.forkedFromSeq { author.problems.append("equivocated: two signed entries at seq \(seq) (fork proof held)") }
+            if !roster.contains(head.author) { author.problems.append("author is not in the roster") }
+            let key = try? head.author.publicKey()
+            if key == nil { author.problems.append("author key is not a valid Ed25519 key") }
+            var previous: Entry?
+            var seq: UInt64 = 1
+            while seq <= head.seq {
+                let batch: [Entry]
+                do { batch = try store.entries(author: head.author, fromSeq: seq, limit: chunk) } catch {
+                    throw NodeError(.store, "reading \(head.author.short) from seq \(seq): \(error)")
+                }
+                guard !batch.isEmpty else {
+                    author.problems.append("entries from seq \(seq) to \(head.seq) are missing")
+                    break
+                }
+                let valid = verifySignatures(batch, key: key)
+                for (index, entry) in batch.enumerated() {
+                    author.entries += 1
+                    if !valid[index] { author.badSignatures += 1 }
+                    if let previous {
+                        do { try entry.checkFollows(previous) } catch { author.brokenLinks += 1 }
+                    } else if entry.seq != 1 || !entry.prev.isZero {
+                        author.brokenLinks += 1
+                    }
+                    if !roster.allows(head.author, seq: entry.seq) && roster.contains(head.author) { author.beyondLastValidSeq += 1 }
+                    previous = entry
+                }
+                seq = batch.last!.seq + 1
+            }
+            if author.badSignatures > 0 { author.problems.append("\(author.badSignatures) bad signature(s)") }
+            if author.brokenLinks > 0 { author.problems.append("\(author.brokenLinks) broken chain link(s)") }
+            if author.beyondLastValidSeq > 0 {
+                author.problems.append("\(author.beyondLastValidSeq) entr(y/ies) beyond the roster's last valid seq (ignored by the fold)")
+            }
+            report.entries += author.entries
+            report.authors.append(author)
+        }
+        for proof in store.forkProofs() {
+            report.forkProofs += 1
+            if (try? ForkProof(proof.first, proof.second)) == nil { report.invalidForkProofs += 1 }
+        }
+        return report
+    }
+
+    /// Verifies a batch on all cores; one OpenSSL key shared (read-only use is thread-safe).
+    static func verifySignatures(_ entries: [Entry], key: Ed25519PublicKey?) -> [Bool] {
+        guard let key else { return [Bool](repeating: false, count: entries.count) }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: entries.count)
+        defer { results.deallocate() }
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let stride = (entries.count + workers - 1) / workers
+        let sendable = SendableBuffer(results)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let start = worker * stride
+            let end = min(entries.count, start + stride)
+            guard start < end else { return }
+            for index in start..<end { sendable.buffer[index] = entries[index].verifySignature(using: key) }
+        }
+        return Array(results)
+    }
+
+    struct SendableBuffer: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Bool>
+        init(_ buffer: UnsafeMutableBufferPointer<Bool>) { self.buffer = buffer }
+    }
+
+    // MARK: Export for independent tools
+
+    /// Writes, per author, `author.pub.pem` and per entry `<seq>.entry` (canonical bytes), `<seq>.msg` (signing
+    /// message), `<seq>.sig` (64-byte signature), `<seq>.id` and `<seq>.prev` (hex, newline), so that
+    /// `openssl pkeyutl -verify -pubin -rawin` and `sha256sum` check signatures, ids and links without CapSync.
+    /// Fork proofs go to `forks/<author>-<seq>/{a,b}.*` the same way.
+    @discardableResult
+    public static func export(
+        store: LogStore, roster: Roster, to directory: String, authors: Set<AuthorKey>? = nil, fromSeq: UInt64 = 1
+    ) throws(NodeError) -> Int {
+        let fm = FileManager.default
+        var written = 0
+        func write(_ bytes: [UInt8], _ path: String) throws(NodeError) {
+            guard fm.createFile(atPath: path, contents: Data(bytes)) else { throw NodeError(.io, "cannot write", context: path) }
+        }
+        func writeEntry(_ entry: Entry, base: String) throws(NodeError) {
+            try write(entry.encoded, base + ".entry")
+            try write(entry.signingMessage, base + ".msg")
+            try write(Array(entry.signature), base + ".sig")
+            try write(Array((entry.id.hex + "\n").utf8), base + ".id")
+            try write(Array((entry.prev.hex + "\n").utf8), base + ".prev")
+        }
+        func makeDirectory(_ path: String) throws(NodeError) {
+            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw NodeError(.io, "cannot create the directory", context: path)
+            }
+        }
+        try makeDirectory(directory)
+        for head in store.heads() where authors?.contains(head.author) ?? true {
+            let dir = directory + "/" + head.author.hex
+            try makeDirectory(dir)
+            let key: Ed25519PublicKey
+            do { key = try head.author.publicKey() } catch { throw NodeError(.keys, "\(error)", context: head.author.hex) }
+            try write(Array(key.pem.utf8), dir + "/author.pub.pem")
+            if let partner = roster.partner(of: head.author) { try write(Array((partner + "\n").utf8), dir + "/partner") }
+            var seq = max(1, fromSeq)
+            while seq <= head.seq {
+                let batch: [Entry]
+                do { batch = try store.entries(author: head.author, fromSeq: seq, limit: 4096) } catch {
+                    throw NodeError(.store, "\(error)")
+                }
+                guard let last = batch.last else { break }
+                for entry in batch {
+                    try writeEntry(entry, base: "\(dir)/\(entry.seq)")
+                    written += 1
+                }
+                seq = last.seq + 1
+            }
+        }
+        for proof in store.forkProofs() where authors?.contains(proof.author) ?? true {
+            let dir = "\(directory)/forks/\(proof.author.hex)-\(proof.seq)"
+            try makeDirectory(dir)
+            if let key = try? proof.author.publicKey() { try write(Array(key.pem.utf8), dir + "/author.pub.pem") }
+            try writeEntry(proof.first, base: dir + "/a")
+            try writeEntry(proof.second, base: dir + "/b")
+        }
+        return written
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import CapSyncCrypto
+import CapSyncMerge
+import CapSyncNode
+import CapSyncWire
+
+/// Resolves `--author`: a partner code (all its keys), a base64 key, or a hex key prefix.
+func resolveAuthors(_ text: String?, roster: Roster, known: [AuthorKey]) throws -> Set<AuthorKey>? {
+    guard let text else { return nil }
+    let byPartner = roster.keys(of: text)
+    if !byPartner.isEmpty { return Set(byPartner) }
+    if let raw = Ed25519Base64.decode(text) { return [AuthorKey(raw)] }
+    let matches = known.filter { $0.hex.hasPrefix(text.lowercased()) }
+    guard !matches.isEmpty, text.count >= 8 else {
+        throw CLIError("--author '\(text)' is neither a roster partner code, a base64 key, nor a hex key prefix (8+ digits) of a held author")
+    }
+    return Set(matches)
+}
+
+/// A one-line human summary of an entry's operation.
+func summary(of entry: Entry) -> String {
+    do {
+        switch try CapSyncMerge.Operation(entry: entry) {
+        case .capacityReport(let r):
+            return "\(r.item) \(r.site) \(r.period): capacity \(r.monthlyCapacity), output \(r.monthlyOutput), stock \(r.stockOnHand), threshold \(r.stockThreshold)"
+        case .reportRetraction(let r): return "retract \(r.item) \(r.site) \(r.period)"
+        case .need(let n): return "\(n.owner):\(n.code) \(n.item) \(n.quantity) due \(n.due) p\(n.priority)\(n.isOpen ? "" : " closed")"
+        case .pledge(let p): return "pledge \(p.quantity) to \(p.needOwner):\(p.needCode)"
+        case .poolJoin(let j): return "join pool \(j.item)"
+        case .poolLeave(let l): return "leave pool \(l.item) (\(l.observedTags.count) tags)"
+        }
+    } catch {
+        return "(not read by this fold: \(error.reason))"
+    }
+}
+
+extension CapSyncCommand {
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List log entries, decoded: of one author (partner code or key) or of all.",
+            discussion: """
+                Examples:
+                  capsync log --author NO
+                  capsync log --author NL --from-seq 100 --format json
+                  capsync log --ignored      # entries the fold ignored, and why
+                """)
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var format: FormatOptions
+        @Option(help: "A partner code, a base64 signing key, or a hex key prefix.") var author: String?
+        @Option(help: "Start at this seq.") var fromSeq: UInt64 = 1
+        @Option(help: "At most this many entries (0: all).") var limit: Int = 0
+        @Flag(help: "List the entries the fold ignored instead, with the reason.") var ignored = false
+
+        func run() async throws {
+            let node = try Node(root: self.node.paths.root)
+            if ignored {
+                let state = try node.coalitionState()
+                var table = Table(title: "Entries ignored by the fold", name: "ignored", columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"])
+                for entry in state.ignored {
+                    table.add([
+                        .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short), .int(Int64(entry.seq)),
+                        .int(Int64(entry.kind)), .text(entry.reason.rawValue), .text(entry.detail), .text(entry.id.hex),
+                    ])
+                }
+                format.printer.print([table])
+                return
+            }
+            let authors = try resolveAuthors(author, roster: node.roster, known: node.store.heads().map(\.author))
+            let full = format.format != .table
+            var columns = ["partner", "author", "seq", "time", "kind", "entry", "summary"]
+            if full { columns += ["version", "prev", "timestamp", "payload_hex", "signature"] }
+            var table = Table(name: "entries", columns: columns)
+            var count = 0
+            for head in node.store.heads() where authors?.contains(head.author) ?? true {
+                var seq = fromSeq
+                while seq <= head.seq && (limit == 0 || count < limit) {
+                    let batch = try node.store.entries(author: head.author, fromSeq: seq, limit: 1024)
+                    if batch.isEmpty { break }
+                    for entry in batch where limit == 0 || count < limit {
+                        var row: [Cell] = [
+                            .text(node.roster.partner(of: entry.author) ?? "?"), .text(full ? entry.author.hex : entry.author.short),
+                            .int(Int64(entry.seq)), .text(timeText(entry.timestamp)),
+                            .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"), .text(full ? entry.id.hex : entry.id.short),
+                            .text(summary(of: entry)),
+                        ]
+                        if full {
+                            row += [.int(Int64(entry.version)), .text(entry.prev.hex), .text(String(entry.timestamp.rawValue)),
+                                    .text(Hex.encode(entry.payload)), .text(Hex.encode(entry.signature))]
+                        }
+                        table.add(row)
+                        count += 1
+                    }
+                    seq = batch.last!.seq + 1
+                }
+            }
+            format.printer.print([table])
+        }
+    }
+}

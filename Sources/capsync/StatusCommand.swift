@@ -1,0 +1,116 @@
+import ArgumentParser
+import CapSyncCrypto
+import CapSyncMerge
+import CapSyncNode
+import CapSyncWire
+import Foundation
+
+extension CapSyncCommand {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Node health: heads per author, last sync per peer, forks, roster hash, silent partners, store size.",
+            discussion: "Examples:\n  capsync status\n  capsync status --format json")
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var format: FormatOptions
+
+        func run() async throws {
+            let node = try Node(root: self.node.paths.root)
+            let now = Node.nowMilliseconds()
+            let state = try node.coalitionState()
+            var heads = Table(title: "Heads", name: "heads", columns: ["partner", "author", "seq", "head", "last_entry_at"])
+            var lastByPartner: [String: UInt64] = [:]
+            for head in node.store.heads() {
+                let entry = try node.store.entry(author: head.author, seq: head.seq)
+                let partner = node.roster.partner(of: head.author) ?? "(not in roster)"
+                if let ms = entry?.timestamp.milliseconds { lastByPartner[partner] = max(lastByPartner[partner] ?? 0, ms) }
+                heads.add([
+                    .text(partner), .text(head.author.short), .int(Int64(head.seq)), .text(head.id.short),
+                    entry.map { .text(timeText($0.timestamp)) } ?? .none,
+                ])
+            }
+            let sync = SyncState.load(node.paths)
+            var peers = Table(title: "Peers", name: "peers", columns: [
+                "peer", "last_success", "last_attempt", "last_error", "entries_in", "entries_out", "roster_mismatch",
+            ])
+            let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.name)
+            for name in Set(configured).union(sync.peers.keys).sorted() {
+                let record = sync.peers[name]
+                peers.add([
+                    .text(name), record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
+                    record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
+                    record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
+                    .int(Int64(record?.entriesSent ?? 0)), .text(record?.rosterMismatch == true ? (record?.remoteRosterHash ?? "yes") : "no"),
+                ])
+            }
+            var silent = Table(title: "Partners with no entry in the last \(node.config.staleDays) days", name: "silent_partners", columns: ["partner", "last_entry_at"])
+            let cutoff = now - UInt64(node.config.staleDays) * 86_400_000
+            for partner in node.roster.partners where (lastByPartner[partner] ?? 0) < cutoff {
+                silent.add([.text(partner), lastByPartner[partner].map { .text(timeText(HLCTimestamp(milliseconds: $0))) } ?? .text("never")])
+            }
+            var forks = Table(title: "Forks (equivocations)", name: "forks", columns: ["partner", "author", "from_seq"])
+            for (author, seq) in node.store.forkedAuthors().sorted(by: { $0.key < $1.key }) {
+                forks.add([.text(node.roster.partner(of: author) ?? "?"), .text(author.short), .int(Int64(seq))])
+            }
+            var flagged = Table(title: "Entries timestamped far in the future", name: "far_future", columns: ["partner", "author", "seq", "ahead_seconds"])
+            for entry in state.flagged {
+                flagged.add([.text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short), .int(Int64(entry.seq)),
+                             .int(Int64(entry.aheadMilliseconds / 1000))])
+            }
+            var mismatched = Set<String>()
+            for record in sync.peers.values where record.rosterMismatch { mismatched.insert(record.remoteRosterHash ?? "?") }
+            let extra: [String: Any] = [
+                "partner": node.config.partner, "roster_hash": node.roster.hash.hex, "roster_serial": node.roster.serial,
+                "entries": node.store.entryCount, "store_bytes": node.store.sizeOnDisk,
+                "relearn_required": node.store.relearnRequired, "other_roster_hashes_seen": mismatched.sorted(),
+            ]
+            if format.format == .table {
+                print("Node \(node.config.partner) at \(node.paths.root)")
+                print("roster hash \(node.roster.hash.hex) (serial \(node.roster.serial))"
+                      + (mismatched.isEmpty ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))"))
+                print("store: \(node.store.entryCount) entries, \(node.store.sizeOnDisk) bytes")
+                if node.store.relearnRequired {
+                    print("own appends refused until this node re-learns its own chain: run 'capsync sync' with a peer")
+                }
+                print("")
+                format.printer.print([heads, peers, silent, forks, flagged])
+            } else {
+                format.printer.print([heads, peers, silent, forks, flagged], extra: format.format == .json ? extra : [:])
+            }
+        }
+    }
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the node (config, keys, roster, peers, log) into a new directory, consistently, while it runs.",
+            discussion: "Example:\n  capsync backup /backups/capsync-2026-11-25")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The backup directory (must not exist, or be empty).") var target: String
+
+        func run() async throws {
+            let node = try Node(root: self.node.paths.root)
+            try NodeBackup.backup(node, to: target)
+            print("backed up \(node.store.entryCount) entries to \(target)")
+            print("restore with: capsync restore \(target) --dir NEW-DIR")
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a node directory from a backup; it re-learns its own chain from peers before appending again.",
+            discussion: """
+                A backup may be older than what this node already published. So that it never signs a second, \
+                different entry at a seq it already used (a fork), the restored node refuses its own appends until a \
+                sync with a peer has brought its own chain back.
+
+                Example:
+                  capsync restore /backups/capsync-2026-11-25 --dir /var/lib/capsync && capsync sync
+                """)
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The backup directory.") var backup: String
+
+        func run() async throws {
+            try NodeBackup.restore(from: backup, to: node.paths.root)
+            print("restored into \(node.paths.root); own appends are refused until 'capsync sync' re-learns this node's chain")
+        }
+    }
+}
