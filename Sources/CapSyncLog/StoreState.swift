@@ -37,6 +37,11 @@ final class StoreState {
     /// Reads whatever was committed since we last looked (by this or another process): new bytes at the end
     /// of the last segment, then any new segments. A torn final batch is set aside and cut; damage anywhere
     /// before it refuses with `.corruptCommitted`. Call with the writer lock held.
+    ///
+    /// Bytes found this way may sit only in the page cache: a writer killed (or whose fsync failed) between its
+    /// write and its fsync leaves a complete-looking batch that a power cut can still take. So every segment with
+    /// newly found batches is fsynced (and the directory, for new segments) before they count as committed —
+    /// before they are served or built upon. Syncing a clean file costs next to nothing.
     func catchUp() throws(StoreError) {
         if let last = segments.last {
             let size = try last.file.size()
@@ -48,9 +53,13 @@ final class StoreState {
                     file: last.name, offset: size)
             }
             if size > last.committedEnd {
+                try durably { () throws(StoreError) in try last.file.sync() }
                 let bytes = try last.file.read(at: last.committedEnd, count: Int(size - last.committedEnd))
                 try scanSegment(at: segments.count - 1, bytes: bytes, base: last.committedEnd)
             }
+        }
+        if fileSystem.fileExists(path(of: (segments.last?.number ?? 0) + 1)) {
+            try durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
         }
         try reserveIndexForNewSegments()
         while true {
@@ -61,6 +70,7 @@ final class StoreState {
                 throw StoreError(.overLimit, "more than \(SegmentFormat.maxSegmentNumber) segments", file: path)
             }
             let file = try fileSystem.openFile(path, create: false)
+            try durably { () throws(StoreError) in try file.sync() }
             let size = try file.size()
             let bytes = try file.read(at: 0, count: Int(size))
             segments.append(Segment(number: number, file: file, committedEnd: 0))
