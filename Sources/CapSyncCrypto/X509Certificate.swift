@@ -1,5 +1,5 @@
 internal import COpenSSL
-public import Foundation
+internal import Foundation
 
 final class X509Box: @unchecked Sendable {
     let pointer: OpaquePointer

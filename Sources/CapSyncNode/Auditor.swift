@@ -1,4 +1,4 @@
-public import CapSyncCrypto
+internal import CapSyncCrypto
 public import CapSyncLog
 public import CapSyncWire
 internal import Dispatch

@@ -3,7 +3,7 @@ public import CapSyncLog
 public import CapSyncMerge
 public import CapSyncSync
 public import CapSyncWire
-public import Foundation
+internal import Foundation
 public import Logging
 
 /// An opened node directory: config, roster, store. What every command and the daemon start from.

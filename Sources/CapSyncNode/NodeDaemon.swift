@@ -1,6 +1,6 @@
 public import CapSyncSync
 internal import Dispatch
-public import Foundation
+internal import Foundation
 public import Logging
 
 /// `capsync serve`: the listener plus the scheduled sync with every peer (nightly at the configured time with

@@ -1,8 +1,8 @@
-public import CapSyncLog
+internal import CapSyncLog
 public import CapSyncSync
 public import CapSyncWire
 internal import Foundation
-public import Logging
+internal import Logging
 
 /// Owns one sync session's pure core and executes its actions against the store. The connection's reader and
 /// writer tasks both talk to it; an actor, so the session is never mutated from two places at once.

@@ -1,10 +1,10 @@
-public import CapSyncLog
-public import CapSyncSync
-public import CapSyncTLS
-public import CapSyncWire
+internal import CapSyncLog
+internal import CapSyncSync
+internal import CapSyncTLS
+internal import CapSyncWire
 internal import Foundation
-public import Logging
-public import NIOCore
+internal import Logging
+internal import NIOCore
 
 /// Runs one sync session over an established TLS connection: a reader task feeding frames to the session and a
 /// writer task draining what it owes, so both directions stream at once (neither side can deadlock the other

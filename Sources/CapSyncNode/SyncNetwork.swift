@@ -1,7 +1,7 @@
 public import CapSyncCrypto
 public import CapSyncLog
 public import CapSyncSync
-public import CapSyncTLS
+internal import CapSyncTLS
 public import CapSyncWire
 public import Foundation
 public import Logging

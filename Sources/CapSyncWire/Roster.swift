@@ -1,4 +1,4 @@
-public import CapSyncCrypto
+internal import CapSyncCrypto
 
 /// The coalition roster: partner code → signing keys, each with an optional last valid seq (DESIGN D4).
 ///
