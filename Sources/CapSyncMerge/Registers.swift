@@ -8,26 +8,57 @@ func hashBytes(of text: String, into hasher: inout Hasher) {
     text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
 }
 
-/// A string compared and hashed by its bytes.
-struct ByteText: Hashable {
-    let text: String
-
-    static func == (a: ByteText, b: ByteText) -> Bool { FieldRules.sameBytes(a.text, b.text) }
-    func hash(into hasher: inout Hasher) { hashBytes(of: text, into: &hasher) }
-}
-
 /// Gives each distinct string (by bytes) a small number, so register keys are a few integers: fast to hash,
-/// small to keep, and sortable by rank instead of by string comparisons.
+/// small to keep, and sortable by rank instead of by string comparisons. Strings are looked up by their UTF-8
+/// bytes in an open-addressing table (seeded `Hasher`, linear probing), so the fold's fast path numbers codes
+/// straight from payload bytes without building a String for each.
 struct Interner: Sendable {
-    private var numbers: [ByteText: UInt32] = [:]
     private(set) var strings: [String] = []
+    /// The bytes of `strings[n]`, compared on lookup.
+    private var utf8: [[UInt8]] = []
+    /// number + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
+    private var buckets = [UInt32](repeating: 0, count: 64)
 
     mutating func number(_ text: String) -> UInt32 {
-        if let number = numbers[ByteText(text: text)] { return number }
+        var bytes = text
+        return bytes.withUTF8 { number(bytes: $0, text: { text }) }
+    }
+
+    /// The number of the string with these bytes; `text` makes the String when the bytes are new.
+    @inline(__always)
+    mutating func number(bytes: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
+        let mask = buckets.count - 1
+        var index = Interner.hash(bytes) & mask
+        while true {
+            let stored = buckets[index]
+            if stored == 0 { break }
+            let number = Int(stored - 1)
+            if utf8[number].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return UInt32(number) }
+            index = (index + 1) & mask
+        }
         let number = UInt32(strings.count)
-        strings.append(text)
-        numbers[ByteText(text: text)] = number
+        strings.append(text())
+        utf8.append(Array(bytes))
+        buckets[index] = number + 1
+        if strings.count * 2 > buckets.count { grow() }
         return number
+    }
+
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
+    }
+
+    private mutating func grow() {
+        buckets = [UInt32](repeating: 0, count: buckets.count * 2)
+        let mask = buckets.count - 1
+        for (number, bytes) in utf8.enumerated() {
+            var index = bytes.withUnsafeBufferPointer { Interner.hash($0) } & mask
+            while buckets[index] != 0 { index = (index + 1) & mask }
+            buckets[index] = UInt32(number + 1)
+        }
     }
 
     /// rank[n] is the position of strings[n] in byte order, so comparing ranks compares the strings' bytes.
@@ -53,6 +84,18 @@ struct Mark: Sendable {
         if a.authorRank != b.authorRank { return a.authorRank < b.authorRank }
         return a.id < b.id
     }
+}
+
+extension Mark {
+    /// Stands for "no value yet" while a register is looked up: no roster key has this rank.
+    static let unset = Mark(timestamp: 0, authorRank: .max, seq: 0, id: .zero)
+    var isUnset: Bool { authorRank == .max }
+}
+
+/// A last-writer-wins register: takes `value` if `mark` is later than the one it holds (or it holds none).
+@inline(__always)
+func offer<Value>(_ register: inout (mark: Mark, values: Value), _ mark: Mark, _ value: Value) {
+    if register.mark.isUnset || register.mark < mark { register = (mark, value) }
 }
 
 struct RecordID: Hashable, Sendable {
@@ -156,25 +199,22 @@ struct Registers: Sendable {
     /// Report values, or nil for a retraction's tombstone.
     var records: [RecordID: (mark: Mark, values: ReportValues?)] = [:]
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
-    var pledges: [PledgeID: (mark: Mark, quantity: UInt64)] = [:]
+    var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
     var poolJoins: [PoolID: Set<EntryID>] = [:]
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
 
+    /// Each register is found with one hash: a missing key yields `Mark.unset`, which every real mark beats.
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
         case .report(let id, let values):
-            if let current = records[id], !(current.mark < mark) { return }
-            records[id] = (mark, values)
+            offer(&records[id, default: (Mark.unset, nil)], mark, values)
         case .retraction(let id):
-            if let current = records[id], !(current.mark < mark) { return }
-            records[id] = (mark, nil)
+            offer(&records[id, default: (Mark.unset, nil)], mark, nil)
         case .need(let id, let values):
-            if let current = needs[id], !(current.mark < mark) { return }
-            needs[id] = (mark, values)
+            offer(&needs[id, default: (Mark.unset, values)], mark, values)
         case .pledge(let id, let quantity):
-            if let current = pledges[id], !(current.mark < mark) { return }
-            pledges[id] = (mark, quantity)
+            offer(&pledges[id, default: (Mark.unset, quantity)], mark, quantity)
         case .join(let id):
             poolJoins[id, default: []].insert(mark.id)
         case .leave(let id, let tags):
@@ -225,7 +265,7 @@ struct Registers: Sendable {
         }
 
         let pledgePairs: [(key: UInt64, low: UInt64, id: PledgeID, mark: Mark, quantity: UInt64)] = pledges.map { id, value in
-            (r(id.partner) << 32 | r(id.owner), r(id.code), id, value.mark, value.quantity)
+            (r(id.partner) << 32 | r(id.owner), r(id.code), id, value.mark, value.values)
         }
         let sortedPledges = pledgePairs.sorted { ($0.key, $0.low) < ($1.key, $1.low) }.map { pair -> CoalitionState.PledgeRecord in
             let pledge = Pledge(
