@@ -104,6 +104,48 @@ struct RecordID: Hashable, Sendable {
     let period: UInt32
 }
 
+/// The capacity records' last-writer-wins registers, by column: the hash table maps a record's key to its
+/// position only (20-byte buckets), and keys, marks and values sit in arrays in the order records first
+/// appeared. Much less memory to touch than a dictionary of whole registers, and `finish` reads the arrays
+/// without copying the table.
+struct RecordTable: Sendable {
+    private var positions: [RecordID: UInt32] = [:]
+    private(set) var ids: [RecordID] = []
+    private(set) var marks: [Mark] = []
+    /// Report values, or nil for a retraction's tombstone.
+    private(set) var values: [ReportValues?] = []
+
+    var count: Int { ids.count }
+
+    /// Takes `value` for `id` if `mark` is later than the mark held (or none is held). One hash per call.
+    @inline(__always)
+    mutating func offer(_ id: RecordID, _ mark: Mark, _ value: ReportValues?) {
+        let next = UInt32(ids.count)
+        let position = RecordTable.claim(&positions[id, default: .max], next: next)
+        if position == next {
+            ids.append(id)
+            marks.append(mark)
+            values.append(value)
+        } else if marks[Int(position)] < mark {
+            marks[Int(position)] = mark
+            values[Int(position)] = value
+        }
+    }
+
+    @inline(__always)
+    private static func claim(_ position: inout UInt32, next: UInt32) -> UInt32 {
+        if position == .max { position = next }
+        return position
+    }
+
+    mutating func reserveCapacity(_ capacity: Int) {
+        positions.reserveCapacity(capacity)
+        ids.reserveCapacity(capacity)
+        marks.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+}
+
 struct ReportValues: Sendable {
     let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, leadTime: UInt64
     /// Kept as text: usually empty, rarely repeated, never a key.
@@ -197,7 +239,7 @@ enum CompactOperation: Sendable {
 /// in never matters.
 struct Registers: Sendable {
     /// Report values, or nil for a retraction's tombstone.
-    var records: [RecordID: (mark: Mark, values: ReportValues?)] = [:]
+    var records = RecordTable()
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
     var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
     var poolJoins: [PoolID: Set<EntryID>] = [:]
@@ -208,9 +250,9 @@ struct Registers: Sendable {
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
         case .report(let id, let values):
-            offer(&records[id, default: (Mark.unset, nil)], mark, values)
+            records.offer(id, mark, values)
         case .retraction(let id):
-            offer(&records[id, default: (Mark.unset, nil)], mark, nil)
+            records.offer(id, mark, nil)
         case .need(let id, let values):
             offer(&needs[id, default: (Mark.unset, values)], mark, values)
         case .pledge(let id, let quantity):
@@ -234,13 +276,13 @@ struct Registers: Sendable {
             Stamp(timestamp: HLCTimestamp(rawValue: mark.timestamp), author: authorKeys[Int(mark.authorRank)], seq: mark.seq, entryID: mark.id)
         }
 
-        let recordPairs = Array(records)
-        let recordOrder = recordPairs.indices.map { index -> (UInt64, UInt64, Int) in
-            let id = recordPairs[index].key
+        let recordOrder = records.ids.indices.map { index -> (UInt64, UInt64, Int) in
+            let id = records.ids[index]
             return (UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]), UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), index)
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         let sortedRecords = recordOrder.map { _, _, index -> CoalitionState.Record in
-            let (id, value) = recordPairs[index]
+            let id = records.ids[index]
+            let value = (mark: records.marks[index], values: records.values[index])
             let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
             let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
             let report = value.values.map { v in
