@@ -53,13 +53,17 @@ public struct FoldState: Sendable {
             return
         }
         if chains.values[index].slots[entry.seq]?.id == entry.id { return }
-        let partner = chains.values[index].partner
         let content: Slot.Content
-        switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
-        case .apply(let operation):
-            content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
-        case .ignore(let reason, let detail):
-            content = .ignored(reason, detail)
+        if let operation = fastOperation(entry, chain: index) {
+            content = .operation(operation)
+        } else {
+            let partner = chains.values[index].partner
+            switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
+            case .apply(let operation):
+                content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
+            case .ignore(let reason, let detail):
+                content = .ignored(reason, detail)
+            }
         }
         let slot = Slot(entry: entry, content: content)
         if FoldState.insert(slot, author: entry.author, into: &chains.values[index], registers: &registers, needsRebuild: &needsRebuild) {
@@ -145,6 +149,24 @@ public struct FoldState: Sendable {
             if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
         }
         return true
+    }
+
+    /// A capacity report or retraction decoded straight from its payload bytes, or nil to take the strict path
+    /// (`classify`), which gives the same operation or says why the entry is ignored.
+    @inline(__always)
+    private mutating func fastOperation(_ entry: Entry, chain index: Dictionary<AuthorKey, AuthorChain>.Index) -> CompactOperation? {
+        guard entry.version == Operation.entryVersion,
+            entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
+            !chains.values[index].isPastLastValid(entry.seq)
+        else { return nil }
+        let partner = chains.values[index].partnerUTF8
+        let partnerNumber = chains.values[index].partnerNumber
+        return entry.payload.withUnsafeBufferPointer { payload in
+            partner.withUnsafeBufferPointer { partner in
+                FastReportDecoder.decode(
+                    kind: entry.kind, payload: payload, partner: partner, partnerNumber: partnerNumber, interner: &interner)
+            }
+        }
     }
 
     enum Classification {
@@ -242,6 +264,7 @@ struct Slot: Sendable {
 /// One roster key's entries by seq, and what excludes some of them.
 struct AuthorChain: Sendable {
     let partner: String
+    let partnerUTF8: [UInt8]
     let partnerNumber: UInt32
     /// The key's position among the roster's keys in ascending order.
     let rank: UInt32
@@ -256,6 +279,7 @@ struct AuthorChain: Sendable {
 
     init(partner: String, partnerNumber: UInt32, rank: UInt32, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
         self.partner = partner
+        partnerUTF8 = Array(partner.utf8)
         self.partnerNumber = partnerNumber
         self.rank = rank
         self.lastValidSeq = lastValidSeq

@@ -8,26 +8,57 @@ func hashBytes(of text: String, into hasher: inout Hasher) {
     text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
 }
 
-/// A string compared and hashed by its bytes.
-struct ByteText: Hashable {
-    let text: String
-
-    static func == (a: ByteText, b: ByteText) -> Bool { FieldRules.sameBytes(a.text, b.text) }
-    func hash(into hasher: inout Hasher) { hashBytes(of: text, into: &hasher) }
-}
-
 /// Gives each distinct string (by bytes) a small number, so register keys are a few integers: fast to hash,
-/// small to keep, and sortable by rank instead of by string comparisons.
+/// small to keep, and sortable by rank instead of by string comparisons. Strings are looked up by their UTF-8
+/// bytes in an open-addressing table (seeded `Hasher`, linear probing), so the fold's fast path numbers codes
+/// straight from payload bytes without building a String for each.
 struct Interner: Sendable {
-    private var numbers: [ByteText: UInt32] = [:]
     private(set) var strings: [String] = []
+    /// The bytes of `strings[n]`, compared on lookup.
+    private var utf8: [[UInt8]] = []
+    /// number + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
+    private var buckets = [UInt32](repeating: 0, count: 64)
 
     mutating func number(_ text: String) -> UInt32 {
-        if let number = numbers[ByteText(text: text)] { return number }
+        var bytes = text
+        return bytes.withUTF8 { number(bytes: $0, text: { text }) }
+    }
+
+    /// The number of the string with these bytes; `text` makes the String when the bytes are new.
+    @inline(__always)
+    mutating func number(bytes: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
+        let mask = buckets.count - 1
+        var index = Interner.hash(bytes) & mask
+        while true {
+            let stored = buckets[index]
+            if stored == 0 { break }
+            let number = Int(stored - 1)
+            if utf8[number].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return UInt32(number) }
+            index = (index + 1) & mask
+        }
         let number = UInt32(strings.count)
-        strings.append(text)
-        numbers[ByteText(text: text)] = number
+        strings.append(text())
+        utf8.append(Array(bytes))
+        buckets[index] = number + 1
+        if strings.count * 2 > buckets.count { grow() }
         return number
+    }
+
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
+    }
+
+    private mutating func grow() {
+        buckets = [UInt32](repeating: 0, count: buckets.count * 2)
+        let mask = buckets.count - 1
+        for (number, bytes) in utf8.enumerated() {
+            var index = bytes.withUnsafeBufferPointer { Interner.hash($0) } & mask
+            while buckets[index] != 0 { index = (index + 1) & mask }
+            buckets[index] = UInt32(number + 1)
+        }
     }
 
     /// rank[n] is the position of strings[n] in byte order, so comparing ranks compares the strings' bytes.
@@ -55,10 +86,64 @@ struct Mark: Sendable {
     }
 }
 
+extension Mark {
+    /// Stands for "no value yet" while a register is looked up: no roster key has this rank.
+    static let unset = Mark(timestamp: 0, authorRank: .max, seq: 0, id: .zero)
+    var isUnset: Bool { authorRank == .max }
+}
+
+/// A last-writer-wins register: takes `value` if `mark` is later than the one it holds (or it holds none).
+@inline(__always)
+func offer<Value>(_ register: inout (mark: Mark, values: Value), _ mark: Mark, _ value: Value) {
+    if register.mark.isUnset || register.mark < mark { register = (mark, value) }
+}
+
 struct RecordID: Hashable, Sendable {
     let partner: UInt32, item: UInt32, site: UInt32
     /// year << 8 | month.
     let period: UInt32
+}
+
+/// The capacity records' last-writer-wins registers, by column: the hash table maps a record's key to its
+/// position only (20-byte buckets), and keys, marks and values sit in arrays in the order records first
+/// appeared. Much less memory to touch than a dictionary of whole registers, and `finish` reads the arrays
+/// without copying the table.
+struct RecordTable: Sendable {
+    private var positions: [RecordID: UInt32] = [:]
+    private(set) var ids: [RecordID] = []
+    private(set) var marks: [Mark] = []
+    /// Report values, or nil for a retraction's tombstone.
+    private(set) var values: [ReportValues?] = []
+
+    var count: Int { ids.count }
+
+    /// Takes `value` for `id` if `mark` is later than the mark held (or none is held). One hash per call.
+    @inline(__always)
+    mutating func offer(_ id: RecordID, _ mark: Mark, _ value: ReportValues?) {
+        let next = UInt32(ids.count)
+        let position = RecordTable.claim(&positions[id, default: .max], next: next)
+        if position == next {
+            ids.append(id)
+            marks.append(mark)
+            values.append(value)
+        } else if marks[Int(position)] < mark {
+            marks[Int(position)] = mark
+            values[Int(position)] = value
+        }
+    }
+
+    @inline(__always)
+    private static func claim(_ position: inout UInt32, next: UInt32) -> UInt32 {
+        if position == .max { position = next }
+        return position
+    }
+
+    mutating func reserveCapacity(_ capacity: Int) {
+        positions.reserveCapacity(capacity)
+        ids.reserveCapacity(capacity)
+        marks.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
 }
 
 struct ReportValues: Sendable {
@@ -154,27 +239,24 @@ enum CompactOperation: Sendable {
 /// in never matters.
 struct Registers: Sendable {
     /// Report values, or nil for a retraction's tombstone.
-    var records: [RecordID: (mark: Mark, values: ReportValues?)] = [:]
+    var records = RecordTable()
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
-    var pledges: [PledgeID: (mark: Mark, quantity: UInt64)] = [:]
+    var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
     var poolJoins: [PoolID: Set<EntryID>] = [:]
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
 
+    /// Each register is found with one hash: a missing key yields `Mark.unset`, which every real mark beats.
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
         case .report(let id, let values):
-            if let current = records[id], !(current.mark < mark) { return }
-            records[id] = (mark, values)
+            records.offer(id, mark, values)
         case .retraction(let id):
-            if let current = records[id], !(current.mark < mark) { return }
-            records[id] = (mark, nil)
+            records.offer(id, mark, nil)
         case .need(let id, let values):
-            if let current = needs[id], !(current.mark < mark) { return }
-            needs[id] = (mark, values)
+            offer(&needs[id, default: (Mark.unset, values)], mark, values)
         case .pledge(let id, let quantity):
-            if let current = pledges[id], !(current.mark < mark) { return }
-            pledges[id] = (mark, quantity)
+            offer(&pledges[id, default: (Mark.unset, quantity)], mark, quantity)
         case .join(let id):
             poolJoins[id, default: []].insert(mark.id)
         case .leave(let id, let tags):
@@ -194,13 +276,13 @@ struct Registers: Sendable {
             Stamp(timestamp: HLCTimestamp(rawValue: mark.timestamp), author: authorKeys[Int(mark.authorRank)], seq: mark.seq, entryID: mark.id)
         }
 
-        let recordPairs = Array(records)
-        let recordOrder = recordPairs.indices.map { index -> (UInt64, UInt64, Int) in
-            let id = recordPairs[index].key
+        let recordOrder = records.ids.indices.map { index -> (UInt64, UInt64, Int) in
+            let id = records.ids[index]
             return (UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]), UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), index)
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         let sortedRecords = recordOrder.map { _, _, index -> CoalitionState.Record in
-            let (id, value) = recordPairs[index]
+            let id = records.ids[index]
+            let value = (mark: records.marks[index], values: records.values[index])
             let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
             let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
             let report = value.values.map { v in
@@ -225,7 +307,7 @@ struct Registers: Sendable {
         }
 
         let pledgePairs: [(key: UInt64, low: UInt64, id: PledgeID, mark: Mark, quantity: UInt64)] = pledges.map { id, value in
-            (r(id.partner) << 32 | r(id.owner), r(id.code), id, value.mark, value.quantity)
+            (r(id.partner) << 32 | r(id.owner), r(id.code), id, value.mark, value.values)
         }
         let sortedPledges = pledgePairs.sorted { ($0.key, $0.low) < ($1.key, $1.low) }.map { pair -> CoalitionState.PledgeRecord in
             let pledge = Pledge(
