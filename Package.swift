@@ -78,7 +78,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "capsync-bench",
-            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "tools/bench/Sources",
             swiftSettings: swiftSettings
         ),
@@ -102,6 +105,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Reliability simulators (issue 7 §2, §4): power-loss crashes over the fault-injecting file layer, and
+        // several nodes on a virtual clock over a seeded network. `capsync-sim` prints their figures.
+        .target(
+            name: "CapSyncSimulation",
+            dependencies: ["CapSyncLog", "CapSyncSync", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "capsync-sim",
+            dependencies: ["CapSyncSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/sim/Sources",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
@@ -116,6 +133,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
+        .testTarget(name: "capsyncTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [
@@ -124,6 +143,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncSimulationTests",
+            dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

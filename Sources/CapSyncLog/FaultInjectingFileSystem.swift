@@ -50,7 +50,10 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     /// disk works again (injected fsync failures end, held locks are gone), as after a reboot.
     public func powerLoss(_ mode: PowerLossMode) {
         lock.lock(); defer { lock.unlock() }
-        for (path, file) in files {
+        // In path order: the random draws below must not depend on the dictionary's per-process hash seed, or a
+        // simulation could not be replayed from its seed.
+        for path in files.keys.sorted() {
+            let file = files[path]!
             if file.creationPending && file.durable.isEmpty && (mode == .drop || nextRandom() % 2 == 0) {
                 files[path] = nil
                 continue

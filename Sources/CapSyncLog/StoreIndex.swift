@@ -23,6 +23,9 @@ struct StoreIndex {
     /// Author → lowest seq at which a fork is proven.
     private(set) var forked: [AuthorKey: UInt64] = [:]
     private(set) var entryCount = 0
+    /// The chain appended to last: records of one author come in runs, so most appends skip the lookup.
+    /// Indices of `chains` stay valid until a key is inserted, which only happens right here.
+    private var lastChain: (author: AuthorKey, position: Dictionary<AuthorKey, Chain>.Index)?
 
     func chain(_ author: AuthorKey) -> Chain? { chains[author] }
 
@@ -52,7 +55,12 @@ struct StoreIndex {
     ) -> String? {
         // One hash lookup for the chain; fields are read and written in place through the index, never copied
         // out (a copy would make the next append copy the whole location array).
-        let existing = chains.index(forKey: author)
+        let existing: Dictionary<AuthorKey, Chain>.Index?
+        if let cached = lastChain, cached.author == author {
+            existing = cached.position
+        } else {
+            existing = chains.index(forKey: author)
+        }
         let headSeq = existing.map { chains.values[$0].headSeq } ?? 0
         let headID = existing.map { chains.values[$0].headID } ?? .zero
         guard seq == headSeq + 1 else {
@@ -67,6 +75,7 @@ struct StoreIndex {
             chains[author] = Chain()
             position = chains.index(forKey: author)!
         }
+        lastChain = (author, position)
         chains.values[position].locations.append(location)
         chains.values[position].headID = id
         chains.values[position].headTimestamp = timestamp

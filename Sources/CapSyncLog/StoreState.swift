@@ -37,6 +37,11 @@ final class StoreState {
     /// Reads whatever was committed since we last looked (by this or another process): new bytes at the end
     /// of the last segment, then any new segments. A torn final batch is set aside and cut; damage anywhere
     /// before it refuses with `.corruptCommitted`. Call with the writer lock held.
+    ///
+    /// Bytes found this way may sit only in the page cache: a writer killed (or whose fsync failed) between its
+    /// write and its fsync leaves a complete-looking batch that a power cut can still take. So every segment with
+    /// newly found batches is fsynced (and the directory, for new segments) before they count as committed —
+    /// before they are served or built upon. Syncing a clean file costs next to nothing.
     func catchUp() throws(StoreError) {
         if let last = segments.last {
             let size = try last.file.size()
@@ -48,10 +53,15 @@ final class StoreState {
                     file: last.name, offset: size)
             }
             if size > last.committedEnd {
+                try durably { () throws(StoreError) in try last.file.sync() }
                 let bytes = try last.file.read(at: last.committedEnd, count: Int(size - last.committedEnd))
                 try scanSegment(at: segments.count - 1, bytes: bytes, base: last.committedEnd)
             }
         }
+        if fileSystem.fileExists(path(of: (segments.last?.number ?? 0) + 1)) {
+            try durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
+        }
+        try reserveIndexForNewSegments()
         while true {
             let number = (segments.last?.number ?? 0) + 1
             let path = path(of: number)
@@ -60,13 +70,24 @@ final class StoreState {
                 throw StoreError(.overLimit, "more than \(SegmentFormat.maxSegmentNumber) segments", file: path)
             }
             let file = try fileSystem.openFile(path, create: false)
+            try durably { () throws(StoreError) in try file.sync() }
             let size = try file.size()
-            // Entries take at least ~150 bytes on disk: reserve the id index for this segment's worth.
-            index.reserve(index.entryCount + Int(size / 150))
             let bytes = try file.read(at: 0, count: Int(size))
             segments.append(Segment(number: number, file: file, committedEnd: 0))
             try scanSegment(at: segments.count - 1, bytes: bytes, base: 0)
         }
+    }
+
+    /// Sizes the id index once for every segment not yet read (an entry record takes at least 180 bytes), so
+    /// opening a large store does not rehash the index again and again as it grows.
+    private func reserveIndexForNewSegments() throws(StoreError) {
+        var bytes: Int64 = 0
+        var number = (segments.last?.number ?? 0) + 1
+        while fileSystem.fileExists(path(of: number)) {
+            bytes += try fileSystem.openFile(path(of: number), create: false).size()
+            number += 1
+        }
+        if bytes > 0 { index.reserve(index.entryCount + Int(bytes / 180)) }
     }
 
     private func scanSegment(at position: Int, bytes: [UInt8], base: Int64) throws(StoreError) {
@@ -106,23 +127,30 @@ final class StoreState {
         let size = try segment.file.size()
         var quarantineName: String?
         if size > cut {
-            let name = "\(segment.name)-\(cut).tail"
             let tail = try segment.file.read(at: cut, count: Int(size - cut))
             try fileSystem.makeDirectory(quarantineDirectory)
+            // Never overwrite an earlier copy (a crash can tear a batch at the same offset twice).
+            var name = "\(segment.name)-\(cut).tail"
+            var attempt = 1
+            while fileSystem.fileExists(quarantineDirectory.appendingPathComponent(name)) {
+                attempt += 1
+                name = "\(segment.name)-\(cut).\(attempt).tail"
+            }
             let copy = try fileSystem.openFile(quarantineDirectory.appendingPathComponent(name), create: true)
-            try copy.truncate(to: 0)
             try copy.write(tail, at: 0)
-            try copy.sync()
-            try fileSystem.syncDirectory(quarantineDirectory)
+            try durably { () throws(StoreError) in
+                try copy.sync()
+                try fileSystem.syncDirectory(quarantineDirectory)
+            }
             quarantineName = "quarantine/" + name
         }
         if cut == 0 {
             try fileSystem.removeFile(path(of: segment.number))
-            try fileSystem.syncDirectory(directory)
+            try durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
             segments.remove(at: position)
         } else {
             try segment.file.truncate(to: cut)
-            try segment.file.sync()
+            try durably { () throws(StoreError) in try segment.file.sync() }
         }
         recoveries.append(RecoveryReport(
             segmentFile: segment.name, cutOffset: cut, bytesSetAside: size - cut, quarantineFile: quarantineName,

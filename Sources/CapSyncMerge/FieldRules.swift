@@ -23,8 +23,17 @@ public enum FieldRules {
         }
     }
 
+    /// Partner codes follow the roster's rule (Roster.validatePartnerCode): 2–16 characters, A–Z first, then
+    /// A–Z, 0–9 or '-'. Checked here without allocating, as every payload carries one.
     public static func checkPartner(_ code: String, field: String) throws(MergeError) {
-        do { try Roster.validatePartnerCode(code) } catch { throw MergeError(.invalidValue, error.reason, context: field) }
+        let utf8 = code.utf8
+        guard (2...16).contains(utf8.count), let first = utf8.first, isUpper(first),
+            utf8.allSatisfy({ isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
+        else {
+            throw MergeError(
+                .invalidValue, "partner code '\(code.prefix(20))' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'",
+                context: field)
+        }
     }
 
     /// Site names: 1–64 bytes of UTF-8 without control characters or surrounding spaces.
@@ -94,6 +103,20 @@ extension ByteReader {
             let count = try readCount(field + ".length", limit: limit)
             range = try skipBytes(field, count: count)
         } catch { throw MergeError(error) }
+        // ASCII (every code, most sites) needs no UTF-8 validation: copy the bytes straight into the string.
+        let isASCII = bytes.withUnsafeBufferPointer { buffer in
+            var combined: UInt8 = 0
+            for index in range { combined |= buffer[index] }
+            return combined < 0x80
+        }
+        if isASCII {
+            return bytes.withUnsafeBufferPointer { buffer in
+                String(unsafeUninitializedCapacity: range.count) { target in
+                    for (offset, index) in range.enumerated() { target[offset] = buffer[index] }
+                    return range.count
+                }
+            }
+        }
         guard let text = String(validating: bytes[range], as: UTF8.self) else {
             throw MergeError(.malformedPayload, "not valid UTF-8", context: context.map { "\($0).\(field)" } ?? field, offset: start)
         }

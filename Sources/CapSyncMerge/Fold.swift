@@ -36,6 +36,7 @@ public struct Fold: Sendable, Hashable {
     /// Folds a whole entry set in one call.
     public func callAsFunction(_ entries: some Sequence<Entry>) -> CoalitionState {
         var state = FoldState(self)
+        state.reserveCapacity(entries: entries.underestimatedCount)
         for entry in entries { state.add(entry) }
         return state.finish()
     }

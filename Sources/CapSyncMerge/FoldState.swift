@@ -3,9 +3,11 @@ public import CapSyncWire
 /// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
 /// `Fold`, and `finish()` at any time for the state of everything added so far.
 ///
-/// Operations are applied to last-writer-wins registers as they arrive. Each author's entries are also kept
-/// (decoded) by seq, which both removes duplicates and reveals equivocation; when a fork turns up below a seq
-/// already applied, the registers are rebuilt from the kept operations at the next `finish()`.
+/// Operations are applied to last-writer-wins registers as they arrive, their strings replaced by interned
+/// numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the strings).
+/// Each author's entries are also kept, compactly, by seq, which both removes duplicates and reveals
+/// equivocation; when a fork turns up below a seq already applied, the registers are rebuilt from the kept
+/// operations at the next `finish()`.
 public struct FoldState: Sendable {
     public let fold: Fold
     private let rosterHash: Bytes32
@@ -39,7 +41,8 @@ public struct FoldState: Sendable {
     /// Takes one entry in. Duplicates (same id) change nothing.
     public mutating func add(_ entry: Entry) {
         if let asOf = fold.asOf, entry.timestamp > asOf { return }
-        guard let chain = chains[entry.author].map({ ($0.partner, $0.partnerNumber, $0.lastValidSeq) }) else {
+        // One hash lookup; the chain is then reached by index and changed in place (no copy of its tables).
+        guard let index = chains.index(forKey: entry.author) else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
                     id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
@@ -49,18 +52,29 @@ public struct FoldState: Sendable {
             }
             return
         }
-        if chains[entry.author]?.slots[entry.seq]?.id == entry.id { return }
+        if chains.values[index].slots[entry.seq]?.id == entry.id { return }
+        let partner = chains.values[index].partner
         let content: Slot.Content
-        switch FoldState.classify(entry, partner: chain.0, lastValidSeq: chain.2) {
-        case .apply(let operation): content = .operation(CompactOperation(operation, partner: chain.1, interner: &interner))
-        case .ignore(let reason, let detail): content = .ignored(reason, detail)
+        switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
+        case .apply(let operation):
+            content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
+        case .ignore(let reason, let detail):
+            content = .ignored(reason, detail)
         }
         let slot = Slot(entry: entry, content: content)
-        // In place: no copy of the chain's slot table.
-        if FoldState.insert(slot, author: entry.author, into: &chains[entry.author]!, registers: &registers, needsRebuild: &needsRebuild) {
+        if FoldState.insert(slot, author: entry.author, into: &chains.values[index], registers: &registers, needsRebuild: &needsRebuild) {
             entryCount += 1
             flagIfFarFuture(entry)
         }
+    }
+
+    /// Sizes the tables for about `entries` entries spread over the roster's keys, so a node folding its whole
+    /// store at start-up does not grow them step by step.
+    public mutating func reserveCapacity(entries: Int) {
+        guard entries > 0, !chains.isEmpty else { return }
+        registers.records.reserveCapacity(entries)
+        let perAuthor = entries / chains.count + 1
+        for key in Array(chains.keys) { chains[key]!.slots.reserveCapacity(perAuthor) }
     }
 
     /// Adds every entry of `entries`.
@@ -82,7 +96,7 @@ public struct FoldState: Sendable {
         let numbers = other.interner.strings.map { interner.number($0) }
         for (author, theirs) in other.chains where !theirs.slots.isEmpty {
             guard chains[author] != nil else { continue }
-            for slot in theirs.slots.values + theirs.extras {
+            for slot in theirs.slots.all + theirs.extras {
                 let renumbered = slot.renumbered { numbers[Int($0)] }
                 if FoldState.insert(renumbered, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
                     entryCount += 1
@@ -96,7 +110,7 @@ public struct FoldState: Sendable {
         if needsRebuild { rebuild() }
         var ignored = Array(outsiders.values)
         for (author, chain) in chains {
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
             }
             for slot in chain.extras {
@@ -125,7 +139,7 @@ public struct FoldState: Sendable {
             chain.detectedForkSeq = min(chain.detectedForkSeq ?? .max, slot.seq)
             return true
         }
-        chain.slots[slot.seq] = slot
+        chain.slots.insert(slot)
         if case .operation(let operation) = slot.content, slot.seq < chain.cutoff, !chain.isPastLastValid(slot.seq) {
             registers.apply(operation, mark: slot.mark(rank: chain.rank))
             if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
@@ -175,10 +189,10 @@ public struct FoldState: Sendable {
         for (author, chain) in chains {
             _ = author
             var applied: UInt64 = 0
-            for slot in chain.slots.values {
+            chain.slots.forEach { slot in
                 guard case .operation(let operation) = slot.content, slot.seq < chain.cutoff,
                     !chain.isPastLastValid(slot.seq)
-                else { continue }
+                else { return }
                 registers.apply(operation, mark: slot.mark(rank: chain.rank))
                 applied = max(applied, slot.seq)
             }
@@ -234,7 +248,7 @@ struct AuthorChain: Sendable {
     let lastValidSeq: UInt64?
     let knownForkSeq: UInt64?
     var detectedForkSeq: UInt64?
-    var slots: [UInt64: Slot] = [:]
+    var slots = SlotTable()
     /// Further entries at a seq already taken: the other sides of forks.
     var extras: [Slot] = []
     /// The highest seq whose operation went into the registers.

@@ -20,7 +20,7 @@ public struct MergeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: String
     /// Which field or input ("capacity report.site", "fold merge"...).
     public var context: String?
-    /// Byte offset inside the payload, when the problem is in bytes.
+    /// Byte offset of the problem: within the entry when decoded from an entry, else within the payload.
     public var offset: Int?
 
     public init(_ code: Code, _ reason: String, context: String? = nil, offset: Int? = nil) {
@@ -37,7 +37,7 @@ public struct MergeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var text = reason
         if let context { text = "\(context): \(text)" }
-        if let offset { text += " (at payload byte \(offset))" }
+        if let offset { text += " (at byte \(offset))" }
         return text
     }
 }

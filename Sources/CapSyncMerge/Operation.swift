@@ -104,3 +104,23 @@ public enum Operation: Sendable, Hashable {
 
 /// `Operation` under a name that does not collide with Foundation's `Operation` in files importing both.
 public typealias MergeOperation = Operation
+
+extension Operation: CustomStringConvertible {
+    /// One line for `log` and audit listings.
+    public var description: String {
+        switch self {
+        case .capacityReport(let r):
+            "capacity report \(r.partner) \(r.item) \(r.site) \(r.period): " + CoalitionState.summary(r)
+        case .reportRetraction(let r):
+            "report retraction \(r.partner) \(r.item) \(r.site) \(r.period)"
+        case .need(let n):
+            "need \(n.owner) \(n.code): \(n.quantity) \(n.item) due \(n.due) priority \(n.priority) \(n.isOpen ? "open" : "closed")"
+        case .pledge(let p):
+            "pledge \(p.partner) -> \(p.needOwner) \(p.needCode): \(p.quantity)"
+        case .poolJoin(let j):
+            "pool join \(j.partner) \(j.item)"
+        case .poolLeave(let l):
+            "pool leave \(l.partner) \(l.item) (\(l.observedTags.count) tag\(l.observedTags.count == 1 ? "" : "s"))"
+        }
+    }
+}

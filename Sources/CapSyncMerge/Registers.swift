@@ -63,7 +63,8 @@ struct RecordID: Hashable, Sendable {
 
 struct ReportValues: Sendable {
     let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, leadTime: UInt64
-    let constraints: UInt32
+    /// Kept as text: usually empty, rarely repeated, never a key.
+    let constraints: String
 }
 
 struct NeedID: Hashable, Sendable {
@@ -107,7 +108,7 @@ enum CompactOperation: Sendable {
                 record(r.item, r.site, r.period),
                 ReportValues(
                     capacity: r.monthlyCapacity, output: r.monthlyOutput, stock: r.stockOnHand, threshold: r.stockThreshold,
-                    leadTime: r.leadTimeDays, constraints: interner.number(r.constraints)))
+                    leadTime: r.leadTimeDays, constraints: r.constraints))
         case .reportRetraction(let r):
             self = .retraction(record(r.item, r.site, r.period))
         case .need(let n):
@@ -134,7 +135,7 @@ enum CompactOperation: Sendable {
                 record(id),
                 ReportValues(
                     capacity: v.capacity, output: v.output, stock: v.stock, threshold: v.threshold, leadTime: v.leadTime,
-                    constraints: map(v.constraints)))
+                    constraints: v.constraints))
         case .retraction(let id): return .retraction(record(id))
         case .need(let id, let v):
             return .need(
@@ -205,7 +206,7 @@ struct Registers: Sendable {
             let report = value.values.map { v in
                 CapacityReport(
                     unchecked: partner, item: item, site: site, period: period, monthlyCapacity: v.capacity, monthlyOutput: v.output,
-                    stockOnHand: v.stock, stockThreshold: v.threshold, leadTimeDays: v.leadTime, constraints: text[Int(v.constraints)])
+                    stockOnHand: v.stock, stockThreshold: v.threshold, leadTimeDays: v.leadTime, constraints: v.constraints)
             }
             return CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: stamp(value.mark), report: report)
         }

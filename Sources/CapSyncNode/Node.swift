@@ -79,7 +79,9 @@ public final class Node: Sendable {
     /// The network side's context (needs the TLS key, not the signing key).
     public func syncContext(limits: SyncLimits = .default) throws(NodeError) -> SyncContext {
         let tls = try NodeSetup.loadTLSIdentity(paths)
-        return SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
+        var context = SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
+        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
+        return context
     }
 
     /// Records a session's outcome for `status`, and lifts the re-learn requirement after a good sync.

@@ -43,9 +43,8 @@ public enum NodeBackup {
         for (source, destination) in fileMap(from: from, to: to) where source != from.config && fm.fileExists(atPath: source) {
             try copy(source, destination)
         }
-        let config = try NodeSetup.loadConfig(from)
+        _ = try NodeSetup.loadConfig(from)  // refuse a backup whose config no longer parses
         let roster = try NodeSetup.loadRoster(from)
-        _ = config
         do {
             let store = try LogStore(directory: to.store, roster: roster)
             try store.requireRelearn()

@@ -39,7 +39,7 @@ public struct NodeDaemon: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await server.run(listener) { outcome in
-                    node.record(outcome, peer: outcome.summary.peerLabel ?? "inbound", logger: logger)
+                    node.record(outcome, peer: "\(outcome.summary.peerLabel ?? "?") (inbound)", logger: logger)
                 }
             }
             group.addTask { try await self.scheduleLoop(context: context) }

@@ -82,8 +82,9 @@ actor SessionDriver {
             case .ingest(let entries):
                 ingest(entries)
             case .ingestForkProofs(let proofs):
-                // Both entries of a proof are ingested: the store re-verifies them and records the fork itself.
-                for proof in proofs { ingest([proof.first]); ingest([proof.second]) }
+                // Both entries of a proof go to the store in one call: it re-verifies them and records the fork
+                // itself (a proof about seqs beyond what this node holds waits until it holds the chain there).
+                for proof in proofs { ingest([proof.first, proof.second]) }
             case .peerHead(let head):
                 store.notePeerHead(author: head.author, seq: head.seq)
             case .rosterMismatch(let local, let remote):

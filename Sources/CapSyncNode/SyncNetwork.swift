@@ -18,6 +18,8 @@ public struct SyncContext: Sendable {
     public var label: String
     /// Milliseconds since the epoch; injected so tests and simulations control time.
     public var clock: @Sendable () -> UInt64
+    /// When set, each new session uses the roster file's current content (a daemon follows roster edits).
+    public var rosterWatcher: RosterWatcher?
 
     public init(store: LogStore, roster: Roster, tlsKey: Ed25519PrivateKey, tlsCertificate: X509Certificate,
                 label: String, limits: SyncLimits = .default,
@@ -33,12 +35,24 @@ public struct SyncContext: Sendable {
     }
 
     var trustedKeys: [Ed25519PublicKey] { roster.authorKeys.compactMap { try? $0.publicKey() } }
+
+    /// This context with the roster now in force (unchanged without a watcher).
+    func refreshed() -> SyncContext {
+        guard let watcher = rosterWatcher else { return self }
+        let current = watcher.current()
+        guard current != roster else { return self }
+        var copy = self
+        copy.roster = current
+        copy.sessionConfiguration.localRosterHash = current.hash
+        copy.sessionConfiguration.knownAuthors = Set(current.authorKeys)
+        return copy
+    }
 }
 
 /// The listening side: accepts many concurrent sessions, each over mutual TLS, up to the session limit.
 public final class SyncServer: Sendable {
     let context: SyncContext
-    let tls: TLSContext
+    let tlsCache: TLSContextCache
     let logger: Logger
     let group: any EventLoopGroup
     private let active = ActiveSessions()
@@ -47,10 +61,8 @@ public final class SyncServer: Sendable {
         self.context = context
         self.logger = logger
         self.group = group
-        do {
-            tls = try TLSContext(configuration: .server(
-                privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys))
-        } catch { throw NodeError(.sync, "cannot set up TLS: \(error)") }
+        tlsCache = TLSContextCache()
+        do { _ = try tlsCache.context(for: context) } catch { throw NodeError(.sync, "cannot set up TLS: \(error)") }
     }
 
     /// A bound listener; `run` serves it until the task is cancelled.
@@ -60,7 +72,8 @@ public final class SyncServer: Sendable {
     }
 
     public func bind(host: String, port: Int) async throws -> Listener {
-        let tls = self.tls
+        let tlsCache = self.tlsCache
+        let context = self.context
         let idle = timeAmount(context.sessionConfiguration.limits.idleTimeout)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -68,7 +81,8 @@ public final class SyncServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let promise = channel.eventLoop.makePromise(of: PeerIdentity.self)
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls))
+                    // Trust follows roster edits: the TLS context is the one for the roster now in force.
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tlsCache.context(for: context.refreshed())))
                     try channel.pipeline.syncOperations.addHandler(PeerIdentityHandler(promise: promise))
                     try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle))
                     let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -95,7 +109,8 @@ public final class SyncServer: Sendable {
                     group.addTask {
                         defer { self.active.leave() }
                         let outcome = await SyncConnection.run(
-                            channel: connection, identity: identity, context: self.context, peerName: address, logger: self.logger)
+                            channel: connection, identity: identity, context: self.context.refreshed(), peerName: address,
+                            logger: self.logger)
                         onSession(outcome)
                     }
                 }
@@ -118,6 +133,7 @@ public struct SyncClient: Sendable {
 
     /// Syncs with one peer; never throws: failures are in the outcome.
     public func sync(with peer: PeerList.Peer, connectTimeout: TimeAmount = .seconds(10)) async -> SessionOutcome {
+        let context = self.context.refreshed()
         let failure = { (reason: String) in
             SessionOutcome(summary: SessionSummary(localLabel: context.label), error: SyncError(.connectionClosed, reason), rosterMismatch: nil)
         }
@@ -166,6 +182,23 @@ public struct SyncClient: Sendable {
             for await (index, outcome) in group { results[index] = outcome }
             return zip(peers, results.map { $0! }).map { ($0, $1) }
         }
+    }
+}
+
+/// One server TLS context per roster (by hash): rebuilt only when the roster changes.
+final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var cached: (Bytes32, TLSContext)?
+
+    func context(for context: SyncContext) throws(TLSError) -> TLSContext {
+        lock.lock()
+        defer { lock.unlock() }
+        let hash = context.roster.hash
+        if let cached, cached.0 == hash { return cached.1 }
+        let fresh = try TLSContext(configuration: .server(
+            privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys))
+        cached = (hash, fresh)
+        return fresh
     }
 }
 

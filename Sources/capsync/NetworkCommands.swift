@@ -100,7 +100,7 @@ extension CapSyncCommand {
                 if interactive {
                     let s = outcome.summary
                     let status = outcome.error.map { "FAILED: \($0)" } ?? "ok"
-                    printError("\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(outcome.duration)")
+                    printError("\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(seconds(outcome.duration)) s")
                 }
             }
             var table = Table(title: "Sync summary", columns: [
@@ -108,10 +108,9 @@ extension CapSyncCommand {
             ])
             for (peer, outcome) in results {
                 let s = outcome.summary
-                let seconds = Double(outcome.duration.components.seconds) + Double(outcome.duration.components.attoseconds) / 1e18
                 table.add([
                     .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)), .int(Int64(s.entriesAccepted)),
-                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)), .text(String(format: "%.3f", seconds)),
+                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)), .text(seconds(outcome.duration)),
                     outcome.error.map { .text($0.description) } ?? .none,
                 ])
                 if let mismatch = outcome.rosterMismatch {
@@ -126,4 +125,8 @@ extension CapSyncCommand {
             }
         }
     }
+}
+
+func seconds(_ duration: Duration) -> String {
+    String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
 }

@@ -96,6 +96,15 @@ import Testing
         let reopened = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs)
         #expect(reopened.recovery == nil)
         #expect(reopened.head(of: Fixture.author(Fixture.own))?.seq == 4)
+
+        // A second tear at the same offset keeps the first copy.
+        let again = try #require(fs.contents(of: SmallStore.path))
+        fs.setContents(of: SmallStore.path, to: Array(again.prefix(Int(lastBatchStart))) + Array(torn[Int(lastBatchStart)...]))
+        let third = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs)
+        let second = try #require(third.recovery)
+        #expect(second.quarantineFile != report.quarantineFile)
+        #expect(fs.contents(of: "/s/" + (report.quarantineFile ?? "")) == copy)
+        #expect(fs.contents(of: "/s/" + (second.quarantineFile ?? "")) == copy)
     }
 
     @Test func missingMiddleSegmentIsRefused() throws {

@@ -227,6 +227,25 @@ import Testing
         #expect(CoalitionState.diff(a, b).map(\.area) == [.roster])
     }
 
+    /// Seqs far apart (gaps in delivery, or hostile seqs) are kept, deduplicated and fork-checked like dense ones.
+    @Test func farApartSeqsAreKeptAndForkChecked() {
+        let key = norway.authorKey
+        func entry(_ seq: UInt64, site: String, capacity: UInt64 = 1) -> Entry {
+            unsignedEntry(
+                author: key, seq: seq, prev: seq == 1 ? .zero : EntryID(SHA256.hash([UInt8(seq & 0xff)])),
+                timestamp: HLCTimestamp(milliseconds: 1_000 + seq), kind: 1, payload: Sample.report("NO", site: site, capacity: capacity).payload())
+        }
+        let entries = [
+            entry(1, site: "S1"), entry(1 << 40, site: "Far"), entry(3_000, site: "S3000"), entry(2, site: "S2"),
+            entry(5_000, site: "S5000"), entry(5_000, site: "S5000", capacity: 2), entry(3_000, site: "S3000"),
+        ]
+        let state = foldBothWays(entries)
+        #expect(state.records.map(\.site) == ["S1", "S2", "S3000"])
+        #expect(state.ignored.map(\.seq) == [5_000, 5_000, 1 << 40])
+        #expect(state.ignored.allSatisfy { $0.reason == .forkedAuthor })
+        #expect(state.entryCount == 6)
+    }
+
     @Test func partialFoldsMustShareTheirInputs() {
         var a = FoldState(Fold(roster: allRoster))
         let b = FoldState(Fold(roster: allRoster, asOf: HLCTimestamp(milliseconds: 5)))

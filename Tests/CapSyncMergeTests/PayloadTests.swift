@@ -122,6 +122,18 @@ import Testing
             #expect(error.code == .unsupportedVersion)
         }
         #expect(try Operation(entry: good) == Sample.join("NO"))
+        #expect(Sample.pledge("NO", to: "UA", quantity: 5).description == "pledge NO -> UA NEED-001: 5")
+        #expect(Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000"))
         #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6])
+    }
+}
+
+@Suite struct PartnerCodeRuleTests {
+    /// The payload check must accept exactly what the roster accepts.
+    @Test(arguments: ["NO", "NATO-SPO", "A1", "ABCDEFGHIJKLMNOP", "N", "no", "1NO", "-NO", "ABCDEFGHIJKLMNOPQ", "NÖ", "N O", ""])
+    func agreesWithTheRoster(_ code: String) {
+        let roster = (try? Roster.validatePartnerCode(code)) != nil
+        let payload = (try? FieldRules.checkPartner(code, field: "test")) != nil
+        #expect(roster == payload)
     }
 }

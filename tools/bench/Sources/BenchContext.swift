@@ -33,6 +33,7 @@ final class BenchContext {
         if let target { line += "; target \(format(target)) \(unit)" }
         if let meets { line += meets ? "  [meets]" : "  [BELOW TARGET]" }
         print(line)
+        fflush(nil)
     }
 
     static func format(_ value: Double) -> String {

@@ -25,17 +25,8 @@ struct Limits {
     }
 
     static func measure() -> Limits {
-        func ed25519(_ extra: [String]) -> (sign: Double, verify: Double) {
-            let output = openssl(["speed", "-seconds", "1"] + extra + ["ed25519"])
-            var rates = (sign: 0.0, verify: 0.0)
-            for line in output.split(separator: "\n") where line.contains("Ed25519") {
-                let numbers = line.split(separator: " ").compactMap { Double($0) }
-                if numbers.count >= 2 { rates = (numbers[numbers.count - 2], numbers[numbers.count - 1]) }
-            }
-            return rates
-        }
-        let (sign, verify) = ed25519([])
-        let allCores = BenchContext.cores > 1 ? ed25519(["-multi", String(BenchContext.cores)]).verify : verify
+        let (sign, verify) = ed25519()
+        let allCores = ed25519AllCores()
         let sha = openssl(["speed", "-seconds", "1", "-evp", "sha256"])
         var sha256 = 0.0
         for line in sha.split(separator: "\n") where line.lowercased().hasPrefix("sha256") {
@@ -46,6 +37,22 @@ struct Limits {
         return Limits(
             signPerSecond: sign, verifyPerSecond: verify, verifyAllCoresPerSecond: allCores, sha256BytesPerSecond256: sha256, fdatasyncPerSecond: single,
             batchedFdatasyncEntriesPerSecond: batched)
+    }
+
+    /// `openssl speed -seconds 1 [-multi N] ed25519`: sign/s and verify/s.
+    static func ed25519(_ extra: [String] = []) -> (sign: Double, verify: Double) {
+        let output = openssl(["speed", "-seconds", "1"] + extra + ["ed25519"])
+        var rates = (sign: 0.0, verify: 0.0)
+        for line in output.split(separator: "\n") where line.contains("Ed25519") {
+            let numbers = line.split(separator: " ").compactMap { Double($0) }
+            if numbers.count >= 2 { rates = (numbers[numbers.count - 2], numbers[numbers.count - 1]) }
+        }
+        return rates
+    }
+
+    /// Verify/s of all cores together, as `openssl speed -multi <cores>` measures it now.
+    static func ed25519AllCores() -> Double {
+        BenchContext.cores > 1 ? ed25519(["-multi", String(BenchContext.cores)]).verify : ed25519().verify
     }
 
     private static func openssl(_ arguments: [String]) -> String {

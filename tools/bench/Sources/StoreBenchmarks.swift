@@ -49,10 +49,12 @@ enum StoreBenchmarks {
             }
         }
         let batchedRate = Double(batchedCount) / batchedTime
+        // The machine may be shared: the limit is measured again right after the figure and the two averaged.
+        let signRate = (limits.signPerSecond + Limits.ed25519().sign) / 2
         BenchContext.report(
             "append, batches of 1000", value: batchedRate, unit: "entries/s",
-            limit: "Ed25519 sign \(BenchContext.format(limits.signPerSecond))/s on one core",
-            target: 0.8 * limits.signPerSecond, meets: batchedRate >= 0.8 * limits.signPerSecond)
+            limit: "Ed25519 sign \(BenchContext.format(signRate))/s on one core",
+            target: 0.8 * signRate, meets: batchedRate >= 0.8 * signRate)
 
         // Ingest from 40 authors, in per-author runs of 1000 (as sync sends them). Entries are signed ahead
         // (untimed), a few authors at a time, so memory stays small.
@@ -79,7 +81,7 @@ enum StoreBenchmarks {
         let ingestRate = Double(ingested) / ingestTime
         // The all-cores limit as `openssl speed -multi` measures it now: on a shared machine, other load takes
         // its share of the cores, and per-core × cores would overstate what is available.
-        let verifyAll = limits.verifyAllCoresPerSecond
+        let verifyAll = (limits.verifyAllCoresPerSecond + Limits.ed25519AllCores()) / 2
         BenchContext.report(
             "ingest \(ingested) entries from \(authorCount) authors", value: ingestRate, unit: "entries/s",
             limit: "Ed25519 verify \(BenchContext.format(verifyAll))/s on \(Int(cores)) cores "
@@ -96,10 +98,17 @@ enum StoreBenchmarks {
             }
             return (String(parts[0]), value)
         })
-        if let seconds = fields["open_seconds"], let rss = fields["rss_mib"], let entries = fields["entries"] {
+        if let seconds = fields["open_seconds"], let cpu = fields["cpu_seconds"], let rss = fields["rss_mib"],
+            let entries = fields["entries"]
+        {
+            // Open is one thread: its CPU time is what the wall time would be on an idle machine, and on a shared
+            // machine the wall time mostly measures the other load. Both are printed; CPU time is judged.
             BenchContext.report(
-                "open of \(Int(entries)) entries", value: seconds, unit: "s", limit: "≤ 1 s for 1M entries",
-                target: nil, meets: seconds <= 1.0 * max(1, entries / 1_000_000))
+                "open of \(Int(entries)) entries, wall", value: seconds, unit: "s", limit: "≤ 1 s for 1M entries",
+                target: nil, meets: nil)
+            BenchContext.report(
+                "open of \(Int(entries)) entries, CPU (whole process)", value: cpu, unit: "s",
+                limit: "≤ 1 s for 1M entries", target: nil, meets: cpu <= 1.0 * max(1, entries / 1_000_000))
             BenchContext.report(
                 "RSS of the open store (peak)", value: rss, unit: "MiB", limit: "≤ 512 MiB for 1M entries",
                 target: nil, meets: rss <= 512)
@@ -143,7 +152,11 @@ enum StoreBenchmarks {
         do {
             let store = try LogStoreOpener.open(directory)
             let rss = peakRSSMiB()
-            print("open_seconds=\(store.seconds) rss_mib=\(rss) entries=\(store.entries)")
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            print("open_seconds=\(store.seconds) cpu_seconds=\(cpu) rss_mib=\(rss) entries=\(store.entries)")
         } catch {
             print("error=\(error)")
         }

@@ -1,11 +1,16 @@
 // capsync-bench — the benchmark harness (tools/bench/run). Each layer adds its benchmarks in its own file
 // and one line in `benchmarks`; every figure is printed beside its limit measured in the same run.
 //
-//   capsync-bench [NAME ...] [--entries N]     names: limits, store (default: all)
+//   capsync-bench [NAME ...] [--entries N]     names: limits, store, sync (default: all)
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     ("limits", Limits.run),
     ("store", StoreBenchmarks.run),
+    ("sync", SyncBenchmarks.run),
 ]
 
 @MainActor func runBenchmarks(_ arguments: ArraySlice<String>) {
@@ -23,6 +28,7 @@ let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     for (name, run) in benchmarks where names.isEmpty || names.contains(name) {
         print("== \(name)")
         do { try run(context) } catch { print("   \(name) failed: \(error)") }
+        fflush(nil)
     }
 }
 

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// Runs the real `capsync` binary. Located next to the test bundle's build products, or via $CAPSYNC_BINARY.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["CAPSYNC_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var candidates = [root.appendingPathComponent(".build/debug/capsync").path]
+        // The test bundle lives in the same products directory as the binary, whatever the scratch path.
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
+        candidates.insert(bundle.appendingPathComponent("capsync").path, at: 0)
+        for argument in CommandLine.arguments.prefix(3) where argument.contains(".build") {
+            var url = URL(fileURLWithPath: argument)
+            while url.path != "/" && !url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+            candidates.insert(url.deletingLastPathComponent().appendingPathComponent("capsync").path, at: 0)
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }()
+
+    let directory: String
+
+    /// A fresh temporary working directory for one scenario.
+    init() {
+        directory = NSTemporaryDirectory() + "capsync-cli-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: directory) }
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+        try Self.exec(Self.binary, arguments, in: directory, environment: environment, input: input)
+    }
+
+    static func exec(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
+                     input: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "CAPSYNC_DIR")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs and requires success, returning stdout.
+    @discardableResult
+    func ok(_ arguments: [String], environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run(arguments, environment: environment)
+        #expect(result.status == 0, "capsync \(arguments.joined(separator: " ")) failed: \(result.output)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// A `capsync serve` running in the background until `stop()`.
+    final class Daemon {
+        let process = Process()
+        let address: String
+        private let stderrPipe = Pipe()
+        private let stdoutPipe = Pipe()
+
+        init(_ cli: CLI, arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["serve"] + arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: cli.directory)
+            process.standardOutput = stdoutPipe
+            process.standardError = stderrPipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            // The daemon prints "listening on HOST:PORT" once bound; read until that line (no sleeping).
+            var buffer = Data()
+            let handle = stdoutPipe.fileHandleForReading
+            while !(String(decoding: buffer, as: UTF8.self).contains("\n")) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+            }
+            let line = String(decoding: buffer, as: UTF8.self)
+            guard let range = line.range(of: "listening on ") else {
+                process.terminate()
+                throw CLIError("daemon did not start: \(line) \(String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self))")
+            }
+            address = String(line[range.upperBound...].prefix { $0 != "\n" })
+        }
+
+        /// SIGTERM, then wait; returns the exit status and what it logged.
+        func stop() -> (Int32, String) {
+            process.terminate()
+            let log = stderrPipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: log, as: UTF8.self))
+        }
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
