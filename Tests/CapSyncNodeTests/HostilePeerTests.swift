@@ -11,13 +11,15 @@ import Testing
 /// syncs with the same node at the same time, and the node's store, reopened from disk and re-verified entry by
 /// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.
 @Suite(.serialized) struct HostilePeerTests {
-    /// Short timers so the timeout cases end quickly; the cases wait on the server's outcome, never on a clock.
-    static let limits = SyncLimits(handshakeTimeout: .seconds(6), idleTimeout: .seconds(4), sessionTimeout: .seconds(90))
+    /// Generous timers, so a loaded CI machine never turns a case into a timeout; the timeout cases shorten the one
+    /// they test (`HostileCase.limits`). Every case waits on the server's outcome, never on a clock.
+    static let limits = SyncLimits(handshakeTimeout: .seconds(30), idleTimeout: .seconds(20), sessionTimeout: .seconds(120))
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {
         let residentBefore = residentMiB()
-        let arena = try await HostileArena(limits: Self.limits)
+        let caseStarted = ContinuousClock.now
+        let arena = try await HostileArena(limits: hostileCase.limits)
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
         var hostileOutcomes: [SessionOutcome] = []
         var serverHonest: [SessionOutcome] = []
@@ -42,6 +44,7 @@ import Testing
             if outcome.summary.peerLabel == "BB" { serverHonest.append(outcome) } else { hostileOutcomes.append(outcome) }
         }
         let residentGrowth = residentMiB() - residentBefore
+        let caseDuration = caseStarted.duration(to: .now)
         let serverStore = arena.serverStore
         let forks = serverStore.forkProofs().count
         let head = serverStore.head(of: arena.hostile.author)?.seq ?? 0
@@ -81,7 +84,8 @@ import Testing
         print("adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
             + (hostile?.error.map { "\($0.code) (\($0.reason))" } ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
             + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
-            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB")
+            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB; "
+            + "case ran \(caseDuration.components.seconds) s")
     }
 }
 
@@ -100,6 +104,7 @@ extension HostilePeerTests {
     @Test func hostilePeerHoldingEverySessionSlot() async throws {
         var limits = Self.limits
         limits.maxConcurrentSessions = 1
+        limits.idleTimeout = .seconds(5)  // how long the slot holder keeps it
         let arena = try await HostileArena(limits: limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
@@ -191,6 +196,17 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The node's limits for this case: the timeout cases shorten the timer they test.
+    var limits: SyncLimits {
+        var limits = HostilePeerTests.limits
+        switch self {
+        case .slowlorisBelowIdleLimit, .neverSendsDone: limits.idleTimeout = .seconds(5)
+        case .slowlorisDribblingHello: limits.handshakeTimeout = .seconds(5)
+        default: break
+        }
+        return limits
+    }
+
     /// Sessions the hostile peer opens (the rollback case opens a second one itself).
     var sessions: Int { 1 }
 
@@ -225,7 +241,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             return
         case .slowlorisDribblingHello:
             // A frame header announcing 200 kB, then one body byte a second — inside the idle limit every time, so
-            // only the handshake limit (HELLO and HEADS within 6 s) can end it. Stops by itself after 20 s.
+            // only the handshake limit (HELLO and HEADS within 5 s) can end it. Stops by itself after 20 s.
             await peer.send([0x00, 0x03, 0x0d, 0x40, 0x01])
             for _ in 0..<20 {
                 try await Task.sleep(for: .seconds(1))  // the attack's pace, not synchronisation
@@ -372,7 +388,7 @@ extension HostilePeerTests {
     /// transfer to it that lasts longer than the idle limit is progress, not silence, and must not time out on the
     /// sending side.
     @Test func transferLongerThanTheIdleLimitCompletes() async throws {
-        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(5), idleTimeout: .seconds(1), sessionTimeout: .seconds(120))
+        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(10), idleTimeout: .seconds(2), sessionTimeout: .seconds(120))
         let arena = try await HostileArena(limits: limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         // 10,000 more AA entries in 64-entry batches: the honest peer verifies and fsyncs batch after batch (several
