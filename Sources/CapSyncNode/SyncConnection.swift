@@ -52,9 +52,13 @@ enum SyncConnection {
                     group.addTask {
                         while true {
                             let frames = await driver.nextFrames()
-                            if frames.isEmpty { return }
+                            if frames.isEmpty { break }
                             for frame in frames { try await outbound.write(ByteBuffer(bytes: frame)) }
                         }
+                        // The session is over and everything owed (DONE or ERROR) is written: close (TLS
+                        // close_notify, bounded by its shutdown timeout), so a peer that keeps the connection open
+                        // cannot hold the session, and its slot, until the idle limit.
+                        try? await channel.channel.close()
                     }
                     group.addTask {
                         do {

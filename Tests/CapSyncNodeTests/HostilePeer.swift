@@ -8,24 +8,28 @@ import NIOPosix
 /// A roster member that speaks raw bytes over a real mutual-TLS connection: it passes the pin like any partner,
 /// then writes whatever frames a test crafts (well formed or not) and reads what the node answers.
 final class HostilePeer: @unchecked Sendable {  // used by one test task at a time
-    private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    private let channel: any Channel
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var decoder = FrameDecoder()
     /// The node's HELLO and HEADS, once `readHandshake` has run.
     private(set) var nodeHeads: SyncHeads?
 
-    private init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) throws {
+    private init(
+        channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
         self.channel = channel
-        // The stream and writer stay usable until the channel closes; the test closes it explicitly.
-        inbound = channel.inbound.makeAsyncIterator()
-        outbound = channel.outbound
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
     }
 
-    /// Dials the node as `partner`, pinning the node's signing key, and completes the TLS handshake.
-    static func connect(port: Int, as partner: TestPartner, trusted: [Ed25519PublicKey], node: Ed25519PublicKey)
-        async throws -> HostilePeer
-    {
+    /// Dials the node as `partner`, pinning the node's signing key, and runs `body` over the connection; the
+    /// connection is closed when `body` returns (or earlier, by `close()`).
+    static func session<Result: Sendable>(
+        port: Int, as partner: TestPartner, trusted: [Ed25519PublicKey], node: Ed25519PublicKey,
+        _ body: (HostilePeer) async throws -> Result
+    ) async throws -> Result {
         let tls = try TLSContext(configuration: .client(
             privateKey: partner.tlsKey, certificate: partner.certificate, trustedSigningKeys: trusted, dialing: node))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -35,12 +39,25 @@ final class HostilePeer: @unchecked Sendable {  // used by one test task at a ti
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try HostilePeer(channel: channel)
+        return try await channel.executeThenClose { inbound, outbound in
+            try await body(HostilePeer(channel: channel.channel, inbound: inbound, outbound: outbound))
+        }
     }
 
-    func send(_ bytes: [UInt8]) async throws { try await outbound.write(ByteBuffer(bytes: bytes)) }
+    /// Writes bytes; false once the node has closed the connection (which it may do before taking all of them,
+    /// when what came first already ended the session — the test judges the node by its outcome, not by this).
+    @discardableResult
+    func send(_ bytes: [UInt8]) async -> Bool {
+        do {
+            try await outbound.write(ByteBuffer(bytes: bytes))
+            return true
+        } catch {
+            return false
+        }
+    }
 
-    func send(_ message: SyncMessage) async throws { try await send(message.encode()) }
+    @discardableResult
+    func send(_ message: SyncMessage) async -> Bool { await send(message.encode()) }
 
     /// The node's next message; nil once the node closed the connection.
     func nextMessage() async throws -> SyncMessage? {
@@ -69,7 +86,7 @@ final class HostilePeer: @unchecked Sendable {  // used by one test task at a ti
         return messages
     }
 
-    func close() async { try? await channel.channel.close() }
+    func close() async { try? await channel.close() }
 
     /// This node's index of `author` in the node's HEADS (the author index an ENTRIES run names).
     func index(of author: AuthorKey) throws -> UInt32 {

@@ -11,40 +11,40 @@ import Testing
 /// syncs with the same node at the same time, and the node's store, reopened from disk and re-verified entry by
 /// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.
 @Suite(.serialized) struct HostilePeerTests {
-    /// Short timers so the timeout cases end quickly; the cases wait on the server's outcome, never on a clock.
-    static let limits = SyncLimits(handshakeTimeout: .seconds(6), idleTimeout: .seconds(4), sessionTimeout: .seconds(90))
+    /// Generous timers, so a loaded CI machine never turns a case into a timeout; the timeout cases shorten the one
+    /// they test (`HostileCase.limits`). Every case waits on the server's outcome, never on a clock.
+    static let limits = SyncLimits(handshakeTimeout: .seconds(30), idleTimeout: .seconds(20), sessionTimeout: .seconds(120))
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {
         let residentBefore = residentMiB()
-        let arena = try await HostileArena(limits: Self.limits)
+        let caseStarted = ContinuousClock.now
+        let arena = try await HostileArena(limits: hostileCase.limits)
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
         var hostileOutcomes: [SessionOutcome] = []
         var serverHonest: [SessionOutcome] = []
-        let honestOutcome: SessionOutcome
-        do {
-            let peer = try await HostilePeer.connect(
-                port: arena.port, as: arena.hostile, trusted: trusted, node: arena.server.signingKey.publicKey)
+        let node = arena.server.signingKey.publicKey
+        let honestOutcome = try await HostilePeer.session(port: arena.port, as: arena.hostile, trusted: trusted, node: node) {
+            peer in
             // The honest peer dials once the hostile session is up, so both run against the node at once.
             async let honest = arena.honestSync()
             try await hostileCase.play(peer, arena: arena)
             await peer.drainUntilClosed()
-            await peer.close()
-            var sessions = hostileCase.sessions
-            if hostileCase == .rollback {
-                let second = try await HostilePeer.connect(
-                    port: arena.port, as: arena.hostile, trusted: trusted, node: arena.server.signingKey.publicKey)
+            return await honest
+        }
+        var sessions = hostileCase.sessions
+        if hostileCase == .rollback {
+            try await HostilePeer.session(port: arena.port, as: arena.hostile, trusted: trusted, node: node) { second in
                 try await HostileCase.playRollback(second, arena: arena)
                 await second.drainUntilClosed()
-                await second.close()
-                sessions += 1
             }
-            honestOutcome = await honest
-            for outcome in await arena.nextOutcomes(sessions + 1) {
-                if outcome.summary.peerLabel == "BB" { serverHonest.append(outcome) } else { hostileOutcomes.append(outcome) }
-            }
+            sessions += 1
+        }
+        for outcome in await arena.nextOutcomes(sessions + 1) {
+            if outcome.summary.peerLabel == "BB" { serverHonest.append(outcome) } else { hostileOutcomes.append(outcome) }
         }
         let residentGrowth = residentMiB() - residentBefore
+        let caseDuration = caseStarted.duration(to: .now)
         let serverStore = arena.serverStore
         let forks = serverStore.forkProofs().count
         let head = serverStore.head(of: arena.hostile.author)?.seq ?? 0
@@ -84,7 +84,8 @@ import Testing
         print("adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
             + (hostile?.error.map { "\($0.code) (\($0.reason))" } ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
             + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
-            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB")
+            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB; "
+            + "case ran \(caseDuration.components.seconds) s")
     }
 }
 
@@ -103,16 +104,17 @@ extension HostilePeerTests {
     @Test func hostilePeerHoldingEverySessionSlot() async throws {
         var limits = Self.limits
         limits.maxConcurrentSessions = 1
+        limits.idleTimeout = .seconds(5)  // how long the slot holder keeps it
         let arena = try await HostileArena(limits: limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
-        let peer = try await HostilePeer.connect(
-            port: arena.port, as: arena.hostile, trusted: trusted, node: arena.server.signingKey.publicKey)
-        try await peer.send(Craft.hello(roster: arena.roster))
-        try await peer.readHandshake()  // the session holds the only slot and says nothing more
-        let refused = await arena.honestSync()
-        let held = await arena.nextOutcomes(1).first
-        await peer.close()
+        let node = arena.server.signingKey.publicKey
+        let (refused, held) = try await HostilePeer.session(port: arena.port, as: arena.hostile, trusted: trusted, node: node) {
+            peer in
+            await peer.send(Craft.hello(roster: arena.roster))
+            try await peer.readHandshake()  // the session holds the only slot and says nothing more
+            return (await arena.honestSync(), await arena.nextOutcomes(1).first)
+        }
         let retried = await arena.honestSync()
         _ = await arena.nextOutcomes(1)
         await arena.close()
@@ -194,6 +196,17 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The node's limits for this case: the timeout cases shorten the timer they test.
+    var limits: SyncLimits {
+        var limits = HostilePeerTests.limits
+        switch self {
+        case .slowlorisBelowIdleLimit, .neverSendsDone: limits.idleTimeout = .seconds(5)
+        case .slowlorisDribblingHello: limits.handshakeTimeout = .seconds(5)
+        default: break
+        }
+        return limits
+    }
+
     /// Sessions the hostile peer opens (the rollback case opens a second one itself).
     var sessions: Int { 1 }
 
@@ -217,122 +230,122 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         let hello = Craft.hello(roster: roster)
         switch self {
         case .maximumFrameLength:
-            try await peer.send([0xff, 0xff, 0xff, 0xff])
+            await peer.send([0xff, 0xff, 0xff, 0xff])
             return
         case .wrongProtocolVersion:
-            try await peer.send(Craft.hello(roster: roster, minVersion: 2, maxVersion: 3))
+            await peer.send(Craft.hello(roster: roster, minVersion: 2, maxVersion: 3))
             return
         case .slowlorisBelowIdleLimit:
             // Half a HELLO, then silence: the idle timer ends it.
-            try await peer.send(Array(hello.encode().prefix(10)))
+            await peer.send(Array(hello.encode().prefix(10)))
             return
         case .slowlorisDribblingHello:
             // A frame header announcing 200 kB, then one body byte a second — inside the idle limit every time, so
-            // only the handshake limit (HELLO and HEADS within 6 s) can end it. Stops by itself after 20 s.
-            try await peer.send([0x00, 0x03, 0x0d, 0x40, 0x01])
+            // only the handshake limit (HELLO and HEADS within 5 s) can end it. Stops by itself after 20 s.
+            await peer.send([0x00, 0x03, 0x0d, 0x40, 0x01])
             for _ in 0..<20 {
                 try await Task.sleep(for: .seconds(1))  // the attack's pace, not synchronisation
-                do { try await peer.send([0x43]) } catch { return }
+                guard await peer.send([0x43]) else { return }
             }
             return
         default: break
         }
 
-        try await peer.send(hello)
+        await peer.send(hello)
         try await peer.readHandshake()
         let index = try peer.index(of: ev.author)
         switch self {
         case .forgedSignature:
             let forged = try Craft.forged(fresh[0])
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: forged.id)]))
-            try await peer.send(Craft.entries(Craft.run([forged], index: index, explicitPrev: false)))
-            try await peer.send(Craft.done(entries: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: forged.id)]))
+            await peer.send(Craft.entries(Craft.run([forged], index: index, explicitPrev: false)))
+            await peer.send(Craft.done(entries: 1))
         case .brokenChain:
             // Validly signed by EV, but seq 3 names seq 1 as its predecessor.
             let unlinked = try Entry.sign(
                 key: ev.signingKey, seq: 3, prev: history[0].id, timestamp: HLCTimestamp(rawValue: fresh[0].timestamp.rawValue),
                 kind: 1, payload: Array("EV unlinked".utf8))
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: unlinked.id)]))
-            try await peer.send(Craft.entries(Craft.run([unlinked], index: index, explicitPrev: true)))
-            try await peer.send(Craft.done(entries: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: unlinked.id)]))
+            await peer.send(Craft.entries(Craft.run([unlinked], index: index, explicitPrev: true)))
+            await peer.send(Craft.done(entries: 1))
         case .fabricatedForkAnswer:
             let fabricated = try Craft.forged(conflicting(arena))
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: fabricated.id)]))
-            try await peer.send(Craft.entries(Craft.run([fabricated], index: index, explicitPrev: true)))
-            try await peer.send(Craft.done(entries: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: fabricated.id)]))
+            await peer.send(Craft.entries(Craft.run([fabricated], index: index, explicitPrev: true)))
+            await peer.send(Craft.done(entries: 1))
         case .fabricatedForkProof:
             let pair = [history[1], try Craft.forged(conflicting(arena))].sorted { $0.id < $1.id }
-            try await peer.send(Craft.heads(roster: roster, [history[1]].map { Head(author: ev.author, seq: 2, id: $0.id) }))
-            try await peer.send(Craft.frame(type: 0x04, body: proofsBody(pair)))
+            await peer.send(Craft.heads(roster: roster, [history[1]].map { Head(author: ev.author, seq: 2, id: $0.id) }))
+            await peer.send(Craft.frame(type: 0x04, body: proofsBody(pair)))
         case .realEquivocation:
             let second = try conflicting(arena)
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: second.id)]))
-            try await peer.send(Craft.entries(Craft.run([second], index: index, explicitPrev: true)))
-            try await peer.send(Craft.done(entries: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: second.id)]))
+            await peer.send(Craft.entries(Craft.run([second], index: index, explicitPrev: true)))
+            await peer.send(Craft.done(entries: 1))
         case .realEquivocationProof:
             let proof = try ForkProof(history[1], conflicting(arena))
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
-            try await peer.send(.forks([proof]))
-            try await peer.send(Craft.done(entries: 0, proofs: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(.forks([proof]))
+            await peer.send(Craft.done(entries: 0, proofs: 1))
         case .outsiderForkProof:
             let zz = arena.outsider
             let one = try zz.chain(after: nil, count: 1, tag: "a")[0]
             let other = try zz.chain(after: nil, count: 1, tag: "b")[0]
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
-            try await peer.send(.forks([try ForkProof(one, other)]))
-            try await peer.send(Craft.done(entries: 0, proofs: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(.forks([try ForkProof(one, other)]))
+            await peer.send(Craft.done(entries: 0, proofs: 1))
         case .outsiderAuthorIndex:
             let outsiderEntries = try arena.outsider.chain(after: nil, count: 1)
             let beyond = UInt32(peer.nodeHeads?.heads.count ?? 0)
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
-            try await peer.send(Craft.entries(Craft.run(outsiderEntries, index: beyond, explicitPrev: false)))
-            try await peer.send(Craft.done(entries: 1))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(Craft.entries(Craft.run(outsiderEntries, index: beyond, explicitPrev: false)))
+            await peer.send(Craft.done(entries: 1))
         case .replayOldEntries:
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
-            try await peer.send(Craft.entries(Craft.run(history, index: index, explicitPrev: false)))
-            try await peer.send(Craft.done(entries: 2))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(Craft.entries(Craft.run(history, index: index, explicitPrev: false)))
+            await peer.send(Craft.done(entries: 2))
         case .replayAfterContinuation:
             // New entries 3…4, then the old 1…2 again in the same frame: a replay after a continuation is refused,
             // and with it the whole frame (nothing of a refused frame is stored).
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
-            try await peer.send(Craft.entries(
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
+            await peer.send(Craft.entries(
                 Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false),
                 Craft.run(history, index: index, explicitPrev: false)))
-            try await peer.send(Craft.done(entries: 4))
+            await peer.send(Craft.done(entries: 4))
         case .rollback:
             // First session: honest, EV 3…4 delivered. The second session (playRollback) claims less.
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
-            try await peer.send(Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)))
-            try await peer.send(Craft.done(entries: 2))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
+            await peer.send(Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)))
+            await peer.send(Craft.done(entries: 2))
         case .truncatedFrame:
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
             let frame = Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)).encode()
-            try await peer.send(Array(frame.prefix(frame.count / 2)))
+            await peer.send(Array(frame.prefix(frame.count / 2)))
             await peer.close()
         case .unknownMessageType:
-            try await peer.send(Craft.frame(type: 0x07, body: [0x00]))
+            await peer.send(Craft.frame(type: 0x07, body: [0x00]))
         case .headsFlood:
             let heads = Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]).encode()
-            try await peer.send(Array([[UInt8]](repeating: heads, count: 1000).joined()))
+            await peer.send(Array([[UInt8]](repeating: heads, count: 1000).joined()))
         case .headsCountOverLimit:
             var body = ByteWriter()
             body.writeVarint(UInt64(SyncLimits.maximumAuthorsPerHeads))
-            try await peer.send(Craft.frame(type: 0x02, body: body.bytes))
+            await peer.send(Craft.frame(type: 0x02, body: body.bytes))
         case .largestFrameOfGarbage:
             // An ENTRIES frame of exactly the largest allowed size (4 MiB), whose body is noise: the node buffers it
             // (the limit allows that much) and refuses it whole.
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
             var noise = SeededBytes(seed: 7)
             var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]  // 1 run, EV, from seq 3, implied prev, 4 entries
             body += noise.next(SyncLimits.maximumFrameBytes - 1 - body.count)
-            try await peer.send(Craft.frame(type: 0x03, body: body))
+            await peer.send(Craft.frame(type: 0x03, body: body))
         case .neverSendsDone:
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
         case .closesMidBatch:
-            try await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
-            try await peer.send(Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)))
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
+            await peer.send(Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)))
             let second = Craft.entries(Craft.run(Array(fresh[2...3]), index: index, explicitPrev: false)).encode()
-            try await peer.send(Array(second.prefix(second.count - 20)))
+            await peer.send(Array(second.prefix(second.count - 20)))
             // Wait for the node's answer to the first batch to be irrelevant: the close cuts the second mid-frame.
             await peer.close()
         case .maximumFrameLength, .wrongProtocolVersion, .slowlorisBelowIdleLimit, .slowlorisDribblingHello:
@@ -343,11 +356,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     /// The rollback case's second session: HEADS claiming EV at seq 1 and every other author at 0, below what
     /// the same peer declared before. The node sends what the peer now seems to lack and changes nothing.
     static func playRollback(_ peer: HostilePeer, arena: HostileArena) async throws {
-        try await peer.send(Craft.hello(roster: arena.roster))
+        await peer.send(Craft.hello(roster: arena.roster))
         try await peer.readHandshake()
         let first = arena.hostileChain[0]
-        try await peer.send(Craft.heads(roster: arena.roster, [Head(author: arena.hostile.author, seq: 1, id: first.id)]))
-        try await peer.send(Craft.done(entries: 0))
+        await peer.send(Craft.heads(roster: arena.roster, [Head(author: arena.hostile.author, seq: 1, id: first.id)]))
+        await peer.send(Craft.done(entries: 0))
     }
 
     /// A second entry EV signs at seq 2, differing from the one the node holds.
@@ -375,7 +388,7 @@ extension HostilePeerTests {
     /// transfer to it that lasts longer than the idle limit is progress, not silence, and must not time out on the
     /// sending side.
     @Test func transferLongerThanTheIdleLimitCompletes() async throws {
-        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(5), idleTimeout: .seconds(1), sessionTimeout: .seconds(120))
+        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(10), idleTimeout: .seconds(2), sessionTimeout: .seconds(120))
         let arena = try await HostileArena(limits: limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         // 10,000 more AA entries in 64-entry batches: the honest peer verifies and fsyncs batch after batch (several
