@@ -13,7 +13,7 @@ import Glibc
 let arguments = CommandLine.arguments
 guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
     let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-    fputs("usage: capsync-fuzz TARGET [libFuzzer options] [corpus directories]\ntargets: \(names)\n", stderr)
+    print("usage: capsync-fuzz TARGET [libFuzzer options] [corpus directories]\ntargets: \(names)")
     exit(2)
 }
 selectedTarget = target
