@@ -16,6 +16,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "capsync", targets: ["capsync"]),
+        // The decoders wrapped as fuzz targets, for the libFuzzer package in tools/fuzz.
+        .library(name: "CapSyncFuzzTargets", targets: ["CapSyncFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -118,6 +120,15 @@ let package = Package(
             path: "tools/sim/Sources",
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets (tools/fuzz): every decoder of outside bytes with its round-trip checks. The libFuzzer
+        // driver lives in the tools/fuzz package; CapSyncFuzzReplayTests replays the kept crash inputs and seeds.
+        .target(
+            name: "CapSyncFuzzTargets",
+            dependencies: ["CapSyncWire", "CapSyncCrypto", "CapSyncMerge", "CapSyncSync", "CapSyncLog", "CapSyncNode"],
+            path: "tools/fuzz/Targets",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CapSyncFuzzReplayTests", dependencies: ["CapSyncFuzzTargets"], swiftSettings: swiftSettings),
 
         .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
         .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),

@@ -36,6 +36,9 @@ public struct PeerList: Sendable, Equatable {
     }
 
     public init(toml: String, path: String = "peers.toml") throws(NodeError) {
+        if let line = TOMLGuard.badTableHeaderLine(toml) {
+            throw NodeError(.peers, "TOML syntax error: a table header must start with a key at line \(line)", context: path)
+        }
         let file: File
         do {
             file = try TOMLDecoder(strictDecoding: true).decode(File.self, from: toml)

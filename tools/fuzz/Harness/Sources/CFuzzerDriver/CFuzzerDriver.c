@@ -1,0 +1,2 @@
+// Header-only target: LLVMFuzzerRunDriver comes from the libFuzzer runtime linked by -sanitize=fuzzer.
+#include "CFuzzerDriver.h"

@@ -1,0 +1,62 @@
+import CapSyncMerge
+import CapSyncWire
+
+/// Entry and payload decoders (Protocol/entry.md, Protocol/payloads.md).
+enum WireTargets {
+    /// An entry that decodes must be exactly its input, its fields must re-encode to those bytes (so only the
+    /// canonical form is accepted), and decoding them again gives the same fields.
+    static func entry(_ bytes: [UInt8]) -> String? {
+        guard let entry = try? Entry(decoding: bytes) else { return nil }
+        guard entry.encoded == bytes else { return "decoded entry keeps other bytes than its input" }
+        let rebuilt = canonicalBytes(of: entry)
+        guard rebuilt == bytes else {
+            return "accepted a non-canonical encoding: input \(hexPrefix(bytes)) re-encodes as \(hexPrefix(rebuilt))"
+        }
+        guard let again = try? Entry(decoding: rebuilt) else { return "re-encoded entry does not decode" }
+        return sameFields(entry, again)
+    }
+
+    /// The canonical encoding built field by field, as `Entry.sign` writes it.
+    static func canonicalBytes(of entry: Entry) -> [UInt8] {
+        var writer = ByteWriter(capacity: entry.encoded.count)
+        writer.writeUInt8(entry.version)
+        writer.writeBytes(entry.author.bytes)
+        writer.writeVarint(entry.seq)
+        writer.writeBytes(entry.prev.bytes)
+        writer.writeUInt64(entry.timestamp.rawValue)
+        writer.writeVarint(entry.kind)
+        writer.writeLengthPrefixed(entry.payload)
+        writer.writeBytes(entry.signature)
+        return writer.bytes
+    }
+
+    static func sameFields(_ a: Entry, _ b: Entry) -> String? {
+        guard a.id == b.id, a.version == b.version, a.author == b.author, a.seq == b.seq, a.prev == b.prev,
+            a.timestamp == b.timestamp, a.kind == b.kind, a.payload.elementsEqual(b.payload),
+            a.signature.elementsEqual(b.signature), a.encoded == b.encoded
+        else { return "entry fields differ after a round trip (seq \(a.seq) vs \(b.seq), kind \(a.kind) vs \(b.kind))" }
+        return nil
+    }
+
+    /// A payload that decodes must be canonical (re-encodes to its input) and decode again to the same value.
+    static func payload(_ bytes: [UInt8]) -> String? {
+        guard let selector = bytes.first else { return nil }
+        let kind = UInt64(selector % 8)
+        let payload = Array(bytes.dropFirst())
+        guard let operation = try? Operation(kind: kind, payload: payload) else { return nil }
+        return operationRoundTrip(operation, input: payload)
+    }
+
+    static func operationRoundTrip(_ operation: Operation, input: [UInt8]?) -> String? {
+        let encoded = operation.payload()
+        if let input, encoded != input {
+            return "\(operation.kind.name) accepted a non-canonical payload: \(hexPrefix(input)) re-encodes as "
+                + hexPrefix(encoded)
+        }
+        guard let again = try? Operation(kind: operation.kind.rawValue, payload: encoded) else {
+            return "\(operation.kind.name) re-encodes to a payload that does not decode: \(hexPrefix(encoded))"
+        }
+        guard again == operation else { return "\(operation.kind.name) decodes to another value after a round trip" }
+        return nil
+    }
+}
