@@ -31,6 +31,9 @@ extension CapSyncCommand {
             let paths = node.paths
             if card {
                 let config = try NodeSetup.loadConfig(paths)
+                if address == nil, (try? HostPort(config.listen))?.port == nil || config.listen.hasPrefix("0.0.0.0") {
+                    throw CLIError("the listen address \(config.listen) is not one peers can dial: give it with --address HOST:PORT")
+                }
                 let key = try NodeSetup.loadSigningKey(paths, passphrase: try passphrase.passphrase())
                 let trustCard = try TrustCard(partner: config.partner, address: address ?? config.listen, signingKey: key)
                 print(trustCard.text, terminator: "")

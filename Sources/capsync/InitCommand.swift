@@ -58,7 +58,7 @@ extension CapSyncCommand {
             print("Created node \(identity.partner) in \(node.paths.root)")
             print("  signing key  \(identity.signingKey.base64)")
             print("  fingerprint  \(identity.signingKey.fingerprint)")
-            print("Next: hand your trust card to the other partners:  capsync id --card > \(identity.partner).card")
+            print("Next: hand your trust card to the other partners:  capsync id --card --address HOST:PORT > \(identity.partner).card")
         }
     }
 }
