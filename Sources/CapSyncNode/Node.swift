@@ -50,16 +50,6 @@ public final class Node: Sendable {
         }
     }
 
-    /// Every acknowledged entry.
-    public func allEntries() throws(NodeError) -> [Entry] {
-        var entries: [Entry] = []
-        entries.reserveCapacity(store.entryCount)
-        do { try store.forEachEntry { entries.append($0) } } catch {
-            throw NodeError(.store, "\(error)", context: paths.store)
-        }
-        return entries
-    }
-
     /// The coalition view from every entry held, optionally as of a past time.
     public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
         let fold = Fold(roster: roster, forks: store.forkedAuthors(), nowMilliseconds: Self.nowMilliseconds(), asOf: asOf)

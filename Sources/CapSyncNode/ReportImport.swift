@@ -68,7 +68,8 @@ public enum ReportImport {
                     monthlyOutput: output, stockOnHand: stock, stockThreshold: threshold, leadTimeDays: lead,
                     constraints: field("constraints")))
             } catch {
-                let column = requiredColumns.first { error.context?.contains($0.replacingUnderscores()) ?? false } ?? "site"
+                let field = error.context.map { String($0.split(separator: ".").last ?? "") } ?? ""
+                let column = modelFieldColumns[field] ?? "site"
                 fail(column, error.reason)
             }
         }
@@ -83,6 +84,8 @@ public enum ReportImport {
     }
 }
 
-extension String {
-    func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
-}
+/// The data model names fields in its errors ("capacity report.lead time"); the CSV column each one comes from.
+private let modelFieldColumns = [
+    "item": "item", "site": "site", "monthly capacity": "capacity", "monthly output": "output", "stock on hand": "stock",
+    "stock threshold": "threshold", "lead time": "lead_time_days", "constraints": "constraints",
+]

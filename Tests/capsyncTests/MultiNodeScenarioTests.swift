@@ -167,6 +167,12 @@ import Testing
         #expect(badCSV.stderr.contains("line 3, column 4 (capacity): must not be negative"))
         #expect(try cli.ok(["log", "--dir", "NO", "--format", "json"]).contains("seq") == false)
 
+        try "item,site,period,capacity,output,stock,threshold,lead_time_days\nSHELL-155-HE,A,2026-11,1,1,1,1,999999\n"
+            .write(toFile: cli.path("lead.csv"), atomically: true, encoding: .utf8)
+        let badLead = try cli.run(["import", "--dir", "NO", "lead.csv"])
+        #expect(badLead.status == 1)
+        #expect(badLead.stderr.contains("line 2, column 8 (lead_time_days)"))
+
         let unknownItem = try cli.run(["report", "--dir", "NO", "--item", "SHELL-999", "--site", "A", "--period", "2026-11",
                                        "--capacity", "1", "--output", "1", "--stock", "1", "--threshold", "1"])
         #expect(unknownItem.status == 1)
