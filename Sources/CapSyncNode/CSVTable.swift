@@ -110,4 +110,27 @@ public struct CSVTable: Sendable, Equatable {
         }
         return index
     }
+
+    /// One field as RFC 4180 writes it: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
+    /// Decided on Unicode scalars, not Characters: a quote followed by a combining mark, or CR LF, is one
+    /// Character, and a Character comparison would miss the quote or the line break inside it.
+    public static func escape(_ field: String) -> String {
+        let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r"]
+        guard field.unicodeScalars.contains(where: special.contains) else { return field }
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in field.unicodeScalars {
+            if scalar == "\"" { out.append(scalar) }
+            out.append(scalar)
+        }
+        out.append("\"")
+        return String(out)
+    }
+
+    /// Rows as CSV text (LF line ends), every field through `escape`; `CSVTable(parsing:)` reads it back.
+    public static func render(header: [String], rows: [[String]]) -> String {
+        var out = header.map(escape).joined(separator: ",") + "\n"
+        for row in rows { out += row.map(escape).joined(separator: ",") + "\n" }
+        return out
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CapSyncNode
 
 /// How a command prints results: a table for people, JSON or CSV for scripts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -75,13 +76,7 @@ struct Table: Sendable {
     }
 
     func renderCSV() -> String {
-        func escape(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        var out = columns.map(escape).joined(separator: ",") + "\n"
-        for row in rows { out += row.map { escape($0.plain) }.joined(separator: ",") + "\n" }
-        return out
+        CSVTable.render(header: columns, rows: rows.map { $0.map(\.plain) })
     }
 
     var jsonObjects: [[String: Any]] {

@@ -30,3 +30,21 @@ import Testing
         }
     }
 }
+
+@Suite struct CSVWriterTests {
+    /// A quote followed by a combining mark, and CR LF, are single Characters: the writer must still see the
+    /// quote and the line break (the fuzzer found the first one: the quote was not doubled).
+    @Test(arguments: ["say \"\u{301}hi\" now", "two\r\nlines", "a,b", "plain", "", " spaced ", "\"", "x\ry"])
+    func writtenFieldReadsBack(field: String) throws {
+        let text = CSVTable.render(header: ["item", "note"], rows: [["A", field]])
+        let table = try CSVTable(parsing: text)
+        #expect(table.rows.map(\.fields) == [["A", field]])
+    }
+
+    @Test func quotesOnlyWhatNeedsIt() {
+        #expect(CSVTable.escape("Raufoss") == "Raufoss")
+        #expect(CSVTable.escape("Raufoss, NO") == "\"Raufoss, NO\"")
+        #expect(CSVTable.escape("say \"\u{301}hi") == "\"say \"\"\u{301}hi\"")
+        #expect(CSVTable.escape("a\r\nb") == "\"a\r\nb\"")
+    }
+}

@@ -46,7 +46,7 @@ enum TextTargets {
         return nil
     }
 
-    /// A CSV table written back (every field quoted) parses to the same header and fields; every report an
+    /// A CSV table written back (by the CLI's CSV writer) parses to the same header and fields; every report an
     /// import accepts is a payload that round-trips.
     static func csv(_ bytes: [UInt8]) -> String? {
         let input = text(bytes)
@@ -66,10 +66,8 @@ enum TextTargets {
         return nil
     }
 
+    /// The writer `capsync state --format csv` uses.
     static func writeCSV(_ table: CSVTable) -> String {
-        func quoted(_ field: String) -> String { "\"" + field.replacing("\"", with: "\"\"") + "\"" }
-        var lines = [table.header.map(quoted).joined(separator: ",")]
-        for row in table.rows { lines.append(row.fields.map(quoted).joined(separator: ",")) }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        CSVTable.render(header: table.header, rows: table.rows.map(\.fields))
     }
 }
