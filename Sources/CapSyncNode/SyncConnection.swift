@@ -117,31 +117,49 @@ extension SyncConnection {
     }
 }
 
-/// Turns a silent peer into a `SyncError(.timeout)` the session reports and sends as ERROR.
+/// Turns a silent or dribbling peer into a `SyncError(.timeout)` the session reports and sends as ERROR.
 ///
-/// Silence is counted only while this side is waiting for the peer: from a read request (the session wants more
-/// input) until bytes arrive, and it starts over whenever a write goes out (the peer is taking what this side
-/// sends). So neither a long transfer to a peer that has already said DONE, nor this side's own time spent
-/// verifying a batch (when it asks for nothing), counts as the peer being idle.
+/// Silence (the idle limit) is counted only while this side is waiting for the peer: from a read request (the
+/// session wants more input) until bytes arrive, and it starts over whenever a write goes out (the peer is taking
+/// what this side sends). So neither a long transfer to a peer that has already said DONE, nor this side's own
+/// time spent verifying a batch (when it asks for nothing), counts as the peer being idle.
+///
+/// A peer that sends one byte just inside the idle limit is never silent, so the frame limit also follows the
+/// frames in the plaintext stream (the length prefix of Protocol/sync.md §Frames): from a frame's first byte, its
+/// last must arrive within `frameTimeout`.
 final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     private let timeout: TimeAmount
+    private let frameTimeout: TimeAmount
     private var timer: Scheduled<Void>?
+    private var frameTimer: Scheduled<Void>?
+    private var frames = FrameBoundaryTracker()
 
-    init(timeout: TimeAmount) { self.timeout = timeout }
+    init(timeout: TimeAmount, frameTimeout: TimeAmount) {
+        self.timeout = timeout
+        self.frameTimeout = frameTimeout
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { arm(context) }
-    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+    func handlerRemoved(context: ChannelHandlerContext) { disarmAll() }
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        disarmAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         disarm()  // the peer spoke; the clock starts again at the next read request
+        let buffer = unwrapInboundIn(data)
+        let wasInFrame = frames.isInFrame
+        let completed = frames.consume(buffer.readableBytesView)
+        if completed || !wasInFrame {
+            frameTimer?.cancel()
+            frameTimer = nil
+        }
+        if frames.isInFrame && frameTimer == nil { armFrame(context) }
         context.fireChannelRead(data)
     }
 
@@ -160,6 +178,12 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         timer = nil
     }
 
+    private func disarmAll() {
+        disarm()
+        frameTimer?.cancel()
+        frameTimer = nil
+    }
+
     private func arm(_ context: ChannelHandlerContext) {
         timer?.cancel()
         let timeout = self.timeout
@@ -167,6 +191,54 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         timer = context.eventLoop.scheduleTask(in: timeout) {
             loopBound.value.fireErrorCaught(SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (idle limit)"))
         }
+    }
+
+    private func armFrame(_ context: ChannelHandlerContext) {
+        let timeout = frameTimeout
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        frameTimer = context.eventLoop.scheduleTask(in: timeout) {
+            loopBound.value.fireErrorCaught(SyncError(
+                .timeout, "a frame was still incomplete \(timeout.nanoseconds / 1_000_000_000) s after its first byte (frame limit)"))
+        }
+    }
+}
+
+/// Follows frame boundaries in a byte stream by their 4-byte big-endian length prefixes, without keeping any
+/// bytes: just enough to know whether a frame is in progress. (The session's `FrameDecoder` checks the frames.)
+struct FrameBoundaryTracker {
+    /// Bytes of the length prefix seen so far, and its value as it builds up.
+    private var prefixBytes = 0
+    private var length: UInt32 = 0
+    /// Bytes of the current frame's type and body still to come.
+    private var remaining: UInt64 = 0
+
+    /// True when part of a frame (some of its prefix, or its prefix but not all of its body) has arrived.
+    var isInFrame: Bool { prefixBytes > 0 || remaining > 0 }
+
+    /// Consumes bytes; returns whether at least one frame ended in them.
+    mutating func consume(_ bytes: some Collection<UInt8>) -> Bool {
+        var completed = false
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if remaining > 0 {
+                let available = UInt64(bytes.distance(from: index, to: bytes.endIndex))
+                let taken = min(available, remaining)
+                remaining -= taken
+                index = bytes.index(index, offsetBy: Int(taken))
+                if remaining == 0 { completed = true }
+                continue
+            }
+            length = length << 8 | UInt32(bytes[index])
+            prefixBytes += 1
+            index = bytes.index(after: index)
+            if prefixBytes == 4 {
+                remaining = UInt64(length)
+                if remaining == 0 { completed = true }  // malformed (length 0): the decoder refuses it
+                prefixBytes = 0
+                length = 0
+            }
+        }
+        return completed
     }
 }
 

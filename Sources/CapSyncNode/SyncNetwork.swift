@@ -84,7 +84,7 @@ public final class SyncServer: Sendable {
                     // Trust follows roster edits: the TLS context is the one for the roster now in force.
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tlsCache.context(for: context.refreshed())))
                     try channel.pipeline.syncOperations.addHandler(PeerIdentityHandler(promise: promise))
-                    try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle))
+                    try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle, frameTimeout: timeAmount(context.sessionConfiguration.limits.frameTimeout)))
                     let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     return (async, promise.futureResult, channel.remoteAddress?.description ?? "?")
                 }
@@ -156,7 +156,7 @@ public struct SyncClient: Sendable {
                         let promise = channel.eventLoop.makePromise(of: PeerIdentity.self)
                         try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls))
                         try channel.pipeline.syncOperations.addHandler(PeerIdentityHandler(promise: promise))
-                        try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle))
+                        try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle, frameTimeout: timeAmount(context.sessionConfiguration.limits.frameTimeout)))
                         return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), promise.futureResult)
                     }
                 }

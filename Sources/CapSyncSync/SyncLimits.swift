@@ -18,6 +18,10 @@ public struct SyncLimits: Sendable, Hashable {
     /// Longest silence from the peer while this side waits for it (sending to it, or verifying what it sent, does not
     /// count). Default 30 s.
     public var idleTimeout: Duration
+    /// Longest time from a frame's first byte to its last. Bytes dribbled just inside the idle limit keep the
+    /// peer from being idle, but not from this. Default 60 s: a frame of the largest size (4 MiB) needs a link
+    /// of about 70 kB/s.
+    public var frameTimeout: Duration
     /// Longest whole session. Default 1 h (a full sync of a million entries takes about a minute).
     public var sessionTimeout: Duration
     /// Most sessions a node serves at once; one more is answered with ERROR tooManySessions. Default 64.
@@ -50,6 +54,7 @@ public struct SyncLimits: Sendable, Hashable {
         maxForkProofsPerFrame: Int = 256,
         handshakeTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(30),
+        frameTimeout: Duration = .seconds(60),
         sessionTimeout: Duration = .seconds(3600),
         maxConcurrentSessions: Int = 64
     ) {
@@ -59,6 +64,7 @@ public struct SyncLimits: Sendable, Hashable {
         self.maxForkProofsPerFrame = min(max(maxForkProofsPerFrame, SyncLimits.forkProofsPerFrameSent), 65_536)
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
+        self.frameTimeout = frameTimeout
         self.sessionTimeout = sessionTimeout
         self.maxConcurrentSessions = max(maxConcurrentSessions, 1)
     }

@@ -156,7 +156,8 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     case forgedSignature, brokenChain, fabricatedForkAnswer, fabricatedForkProof, realEquivocation
     case realEquivocationProof, outsiderForkProof, outsiderAuthorIndex, replayOldEntries, replayAfterContinuation
     case rollback, maximumFrameLength, truncatedFrame, unknownMessageType, wrongProtocolVersion, headsFlood
-    case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello, neverSendsDone
+    case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello, slowlorisDribblingFrame,
+        neverSendsDone
     case closesMidBatch
 
     var description: String { rawValue }
@@ -185,6 +186,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .largestFrameOfGarbage: .error(.malformedFrame, nil)
         case .slowlorisBelowIdleLimit, .neverSendsDone: .error(.timeout, "idle limit")
         case .slowlorisDribblingHello: .error(.timeout, "handshake limit")
+        case .slowlorisDribblingFrame: .error(.timeout, "frame limit")
         }
     }
 
@@ -202,6 +204,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         switch self {
         case .slowlorisBelowIdleLimit, .neverSendsDone: limits.idleTimeout = .seconds(5)
         case .slowlorisDribblingHello: limits.handshakeTimeout = .seconds(5)
+        case .slowlorisDribblingFrame: limits.frameTimeout = .seconds(5)
         default: break
         }
         return limits
@@ -341,6 +344,15 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Craft.frame(type: 0x03, body: body))
         case .neverSendsDone:
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+        case .slowlorisDribblingFrame:
+            // After a proper handshake, an ENTRIES frame announced at 200 kB whose body comes one byte a second:
+            // never idle (limit 20 s here), so only the frame limit (5 s) can end it. Stops by itself after 20 s.
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
+            await peer.send([0x00, 0x03, 0x0d, 0x40, 0x03])
+            for _ in 0..<20 {
+                try await Task.sleep(for: .seconds(1))  // the attack's pace, not synchronisation
+                guard await peer.send([0x01]) else { return }
+            }
         case .closesMidBatch:
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
             await peer.send(Craft.entries(Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false)))
