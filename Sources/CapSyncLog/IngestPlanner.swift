@@ -48,8 +48,10 @@ struct IngestPlanner {
             func reject(_ code: Rejection.Code, _ reason: String) {
                 report.rejected.append(Rejection(author: author, seq: entry.seq, code: code, reason: reason))
             }
+            // A known fork's other branch offered again is a duplicate; but a proof may be held ahead of the
+            // chain (received as FORKS), and then the branch that links is the chain's next entry.
             if index.location(id: entry.id) != nil || !seenHere.insert(entry.id).inserted
-                || index.isKnownForkEntry(entry.id, author: author)
+                || (entry.seq <= headSeq && index.isKnownForkEntry(entry.id, author: author))
             {
                 report.duplicates += 1
                 continue

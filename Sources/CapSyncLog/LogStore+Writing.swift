@@ -125,6 +125,30 @@ extension LogStore {
     }
 }
 
+extension LogStore {
+    /// Keeps fork proofs received as such (a peer's FORKS), whether or not this store holds the author's chain
+    /// up to the proof's seq: a proof is self-verifying (`ForkProof` checked both signatures when it was made),
+    /// so a node learns of an equivocation ahead of the chain and relays it. Proofs of authors not in the roster,
+    /// or past the key's last valid seq, are not kept. One fsync for all; returns the proofs that were new.
+    @discardableResult
+    public func ingestForkProofs(_ proofs: [ForkProof]) throws(StoreError) -> [ForkProof] {
+        guard !proofs.isEmpty else { return [] }
+        return try writeTransaction { () throws(StoreError) -> [ForkProof] in
+            var fresh: [ForkProof] = []
+            for proof in proofs
+            where roster.contains(proof.author) && roster.allows(proof.author, seq: proof.seq)
+                && !state.index.hasForkProof(proof) && !fresh.contains(proof)
+            {
+                fresh.append(proof)
+            }
+            guard !fresh.isEmpty else { return [] }
+            _ = try state.commitBatch(fresh.map { (.forkProof, $0.encoded) })
+            for proof in fresh { state.index.addForkProof(proof) }
+            return fresh
+        }
+    }
+}
+
 /// Ed25519 verification of many entries across cores.
 enum SignatureVerifier {
     static func verify(_ entries: [Entry], keys: [AuthorKey: Ed25519PublicKey], threads: Int) -> [Bool] {

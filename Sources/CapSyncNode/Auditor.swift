@@ -77,6 +77,15 @@ public enum Auditor {
             report.entries += author.entries
             report.authors.append(author)
         }
+        // A fork proof can be held for an author of whom this store has no entry yet (received as FORKS).
+        let listed = Set(store.heads().map(\.author))
+        for (author, seq) in forks where !listed.contains(author) {
+            var entry = AuthorReport(author: author.hex, partner: roster.partner(of: author))
+            entry.forkedFromSeq = seq
+            entry.problems.append("equivocated: two signed entries at seq \(seq) (fork proof held; no entry of this author held yet)")
+            report.authors.append(entry)
+        }
+        report.authors.sort { $0.author < $1.author }
         for proof in store.forkProofs() {
             report.forkProofs += 1
             if (try? ForkProof(proof.first, proof.second)) == nil { report.invalidForkProofs += 1 }

@@ -82,9 +82,7 @@ actor SessionDriver {
             case .ingest(let entries):
                 ingest(entries)
             case .ingestForkProofs(let proofs):
-                // Both entries of a proof go to the store in one call: it re-verifies them and records the fork
-                // itself (a proof about seqs beyond what this node holds waits until it holds the chain there).
-                for proof in proofs { ingest([proof.first, proof.second]) }
+                ingest(proofs)
             case .peerHead(let head):
                 store.notePeerHead(author: head.author, seq: head.seq)
             case .rosterMismatch(let local, let remote):
@@ -98,6 +96,24 @@ actor SessionDriver {
             }
         }
         wakeWriter()
+    }
+
+    /// A proof is kept as such first (self-verifying, so also when it is ahead of this node's copy of the
+    /// chain, and then relayed); its entries are then offered to the chain where they could extend it: the
+    /// branch that links is stored like any entry.
+    private func ingest(_ proofs: [ForkProof]) {
+        do {
+            for proof in try store.ingestForkProofs(proofs) {
+                logger.error("equivocation: author \(proof.author.short) signed two entries at seq \(proof.seq) (proof from peer)")
+            }
+        } catch {
+            logger.error("store refused fork proofs: \(error)")
+            execute(session.abort(SyncError(.internalError, "the receiving store failed: \(error)")))
+            return
+        }
+        for proof in proofs where proof.seq <= (store.head(of: proof.author)?.seq ?? 0) + 1 {
+            ingest([proof.first, proof.second])
+        }
     }
 
     private func ingest(_ entries: [Entry]) {

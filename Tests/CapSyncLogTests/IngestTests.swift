@@ -116,6 +116,37 @@ import Testing
         #expect(reopened.forkedAuthors() == [Fixture.author(Fixture.alice): 2])
     }
 
+    /// A proof received as such (FORKS) about seqs this store does not hold yet is kept, survives reopening, and
+    /// does not stop the chain: when the chain arrives, the branch that links is stored and the other branch is a
+    /// duplicate of the proof.
+    @Test func forkProofAheadOfTheChainIsKeptAndTheChainStillGrows() throws {
+        let (store, fs) = try makeStore()
+        let honest = Fixture.chain(Fixture.alice, count: 6)
+        let other = Fixture.chain(Fixture.alice, count: 1, after: honest[3], tag: "other")[0]  // a second seq 5
+        let proof = try ForkProof(honest[4], other)
+        _ = try store.ingest(Array(honest[0...1]), nowMilliseconds: Fixture.now)
+        #expect(try store.ingestForkProofs([proof]) == [proof])
+        #expect(try store.ingestForkProofs([proof]).isEmpty)  // known: not written again
+        #expect(store.forkedAuthors() == [Fixture.author(Fixture.alice): 5])
+        let reopened = try LogStore(directory: "/i", roster: Fixture.roster(), fileSystem: fs)
+        #expect(reopened.forkProofs() == [proof])
+        let report = try reopened.ingest(Array(honest[2...]) + [other], nowMilliseconds: Fixture.now)
+        #expect(report.accepted.map(\.seq) == [3, 4, 5, 6] && report.rejected.isEmpty && report.newForks.isEmpty)
+        #expect(reopened.head(of: Fixture.author(Fixture.alice))?.id == honest[5].id)
+        #expect(try verifyWholeStore(reopened) == 6)
+    }
+
+    @Test func forkProofsOfOutsidersOrRetiredSeqsAreNotKept() throws {
+        let roster = Fixture.roster(lastValidSeq: [Fixture.author(Fixture.alice): 3])
+        let (store, _) = try makeStore(roster)
+        let alice = Fixture.chain(Fixture.alice, count: 5)
+        let aliceOther = Fixture.chain(Fixture.alice, count: 1, after: alice[3], tag: "other")[0]
+        let outsider = Fixture.chain(Fixture.outsider, count: 2)
+        let outsiderOther = Fixture.chain(Fixture.outsider, count: 1, after: outsider[0], tag: "other")[0]
+        let kept = try store.ingestForkProofs([try ForkProof(alice[4], aliceOther), try ForkProof(outsider[1], outsiderOther)])
+        #expect(kept.isEmpty && store.forkProofs().isEmpty)
+    }
+
     @Test func forkWithinOneIngestCallIsProven() throws {
         let (store, _) = try makeStore()
         let honest = Fixture.chain(Fixture.alice, count: 3)

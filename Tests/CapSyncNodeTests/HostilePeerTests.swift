@@ -154,7 +154,7 @@ struct SeededBytes {
 /// One way a roster member misbehaves, what it sends, and how the node must end the session.
 enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     case forgedSignature, brokenChain, fabricatedForkAnswer, fabricatedForkProof, realEquivocation
-    case realEquivocationProof, outsiderForkProof, outsiderAuthorIndex, replayOldEntries, replayAfterContinuation
+    case realEquivocationProof, equivocationProofAheadOfChain, outsiderForkProof, outsiderAuthorIndex, replayOldEntries, replayAfterContinuation
     case rollback, maximumFrameLength, truncatedFrame, unknownMessageType, wrongProtocolVersion, headsFlood
     case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello, slowlorisDribblingFrame,
         neverSendsDone
@@ -173,7 +173,8 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         switch self {
         case .forgedSignature, .brokenChain, .fabricatedForkAnswer: .finished(refused: 1)
         // Old entries resent at or below the node's head read as a fork window: duplicates, harmless.
-        case .realEquivocation, .realEquivocationProof, .outsiderForkProof, .rollback, .replayOldEntries:
+        case .realEquivocation, .realEquivocationProof, .equivocationProofAheadOfChain, .outsiderForkProof, .rollback,
+            .replayOldEntries:
             .finished(refused: 0)
         case .fabricatedForkProof: .error(.invalidForkProof, nil)
         case .outsiderAuthorIndex, .replayAfterContinuation: .error(.disagreeingClaim, nil)
@@ -221,7 +222,12 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         }
     }
 
-    var forksAfter: Int { self == .realEquivocation || self == .realEquivocationProof ? 1 : 0 }
+    var forksAfter: Int {
+        switch self {
+        case .realEquivocation, .realEquivocationProof, .equivocationProofAheadOfChain: 1
+        default: 0
+        }
+    }
 
     // MARK: Scripts
 
@@ -289,6 +295,13 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             let proof = try ForkProof(history[1], conflicting(arena))
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
             await peer.send(.forks([proof]))
+            await peer.send(Craft.done(entries: 0, proofs: 1))
+        case .equivocationProofAheadOfChain:
+            // EV's own two seq 4s, while the node holds EV only to seq 2: the proof is self-verifying, so the node
+            // keeps it (and will relay it) without the chain in between.
+            let otherFour = try ev.chain(after: fresh[0], count: 1, tag: "other")[0]
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(.forks([try ForkProof(fresh[1], otherFour)]))
             await peer.send(Craft.done(entries: 0, proofs: 1))
         case .outsiderForkProof:
             let zz = arena.outsider
