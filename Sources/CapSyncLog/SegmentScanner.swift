@@ -100,7 +100,7 @@ struct SegmentScanner {
                     return outcome
                 }
                 try onBatch(batch)
-                batch = []
+                batch.removeAll(keepingCapacity: true)
                 outcome.nextBatch += 1
                 outcome.chain = running
                 outcome.committedEnd = base + Int64(end)

@@ -43,6 +43,25 @@ final class StoreState {
     /// newly found batches is fsynced (and the directory, for new segments) before they count as committed —
     /// before they are served or built upon. Syncing a clean file costs next to nothing.
     func catchUp() throws(StoreError) {
+        // Ids found by the scan are indexed in one pass at the end (see `EntryIDTable`), also when it fails.
+        index.deferIDIndexing()
+        do {
+            try catchUpSegments()
+        } catch {
+            _ = index.indexDeferredIDs()
+            throw error
+        }
+        if let (id, location) = index.indexDeferredIDs() {
+            let name = SegmentFormat.fileName(location.segment)
+            throw StoreError(
+                .corruptCommitted,
+                "committed record in \(name) at byte \(location.offset) is inconsistent: entry \(id.short) is "
+                    + "stored twice. Restore the node directory from a backup, or re-learn the chains from peers.",
+                file: name, offset: location.offset)
+        }
+    }
+
+    private func catchUpSegments() throws(StoreError) {
         if let last = segments.last {
             let size = try last.file.size()
             guard size >= last.committedEnd else {
