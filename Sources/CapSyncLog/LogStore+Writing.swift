@@ -60,7 +60,7 @@ extension LogStore {
                     throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
                 }
                 entries.append(entry)
-                records.append((.entry, entry.id.bytes + entry.encoded))
+                records.append((.entry, SegmentFormat.entryBody(entry)))
                 prev = entry.id
                 last = timestamp
             }
@@ -106,7 +106,7 @@ extension LogStore {
             if report.accepted.isEmpty && report.newForks.isEmpty { return report }
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
             records.reserveCapacity(report.accepted.count + report.newForks.count)
-            for entry in report.accepted { records.append((.entry, entry.id.bytes + entry.encoded)) }
+            for entry in report.accepted { records.append((.entry, SegmentFormat.entryBody(entry))) }
             for proof in report.newForks { records.append((.forkProof, proof.encoded)) }
             let locations = try state.commitBatch(records)
             for (entry, location) in zip(report.accepted, locations) {

@@ -271,7 +271,7 @@ final class StoreState {
         for record in records {
             let offset = segment.committedEnd + Int64(buffer.count)
             let crc = SegmentFormat.appendRecord(record.type, body: record.body, to: &buffer)
-            running = CRC32C.update(running, SegmentFormat.bigEndianBytes(crc))
+            running = CRC32C.update(running, bigEndian: crc)
             locations.append(RecordLocation(segment: segment.number, offset: offset, size: 9 + record.body.count))
         }
         SegmentFormat.appendRecord(
