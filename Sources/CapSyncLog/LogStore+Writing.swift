@@ -1,6 +1,5 @@
 public import CapSyncCrypto
 public import CapSyncWire
-import Dispatch
 
 extension LogStore {
     /// Appends own entries: assigns seq and prev, stamps each with a hybrid logical clock timestamp above both
@@ -61,7 +60,7 @@ extension LogStore {
                     throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
                 }
                 entries.append(entry)
-                records.append((.entry, entry.id.bytes + entry.encoded))
+                records.append((.entry, SegmentFormat.entryBody(entry)))
                 prev = entry.id
                 last = timestamp
             }
@@ -107,7 +106,7 @@ extension LogStore {
             if report.accepted.isEmpty && report.newForks.isEmpty { return report }
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
             records.reserveCapacity(report.accepted.count + report.newForks.count)
-            for entry in report.accepted { records.append((.entry, entry.id.bytes + entry.encoded)) }
+            for entry in report.accepted { records.append((.entry, SegmentFormat.entryBody(entry))) }
             for proof in report.newForks { records.append((.forkProof, proof.encoded)) }
             let locations = try state.commitBatch(records)
             for (entry, location) in zip(report.accepted, locations) {
@@ -146,30 +145,6 @@ extension LogStore {
             for proof in fresh { state.index.addForkProof(proof) }
             return fresh
         }
-    }
-}
-
-/// Ed25519 verification of many entries across cores.
-enum SignatureVerifier {
-    static func verify(_ entries: [Entry], keys: [AuthorKey: Ed25519PublicKey], threads: Int) -> [Bool] {
-        guard !entries.isEmpty else { return [] }
-        let workers = max(1, min(threads > 0 ? threads : ProcessInfoCores.count, entries.count / 64 + 1))
-        var results = [Bool](repeating: false, count: entries.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                // Contiguous slices: runs of one author stay together, so each worker reuses its context.
-                let slice = (entries.count + workers - 1) / workers
-                var contexts: [AuthorKey: ReusableEd25519Context] = [:]
-                for index in (worker * slice)..<min(entries.count, (worker + 1) * slice) {
-                    let entry = entries[index]
-                    guard let key = keys[entry.author] else { continue }
-                    if contexts[entry.author] == nil { contexts[entry.author] = ReusableEd25519Context(verifying: key) }
-                    output[index] = contexts[entry.author]?.verify(entry) ?? entry.verifySignature(using: key)
-                }
-            }
-        }
-        return results
     }
 }
 

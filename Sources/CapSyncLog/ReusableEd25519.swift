@@ -84,6 +84,10 @@ final class ReusableEd25519Context {
         writer.writeLengthPrefixed(payload)
         let message = writer.bytes
         guard let signature = sign(message) else { throw WireError(.badSignature, "signing failed") }
-        return try Entry(decoding: Array(message[Entry.signingDomain.count...]) + signature)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(message.count - Entry.signingDomain.count + signature.count)
+        encoded += message[Entry.signingDomain.count...]
+        encoded += signature
+        return try Entry(decoding: encoded)
     }
 }

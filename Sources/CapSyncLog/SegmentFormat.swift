@@ -57,19 +57,38 @@ enum SegmentFormat {
         return writer.bytes
     }
 
-    /// Appends one framed record to `buffer`; returns its crc field (what the batch chain covers).
+    /// Appends one framed record to `buffer`; returns its crc field (what the batch chain covers). Writes in
+    /// place (no temporary arrays: own appends frame a thousand records a batch).
     @discardableResult
     static func appendRecord(_ type: RecordType, body: [UInt8], to buffer: inout [UInt8]) -> UInt32 {
-        let length = UInt32(1 + body.count)
-        let lengthBytes = bigEndianBytes(length)
-        var crc = CRC32C.update(0, lengthBytes)
-        crc = CRC32C.update(crc, [type.rawValue])
-        crc = CRC32C.update(crc, body)
-        buffer += lengthBytes
-        buffer += bigEndianBytes(crc)
+        let start = buffer.count
+        appendBigEndian(UInt32(1 + body.count), to: &buffer)
+        appendBigEndian(0, to: &buffer)
         buffer.append(type.rawValue)
         buffer += body
-        return crc
+        return buffer.withUnsafeMutableBytes { raw in
+            let crc = CRC32C.update(
+                CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4)])),
+                UnsafeRawBufferPointer(rebasing: raw[(start + 8)...]))
+            raw.storeBytes(of: crc.bigEndian, toByteOffset: start + 4, as: UInt32.self)
+            return crc
+        }
+    }
+
+    /// The body of an entry record: id ‖ canonical bytes, built in one allocation.
+    static func entryBody(_ entry: Entry) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(32 + entry.encoded.count)
+        withUnsafeBytes(of: entry.id.w0.bigEndian) { body += $0 }
+        withUnsafeBytes(of: entry.id.w1.bigEndian) { body += $0 }
+        withUnsafeBytes(of: entry.id.w2.bigEndian) { body += $0 }
+        withUnsafeBytes(of: entry.id.w3.bigEndian) { body += $0 }
+        body += entry.encoded
+        return body
+    }
+
+    static func appendBigEndian(_ value: UInt32, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { buffer += $0 }
     }
 
     static func commitBody(batchNumber: UInt64, recordCount: Int, chain: UInt32) -> [UInt8] {
@@ -78,11 +97,6 @@ enum SegmentFormat {
         writer.writeUInt32(UInt32(recordCount))
         writer.writeUInt32(chain)
         return writer.bytes
-    }
-
-    static func bigEndianBytes(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-         UInt8(truncatingIfNeeded: value)]
     }
 
     static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
@@ -124,6 +138,11 @@ enum CRC32C {
     }
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 { update(0, bytes) }
+
+    /// Continues `crc` over the four big-endian bytes of `value` (a record's crc field, for the batch chain).
+    static func update(_ crc: UInt32, bigEndian value: UInt32) -> UInt32 {
+        withUnsafeBytes(of: value.bigEndian) { update(crc, $0) }
+    }
 
     static var isHardware: Bool { CCRC32C_isHardware() != 0 }
 }

@@ -20,6 +20,10 @@ struct SegmentScanner {
         var chain: UInt32
         /// Set when bytes follow the committed part that do not form a complete, valid batch.
         var problem: (offset: Int64, what: String)?
+        /// Whether the problem is only that the buffer ends inside a batch (a torn segment or record header, a
+        /// record running past the end, records without their commit): a scan of part of a file reads on from
+        /// `committedEnd` before judging it.
+        var endsInsideBatch = false
     }
 
     /// The file bytes from `base` on.
@@ -37,6 +41,7 @@ struct SegmentScanner {
         if expectHeader {
             if let problem = checkHeader() {
                 outcome.problem = (0, problem)
+                outcome.endsInsideBatch = bytes.count < SegmentFormat.headerSize
                 return outcome
             }
             position = SegmentFormat.headerSize
@@ -48,6 +53,7 @@ struct SegmentScanner {
             let fileOffset = base + Int64(position)
             guard bytes.count - position >= SegmentFormat.recordHeaderSize + 1 else {
                 outcome.problem = (fileOffset, "torn record header")
+                outcome.endsInsideBatch = true
                 return outcome
             }
             let length = Int(SegmentFormat.readUInt32(bytes, at: position))
@@ -58,6 +64,7 @@ struct SegmentScanner {
             let end = position + SegmentFormat.recordHeaderSize + length
             guard end <= bytes.count else {
                 outcome.problem = (fileOffset, "record of \(length) bytes runs past the end of the file")
+                outcome.endsInsideBatch = true
                 return outcome
             }
             let stored = SegmentFormat.readUInt32(bytes, at: position + 4)
@@ -100,7 +107,7 @@ struct SegmentScanner {
                     return outcome
                 }
                 try onBatch(batch)
-                batch = []
+                batch.removeAll(keepingCapacity: true)
                 outcome.nextBatch += 1
                 outcome.chain = running
                 outcome.committedEnd = base + Int64(end)
@@ -109,6 +116,7 @@ struct SegmentScanner {
         }
         if !batch.isEmpty {
             outcome.problem = (outcome.committedEnd, "batch of \(batch.count) records without its commit record")
+            outcome.endsInsideBatch = true
         }
         return outcome
     }

@@ -17,7 +17,7 @@ struct StoreIndex {
     }
 
     private(set) var chains: [AuthorKey: Chain] = [:]
-    private var byID: [IDKey: RecordLocation] = [:]
+    private var byID = EntryIDTable()
     private(set) var forkProofs: [ForkProof] = []
     private var forkKeys: Set<ForkKey> = []
     /// Author → lowest seq at which a fork is proven.
@@ -39,14 +39,27 @@ struct StoreIndex {
         return chain.locations[Int(seq - 1)]
     }
 
-    func location(id: EntryID) -> RecordLocation? { byID[IDKey(id)] }
+    func location(id: EntryID) -> RecordLocation? { byID.location(of: id) }
 
     var heads: [Head] {
         chains.map { Head(author: $0.key, seq: $0.value.headSeq, id: $0.value.headID) }.sorted { $0.author < $1.author }
     }
 
+    /// While set (a catch-up scan), `append` collects ids and `indexDeferredIDs` indexes them all at once.
+    private var deferringIDs = false
+
+    /// Starts collecting ids for one cache-friendly indexing pass; lookups by id wait for `indexDeferredIDs`.
+    mutating func deferIDIndexing() { deferringIDs = true }
+
+    /// Indexes the ids collected since `deferIDIndexing`. Returns the first entry whose id repeats one stored
+    /// before it, if any (a committed log never holds one id twice: it was altered).
+    mutating func indexDeferredIDs() -> (id: EntryID, location: RecordLocation)? {
+        deferringIDs = false
+        return byID.indexDeferred()
+    }
+
     /// Sizes the id index ahead of a scan, so open does not rehash it again and again.
-    mutating func reserve(_ count: Int) { byID.reserveCapacity(count) }
+    mutating func reserve(_ count: Int) { byID.reserve(count) }
 
     /// Adds the next entry of an author's chain. Returns a reason when it does not extend the chain (which,
     /// for committed records, means the store is damaged or was edited).
@@ -67,7 +80,11 @@ struct StoreIndex {
             return "entry seq \(seq) of \(author.short) does not follow the stored head \(headSeq)"
         }
         guard prev == headID else { return "entry seq \(seq) of \(author.short) does not link to its predecessor" }
-        guard byID.updateValue(location, forKey: IDKey(id)) == nil else { return "entry \(id.short) is stored twice" }
+        if deferringIDs {
+            byID.appendDeferred(id, at: location)
+        } else {
+            guard byID.insert(id, at: location) else { return "entry \(id.short) is stored twice" }
+        }
         let position: Dictionary<AuthorKey, Chain>.Index
         if let existing {
             position = existing
@@ -98,23 +115,5 @@ struct StoreIndex {
     func isKnownForkEntry(_ id: EntryID, author: AuthorKey) -> Bool {
         guard forked[author] != nil else { return false }
         return forkProofs.contains { $0.author == author && ($0.first.id == id || $0.second.id == id) }
-    }
-}
-
-/// An entry id as a dictionary key, hashed from one word. Ids are SHA-256 outputs, so one word is as good as
-/// all four for spreading, and the id index of a million entries is hashed at open; the word is mixed with the
-/// per-process seed so that entries ground to share bucket bits do not collide on another node.
-struct IDKey: Hashable {
-    let id: EntryID
-
-    init(_ id: EntryID) { self.id = id }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(id.w0) }
-
-    func _rawHashValue(seed: Int) -> Int {
-        var z = id.w0 ^ UInt64(UInt(bitPattern: seed)) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: z ^ (z >> 31))
     }
 }

@@ -7,6 +7,9 @@ public struct StoreOptions: Sendable, Hashable {
     public var segmentSize: Int64
     /// How many threads verify signatures on ingest (0: one per core).
     public var verifyThreads: Int
+    /// Bytes read per step when a segment is scanned (see `StoreState.scanSegment`); tests shrink it so that
+    /// steps end inside records and batches.
+    var scanStepBytes = 8 << 20
 
     public init(segmentSize: Int64 = 64 << 20, verifyThreads: Int = 0) {
         self.segmentSize = segmentSize

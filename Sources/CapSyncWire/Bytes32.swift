@@ -14,13 +14,12 @@ public struct Bytes32: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// From exactly 32 bytes starting at `start`; the caller has bounds-checked.
     public init(_ bytes: [UInt8], at start: Int = 0) {
-        precondition(bytes.count - start >= 32)
-        func word(_ i: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for j in 0..<8 { v = v << 8 | UInt64(bytes[start + i * 8 + j]) }
-            return v
+        precondition(start >= 0 && bytes.count - start >= 32)
+        // Four unaligned big-endian loads (opening a store reads three of these per entry record).
+        self = bytes.withUnsafeBytes { raw in
+            func word(_ i: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self)) }
+            return Bytes32(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
         }
-        self.init(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
     }
 
     public init?(checking bytes: some Collection<UInt8>) {

@@ -36,18 +36,26 @@ import Testing
         /// Number of batches entirely inside the first `length` bytes.
         func committedBatches(within length: Int64) -> Int { batchEnds.dropFirst().filter { $0 <= length }.count }
 
-        func open(_ bytes: [UInt8]) throws(StoreError) -> LogStore {
+        /// Opens `bytes` as the store's only segment, scanning it in steps of `scanStep` bytes.
+        func open(_ bytes: [UInt8], scanStep: Int = StoreOptions().scanStepBytes) throws(StoreError) -> LogStore {
             let fs = FaultInjectingFileSystem()
             fs.setContents(of: Self.path, to: bytes)
-            return try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs)
+            var options = StoreOptions()
+            options.scanStepBytes = scanStep
+            return try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs, options: options)
         }
     }
 
-    @Test func cutAtEveryByteOffsetRecoversExactlyTheCommittedPrefix() throws {
+    /// Scan steps: the default (the whole small segment in one read), and steps that end inside the header,
+    /// inside records and inside batches, so that reading on from the last commit is exercised everywhere.
+    static let scanSteps = [StoreOptions().scanStepBytes, 1, 97, 300]
+
+    @Test(arguments: scanSteps)
+    func cutAtEveryByteOffsetRecoversExactlyTheCommittedPrefix(scanStep: Int) throws {
         let small = try SmallStore()
         #expect(small.bytes.count == Int(small.batchEnds.last!))
         for length in 0...small.bytes.count {
-            let store = try small.open(Array(small.bytes.prefix(length)))
+            let store = try small.open(Array(small.bytes.prefix(length)), scanStep: scanStep)
             let batches = small.committedBatches(within: Int64(length))
             #expect(store.heads() == small.headsAfter[batches], "cut at \(length)")
             let clean = small.batchEnds.contains(Int64(length))
@@ -56,7 +64,8 @@ import Testing
         }
     }
 
-    @Test func bitFlipInEveryByteIsCutIfInTheLastBatchElseRefused() throws {
+    @Test(arguments: scanSteps)
+    func bitFlipInEveryByteIsCutIfInTheLastBatchElseRefused(scanStep: Int) throws {
         let small = try SmallStore()
         let lastBatchStart = small.batchEnds[small.batchEnds.count - 2]
         var refused = 0
@@ -65,12 +74,14 @@ import Testing
             var damaged = small.bytes
             damaged[offset] ^= UInt8(1) << UInt8(offset % 8)
             if Int64(offset) >= lastBatchStart {
-                let store = try small.open(damaged)
+                let store = try small.open(damaged, scanStep: scanStep)
                 #expect(store.heads() == small.headsAfter[small.headsAfter.count - 2], "flip at \(offset)")
                 #expect(store.recovery?.cutOffset == lastBatchStart, "flip at \(offset)")
                 cut += 1
             } else {
-                let error = try #require(throws: StoreError.self, "flip at \(offset)") { try small.open(damaged) }
+                let error = try #require(throws: StoreError.self, "flip at \(offset)") {
+                    try small.open(damaged, scanStep: scanStep)
+                }
                 #expect(error.code == .corruptCommitted, "flip at \(offset)")
                 #expect(error.file == "00000001.seg" && error.offset != nil, "flip at \(offset)")
                 refused += 1

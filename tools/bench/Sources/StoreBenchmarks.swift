@@ -41,6 +41,7 @@ enum StoreBenchmarks {
         let batched = try LogStore(directory: batchDirectory, roster: roster)
         let batchedCount = min(context.entryCount, 200_000)
         let operations = (0..<1000).map { _ in (kind: UInt64(1), payload: payload) }
+        let waitBefore = runQueueWaitSeconds()
         let batchedTime = try BenchContext.seconds {
             var done = 0
             while done < batchedCount {
@@ -51,15 +52,32 @@ enum StoreBenchmarks {
         let batchedRate = Double(batchedCount) / batchedTime
         // The machine may be shared: the limit is measured again right after the figure and the two averaged.
         let signRate = (limits.signPerSecond + Limits.ed25519().sign) / 2
-        BenchContext.report(
-            "append, batches of 1000", value: batchedRate, unit: "entries/s",
-            limit: "Ed25519 sign \(BenchContext.format(signRate))/s on one core",
-            target: 0.8 * signRate, meets: batchedRate >= 0.8 * signRate)
+        // `openssl speed` divides by the CPU time it was given (user time; `-elapsed` would use the wall clock),
+        // so on a shared machine its rate is what a core does when it is ours. The appends run on this one thread
+        // (signing, writing, fsync); the like-for-like figure leaves out the time the thread was ready to run but
+        // waited for a CPU held by another process, and keeps the time blocked in write and fdatasync.
+        if let waitBefore, let waitAfter = runQueueWaitSeconds() {
+            let waited = waitAfter - waitBefore
+            BenchContext.report(
+                "append, batches of 1000, wall clock", value: batchedRate, unit: "entries/s",
+                limit: "waited \(BenchContext.format(waited)) s of \(BenchContext.format(batchedTime)) s for a CPU",
+                target: nil, meets: nil)
+            let ownRate = Double(batchedCount) / max(batchedTime - waited, 1e-9)
+            BenchContext.report(
+                "append, batches of 1000, on CPU or in I/O", value: ownRate, unit: "entries/s",
+                limit: "Ed25519 sign \(BenchContext.format(signRate))/s per CPU second",
+                target: 0.8 * signRate, meets: ownRate >= 0.8 * signRate)
+        } else {
+            BenchContext.report(
+                "append, batches of 1000", value: batchedRate, unit: "entries/s",
+                limit: "Ed25519 sign \(BenchContext.format(signRate))/s on one core",
+                target: 0.8 * signRate, meets: batchedRate >= 0.8 * signRate)
+        }
 
         // Ingest from 40 authors, in per-author runs of 1000 (as sync sends them). Entries are signed ahead
         // (untimed), a few authors at a time, so memory stays small.
         let ingestDirectory = context.scratchDirectory("ingest")
-        defer { context.remove(ingestDirectory) }
+        defer { keepOrRemove(ingestDirectory, context) }
         let ingestStore = try LogStore(directory: ingestDirectory, roster: roster)
         let perAuthor = max(1, context.entryCount / authorCount)
         var ingestTime = 0.0
@@ -117,6 +135,21 @@ enum StoreBenchmarks {
         }
     }
 
+    /// Removes the ingested store, or moves it to `$CAPSYNC_BENCH_KEEP_STORE` (a path that must not exist yet) so
+    /// that open can be profiled again and again on the same store: `capsync-bench open-child <path>`.
+    static func keepOrRemove(_ directory: String, _ context: BenchContext) {
+        if let keep = ProcessInfo.processInfo.environment["CAPSYNC_BENCH_KEEP_STORE"], !keep.isEmpty {
+            do {
+                try FileManager.default.moveItem(atPath: directory, toPath: keep)
+                print("   ingested store kept at \(keep)")
+                return
+            } catch {
+                print("   cannot keep the store at \(keep): \(error)")
+            }
+        }
+        context.remove(directory)
+    }
+
     /// Signs `count` entries for each key, the keys in parallel (one per core).
     static func sign(chainsOf keys: [Ed25519PrivateKey], count: Int, start: UInt64) -> [[Entry]] {
         let results = ChainBox(count: keys.count)
@@ -160,6 +193,15 @@ enum StoreBenchmarks {
         } catch {
             print("error=\(error)")
         }
+    }
+
+    /// Seconds this thread has spent runnable but waiting for a CPU (the second field of
+    /// /proc/thread-self/schedstat, in nanoseconds); nil where the kernel does not provide it.
+    static func runQueueWaitSeconds() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let nanoseconds = Double(fields[1]) else { return nil }
+        return nanoseconds / 1e9
     }
 
     static func peakRSSMiB() -> Double {
