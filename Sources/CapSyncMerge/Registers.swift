@@ -8,68 +8,6 @@ func hashBytes(of text: String, into hasher: inout Hasher) {
     text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
 }
 
-/// Gives each distinct string (by bytes) a small number, so register keys are a few integers: fast to hash,
-/// small to keep, and sortable by rank instead of by string comparisons. Strings are looked up by their UTF-8
-/// bytes in an open-addressing table (seeded `Hasher`, linear probing), so the fold's fast path numbers codes
-/// straight from payload bytes without building a String for each.
-struct Interner: Sendable {
-    private(set) var strings: [String] = []
-    /// The bytes of `strings[n]`, compared on lookup.
-    private var utf8: [[UInt8]] = []
-    /// number + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
-    private var buckets = [UInt32](repeating: 0, count: 64)
-
-    mutating func number(_ text: String) -> UInt32 {
-        var bytes = text
-        return bytes.withUTF8 { number(bytes: $0, text: { text }) }
-    }
-
-    /// The number of the string with these bytes; `text` makes the String when the bytes are new.
-    @inline(__always)
-    mutating func number(bytes: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
-        let mask = buckets.count - 1
-        var index = Interner.hash(bytes) & mask
-        while true {
-            let stored = buckets[index]
-            if stored == 0 { break }
-            let number = Int(stored - 1)
-            if utf8[number].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return UInt32(number) }
-            index = (index + 1) & mask
-        }
-        let number = UInt32(strings.count)
-        strings.append(text())
-        utf8.append(Array(bytes))
-        buckets[index] = number + 1
-        if strings.count * 2 > buckets.count { grow() }
-        return number
-    }
-
-    @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-        return hasher.finalize()
-    }
-
-    private mutating func grow() {
-        buckets = [UInt32](repeating: 0, count: buckets.count * 2)
-        let mask = buckets.count - 1
-        for (number, bytes) in utf8.enumerated() {
-            var index = bytes.withUnsafeBufferPointer { Interner.hash($0) } & mask
-            while buckets[index] != 0 { index = (index + 1) & mask }
-            buckets[index] = UInt32(number + 1)
-        }
-    }
-
-    /// rank[n] is the position of strings[n] in byte order, so comparing ranks compares the strings' bytes.
-    func ranks() -> [UInt32] {
-        let order = strings.indices.sorted { FieldRules.precedes(strings[$0], strings[$1]) }
-        var rank = [UInt32](repeating: 0, count: strings.count)
-        for (position, index) in order.enumerated() { rank[index] = UInt32(position) }
-        return rank
-    }
-}
-
 /// The last-writer-wins order key of an applied entry, compact: the author as its rank among the roster's keys
 /// (rank order is key order).
 struct Mark: Sendable {
@@ -96,54 +34,6 @@ extension Mark {
 @inline(__always)
 func offer<Value>(_ register: inout (mark: Mark, values: Value), _ mark: Mark, _ value: Value) {
     if register.mark.isUnset || register.mark < mark { register = (mark, value) }
-}
-
-struct RecordID: Hashable, Sendable {
-    let partner: UInt32, item: UInt32, site: UInt32
-    /// year << 8 | month.
-    let period: UInt32
-}
-
-/// The capacity records' last-writer-wins registers, by column: the hash table maps a record's key to its
-/// position only (20-byte buckets), and keys, marks and values sit in arrays in the order records first
-/// appeared. Much less memory to touch than a dictionary of whole registers, and `finish` reads the arrays
-/// without copying the table.
-struct RecordTable: Sendable {
-    private var positions: [RecordID: UInt32] = [:]
-    private(set) var ids: [RecordID] = []
-    private(set) var marks: [Mark] = []
-    /// Report values, or nil for a retraction's tombstone.
-    private(set) var values: [ReportValues?] = []
-
-    var count: Int { ids.count }
-
-    /// Takes `value` for `id` if `mark` is later than the mark held (or none is held). One hash per call.
-    @inline(__always)
-    mutating func offer(_ id: RecordID, _ mark: Mark, _ value: ReportValues?) {
-        let next = UInt32(ids.count)
-        let position = RecordTable.claim(&positions[id, default: .max], next: next)
-        if position == next {
-            ids.append(id)
-            marks.append(mark)
-            values.append(value)
-        } else if marks[Int(position)] < mark {
-            marks[Int(position)] = mark
-            values[Int(position)] = value
-        }
-    }
-
-    @inline(__always)
-    private static func claim(_ position: inout UInt32, next: UInt32) -> UInt32 {
-        if position == .max { position = next }
-        return position
-    }
-
-    mutating func reserveCapacity(_ capacity: Int) {
-        positions.reserveCapacity(capacity)
-        ids.reserveCapacity(capacity)
-        marks.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
-    }
 }
 
 struct ReportValues: Sendable {
@@ -180,6 +70,17 @@ enum CompactOperation: Sendable {
     case pledge(PledgeID, UInt64)
     case join(PoolID)
     case leave(PoolID, [EntryID])
+
+    var kind: EntryKind {
+        switch self {
+        case .report: .capacityReport
+        case .retraction: .reportRetraction
+        case .need: .need
+        case .pledge: .pledge
+        case .join: .poolJoin
+        case .leave: .poolLeave
+        }
+    }
 
     init(_ operation: Operation, partner: UInt32, interner: inout Interner) {
         func record(_ item: String, _ site: String, _ period: Period) -> RecordID {
@@ -235,10 +136,10 @@ enum CompactOperation: Sendable {
 }
 
 /// The merged values the fold keeps while entries arrive: last-writer-wins registers and the pools'
-/// observed-remove sets. Every `apply` is commutative, associative and idempotent, so the order entries arrive
-/// in never matters.
+/// observed-remove sets. Every write is commutative, associative and idempotent, so the order entries arrive in
+/// never matters. Capacity records hold only which entry won (`RecordTable`, offered by `FoldState`, which
+/// compares stamps in the chains); the rarer needs, pledges and pools keep their marks and values here.
 struct Registers: Sendable {
-    /// Report values, or nil for a retraction's tombstone.
     var records = RecordTable()
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
     var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
@@ -246,13 +147,13 @@ struct Registers: Sendable {
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
 
-    /// Each register is found with one hash: a missing key yields `Mark.unset`, which every real mark beats.
+    /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
+    /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
+    /// packed and `FoldState` offers them to `records`.
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
-        case .report(let id, let values):
-            records.offer(id, mark, values)
-        case .retraction(let id):
-            records.offer(id, mark, nil)
+        case .report, .retraction:
+            break
         case .need(let id, let values):
             offer(&needs[id, default: (Mark.unset, values)], mark, values)
         case .pledge(let id, let quantity):
@@ -265,35 +166,29 @@ struct Registers: Sendable {
         }
     }
 
-    /// The canonical state: registers sorted by the ranks of their strings, strings and author keys put back.
+    /// Forgets every write (a rebuild applies the kept entries again); record keys keep their positions.
+    mutating func clear() {
+        records.clearWinners()
+        needs = [:]
+        pledges = [:]
+        poolJoins = [:]
+        poolRemoved = [:]
+    }
+
+    /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
+    /// put back (records' from the winning entries in `chains`).
     func state(
-        interner: Interner, authorKeys: [AuthorKey], rosterHash: Bytes32, foldVersion: FoldVersion, ignored: [IgnoredEntry],
-        flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
+        interner: Interner, authorKeys: [AuthorKey], chains: [AuthorChain], rosterHash: Bytes32, foldVersion: FoldVersion,
+        ignored: [IgnoredEntry], flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
     ) -> CoalitionState {
         let rank = interner.ranks()
         let text = interner.strings
+        func r(_ number: UInt32) -> UInt64 { UInt64(rank[Int(number)]) }
         func stamp(_ mark: Mark) -> Stamp {
             Stamp(timestamp: HLCTimestamp(rawValue: mark.timestamp), author: authorKeys[Int(mark.authorRank)], seq: mark.seq, entryID: mark.id)
         }
 
-        let recordOrder = records.ids.indices.map { index -> (UInt64, UInt64, Int) in
-            let id = records.ids[index]
-            return (UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]), UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), index)
-        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        let sortedRecords = recordOrder.map { _, _, index -> CoalitionState.Record in
-            let id = records.ids[index]
-            let value = (mark: records.marks[index], values: records.values[index])
-            let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
-            let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
-            let report = value.values.map { v in
-                CapacityReport(
-                    unchecked: partner, item: item, site: site, period: period, monthlyCapacity: v.capacity, monthlyOutput: v.output,
-                    stockOnHand: v.stock, stockThreshold: v.threshold, leadTimeDays: v.leadTime, constraints: v.constraints)
-            }
-            return CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: stamp(value.mark), report: report)
-        }
-
-        func r(_ number: UInt32) -> UInt64 { UInt64(rank[Int(number)]) }
+        let sortedRecords = self.sortedRecords(rank: rank, text: text, authorKeys: authorKeys, chains: chains)
 
         let needPairs: [(key: UInt64, id: NeedID, mark: Mark, values: NeedValues)] = needs.map { id, value in
             (r(id.owner) << 32 | r(id.code), id, value.mark, value.values)
@@ -329,6 +224,52 @@ struct Registers: Sendable {
             sortedRosterHash: rosterHash, foldVersion: foldVersion, records: sortedRecords, needs: sortedNeeds, pledges: sortedPledges,
             pools: sortedPools, ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
     }
+
+    /// Records with a winner, in canonical order: one sort of packed rank keys, then one pass building the
+    /// output with its capacity reserved.
+    private func sortedRecords(rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]) -> [CoalitionState.Record] {
+        var order: [RecordOrderKey] = []
+        order.reserveCapacity(records.count)
+        for position in 0..<records.count where !records.winners[position].isNone {
+            let id = records.ids[position]
+            order.append(
+                RecordOrderKey(
+                    high: UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]),
+                    low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), position: UInt32(position)))
+        }
+        order.sort { $0.high != $1.high ? $0.high < $1.high : $0.low < $1.low }
+
+        var sorted: [CoalitionState.Record] = []
+        sorted.reserveCapacity(order.count)
+        for key in order {
+            let id = records.ids[Int(key.position)]
+            let winner = records.winners[Int(key.position)]
+            let author = Int(winner.rank), index = Int(winner.index)
+            let operation = chains[author].operations[index]
+            let setBy = Stamp(
+                timestamp: HLCTimestamp(rawValue: chains[author].timestamps[index]), author: authorKeys[author],
+                seq: chains[author].seqs[index], entryID: chains[author].ids[index])
+            let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
+            let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
+            var report: CapacityReport?
+            if operation.tag == .report {
+                report = CapacityReport(
+                    unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
+                    monthlyOutput: operation.output, stockOnHand: operation.stock, stockThreshold: operation.threshold,
+                    leadTimeDays: UInt64(operation.leadTime), constraints: chains[author].constraintsText(of: operation))
+            }
+            sorted.append(CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: setBy, report: report))
+        }
+        return sorted
+    }
+}
+
+/// A record's place in the canonical order (ranks of partner and item; rank of site and the period) and its
+/// position in the `RecordTable`.
+private struct RecordOrderKey {
+    let high: UInt64
+    let low: UInt64
+    let position: UInt32
 }
 
 /// (need owner, need code) in views; compared by bytes.

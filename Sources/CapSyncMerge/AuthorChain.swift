@@ -1,0 +1,154 @@
+import CapSyncWire
+
+/// What the fold keeps of one entry's operation, without references (no ARC, 48 bytes): a report's values in
+/// place, a report's or retraction's record as its position in the `RecordTable`, anything rarer as an index
+/// into its chain's side arrays.
+struct PackedOperation: Sendable {
+    enum Tag: UInt8, Sendable {
+        /// `reference` is a record position; the values are the report's.
+        case report
+        /// `reference` is a record position.
+        case retraction
+        /// A need, pledge or pool operation: `reference` indexes the chain's `others`.
+        case other
+        /// Not applicable on its own (version, kind, payload, authority): `reference` indexes `ignoredInfo`.
+        case ignored
+    }
+
+    let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64
+    let reference: UInt32
+    /// 0 for no constraints text, else its index in the chain's `constraints` + 1.
+    let constraints: UInt32
+    let leadTime: UInt16
+    let tag: Tag
+
+    static func retraction(_ position: UInt32) -> PackedOperation {
+        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, reference: position, constraints: 0, leadTime: 0, tag: .retraction)
+    }
+
+    static func indexed(_ index: Int, tag: Tag) -> PackedOperation {
+        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, reference: UInt32(index), constraints: 0, leadTime: 0, tag: tag)
+    }
+}
+
+/// Why an entry is ignored on its own merits, with its kind (which the packed form does not keep).
+struct IgnoredInfo: Sendable {
+    let kind: UInt64
+    let reason: IgnoredReason
+    let detail: String
+}
+
+/// One roster key's entries, by column in the order they were taken in (index = position in every column),
+/// found by seq through `bySeq`; and what excludes some of them. Registers point into these columns
+/// (`EntryRef`) rather than copying stamps and values.
+struct AuthorChain: Sendable {
+    let partner: String
+    let partnerUTF8: [UInt8]
+    let partnerNumber: UInt32
+    /// The key's position among the roster's keys in ascending order.
+    let rank: UInt32
+    let lastValidSeq: UInt64?
+    let knownForkSeq: UInt64?
+    var detectedForkSeq: UInt64?
+    /// seq → index of the first entry taken at that seq.
+    var bySeq = SlotTable()
+    var ids: [EntryID] = []
+    var seqs: [UInt64] = []
+    var timestamps: [UInt64] = []
+    var operations: [PackedOperation] = []
+    /// Needs, pledges and pool operations (few), whole.
+    var others: [CompactOperation] = []
+    var ignoredInfo: [IgnoredInfo] = []
+    /// Non-empty constraints texts of reports (most reports have none).
+    var constraints: [String] = []
+    /// Indices of further entries at a seq already taken: the other sides of forks.
+    var extras: [UInt32] = []
+    /// The highest seq whose operation went into the registers.
+    var appliedMaxSeq: UInt64 = 0
+
+    init(partner: String, partnerNumber: UInt32, rank: UInt32, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
+        self.partner = partner
+        partnerUTF8 = Array(partner.utf8)
+        self.partnerNumber = partnerNumber
+        self.rank = rank
+        self.lastValidSeq = lastValidSeq
+        self.knownForkSeq = knownForkSeq
+    }
+
+    var count: Int { ids.count }
+
+    /// Entries at or above this seq are excluded as forked.
+    var cutoff: UInt64 { min(knownForkSeq ?? .max, detectedForkSeq ?? .max) }
+
+    @inline(__always)
+    func isPastLastValid(_ seq: UInt64) -> Bool { lastValidSeq.map { seq > $0 } ?? false }
+
+    /// Whether the entry at `index` goes into the registers.
+    @inline(__always)
+    func applies(_ index: Int) -> Bool {
+        let seq = seqs[index]
+        return operations[index].tag != .ignored && seq < cutoff && !isPastLastValid(seq)
+    }
+
+    /// Whether the entry at `index` is this exact entry (same id).
+    @inline(__always)
+    func holds(_ id: EntryID, atOrBesides index: UInt32) -> Bool {
+        ids[Int(index)] == id || extras.contains { ids[Int($0)] == id }
+    }
+
+    /// Appends an entry's columns; returns its index.
+    @inline(__always)
+    mutating func append(id: EntryID, seq: UInt64, timestamp: UInt64, operation: PackedOperation) -> UInt32 {
+        let index = UInt32(ids.count)
+        ids.append(id)
+        seqs.append(seq)
+        timestamps.append(timestamp)
+        operations.append(operation)
+        return index
+    }
+
+    mutating func reserveCapacity(_ capacity: Int) {
+        bySeq.reserveCapacity(capacity)
+        ids.reserveCapacity(capacity)
+        seqs.reserveCapacity(capacity)
+        timestamps.reserveCapacity(capacity)
+        operations.reserveCapacity(capacity)
+    }
+
+    /// The entry kind at `index`, as the entry gave it.
+    func kind(at index: Int) -> UInt64 {
+        let operation = operations[index]
+        switch operation.tag {
+        case .report: return EntryKind.capacityReport.rawValue
+        case .retraction: return EntryKind.reportRetraction.rawValue
+        case .other: return others[Int(operation.reference)].kind.rawValue
+        case .ignored: return ignoredInfo[Int(operation.reference)].kind
+        }
+    }
+
+    /// The constraints text of the report at `index`.
+    func constraintsText(of operation: PackedOperation) -> String {
+        operation.constraints == 0 ? "" : constraints[Int(operation.constraints - 1)]
+    }
+
+    /// The listing for an entry the fold does not apply, or nil if it applies.
+    func ignoredEntry(at index: Int, author: AuthorKey) -> IgnoredEntry? {
+        let seq = seqs[index]
+        let reason: IgnoredReason
+        let detail: String
+        if isPastLastValid(seq) {
+            reason = .pastLastValidSeq
+            detail = "key retired after seq \(lastValidSeq ?? 0)"
+        } else if seq >= cutoff {
+            reason = .forkedAuthor
+            detail = "author equivocated at seq \(cutoff); its entries from there on are excluded"
+        } else if operations[index].tag == .ignored {
+            let info = ignoredInfo[Int(operations[index].reference)]
+            reason = info.reason
+            detail = info.detail
+        } else {
+            return nil
+        }
+        return IgnoredEntry(id: ids[index], author: author, seq: seq, kind: kind(at: index), reason: reason, detail: detail)
+    }
+}
