@@ -31,6 +31,14 @@ struct PackedOperation: Sendable {
     }
 }
 
+/// One kept entry: its order key and its packed operation, 64 bytes — one cache line, so comparing two writes
+/// and building a record's output each touch one line per entry (the id sits in its own column).
+struct KeptEntry: Sendable {
+    let timestamp: UInt64
+    let seq: UInt64
+    let operation: PackedOperation
+}
+
 /// Why an entry is ignored on its own merits, with its kind (which the packed form does not keep).
 struct IgnoredInfo: Sendable {
     let kind: UInt64
@@ -38,7 +46,7 @@ struct IgnoredInfo: Sendable {
     let detail: String
 }
 
-/// One roster key's entries, by column in the order they were taken in (index = position in every column),
+/// One roster key's entries, by column (ids; the rest) in the order they were taken in (index = position in both),
 /// found by seq through `bySeq`; and what excludes some of them. Registers point into these columns
 /// (`EntryRef`) rather than copying stamps and values.
 struct AuthorChain: Sendable {
@@ -53,9 +61,7 @@ struct AuthorChain: Sendable {
     /// seq → index of the first entry taken at that seq.
     var bySeq = SlotTable()
     var ids: [EntryID] = []
-    var seqs: [UInt64] = []
-    var timestamps: [UInt64] = []
-    var operations: [PackedOperation] = []
+    var kept: [KeptEntry] = []
     /// Needs, pledges and pool operations (few), whole.
     var others: [CompactOperation] = []
     var ignoredInfo: [IgnoredInfo] = []
@@ -86,8 +92,9 @@ struct AuthorChain: Sendable {
     /// Whether the entry at `index` goes into the registers.
     @inline(__always)
     func applies(_ index: Int) -> Bool {
-        let seq = seqs[index]
-        return operations[index].tag != .ignored && seq < cutoff && !isPastLastValid(seq)
+        let entry = kept[index]
+        let seq = entry.seq
+        return entry.operation.tag != .ignored && seq < cutoff && !isPastLastValid(seq)
     }
 
     /// Whether the entry at `index` is this exact entry (same id).
@@ -101,23 +108,19 @@ struct AuthorChain: Sendable {
     mutating func append(id: EntryID, seq: UInt64, timestamp: UInt64, operation: PackedOperation) -> UInt32 {
         let index = UInt32(ids.count)
         ids.append(id)
-        seqs.append(seq)
-        timestamps.append(timestamp)
-        operations.append(operation)
+        kept.append(KeptEntry(timestamp: timestamp, seq: seq, operation: operation))
         return index
     }
 
     mutating func reserveCapacity(_ capacity: Int) {
         bySeq.reserveCapacity(capacity)
         ids.reserveCapacity(capacity)
-        seqs.reserveCapacity(capacity)
-        timestamps.reserveCapacity(capacity)
-        operations.reserveCapacity(capacity)
+        kept.reserveCapacity(capacity)
     }
 
     /// The entry kind at `index`, as the entry gave it.
     func kind(at index: Int) -> UInt64 {
-        let operation = operations[index]
+        let operation = kept[index].operation
         switch operation.tag {
         case .report: return EntryKind.capacityReport.rawValue
         case .retraction: return EntryKind.reportRetraction.rawValue
@@ -133,7 +136,7 @@ struct AuthorChain: Sendable {
 
     /// The listing for an entry the fold does not apply, or nil if it applies.
     func ignoredEntry(at index: Int, author: AuthorKey) -> IgnoredEntry? {
-        let seq = seqs[index]
+        let seq = kept[index].seq
         let reason: IgnoredReason
         let detail: String
         if isPastLastValid(seq) {
@@ -142,8 +145,8 @@ struct AuthorChain: Sendable {
         } else if seq >= cutoff {
             reason = .forkedAuthor
             detail = "author equivocated at seq \(cutoff); its entries from there on are excluded"
-        } else if operations[index].tag == .ignored {
-            let info = ignoredInfo[Int(operations[index].reference)]
+        } else if kept[index].operation.tag == .ignored {
+            let info = ignoredInfo[Int(kept[index].operation.reference)]
             reason = info.reason
             detail = info.detail
         } else {

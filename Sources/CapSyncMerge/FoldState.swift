@@ -91,10 +91,10 @@ public struct FoldState: Sendable {
         // Equal folds have equal rosters, so a rank names the same key in both.
         for rank in other.chains.indices {
             for index in 0..<other.chains[rank].count {
-                let id = other.chains[rank].ids[index], seq = other.chains[rank].seqs[index]
+                let id = other.chains[rank].ids[index], seq = other.chains[rank].kept[index].seq
                 if let held = chains[rank].bySeq[seq], chains[rank].holds(id, atOrBesides: held) { continue }
                 let operation = adopt(other, rank: rank, index: index, numbers: numbers)
-                let newIndex = chains[rank].append(id: id, seq: seq, timestamp: other.chains[rank].timestamps[index], operation: operation)
+                let newIndex = chains[rank].append(id: id, seq: seq, timestamp: other.chains[rank].kept[index].timestamp, operation: operation)
                 place(newIndex, rank: rank)
                 entryCount += 1
             }
@@ -125,7 +125,7 @@ public struct FoldState: Sendable {
     /// Files the entry just appended at `index` under its seq, applying its operation unless the seq is
     /// excluded; a second entry at a taken seq is an equivocation, which excludes the author from that seq on.
     private mutating func place(_ index: UInt32, rank: Int) {
-        let seq = chains[rank].seqs[Int(index)]
+        let seq = chains[rank].kept[Int(index)].seq
         if chains[rank].bySeq[seq] != nil {
             chains[rank].extras.append(index)
             if seq < chains[rank].cutoff, chains[rank].appliedMaxSeq >= seq { needsRebuild = true }
@@ -142,7 +142,7 @@ public struct FoldState: Sendable {
     /// Writes the kept entry at (`rank`, `index`) into the registers.
     @inline(__always)
     private mutating func apply(rank: Int, index: Int) {
-        let operation = chains[rank].operations[index]
+        let operation = chains[rank].kept[index].operation
         switch operation.tag {
         case .report, .retraction:
             let position = Int(operation.reference)
@@ -159,14 +159,15 @@ public struct FoldState: Sendable {
     /// Last writer wins: whether entry `a`'s stamp is below `b`'s (timestamp, then author key, then id).
     @inline(__always)
     private func precedes(_ a: EntryRef, _ b: EntryRef) -> Bool {
-        let ta = chains[Int(a.rank)].timestamps[Int(a.index)], tb = chains[Int(b.rank)].timestamps[Int(b.index)]
+        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp, tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
         if ta != tb { return ta < tb }
         if a.rank != b.rank { return a.rank < b.rank }
         return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]
     }
 
     private func mark(rank: Int, index: Int) -> Mark {
-        Mark(timestamp: chains[rank].timestamps[index], authorRank: UInt32(rank), seq: chains[rank].seqs[index], id: chains[rank].ids[index])
+        let entry = chains[rank].kept[index]
+        return Mark(timestamp: entry.timestamp, authorRank: UInt32(rank), seq: entry.seq, id: chains[rank].ids[index])
     }
 
     /// The packed form of an entry's operation, or of why it is ignored.
@@ -207,7 +208,7 @@ public struct FoldState: Sendable {
 
     /// Another partial fold's kept entry, renumbered into this fold's interner, records and side arrays.
     private mutating func adopt(_ other: FoldState, rank: Int, index: Int, numbers: [UInt32]) -> PackedOperation {
-        let theirs = other.chains[rank].operations[index]
+        let theirs = other.chains[rank].kept[index].operation
         switch theirs.tag {
         case .report, .retraction:
             let id = other.registers.records.ids[Int(theirs.reference)]
@@ -289,7 +290,7 @@ public struct FoldState: Sendable {
             for index in 0..<chains[rank].count where chains[rank].applies(index) {
                 // Entries beside a taken seq (extras) are at or above the fork seq, so never applied.
                 apply(rank: rank, index: index)
-                applied = max(applied, chains[rank].seqs[index])
+                applied = max(applied, chains[rank].kept[index].seq)
             }
             chains[rank].appliedMaxSeq = applied
         }

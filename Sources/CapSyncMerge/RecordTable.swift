@@ -17,11 +17,12 @@ struct EntryRef: Sendable, Equatable {
 }
 
 /// The capacity records' last-writer-wins registers, by column: an open-addressing table maps a record's key
-/// to its position (4-byte buckets), and the keys and the winning entries sit in arrays in the order records
-/// first appeared. A record's position never changes, so an entry's kept operation can name it.
+/// to its position, and the keys and the winning entries sit in arrays in the order records first appeared. A
+/// record's position never changes, so an entry's kept operation can name it. A bucket holds 32 bits of the
+/// key's hash beside the position, so a probe reads the key itself (another cache miss) only when those match.
 struct RecordTable: Sendable {
-    /// position + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
-    private var buckets = [UInt32](repeating: 0, count: 1024)
+    /// hash tag << 32 | (position + 1) per bucket, 0 for empty; the count is a power of two, at most half full.
+    private var buckets = [UInt64](repeating: 0, count: 1024)
     private(set) var ids: [RecordID] = []
     /// The entry whose write holds, or `EntryRef.none`.
     var winners: [EntryRef] = []
@@ -32,17 +33,22 @@ struct RecordTable: Sendable {
     @inline(__always)
     mutating func position(of id: RecordID) -> UInt32 {
         let mask = buckets.count - 1
-        var index = RecordTable.bucket(of: id, mask: mask)
+        let hash = RecordTable.hash(of: id)
+        let tag = hash & 0xffff_ffff_0000_0000
+        var index = Int(truncatingIfNeeded: hash) & mask
         while true {
             let stored = buckets[index]
             if stored == 0 { break }
-            if ids[Int(stored - 1)] == id { return stored - 1 }
+            if stored & 0xffff_ffff_0000_0000 == tag {
+                let position = UInt32(truncatingIfNeeded: stored) - 1
+                if ids[Int(position)] == id { return position }
+            }
             index = (index + 1) & mask
         }
         let position = UInt32(ids.count)
         ids.append(id)
         winners.append(.none)
-        buckets[index] = position + 1
+        buckets[index] = tag | UInt64(position + 1)
         if ids.count * 2 > buckets.count { resize(to: buckets.count * 2) }
         return position
     }
@@ -60,19 +66,20 @@ struct RecordTable: Sendable {
         if size > buckets.count { resize(to: size) }
     }
 
+    /// The low bits pick the bucket, the high 32 bits are the tag (tables stay far below 2^32 buckets).
     @inline(__always)
-    private static func bucket(of id: RecordID, mask: Int) -> Int {
-        let hash = SeededHash.hash(UInt64(id.partner) << 32 | UInt64(id.item), UInt64(id.site) << 32 | UInt64(id.period))
-        return Int(truncatingIfNeeded: hash) & mask
+    private static func hash(of id: RecordID) -> UInt64 {
+        SeededHash.hash(UInt64(id.partner) << 32 | UInt64(id.item), UInt64(id.site) << 32 | UInt64(id.period))
     }
 
     private mutating func resize(to size: Int) {
-        buckets = [UInt32](repeating: 0, count: size)
+        buckets = [UInt64](repeating: 0, count: size)
         let mask = size - 1
         for (position, id) in ids.enumerated() {
-            var index = RecordTable.bucket(of: id, mask: mask)
+            let hash = RecordTable.hash(of: id)
+            var index = Int(truncatingIfNeeded: hash) & mask
             while buckets[index] != 0 { index = (index + 1) & mask }
-            buckets[index] = UInt32(position + 1)
+            buckets[index] = hash & 0xffff_ffff_0000_0000 | UInt64(position + 1)
         }
     }
 }

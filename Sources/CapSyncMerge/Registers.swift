@@ -225,33 +225,39 @@ struct Registers: Sendable {
             pools: sortedPools, ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
     }
 
-    /// Records with a winner, in canonical order: one sort of packed rank keys, then one pass building the
-    /// output with its capacity reserved.
+    /// Records with a winner, in canonical order: one sequential pass collects packed rank keys with their
+    /// winners, one sort, then one pass builds the output with its capacity reserved, reading strings back
+    /// through the ranks and values from the winning entries.
     private func sortedRecords(rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]) -> [CoalitionState.Record] {
         var order: [RecordOrderKey] = []
         order.reserveCapacity(records.count)
-        for position in 0..<records.count where !records.winners[position].isNone {
+        for position in 0..<records.count {
+            let winner = records.winners[position]
+            if winner.isNone { continue }
             let id = records.ids[position]
             order.append(
                 RecordOrderKey(
                     high: UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]),
-                    low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), position: UInt32(position)))
+                    low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), winner: winner))
         }
         order.sort { $0.high != $1.high ? $0.high < $1.high : $0.low < $1.low }
+
+        var byRank = [UInt32](repeating: 0, count: rank.count)
+        for (number, position) in rank.enumerated() { byRank[Int(position)] = UInt32(number) }
+        func string(_ rankValue: UInt64) -> String { text[Int(byRank[Int(rankValue)])] }
 
         var sorted: [CoalitionState.Record] = []
         sorted.reserveCapacity(order.count)
         for key in order {
-            let id = records.ids[Int(key.position)]
-            let winner = records.winners[Int(key.position)]
-            let author = Int(winner.rank), index = Int(winner.index)
-            let operation = chains[author].operations[index]
+            let author = Int(key.winner.rank), index = Int(key.winner.index)
+            let entry = chains[author].kept[index]
             let setBy = Stamp(
-                timestamp: HLCTimestamp(rawValue: chains[author].timestamps[index]), author: authorKeys[author],
-                seq: chains[author].seqs[index], entryID: chains[author].ids[index])
-            let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
-            let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
+                timestamp: HLCTimestamp(rawValue: entry.timestamp), author: authorKeys[author], seq: entry.seq,
+                entryID: chains[author].ids[index])
+            let partner = string(key.high >> 32), item = string(key.high & 0xffff_ffff), site = string(key.low >> 32)
+            let period = Period(unchecked: UInt16(truncatingIfNeeded: key.low >> 8), month: UInt8(truncatingIfNeeded: key.low))
             var report: CapacityReport?
+            let operation = entry.operation
             if operation.tag == .report {
                 report = CapacityReport(
                     unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
@@ -264,12 +270,12 @@ struct Registers: Sendable {
     }
 }
 
-/// A record's place in the canonical order (ranks of partner and item; rank of site and the period) and its
-/// position in the `RecordTable`.
+/// A record's place in the canonical order — ranks of partner and item; rank of site, then the period
+/// (year << 8 | month) — and the entry that set it.
 private struct RecordOrderKey {
     let high: UInt64
     let low: UInt64
-    let position: UInt32
+    let winner: EntryRef
 }
 
 /// (need owner, need code) in views; compared by bytes.
