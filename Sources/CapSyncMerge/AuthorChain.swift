@@ -56,8 +56,13 @@ struct AuthorChain: Sendable {
     /// The key's position among the roster's keys in ascending order.
     let rank: UInt32
     let lastValidSeq: UInt64?
+    /// `lastValidSeq`, or UInt64.max: entries above it are past the key's last valid seq.
+    let lastValidLimit: UInt64
     let knownForkSeq: UInt64?
-    var detectedForkSeq: UInt64?
+    private(set) var detectedForkSeq: UInt64?
+    /// Entries at or above this seq are excluded as forked: the lower of the known and the detected fork seq.
+    /// Stored, like `lastValidLimit`, so the hot path reads plain fields of a chain in the array, never a copy.
+    private(set) var cutoff: UInt64
     /// seq → index of the first entry taken at that seq.
     var bySeq = SlotTable()
     var ids: [EntryID] = []
@@ -78,23 +83,27 @@ struct AuthorChain: Sendable {
         self.partnerNumber = partnerNumber
         self.rank = rank
         self.lastValidSeq = lastValidSeq
+        lastValidLimit = lastValidSeq ?? .max
         self.knownForkSeq = knownForkSeq
+        cutoff = knownForkSeq ?? .max
     }
 
     var count: Int { ids.count }
 
-    /// Entries at or above this seq are excluded as forked.
-    var cutoff: UInt64 { min(knownForkSeq ?? .max, detectedForkSeq ?? .max) }
+    /// Notes an equivocation at `seq`: this author's entries from the lowest such seq on are excluded.
+    mutating func noteFork(at seq: UInt64) {
+        detectedForkSeq = min(detectedForkSeq ?? .max, seq)
+        cutoff = min(cutoff, seq)
+    }
 
-    @inline(__always)
-    func isPastLastValid(_ seq: UInt64) -> Bool { lastValidSeq.map { seq > $0 } ?? false }
+    func isPastLastValid(_ seq: UInt64) -> Bool { seq > lastValidLimit }
 
     /// Whether the entry at `index` goes into the registers.
+    func applies(_ index: Int) -> Bool { AuthorChain.applies(kept[index], cutoff: cutoff, lastValidLimit: lastValidLimit) }
+
     @inline(__always)
-    func applies(_ index: Int) -> Bool {
-        let entry = kept[index]
-        let seq = entry.seq
-        return entry.operation.tag != .ignored && seq < cutoff && !isPastLastValid(seq)
+    static func applies(_ entry: KeptEntry, cutoff: UInt64, lastValidLimit: UInt64) -> Bool {
+        entry.operation.tag != .ignored && entry.seq < cutoff && entry.seq <= lastValidLimit
     }
 
     /// Whether the entry at `index` is this exact entry (same id).

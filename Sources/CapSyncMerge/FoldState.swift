@@ -125,15 +125,17 @@ public struct FoldState: Sendable {
     /// Files the entry just appended at `index` under its seq, applying its operation unless the seq is
     /// excluded; a second entry at a taken seq is an equivocation, which excludes the author from that seq on.
     private mutating func place(_ index: UInt32, rank: Int) {
-        let seq = chains[rank].kept[Int(index)].seq
+        // Plain stored fields of the chain only: a method call on `chains[rank]` can copy the whole chain.
+        let entry = chains[rank].kept[Int(index)]
+        let seq = entry.seq
         if chains[rank].bySeq[seq] != nil {
             chains[rank].extras.append(index)
             if seq < chains[rank].cutoff, chains[rank].appliedMaxSeq >= seq { needsRebuild = true }
-            chains[rank].detectedForkSeq = min(chains[rank].detectedForkSeq ?? .max, seq)
+            chains[rank].noteFork(at: seq)
             return
         }
         chains[rank].bySeq.insert(seq: seq, index: index)
-        if chains[rank].applies(Int(index)) {
+        if AuthorChain.applies(entry, cutoff: chains[rank].cutoff, lastValidLimit: chains[rank].lastValidLimit) {
             apply(rank: rank, index: Int(index))
             if seq > chains[rank].appliedMaxSeq { chains[rank].appliedMaxSeq = seq }
         }
@@ -234,7 +236,7 @@ public struct FoldState: Sendable {
     private mutating func fastOperation(_ entry: Entry, rank: Int) -> CompactOperation? {
         guard entry.version == Operation.entryVersion,
             entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
-            !chains[rank].isPastLastValid(entry.seq)
+            entry.seq <= chains[rank].lastValidLimit
         else { return nil }
         let partner = chains[rank].partnerUTF8
         let partnerNumber = chains[rank].partnerNumber
