@@ -1,38 +1,57 @@
 import CapSyncWire
 
-/// What the fold keeps of one entry's operation, without references (no ARC, 48 bytes): a report's values in
-/// place, a report's or retraction's record as its position in the `RecordTable`, anything rarer as an index
-/// into its chain's side arrays.
+/// A capacity record's key, its strings replaced by interned numbers.
+struct RecordID: Hashable, Sendable {
+    let partner: UInt32, item: UInt32, site: UInt32
+    /// year << 8 | month.
+    let period: UInt32
+}
+
+/// Where a kept entry is: its author's rank and its index in that author's chain (8 bytes).
+struct EntryRef: Sendable, Equatable {
+    let rank: UInt32
+    let index: UInt32
+}
+
+/// What the fold keeps of one entry's operation, without references (no ARC): a report's record and values in
+/// place, a retraction's record, anything rarer as an index into its chain's side arrays.
 struct PackedOperation: Sendable {
     enum Tag: UInt8, Sendable {
-        /// `reference` is a record position; the values are the report's.
+        /// `record` and the values are the report's.
         case report
-        /// `reference` is a record position.
+        /// `record` is the record withdrawn.
         case retraction
-        /// A need, pledge or pool operation: `reference` indexes the chain's `others`.
+        /// A need, pledge or pool operation: `side` indexes the chain's `others`.
         case other
-        /// Not applicable on its own (version, kind, payload, authority): `reference` indexes `ignoredInfo`.
+        /// Not applicable on its own (version, kind, payload, authority): `side` indexes `ignoredInfo`.
         case ignored
     }
 
     let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64
-    let reference: UInt32
-    /// 0 for no constraints text, else its index in the chain's `constraints` + 1.
-    let constraints: UInt32
+    /// Reports and retractions: the record written (zero otherwise).
+    let record: RecordID
+    /// Reports: 0 for no constraints text, else its index in the chain's `constraints` + 1. Other and ignored
+    /// entries: the index in `others` or `ignoredInfo`.
+    let side: UInt32
     let leadTime: UInt16
     let tag: Tag
 
-    static func retraction(_ position: UInt32) -> PackedOperation {
-        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, reference: position, constraints: 0, leadTime: 0, tag: .retraction)
+    static let noRecord = RecordID(partner: 0, item: 0, site: 0, period: 0)
+
+    static func retraction(_ record: RecordID) -> PackedOperation {
+        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, record: record, side: 0, leadTime: 0, tag: .retraction)
     }
 
     static func indexed(_ index: Int, tag: Tag) -> PackedOperation {
-        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, reference: UInt32(index), constraints: 0, leadTime: 0, tag: tag)
+        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, record: noRecord, side: UInt32(index), leadTime: 0, tag: tag)
     }
+
+    /// Whether this writes a capacity record (report or retraction).
+    var writesRecord: Bool { tag == .report || tag == .retraction }
 }
 
-/// One kept entry: its order key and its packed operation, 64 bytes — one cache line, so comparing two writes
-/// and building a record's output each touch one line per entry (the id sits in its own column).
+/// One kept entry: its order key and its packed operation (72 bytes; the id sits in its own column, read only
+/// to break timestamp ties and for stamps).
 struct KeptEntry: Sendable {
     let timestamp: UInt64
     let seq: UInt64
@@ -47,8 +66,8 @@ struct IgnoredInfo: Sendable {
 }
 
 /// One roster key's entries, by column (ids; the rest) in the order they were taken in (index = position in both),
-/// found by seq through `bySeq`; and what excludes some of them. Registers point into these columns
-/// (`EntryRef`) rather than copying stamps and values.
+/// found by seq through `bySeq`; and what excludes some of them. Capacity records are resolved from these
+/// columns at `finish` (`Registers.sortedRecords`), so taking a report in touches no table at random.
 struct AuthorChain: Sendable {
     let partner: String
     let partnerUTF8: [UInt8]
@@ -133,14 +152,14 @@ struct AuthorChain: Sendable {
         switch operation.tag {
         case .report: return EntryKind.capacityReport.rawValue
         case .retraction: return EntryKind.reportRetraction.rawValue
-        case .other: return others[Int(operation.reference)].kind.rawValue
-        case .ignored: return ignoredInfo[Int(operation.reference)].kind
+        case .other: return others[Int(operation.side)].kind.rawValue
+        case .ignored: return ignoredInfo[Int(operation.side)].kind
         }
     }
 
     /// The constraints text of the report at `index`.
     func constraintsText(of operation: PackedOperation) -> String {
-        operation.constraints == 0 ? "" : constraints[Int(operation.constraints - 1)]
+        operation.tag != .report || operation.side == 0 ? "" : constraints[Int(operation.side - 1)]
     }
 
     /// The listing for an entry the fold does not apply, or nil if it applies.
@@ -155,7 +174,7 @@ struct AuthorChain: Sendable {
             reason = .forkedAuthor
             detail = "author equivocated at seq \(cutoff); its entries from there on are excluded"
         } else if kept[index].operation.tag == .ignored {
-            let info = ignoredInfo[Int(kept[index].operation.reference)]
+            let info = ignoredInfo[Int(kept[index].operation.side)]
             reason = info.reason
             detail = info.detail
         } else {

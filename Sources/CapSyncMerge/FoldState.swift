@@ -3,13 +3,13 @@ public import CapSyncWire
 /// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
 /// `Fold`, and `finish()` at any time for the state of everything added so far.
 ///
-/// Each roster key's entries are kept once, packed by column in its `AuthorChain` (id, seq, timestamp and a
-/// 48-byte operation with no references), which both removes duplicates and reveals equivocation. Operations
-/// are applied as they arrive: a capacity record's register holds only which entry won (8 bytes), and two
-/// stamps are compared through the chains only when two writes hit one record; strings are replaced by interned
-/// numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the strings).
-/// When a fork turns up below a seq already applied, the registers are rebuilt from the chains at the next
-/// `finish()`.
+/// Each roster key's entries are kept once, packed by column in its `AuthorChain` (id; seq, timestamp and an
+/// operation with no references), which both removes duplicates and reveals equivocation. Strings are replaced
+/// by interned numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the
+/// strings). Capacity records — nearly every entry — are resolved at `finish()` in one sort of the chains'
+/// applicable reports and retractions, so `add` touches no table at random for them; needs, pledges and pools
+/// are applied to registers as they arrive, and rebuilt from the chains at the next `finish()` when a fork turns
+/// up below a seq already applied.
 public struct FoldState: Sendable {
     public let fold: Fold
     private let rosterHash: Bytes32
@@ -66,7 +66,6 @@ public struct FoldState: Sendable {
     /// store at start-up does not grow them step by step.
     public mutating func reserveCapacity(entries: Int) {
         guard entries > 0, !chains.isEmpty else { return }
-        registers.records.reserveCapacity(entries)
         let perAuthor = entries / chains.count + 1
         for rank in chains.indices { chains[rank].reserveCapacity(perAuthor) }
     }
@@ -141,30 +140,12 @@ public struct FoldState: Sendable {
         }
     }
 
-    /// Writes the kept entry at (`rank`, `index`) into the registers.
+    /// Writes the kept entry at (`rank`, `index`) into the registers (records are resolved at `finish`).
     @inline(__always)
     private mutating func apply(rank: Int, index: Int) {
         let operation = chains[rank].kept[index].operation
-        switch operation.tag {
-        case .report, .retraction:
-            let position = Int(operation.reference)
-            let entry = EntryRef(rank: UInt32(rank), index: UInt32(index))
-            let holder = registers.records.winners[position]
-            if holder.isNone || precedes(holder, entry) { registers.records.winners[position] = entry }
-        case .other:
-            registers.apply(chains[rank].others[Int(operation.reference)], mark: mark(rank: rank, index: index))
-        case .ignored:
-            break
-        }
-    }
-
-    /// Last writer wins: whether entry `a`'s stamp is below `b`'s (timestamp, then author key, then id).
-    @inline(__always)
-    private func precedes(_ a: EntryRef, _ b: EntryRef) -> Bool {
-        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp, tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
-        if ta != tb { return ta < tb }
-        if a.rank != b.rank { return a.rank < b.rank }
-        return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]
+        guard operation.tag == .other else { return }
+        registers.apply(chains[rank].others[Int(operation.side)], mark: mark(rank: rank, index: index))
     }
 
     private func mark(rank: Int, index: Int) -> Mark {
@@ -191,11 +172,10 @@ public struct FoldState: Sendable {
         switch operation {
         case .report(let id, let values):
             return PackedOperation(
-                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold,
-                reference: registers.records.position(of: id), constraints: keepConstraints(values.constraints, rank: rank),
-                leadTime: UInt16(values.leadTime), tag: .report)
+                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold, record: id,
+                side: keepConstraints(values.constraints, rank: rank), leadTime: UInt16(values.leadTime), tag: .report)
         case .retraction(let id):
-            return .retraction(registers.records.position(of: id))
+            return .retraction(id)
         default:
             chains[rank].others.append(operation)
             return .indexed(chains[rank].others.count - 1, tag: .other)
@@ -213,19 +193,18 @@ public struct FoldState: Sendable {
         let theirs = other.chains[rank].kept[index].operation
         switch theirs.tag {
         case .report, .retraction:
-            let id = other.registers.records.ids[Int(theirs.reference)]
-            let position = registers.records.position(
-                of: RecordID(
-                    partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)], period: id.period))
-            let constraints = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)
+            let id = theirs.record
+            let record = RecordID(
+                partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)], period: id.period)
+            let side = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)
             return PackedOperation(
-                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold, reference: position,
-                constraints: constraints, leadTime: theirs.leadTime, tag: theirs.tag)
+                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold, record: record,
+                side: side, leadTime: theirs.leadTime, tag: theirs.tag)
         case .other:
-            chains[rank].others.append(other.chains[rank].others[Int(theirs.reference)].renumbered { numbers[Int($0)] })
+            chains[rank].others.append(other.chains[rank].others[Int(theirs.side)].renumbered { numbers[Int($0)] })
             return .indexed(chains[rank].others.count - 1, tag: .other)
         case .ignored:
-            chains[rank].ignoredInfo.append(other.chains[rank].ignoredInfo[Int(theirs.reference)])
+            chains[rank].ignoredInfo.append(other.chains[rank].ignoredInfo[Int(theirs.side)])
             return .indexed(chains[rank].ignoredInfo.count - 1, tag: .ignored)
         }
     }

@@ -137,10 +137,8 @@ enum CompactOperation: Sendable {
 
 /// The merged values the fold keeps while entries arrive: last-writer-wins registers and the pools'
 /// observed-remove sets. Every write is commutative, associative and idempotent, so the order entries arrive in
-/// never matters. Capacity records hold only which entry won (`RecordTable`, offered by `FoldState`, which
-/// compares stamps in the chains); the rarer needs, pledges and pools keep their marks and values here.
+/// never matters. Capacity records have no registers: `sortedRecords` resolves them from the chains at once.
 struct Registers: Sendable {
-    var records = RecordTable()
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
     var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
     var poolJoins: [PoolID: Set<EntryID>] = [:]
@@ -149,7 +147,7 @@ struct Registers: Sendable {
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
-    /// packed and `FoldState` offers them to `records`.
+    /// packed and `sortedRecords` resolves them.
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
         case .report, .retraction:
@@ -166,9 +164,8 @@ struct Registers: Sendable {
         }
     }
 
-    /// Forgets every write (a rebuild applies the kept entries again); record keys keep their positions.
+    /// Forgets every write (a rebuild applies the kept entries again).
     mutating func clear() {
-        records.clearWinners()
         needs = [:]
         pledges = [:]
         poolJoins = [:]
@@ -225,20 +222,28 @@ struct Registers: Sendable {
             pools: sortedPools, ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
     }
 
-    /// Records with a winner, in canonical order: one sequential pass collects packed rank keys with their
-    /// winners, one sort, then one pass builds the output with its capacity reserved, reading strings back
-    /// through the ranks and values from the winning entries.
+    /// The capacity records in canonical order, resolved from the chains: one sequential pass collects every
+    /// applicable report and retraction under its packed rank key, one sort brings each record's writes
+    /// together, the greatest stamp of each run wins, and one pass builds the output with its capacity
+    /// reserved (strings read back through the ranks, values from the winning entries).
     private func sortedRecords(rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]) -> [CoalitionState.Record] {
         var order: [RecordOrderKey] = []
-        order.reserveCapacity(records.count)
-        for position in 0..<records.count {
-            let winner = records.winners[position]
-            if winner.isNone { continue }
-            let id = records.ids[position]
-            order.append(
-                RecordOrderKey(
-                    high: UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]),
-                    low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), winner: winner))
+        order.reserveCapacity(chains.reduce(0) { $0 + $1.count })
+        for author in chains.indices {
+            let cutoff = chains[author].cutoff, lastValidLimit = chains[author].lastValidLimit
+            chains[author].kept.withUnsafeBufferPointer { kept in
+                for index in kept.indices {
+                    let entry = kept[index]
+                    guard entry.operation.writesRecord, AuthorChain.applies(entry, cutoff: cutoff, lastValidLimit: lastValidLimit)
+                    else { continue }
+                    let id = entry.operation.record
+                    order.append(
+                        RecordOrderKey(
+                            high: UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]),
+                            low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period),
+                            entry: EntryRef(rank: UInt32(author), index: UInt32(index))))
+                }
+            }
         }
         order.sort { $0.high != $1.high ? $0.high < $1.high : $0.low < $1.low }
 
@@ -248,8 +253,19 @@ struct Registers: Sendable {
 
         var sorted: [CoalitionState.Record] = []
         sorted.reserveCapacity(order.count)
-        for key in order {
-            let author = Int(key.winner.rank), index = Int(key.winner.index)
+        var start = 0
+        while start < order.count {
+            let key = order[start]
+            // The run of this record's writes: last writer wins.
+            var winner = key.entry
+            var end = start + 1
+            while end < order.count, order[end].high == key.high, order[end].low == key.low {
+                if Registers.precedes(winner, order[end].entry, in: chains) { winner = order[end].entry }
+                end += 1
+            }
+            start = end
+
+            let author = Int(winner.rank), index = Int(winner.index)
             let entry = chains[author].kept[index]
             let setBy = Stamp(
                 timestamp: HLCTimestamp(rawValue: entry.timestamp), author: authorKeys[author], seq: entry.seq,
@@ -268,14 +284,23 @@ struct Registers: Sendable {
         }
         return sorted
     }
+
+    /// Last writer wins: whether entry `a`'s stamp is below `b`'s (timestamp, then author key — rank order is
+    /// key order — then entry id).
+    private static func precedes(_ a: EntryRef, _ b: EntryRef, in chains: [AuthorChain]) -> Bool {
+        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp, tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
+        if ta != tb { return ta < tb }
+        if a.rank != b.rank { return a.rank < b.rank }
+        return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]
+    }
 }
 
-/// A record's place in the canonical order — ranks of partner and item; rank of site, then the period
-/// (year << 8 | month) — and the entry that set it.
+/// A write's place in the canonical record order — ranks of partner and item; rank of site, then the period
+/// (year << 8 | month) — and the entry that made it.
 private struct RecordOrderKey {
     let high: UInt64
     let low: UInt64
-    let winner: EntryRef
+    let entry: EntryRef
 }
 
 /// (need owner, need code) in views; compared by bytes.

@@ -1,4 +1,4 @@
-/// The fold's own hash for its internal tables (interned strings, record keys, author keys): a multiply-mix in
+/// The fold's own hash for its internal tables (interned strings, author keys): a multiply-mix in
 /// the style of wyhash, keyed by a per-process random seed taken from `Hasher`. Several times cheaper than
 /// `Hasher` on the fold's short keys, and still seeded, so a partner cannot pick codes that collide on every
 /// node. Never part of any output: table order is never observed (the fold sorts by rank).
@@ -21,7 +21,7 @@ enum SeededHash {
         return product.high ^ product.low
     }
 
-    /// Hash of two words (record keys, author keys).
+    /// Hash of two words (author keys).
     @inline(__always)
     static func hash(_ a: UInt64, _ b: UInt64) -> UInt64 {
         mix(mix(a ^ p0, b ^ seed) ^ p1, seed ^ p2)
