@@ -278,7 +278,9 @@ struct Registers: Sendable {
                 report = CapacityReport(
                     unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
                     monthlyOutput: operation.output, stockOnHand: operation.stock, stockThreshold: operation.threshold,
-                    leadTimeDays: UInt64(operation.leadTime), constraints: chains[author].constraintsText(of: operation))
+                    leadTimeDays: UInt64(operation.leadTime),
+                    // The array read directly: a method call on `chains[author]` can copy the whole chain.
+                    constraints: operation.side == 0 ? "" : chains[author].constraints[Int(operation.side - 1)])
             }
             sorted.append(CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: setBy, report: report))
         }
