@@ -14,7 +14,7 @@ enum FastReportDecoder {
     ) -> CompactOperation? {
         var cursor = Cursor(bytes: payload)
         // Partner: the author's own partner code (a valid code, from the roster), byte for byte.
-        guard let partnerField = cursor.text(limit: 16), partnerField.elementsEqual(partner), isPartnerCode(partnerField),
+        guard let partnerField = cursor.text(limit: 16), sameBytes(partnerField, partner), isPartnerCode(partnerField),
             let itemField = cursor.text(limit: FieldRules.maxCodeLength), isCode(itemField),
             let siteField = cursor.text(limit: FieldRules.maxSiteLength), isASCIISite(siteField),
             let year = cursor.uint16(), let month = cursor.byte(), Period.years.contains(year), (1...12).contains(month)
@@ -42,9 +42,16 @@ enum FastReportDecoder {
         _ partner: UInt32, _ item: UnsafeBufferPointer<UInt8>, _ site: UnsafeBufferPointer<UInt8>, _ period: UInt32,
         _ interner: inout Interner
     ) -> RecordID {
-        let itemNumber = interner.number(bytes: item) { String(decoding: item, as: UTF8.self) }
-        let siteNumber = interner.number(bytes: site) { String(decoding: site, as: UTF8.self) }
+        let itemNumber = interner.number(bytes: item, slot: .item) { String(decoding: item, as: UTF8.self) }
+        let siteNumber = interner.number(bytes: site, slot: .site) { String(decoding: site, as: UTF8.self) }
         return RecordID(partner: partner, item: itemNumber, site: siteNumber, period: period)
+    }
+
+    @inline(__always)
+    private static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count where a[index] != b[index] { return false }
+        return true
     }
 
     // The field rules of FieldRules.check*, on bytes.

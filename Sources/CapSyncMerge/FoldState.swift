@@ -217,12 +217,14 @@ public struct FoldState: Sendable {
             entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
             entry.seq <= chains[rank].lastValidLimit
         else { return nil }
-        let partner = chains[rank].partnerUTF8
+        let kind = entry.kind, payloadRange = entry.payloadRange
         let partnerNumber = chains[rank].partnerNumber
-        return entry.payload.withUnsafeBufferPointer { payload in
-            partner.withUnsafeBufferPointer { partner in
+        // The payload read in place (no slice of the entry's bytes); nothing in the closures captures `entry`.
+        return entry.encoded.withUnsafeBufferPointer { encoded in
+            chains[rank].partnerUTF8.withUnsafeBufferPointer { partner in
                 FastReportDecoder.decode(
-                    kind: entry.kind, payload: payload, partner: partner, partnerNumber: partnerNumber, interner: &interner)
+                    kind: kind, payload: UnsafeBufferPointer(rebasing: encoded[payloadRange]), partner: partner,
+                    partnerNumber: partnerNumber, interner: &interner)
             }
         }
     }

@@ -9,15 +9,30 @@ struct Interner: Sendable {
     private var ends: [Int] = []
     /// number + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
     private var buckets = [UInt32](repeating: 0, count: 64)
+    /// The last string found per caller's slot (UInt32.max: none): a report's item and site usually repeat
+    /// those of the entry before it, and comparing a few bytes is cheaper than hashing them.
+    private var recent: (item: UInt32, site: UInt32) = (.max, .max)
+
+    /// Which memo a lookup may use: one per payload field that tends to repeat.
+    enum Slot { case item, site }
 
     mutating func number(_ text: String) -> UInt32 {
         var bytes = text
-        return bytes.withUTF8 { number(bytes: $0, text: { text }) }
+        return bytes.withUTF8 { lookUp(bytes: $0, text: { text }) }
     }
 
-    /// The number of the string with these bytes; `text` makes the String when the bytes are new.
+    /// The number of the string with these bytes; `text` makes the String when the bytes are new. `slot` names
+    /// the payload field, whose last string is tried first.
     @inline(__always)
-    mutating func number(bytes candidate: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
+    mutating func number(bytes candidate: UnsafeBufferPointer<UInt8>, slot: Slot, text: () -> String) -> UInt32 {
+        let last = slot == .item ? recent.item : recent.site
+        if last != .max, storedBytes(Int(last), equal: candidate) { return last }
+        let number = lookUp(bytes: candidate, text: text)
+        if slot == .item { recent.item = number } else { recent.site = number }
+        return number
+    }
+
+    private mutating func lookUp(bytes candidate: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
         let mask = buckets.count - 1
         var index = Int(truncatingIfNeeded: SeededHash.hash(candidate)) & mask
         while true {
