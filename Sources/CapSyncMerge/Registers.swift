@@ -223,7 +223,7 @@ struct Registers: Sendable {
     }
 
     /// The capacity records in canonical order, resolved from the chains: one sequential pass collects every
-    /// applicable report and retraction under its packed rank key, one sort brings each record's writes
+    /// applicable report and retraction under its packed rank key, one radix sort brings each record's writes
     /// together, the greatest stamp of each run wins, and one pass builds the output with its capacity
     /// reserved (strings read back through the ranks, values from the winning entries).
     private func sortedRecords(rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]) -> [CoalitionState.Record] {
@@ -245,7 +245,7 @@ struct Registers: Sendable {
                 }
             }
         }
-        order.sort { $0.high != $1.high ? $0.high < $1.high : $0.low < $1.low }
+        RecordOrder.sort(&order)
 
         var byRank = [UInt32](repeating: 0, count: rank.count)
         for (number, position) in rank.enumerated() { byRank[Int(position)] = UInt32(number) }
@@ -295,14 +295,6 @@ struct Registers: Sendable {
         if a.rank != b.rank { return a.rank < b.rank }
         return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]
     }
-}
-
-/// A write's place in the canonical record order — ranks of partner and item; rank of site, then the period
-/// (year << 8 | month) — and the entry that made it.
-private struct RecordOrderKey {
-    let high: UInt64
-    let low: UInt64
-    let entry: EntryRef
 }
 
 /// (need owner, need code) in views; compared by bytes.
