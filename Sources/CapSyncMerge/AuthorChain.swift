@@ -71,6 +71,8 @@ struct IgnoredInfo: Sendable {
 struct AuthorChain: Sendable {
     let partner: String
     let partnerUTF8: [UInt8]
+    /// Whether `partner` is a valid partner code (a roster's always is): the fast report path relies on it.
+    let partnerIsValidCode: Bool
     let partnerNumber: UInt32
     /// The key's position among the roster's keys in ascending order.
     let rank: UInt32
@@ -99,6 +101,7 @@ struct AuthorChain: Sendable {
     init(partner: String, partnerNumber: UInt32, rank: UInt32, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
         self.partner = partner
         partnerUTF8 = Array(partner.utf8)
+        partnerIsValidCode = (try? FieldRules.checkPartner(partner, field: "roster partner")) != nil
         self.partnerNumber = partnerNumber
         self.rank = rank
         self.lastValidSeq = lastValidSeq

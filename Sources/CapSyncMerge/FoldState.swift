@@ -215,7 +215,7 @@ public struct FoldState: Sendable {
     private mutating func fastOperation(_ entry: Entry, rank: Int) -> CompactOperation? {
         guard entry.version == Operation.entryVersion,
             entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
-            entry.seq <= chains[rank].lastValidLimit
+            entry.seq <= chains[rank].lastValidLimit, chains[rank].partnerIsValidCode
         else { return nil }
         let kind = entry.kind, payloadRange = entry.payloadRange
         let partnerNumber = chains[rank].partnerNumber

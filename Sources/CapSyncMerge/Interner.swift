@@ -21,12 +21,18 @@ struct Interner: Sendable {
         return bytes.withUTF8 { lookUp(bytes: $0, text: { text }) }
     }
 
-    /// The number of the string with these bytes; `text` makes the String when the bytes are new. `slot` names
-    /// the payload field, whose last string is tried first.
+    /// The number of these bytes if they are the last string looked up for `slot` (which the caller checked
+    /// before looking it up: a hit needs no check again).
+    @inline(__always)
+    func recent(_ candidate: UnsafeBufferPointer<UInt8>, slot: Slot) -> UInt32? {
+        let last = slot == .item ? recent.item : recent.site
+        return last != .max && storedBytes(Int(last), equal: candidate) ? last : nil
+    }
+
+    /// The number of the string with these bytes, remembered as `slot`'s last; `text` makes the String when the
+    /// bytes are new.
     @inline(__always)
     mutating func number(bytes candidate: UnsafeBufferPointer<UInt8>, slot: Slot, text: () -> String) -> UInt32 {
-        let last = slot == .item ? recent.item : recent.site
-        if last != .max, storedBytes(Int(last), equal: candidate) { return last }
         let number = lookUp(bytes: candidate, text: text)
         if slot == .item { recent.item = number } else { recent.site = number }
         return number
