@@ -136,10 +136,10 @@ struct AuthorChain: Sendable {
 
     /// Appends an entry's columns; returns its index.
     @inline(__always)
-    mutating func append(id: EntryID, seq: UInt64, timestamp: UInt64, operation: PackedOperation) -> UInt32 {
+    mutating func append(id: EntryID, _ entry: KeptEntry) -> UInt32 {
         let index = UInt32(ids.count)
         ids.append(id)
-        kept.append(KeptEntry(timestamp: timestamp, seq: seq, operation: operation))
+        kept.append(entry)
         return index
     }
 

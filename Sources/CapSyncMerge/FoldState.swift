@@ -56,8 +56,8 @@ public struct FoldState: Sendable {
         }
         if let held = chains[rank].bySeq[entry.seq], chains[rank].holds(entry.id, atOrBesides: held) { return }
         let operation = pack(entry, rank: rank)
-        let index = chains[rank].append(id: entry.id, seq: entry.seq, timestamp: entry.timestamp.rawValue, operation: operation)
-        place(index, rank: rank)
+        let kept = KeptEntry(timestamp: entry.timestamp.rawValue, seq: entry.seq, operation: operation)
+        place(kept, at: chains[rank].append(id: entry.id, kept), rank: rank)
         entryCount += 1
         flagIfFarFuture(entry)
     }
@@ -93,8 +93,8 @@ public struct FoldState: Sendable {
                 let id = other.chains[rank].ids[index], seq = other.chains[rank].kept[index].seq
                 if let held = chains[rank].bySeq[seq], chains[rank].holds(id, atOrBesides: held) { continue }
                 let operation = adopt(other, rank: rank, index: index, numbers: numbers)
-                let newIndex = chains[rank].append(id: id, seq: seq, timestamp: other.chains[rank].kept[index].timestamp, operation: operation)
-                place(newIndex, rank: rank)
+                let kept = KeptEntry(timestamp: other.chains[rank].kept[index].timestamp, seq: seq, operation: operation)
+                place(kept, at: chains[rank].append(id: id, kept), rank: rank)
                 entryCount += 1
             }
         }
@@ -123,9 +123,9 @@ public struct FoldState: Sendable {
 
     /// Files the entry just appended at `index` under its seq, applying its operation unless the seq is
     /// excluded; a second entry at a taken seq is an equivocation, which excludes the author from that seq on.
-    private mutating func place(_ index: UInt32, rank: Int) {
-        // Plain stored fields of the chain only: a method call on `chains[rank]` can copy the whole chain.
-        let entry = chains[rank].kept[Int(index)]
+    private mutating func place(_ entry: KeptEntry, at index: UInt32, rank: Int) {
+        // `entry` is passed in, not read back from the column just written (that read waited for the store's
+        // cache line); and only plain stored fields of the chain: a method call on `chains[rank]` can copy it.
         let seq = entry.seq
         if chains[rank].bySeq[seq] != nil {
             chains[rank].extras.append(index)
@@ -135,15 +135,15 @@ public struct FoldState: Sendable {
         }
         chains[rank].bySeq.insert(seq: seq, index: index)
         if AuthorChain.applies(entry, cutoff: chains[rank].cutoff, lastValidLimit: chains[rank].lastValidLimit) {
-            apply(rank: rank, index: Int(index))
+            apply(entry.operation, rank: rank, index: Int(index))
             if seq > chains[rank].appliedMaxSeq { chains[rank].appliedMaxSeq = seq }
         }
     }
 
-    /// Writes the kept entry at (`rank`, `index`) into the registers (records are resolved at `finish`).
+    /// Writes the kept entry at (`rank`, `index`), whose operation is given, into the registers (records are
+    /// resolved at `finish`).
     @inline(__always)
-    private mutating func apply(rank: Int, index: Int) {
-        let operation = chains[rank].kept[index].operation
+    private mutating func apply(_ operation: PackedOperation, rank: Int, index: Int) {
         guard operation.tag == .other else { return }
         registers.apply(chains[rank].others[Int(operation.side)], mark: mark(rank: rank, index: index))
     }
@@ -272,7 +272,7 @@ public struct FoldState: Sendable {
             var applied: UInt64 = 0
             for index in 0..<chains[rank].count where chains[rank].applies(index) {
                 // Entries beside a taken seq (extras) are at or above the fork seq, so never applied.
-                apply(rank: rank, index: index)
+                apply(chains[rank].kept[index].operation, rank: rank, index: index)
                 applied = max(applied, chains[rank].kept[index].seq)
             }
             chains[rank].appliedMaxSeq = applied
