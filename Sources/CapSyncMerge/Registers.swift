@@ -36,6 +36,7 @@ func offer<Value>(_ register: inout (mark: Mark, values: Value), _ mark: Mark, _
     if register.mark.isUnset || register.mark < mark { register = (mark, value) }
 }
 
+/// A report's values as decoded (`PackedOperation` keeps them without the String).
 struct ReportValues: Sendable {
     let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, leadTime: UInt64
     /// Kept as text: usually empty, rarely repeated, never a key.
@@ -62,7 +63,8 @@ struct PoolID: Hashable, Sendable {
     let item: UInt32, partner: UInt32
 }
 
-/// An operation with its strings replaced by interned numbers: what the fold keeps per entry.
+/// An operation with its strings replaced by interned numbers, as the decoders give it. A chain keeps reports and
+/// retractions packed (`PackedOperation`) and the rarer kinds as they are (`AuthorChain.others`).
 enum CompactOperation: Sendable {
     case report(RecordID, ReportValues)
     case retraction(RecordID)
