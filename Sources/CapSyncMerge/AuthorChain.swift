@@ -13,28 +13,67 @@ struct EntryRef: Sendable, Equatable {
     let index: UInt32
 }
 
-/// What the fold keeps of one entry's operation, without references (no ARC): a report's record and values in
-/// place, a retraction's record, anything rarer as an index into its chain's side arrays.
+/// What the fold keeps of one entry's operation, without references (no ARC) in 40 bytes: a report's record and
+/// values in place, a retraction's record, anything rarer as an index into its chain's side arrays. Quantities
+/// (at most 10^12 < 2^40) and the lead time (at most 3650 < 2^12), which the decoders enforce, are packed in
+/// three words with the tag; a record's partner is not kept, being always its chain's own (the authority rule).
 struct PackedOperation: Sendable {
     enum Tag: UInt8, Sendable {
-        /// `record` and the values are the report's.
-        case report
-        /// `record` is the record withdrawn.
-        case retraction
+        /// The record and the values are the report's.
+        case report = 0
+        /// The record is the one withdrawn.
+        case retraction = 1
         /// A need, pledge or pool operation: `side` indexes the chain's `others`.
-        case other
+        case other = 2
         /// Not applicable on its own (version, kind, payload, authority): `side` indexes `ignoredInfo`.
-        case ignored
+        case ignored = 3
     }
 
-    let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64
-    /// Reports and retractions: the record written (zero otherwise).
-    let record: RecordID
+    /// capacity | output's low 24 bits << 40.
+    private let word0: UInt64
+    /// output's high 16 bits | stock << 16 | tag << 56.
+    private let word1: UInt64
+    /// threshold | lead time << 40.
+    private let word2: UInt64
+    /// Reports and retractions: the record's item, site and period (zero otherwise).
+    let item: UInt32, site: UInt32, period: UInt32
     /// Reports: 0 for no constraints text, else its index in the chain's `constraints` + 1. Other and ignored
     /// entries: the index in `others` or `ignoredInfo`.
     let side: UInt32
-    let leadTime: UInt16
-    let tag: Tag
+
+    private static let low40: UInt64 = (1 << 40) - 1
+
+    init(
+        capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, record: RecordID, side: UInt32, leadTime: UInt64,
+        tag: Tag
+    ) {
+        assert(max(capacity, output, stock, threshold) <= PackedOperation.low40 && leadTime < 1 << 12, "decoders bound these")
+        word0 = capacity & PackedOperation.low40 | output << 40
+        word1 = (output >> 24) & 0xffff | (stock & PackedOperation.low40) << 16 | UInt64(tag.rawValue) << 56
+        word2 = threshold & PackedOperation.low40 | (leadTime & 0xfff) << 40
+        item = record.item
+        site = record.site
+        period = record.period
+        self.side = side
+    }
+
+    var capacity: UInt64 { word0 & PackedOperation.low40 }
+    var output: UInt64 { word0 >> 40 | (word1 & 0xffff) << 24 }
+    var stock: UInt64 { (word1 >> 16) & PackedOperation.low40 }
+    var threshold: UInt64 { word2 & PackedOperation.low40 }
+    var leadTime: UInt64 { word2 >> 40 }
+
+    var tag: Tag {
+        switch (word1 >> 56) & 3 {
+        case 0: .report
+        case 1: .retraction
+        case 2: .other
+        default: .ignored
+        }
+    }
+
+    /// The record written, given the chain's partner.
+    func record(partner: UInt32) -> RecordID { RecordID(partner: partner, item: item, site: site, period: period) }
 
     static let noRecord = RecordID(partner: 0, item: 0, site: 0, period: 0)
 
@@ -50,7 +89,7 @@ struct PackedOperation: Sendable {
     var writesRecord: Bool { tag == .report || tag == .retraction }
 }
 
-/// One kept entry: its order key and its packed operation (72 bytes; the id sits in its own column, read only
+/// One kept entry: its order key and its packed operation (56 bytes; the id sits in its own column, read only
 /// to break timestamp ties and for stamps).
 struct KeptEntry: Sendable {
     let timestamp: UInt64

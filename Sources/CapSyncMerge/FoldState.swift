@@ -173,7 +173,7 @@ public struct FoldState: Sendable {
         case .report(let id, let values):
             return PackedOperation(
                 capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold, record: id,
-                side: keepConstraints(values.constraints, rank: rank), leadTime: UInt16(values.leadTime), tag: .report)
+                side: keepConstraints(values.constraints, rank: rank), leadTime: values.leadTime, tag: .report)
         case .retraction(let id):
             return .retraction(id)
         default:
@@ -193,7 +193,7 @@ public struct FoldState: Sendable {
         let theirs = other.chains[rank].kept[index].operation
         switch theirs.tag {
         case .report, .retraction:
-            let id = theirs.record
+            let id = theirs.record(partner: other.chains[rank].partnerNumber)
             let record = RecordID(
                 partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)], period: id.period)
             let side = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)

@@ -233,16 +233,17 @@ struct Registers: Sendable {
         order.reserveCapacity(chains.reduce(0) { $0 + $1.count })
         for author in chains.indices {
             let cutoff = chains[author].cutoff, lastValidLimit = chains[author].lastValidLimit
+            let partner = UInt64(rank[Int(chains[author].partnerNumber)])
             chains[author].kept.withUnsafeBufferPointer { kept in
                 for index in kept.indices {
                     let entry = kept[index]
                     guard entry.operation.writesRecord, AuthorChain.applies(entry, cutoff: cutoff, lastValidLimit: lastValidLimit)
                     else { continue }
-                    let id = entry.operation.record
+                    let operation = entry.operation
                     order.append(
                         RecordOrderKey(
-                            high: UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]),
-                            low: UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period),
+                            high: partner << 32 | UInt64(rank[Int(operation.item)]),
+                            low: UInt64(rank[Int(operation.site)]) << 32 | UInt64(operation.period),
                             entry: EntryRef(rank: UInt32(author), index: UInt32(index))))
                 }
             }
@@ -280,7 +281,7 @@ struct Registers: Sendable {
                 report = CapacityReport(
                     unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
                     monthlyOutput: operation.output, stockOnHand: operation.stock, stockThreshold: operation.threshold,
-                    leadTimeDays: UInt64(operation.leadTime),
+                    leadTimeDays: operation.leadTime,
                     // The array read directly: a method call on `chains[author]` can copy the whole chain.
                     constraints: operation.side == 0 ? "" : chains[author].constraints[Int(operation.side - 1)])
             }
