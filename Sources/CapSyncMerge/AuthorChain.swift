@@ -44,10 +44,11 @@ struct PackedOperation: Sendable {
     private static let low40: UInt64 = (1 << 40) - 1
 
     init(
-        capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, record: RecordID, side: UInt32, leadTime: UInt64,
-        tag: Tag
+        capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, record: RecordID, side: UInt32,
+        leadTime: UInt64, tag: Tag
     ) {
-        assert(max(capacity, output, stock, threshold) <= PackedOperation.low40 && leadTime < 1 << 12, "decoders bound these")
+        assert(
+            max(capacity, output, stock, threshold) <= PackedOperation.low40 && leadTime < 1 << 12, "decoders bound these")
         word0 = capacity & PackedOperation.low40 | output << 40
         word1 = (output >> 24) & 0xffff | (stock & PackedOperation.low40) << 16 | UInt64(tag.rawValue) << 56
         word2 = threshold & PackedOperation.low40 | (leadTime & 0xfff) << 40
@@ -78,11 +79,13 @@ struct PackedOperation: Sendable {
     static let noRecord = RecordID(partner: 0, item: 0, site: 0, period: 0)
 
     static func retraction(_ record: RecordID) -> PackedOperation {
-        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, record: record, side: 0, leadTime: 0, tag: .retraction)
+        PackedOperation(
+            capacity: 0, output: 0, stock: 0, threshold: 0, record: record, side: 0, leadTime: 0, tag: .retraction)
     }
 
     static func indexed(_ index: Int, tag: Tag) -> PackedOperation {
-        PackedOperation(capacity: 0, output: 0, stock: 0, threshold: 0, record: noRecord, side: UInt32(index), leadTime: 0, tag: tag)
+        PackedOperation(
+            capacity: 0, output: 0, stock: 0, threshold: 0, record: noRecord, side: UInt32(index), leadTime: 0, tag: tag)
     }
 
     /// Whether this writes a capacity record (report or retraction).

@@ -172,7 +172,8 @@ public struct FoldState: Sendable {
         switch operation {
         case .report(let id, let values):
             return PackedOperation(
-                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold, record: id,
+                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold,
+                record: id,
                 side: keepConstraints(values.constraints, rank: rank), leadTime: values.leadTime, tag: .report)
         case .retraction(let id):
             return .retraction(id)
@@ -195,10 +196,12 @@ public struct FoldState: Sendable {
         case .report, .retraction:
             let id = theirs.record(partner: other.chains[rank].partnerNumber)
             let record = RecordID(
-                partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)], period: id.period)
+                partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)],
+                period: id.period)
             let side = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)
             return PackedOperation(
-                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold, record: record,
+                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold,
+                record: record,
                 side: side, leadTime: theirs.leadTime, tag: theirs.tag)
         case .other:
             chains[rank].others.append(other.chains[rank].others[Int(theirs.side)].renumbered { numbers[Int($0)] })

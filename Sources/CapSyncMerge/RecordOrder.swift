@@ -22,7 +22,8 @@ enum RecordOrder {
             allLow &= key.low
         }
         let varyingHigh = anyHigh ^ allHigh, varyingLow = anyLow ^ allLow
-        var spare = [RecordOrderKey](repeating: RecordOrderKey(high: 0, low: 0, entry: EntryRef(rank: 0, index: 0)), count: keys.count)
+        let blank = RecordOrderKey(high: 0, low: 0, entry: EntryRef(rank: 0, index: 0))
+        var spare = [RecordOrderKey](repeating: blank, count: keys.count)
         var counts = [Int](repeating: 0, count: 256)
         // Low word first (least significant), then the high word.
         for (word, varying) in [(0, varyingLow), (1, varyingHigh)] {

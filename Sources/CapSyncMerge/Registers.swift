@@ -228,7 +228,9 @@ struct Registers: Sendable {
     /// applicable report and retraction under its packed rank key, one radix sort brings each record's writes
     /// together, the greatest stamp of each run wins, and one pass builds the output with its capacity
     /// reserved (strings read back through the ranks, values from the winning entries).
-    private func sortedRecords(rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]) -> [CoalitionState.Record] {
+    private func sortedRecords(
+        rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]
+    ) -> [CoalitionState.Record] {
         var order: [RecordOrderKey] = []
         order.reserveCapacity(chains.reduce(0) { $0 + $1.count })
         for author in chains.indices {
@@ -237,7 +239,8 @@ struct Registers: Sendable {
             chains[author].kept.withUnsafeBufferPointer { kept in
                 for index in kept.indices {
                     let entry = kept[index]
-                    guard entry.operation.writesRecord, AuthorChain.applies(entry, cutoff: cutoff, lastValidLimit: lastValidLimit)
+                    guard entry.operation.writesRecord,
+                        AuthorChain.applies(entry, cutoff: cutoff, lastValidLimit: lastValidLimit)
                     else { continue }
                     let operation = entry.operation
                     order.append(
