@@ -22,8 +22,11 @@ enum RecordOrder {
             allLow &= key.low
         }
         let varyingHigh = anyHigh ^ allHigh, varyingLow = anyLow ^ allLow
-        let blank = RecordOrderKey(high: 0, low: 0, entry: EntryRef(rank: 0, index: 0))
-        var spare = [RecordOrderKey](repeating: blank, count: keys.count)
+        // The second buffer is left unwritten: every pass writes each of its places before the next reads them
+        // (each key goes to exactly one place), and the keys are plain values.
+        var spare = [RecordOrderKey](unsafeUninitializedCapacity: keys.count) { _, initialized in
+            initialized = keys.count
+        }
         var counts = [Int](repeating: 0, count: 256)
         // Low word first (least significant), then the high word.
         for (word, varying) in [(0, varyingLow), (1, varyingHigh)] {
