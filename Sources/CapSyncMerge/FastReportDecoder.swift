@@ -7,22 +7,27 @@
 /// does not handle (a non-ASCII site or constraints text, an over-long varint): the caller then takes the strict
 /// path, which applies the operation or says why it is ignored. Tests compare both paths on mutated payloads.
 enum FastReportDecoder {
-    /// `payload` of an entry of kind 1 (report) or 2 (retraction); `partner` the author's partner code bytes.
+    /// `payload` of an entry of kind 1 (report) or 2 (retraction); `partner` the author's partner code bytes,
+    /// which must be a valid partner code (the roster's codes are; the caller checks).
     static func decode(
         kind: UInt64, payload: UnsafeBufferPointer<UInt8>, partner: UnsafeBufferPointer<UInt8>, partnerNumber: UInt32,
         interner: inout Interner
     ) -> CompactOperation? {
         var cursor = Cursor(bytes: payload)
-        // Partner: the author's own partner code (a valid code, from the roster), byte for byte.
-        guard let partnerField = cursor.text(limit: 16), partnerField.elementsEqual(partner), isPartnerCode(partnerField),
-            let itemField = cursor.text(limit: FieldRules.maxCodeLength), isCode(itemField),
-            let siteField = cursor.text(limit: FieldRules.maxSiteLength), isASCIISite(siteField),
-            let year = cursor.uint16(), let month = cursor.byte(), Period.years.contains(year), (1...12).contains(month)
+        // Partner: the author's own partner code (valid: the caller checked the roster's code), byte for byte.
+        guard let partnerField = cursor.text(limit: 16), sameBytes(partnerField, partner),
+            let itemField = cursor.text(limit: FieldRules.maxCodeLength), let siteField = cursor.text(limit: FieldRules.maxSiteLength),
+            let year = cursor.uint16(), let month = cursor.byte(), Period.years.contains(year), (1...12).contains(month),
+            // An item or site equal to the last one accepted needs no check again.
+            let itemNumber = interner.recent(itemField, slot: .item)
+                ?? (isCode(itemField) ? interner.number(bytes: itemField, slot: .item) { String(decoding: itemField, as: UTF8.self) } : nil),
+            let siteNumber = interner.recent(siteField, slot: .site)
+                ?? (isASCIISite(siteField) ? interner.number(bytes: siteField, slot: .site) { String(decoding: siteField, as: UTF8.self) } : nil)
         else { return nil }
-        let period = UInt32(year) << 8 | UInt32(month)
+        let record = RecordID(partner: partnerNumber, item: itemNumber, site: siteNumber, period: UInt32(year) << 8 | UInt32(month))
         if kind == EntryKind.reportRetraction.rawValue {
             guard cursor.isAtEnd else { return nil }
-            return .retraction(record(partnerNumber, itemField, siteField, period, &interner))
+            return .retraction(record)
         }
         guard kind == EntryKind.capacityReport.rawValue,
             let capacity = cursor.varint(max: FieldRules.maxQuantity), let output = cursor.varint(max: FieldRules.maxQuantity),
@@ -33,28 +38,21 @@ enum FastReportDecoder {
         else { return nil }
         let constraints = constraintsField.isEmpty ? "" : String(decoding: constraintsField, as: UTF8.self)
         return .report(
-            record(partnerNumber, itemField, siteField, period, &interner),
+            record,
             ReportValues(capacity: capacity, output: output, stock: stock, threshold: threshold, leadTime: leadTime, constraints: constraints))
     }
 
     @inline(__always)
-    private static func record(
-        _ partner: UInt32, _ item: UnsafeBufferPointer<UInt8>, _ site: UnsafeBufferPointer<UInt8>, _ period: UInt32,
-        _ interner: inout Interner
-    ) -> RecordID {
-        let itemNumber = interner.number(bytes: item) { String(decoding: item, as: UTF8.self) }
-        let siteNumber = interner.number(bytes: site) { String(decoding: site, as: UTF8.self) }
-        return RecordID(partner: partner, item: itemNumber, site: siteNumber, period: period)
+    private static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count where a[index] != b[index] { return false }
+        return true
     }
 
     // The field rules of FieldRules.check*, on bytes.
 
     private static func isCodeByte(_ c: UInt8) -> Bool {
         FieldRules.isUpper(c) || FieldRules.isDigit(c) || c == UInt8(ascii: "-")
-    }
-
-    private static func isPartnerCode(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count >= 2 && bytes.count <= 16 && FieldRules.isUpper(bytes[0]) && bytes.allSatisfy(isCodeByte)
     }
 
     private static func isCode(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -3,21 +3,25 @@ public import CapSyncWire
 /// The incremental fold: add entries in any order, with duplicates, merge partial folds made with the same
 /// `Fold`, and `finish()` at any time for the state of everything added so far.
 ///
-/// Operations are applied to last-writer-wins registers as they arrive, their strings replaced by interned
-/// numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the strings).
-/// Each author's entries are also kept, compactly, by seq, which both removes duplicates and reveals
-/// equivocation; when a fork turns up below a seq already applied, the registers are rebuilt from the kept
-/// operations at the next `finish()`.
+/// Each roster key's entries are kept once, packed by column in its `AuthorChain` (id; seq, timestamp and an
+/// operation with no references), which both removes duplicates and reveals equivocation. Strings are replaced
+/// by interned numbers (small keys, fast hashing; the canonical order is restored at `finish()` by ranking the
+/// strings). Capacity records — nearly every entry — are resolved at `finish()` in one sort of the chains'
+/// applicable reports and retractions, so `add` touches no table at random for them; needs, pledges and pools
+/// are applied to registers as they arrive, and rebuilt from the chains at the next `finish()` when a fork turns
+/// up below a seq already applied.
 public struct FoldState: Sendable {
     public let fold: Fold
     private let rosterHash: Bytes32
-    private var chains: [AuthorKey: AuthorChain]
+    /// Roster keys in ascending order: a key's rank stands for it in the registers.
+    private let authorKeys: [AuthorKey]
+    private let authorIndex: AuthorIndex
+    /// One chain per roster key, by rank.
+    private var chains: [AuthorChain]
     private var outsiders: [EntryID: IgnoredEntry] = [:]
     private var flagged: [EntryID: FlaggedEntry] = [:]
     private var registers = Registers()
     private var interner = Interner()
-    /// Roster keys in ascending order: a key's rank stands for it in the registers.
-    private let authorKeys: [AuthorKey]
     private var needsRebuild = false
     /// Distinct entries taken in (after the as-of filter).
     public private(set) var entryCount = 0
@@ -25,24 +29,22 @@ public struct FoldState: Sendable {
     public init(_ fold: Fold) {
         self.fold = fold
         rosterHash = fold.roster.hash
-        authorKeys = fold.roster.authorKeys.sorted()
+        let members = fold.roster.authorKeys.sorted().compactMap { key in fold.roster.member(for: key).map { (key, $0) } }
+        authorKeys = members.map(\.0)
+        authorIndex = AuthorIndex(keys: authorKeys)
         var interner = Interner()
-        var chains: [AuthorKey: AuthorChain] = [:]
-        for (rank, key) in authorKeys.enumerated() {
-            guard let member = fold.roster.member(for: key) else { continue }
-            chains[key] = AuthorChain(
-                partner: member.partner, partnerNumber: interner.number(member.partner), rank: UInt32(rank),
-                lastValidSeq: member.lastValidSeq, knownForkSeq: fold.forks[key])
+        chains = members.enumerated().map { rank, pair in
+            AuthorChain(
+                partner: pair.1.partner, partnerNumber: interner.number(pair.1.partner), rank: UInt32(rank),
+                lastValidSeq: pair.1.lastValidSeq, knownForkSeq: fold.forks[pair.0])
         }
-        self.chains = chains
         self.interner = interner
     }
 
     /// Takes one entry in. Duplicates (same id) change nothing.
     public mutating func add(_ entry: Entry) {
         if let asOf = fold.asOf, entry.timestamp > asOf { return }
-        // One hash lookup; the chain is then reached by index and changed in place (no copy of its tables).
-        guard let index = chains.index(forKey: entry.author) else {
+        guard let rank = authorIndex.rank(of: entry.author) else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
                     id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
@@ -52,33 +54,20 @@ public struct FoldState: Sendable {
             }
             return
         }
-        if chains.values[index].slots[entry.seq]?.id == entry.id { return }
-        let content: Slot.Content
-        if let operation = fastOperation(entry, chain: index) {
-            content = .operation(operation)
-        } else {
-            let partner = chains.values[index].partner
-            switch FoldState.classify(entry, partner: partner, lastValidSeq: chains.values[index].lastValidSeq) {
-            case .apply(let operation):
-                content = .operation(CompactOperation(operation, partner: chains.values[index].partnerNumber, interner: &interner))
-            case .ignore(let reason, let detail):
-                content = .ignored(reason, detail)
-            }
-        }
-        let slot = Slot(entry: entry, content: content)
-        if FoldState.insert(slot, author: entry.author, into: &chains.values[index], registers: &registers, needsRebuild: &needsRebuild) {
-            entryCount += 1
-            flagIfFarFuture(entry)
-        }
+        if let held = chains[rank].bySeq[entry.seq], chains[rank].holds(entry.id, atOrBesides: held) { return }
+        let operation = pack(entry, rank: rank)
+        let kept = KeptEntry(timestamp: entry.timestamp.rawValue, seq: entry.seq, operation: operation)
+        place(kept, at: chains[rank].append(id: entry.id, kept), rank: rank)
+        entryCount += 1
+        flagIfFarFuture(entry)
     }
 
     /// Sizes the tables for about `entries` entries spread over the roster's keys, so a node folding its whole
     /// store at start-up does not grow them step by step.
     public mutating func reserveCapacity(entries: Int) {
         guard entries > 0, !chains.isEmpty else { return }
-        registers.records.reserveCapacity(entries)
         let perAuthor = entries / chains.count + 1
-        for key in Array(chains.keys) { chains[key]!.slots.reserveCapacity(perAuthor) }
+        for rank in chains.indices { chains[rank].reserveCapacity(perAuthor) }
     }
 
     /// Adds every entry of `entries`.
@@ -98,13 +87,15 @@ public struct FoldState: Sendable {
         }
         for (id, flag) in other.flagged { flagged[id] = flag }
         let numbers = other.interner.strings.map { interner.number($0) }
-        for (author, theirs) in other.chains where !theirs.slots.isEmpty {
-            guard chains[author] != nil else { continue }
-            for slot in theirs.slots.all + theirs.extras {
-                let renumbered = slot.renumbered { numbers[Int($0)] }
-                if FoldState.insert(renumbered, author: author, into: &chains[author]!, registers: &registers, needsRebuild: &needsRebuild) {
-                    entryCount += 1
-                }
+        // Equal folds have equal rosters, so a rank names the same key in both.
+        for rank in other.chains.indices {
+            for index in 0..<other.chains[rank].count {
+                let id = other.chains[rank].ids[index], seq = other.chains[rank].kept[index].seq
+                if let held = chains[rank].bySeq[seq], chains[rank].holds(id, atOrBesides: held) { continue }
+                let operation = adopt(other, rank: rank, index: index, numbers: numbers)
+                let kept = KeptEntry(timestamp: other.chains[rank].kept[index].timestamp, seq: seq, operation: operation)
+                place(kept, at: chains[rank].append(id: id, kept), rank: rank)
+                entryCount += 1
             }
         }
     }
@@ -113,58 +104,130 @@ public struct FoldState: Sendable {
     public mutating func finish() -> CoalitionState {
         if needsRebuild { rebuild() }
         var ignored = Array(outsiders.values)
-        for (author, chain) in chains {
-            chain.slots.forEach { slot in
-                if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
-            }
-            for slot in chain.extras {
-                if let entry = chain.ignoredEntry(for: slot, author: author) { ignored.append(entry) }
+        for rank in chains.indices {
+            let chain = chains[rank]
+            // Most chains have nothing to list: no retired key, no fork, nothing ignored on its own.
+            if chain.lastValidSeq == nil, chain.cutoff == .max, chain.ignoredInfo.isEmpty { continue }
+            for index in 0..<chain.count {
+                if let entry = chain.ignoredEntry(at: index, author: authorKeys[rank]) { ignored.append(entry) }
             }
         }
         ignored.sort(by: IgnoredEntry.order)
         let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
         return registers.state(
-            interner: interner, authorKeys: authorKeys, rosterHash: rosterHash, foldVersion: fold.version, ignored: ignored,
-            flagged: flags, entryCount: entryCount, asOf: fold.asOf)
+            interner: interner, authorKeys: authorKeys, chains: chains, rosterHash: rosterHash, foldVersion: fold.version,
+            ignored: ignored, flagged: flags, entryCount: entryCount, asOf: fold.asOf)
     }
 
     // MARK: Internals
 
-    /// Stores a slot in its author's chain, applying its operation unless the seq is excluded. Returns false if
-    /// this exact entry was already there.
-    private static func insert(
-        _ slot: Slot, author: AuthorKey, into chain: inout AuthorChain, registers: inout Registers, needsRebuild: inout Bool
-    ) -> Bool {
-        if let existing = chain.slots[slot.seq] {
-            guard existing.id != slot.id, !chain.extras.contains(where: { $0.id == slot.id }) else { return false }
-            // Equivocation: two entries at one seq. Everything of this author from here on is excluded.
-            chain.extras.append(slot)
-            if slot.seq < chain.cutoff, chain.appliedMaxSeq >= slot.seq { needsRebuild = true }
-            chain.detectedForkSeq = min(chain.detectedForkSeq ?? .max, slot.seq)
-            return true
+    /// Files the entry just appended at `index` under its seq, applying its operation unless the seq is
+    /// excluded; a second entry at a taken seq is an equivocation, which excludes the author from that seq on.
+    private mutating func place(_ entry: KeptEntry, at index: UInt32, rank: Int) {
+        // `entry` is passed in, not read back from the column just written (that read waited for the store's
+        // cache line); and only plain stored fields of the chain: a method call on `chains[rank]` can copy it.
+        let seq = entry.seq
+        if chains[rank].bySeq[seq] != nil {
+            chains[rank].extras.append(index)
+            if seq < chains[rank].cutoff, chains[rank].appliedMaxSeq >= seq { needsRebuild = true }
+            chains[rank].noteFork(at: seq)
+            return
         }
-        chain.slots.insert(slot)
-        if case .operation(let operation) = slot.content, slot.seq < chain.cutoff, !chain.isPastLastValid(slot.seq) {
-            registers.apply(operation, mark: slot.mark(rank: chain.rank))
-            if slot.seq > chain.appliedMaxSeq { chain.appliedMaxSeq = slot.seq }
+        chains[rank].bySeq.insert(seq: seq, index: index)
+        if AuthorChain.applies(entry, cutoff: chains[rank].cutoff, lastValidLimit: chains[rank].lastValidLimit) {
+            apply(entry.operation, rank: rank, index: Int(index))
+            if seq > chains[rank].appliedMaxSeq { chains[rank].appliedMaxSeq = seq }
         }
-        return true
+    }
+
+    /// Writes the kept entry at (`rank`, `index`), whose operation is given, into the registers (records are
+    /// resolved at `finish`).
+    @inline(__always)
+    private mutating func apply(_ operation: PackedOperation, rank: Int, index: Int) {
+        guard operation.tag == .other else { return }
+        registers.apply(chains[rank].others[Int(operation.side)], mark: mark(rank: rank, index: index))
+    }
+
+    private func mark(rank: Int, index: Int) -> Mark {
+        let entry = chains[rank].kept[index]
+        return Mark(timestamp: entry.timestamp, authorRank: UInt32(rank), seq: entry.seq, id: chains[rank].ids[index])
+    }
+
+    /// The packed form of an entry's operation, or of why it is ignored.
+    @inline(__always)
+    private mutating func pack(_ entry: Entry, rank: Int) -> PackedOperation {
+        if let operation = fastOperation(entry, rank: rank) { return pack(operation, rank: rank) }
+        let chain = chains[rank]
+        switch FoldState.classify(entry, partner: chain.partner, lastValidSeq: chain.lastValidSeq) {
+        case .apply(let operation):
+            return pack(CompactOperation(operation, partner: chain.partnerNumber, interner: &interner), rank: rank)
+        case .ignore(let reason, let detail):
+            chains[rank].ignoredInfo.append(IgnoredInfo(kind: entry.kind, reason: reason, detail: detail))
+            return .indexed(chains[rank].ignoredInfo.count - 1, tag: .ignored)
+        }
+    }
+
+    @inline(__always)
+    private mutating func pack(_ operation: CompactOperation, rank: Int) -> PackedOperation {
+        switch operation {
+        case .report(let id, let values):
+            return PackedOperation(
+                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold,
+                record: id,
+                side: keepConstraints(values.constraints, rank: rank), leadTime: values.leadTime, tag: .report)
+        case .retraction(let id):
+            return .retraction(id)
+        default:
+            chains[rank].others.append(operation)
+            return .indexed(chains[rank].others.count - 1, tag: .other)
+        }
+    }
+
+    private mutating func keepConstraints(_ text: String, rank: Int) -> UInt32 {
+        guard !text.isEmpty else { return 0 }
+        chains[rank].constraints.append(text)
+        return UInt32(chains[rank].constraints.count)
+    }
+
+    /// Another partial fold's kept entry, renumbered into this fold's interner, records and side arrays.
+    private mutating func adopt(_ other: FoldState, rank: Int, index: Int, numbers: [UInt32]) -> PackedOperation {
+        let theirs = other.chains[rank].kept[index].operation
+        switch theirs.tag {
+        case .report, .retraction:
+            let id = theirs.record(partner: other.chains[rank].partnerNumber)
+            let record = RecordID(
+                partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)],
+                period: id.period)
+            let side = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)
+            return PackedOperation(
+                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold,
+                record: record,
+                side: side, leadTime: theirs.leadTime, tag: theirs.tag)
+        case .other:
+            chains[rank].others.append(other.chains[rank].others[Int(theirs.side)].renumbered { numbers[Int($0)] })
+            return .indexed(chains[rank].others.count - 1, tag: .other)
+        case .ignored:
+            chains[rank].ignoredInfo.append(other.chains[rank].ignoredInfo[Int(theirs.side)])
+            return .indexed(chains[rank].ignoredInfo.count - 1, tag: .ignored)
+        }
     }
 
     /// A capacity report or retraction decoded straight from its payload bytes, or nil to take the strict path
     /// (`classify`), which gives the same operation or says why the entry is ignored.
     @inline(__always)
-    private mutating func fastOperation(_ entry: Entry, chain index: Dictionary<AuthorKey, AuthorChain>.Index) -> CompactOperation? {
+    private mutating func fastOperation(_ entry: Entry, rank: Int) -> CompactOperation? {
         guard entry.version == Operation.entryVersion,
             entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
-            !chains.values[index].isPastLastValid(entry.seq)
+            entry.seq <= chains[rank].lastValidLimit, chains[rank].partnerIsValidCode
         else { return nil }
-        let partner = chains.values[index].partnerUTF8
-        let partnerNumber = chains.values[index].partnerNumber
-        return entry.payload.withUnsafeBufferPointer { payload in
-            partner.withUnsafeBufferPointer { partner in
+        let kind = entry.kind, payloadRange = entry.payloadRange
+        let partnerNumber = chains[rank].partnerNumber
+        // The payload read in place (no slice of the entry's bytes); nothing in the closures captures `entry`.
+        return entry.encoded.withUnsafeBufferPointer { encoded in
+            chains[rank].partnerUTF8.withUnsafeBufferPointer { partner in
                 FastReportDecoder.decode(
-                    kind: entry.kind, payload: payload, partner: partner, partnerNumber: partnerNumber, interner: &interner)
+                    kind: kind, payload: UnsafeBufferPointer(rebasing: encoded[payloadRange]), partner: partner,
+                    partnerNumber: partnerNumber, interner: &interner)
             }
         }
     }
@@ -205,108 +268,18 @@ public struct FoldState: Sendable {
             aheadMilliseconds: entry.timestamp.milliseconds - now)
     }
 
-    /// Recomputes the registers from the kept operations after a fork excluded some that were applied.
+    /// Recomputes the registers from the chains after a fork excluded entries that were applied.
     private mutating func rebuild() {
-        registers = Registers()
-        for (author, chain) in chains {
-            _ = author
+        registers.clear()
+        for rank in chains.indices {
             var applied: UInt64 = 0
-            chain.slots.forEach { slot in
-                guard case .operation(let operation) = slot.content, slot.seq < chain.cutoff,
-                    !chain.isPastLastValid(slot.seq)
-                else { return }
-                registers.apply(operation, mark: slot.mark(rank: chain.rank))
-                applied = max(applied, slot.seq)
+            for index in 0..<chains[rank].count where chains[rank].applies(index) {
+                // Entries beside a taken seq (extras) are at or above the fork seq, so never applied.
+                apply(chains[rank].kept[index].operation, rank: rank, index: index)
+                applied = max(applied, chains[rank].kept[index].seq)
             }
-            chains[author]?.appliedMaxSeq = applied
+            chains[rank].appliedMaxSeq = applied
         }
         needsRebuild = false
-    }
-}
-
-/// One entry as the fold keeps it: identity, order key and what it does (or why it does nothing).
-struct Slot: Sendable {
-    enum Content: Sendable {
-        case operation(CompactOperation)
-        case ignored(IgnoredReason, String)
-    }
-
-    let id: EntryID
-    let seq: UInt64
-    let timestamp: HLCTimestamp
-    let kind: UInt64
-    let content: Content
-
-    init(entry: Entry, content: Content) {
-        id = entry.id
-        seq = entry.seq
-        timestamp = entry.timestamp
-        kind = entry.kind
-        self.content = content
-    }
-
-    private init(id: EntryID, seq: UInt64, timestamp: HLCTimestamp, kind: UInt64, content: Content) {
-        self.id = id
-        self.seq = seq
-        self.timestamp = timestamp
-        self.kind = kind
-        self.content = content
-    }
-
-    func mark(rank: UInt32) -> Mark { Mark(timestamp: timestamp.rawValue, authorRank: rank, seq: seq, id: id) }
-
-    func renumbered(_ map: (UInt32) -> UInt32) -> Slot {
-        guard case .operation(let operation) = content else { return self }
-        return Slot(id: id, seq: seq, timestamp: timestamp, kind: kind, content: .operation(operation.renumbered(map)))
-    }
-}
-
-/// One roster key's entries by seq, and what excludes some of them.
-struct AuthorChain: Sendable {
-    let partner: String
-    let partnerUTF8: [UInt8]
-    let partnerNumber: UInt32
-    /// The key's position among the roster's keys in ascending order.
-    let rank: UInt32
-    let lastValidSeq: UInt64?
-    let knownForkSeq: UInt64?
-    var detectedForkSeq: UInt64?
-    var slots = SlotTable()
-    /// Further entries at a seq already taken: the other sides of forks.
-    var extras: [Slot] = []
-    /// The highest seq whose operation went into the registers.
-    var appliedMaxSeq: UInt64 = 0
-
-    init(partner: String, partnerNumber: UInt32, rank: UInt32, lastValidSeq: UInt64?, knownForkSeq: UInt64?) {
-        self.partner = partner
-        partnerUTF8 = Array(partner.utf8)
-        self.partnerNumber = partnerNumber
-        self.rank = rank
-        self.lastValidSeq = lastValidSeq
-        self.knownForkSeq = knownForkSeq
-    }
-
-    /// Entries at or above this seq are excluded as forked.
-    var cutoff: UInt64 { min(knownForkSeq ?? .max, detectedForkSeq ?? .max) }
-
-    func isPastLastValid(_ seq: UInt64) -> Bool { lastValidSeq.map { seq > $0 } ?? false }
-
-    /// The listing for a slot the fold does not apply, or nil if it applies.
-    func ignoredEntry(for slot: Slot, author: AuthorKey) -> IgnoredEntry? {
-        let reason: IgnoredReason
-        let detail: String
-        if isPastLastValid(slot.seq) {
-            reason = .pastLastValidSeq
-            detail = "key retired after seq \(lastValidSeq ?? 0)"
-        } else if slot.seq >= cutoff {
-            reason = .forkedAuthor
-            detail = "author equivocated at seq \(cutoff); its entries from there on are excluded"
-        } else if case .ignored(let why, let text) = slot.content {
-            reason = why
-            detail = text
-        } else {
-            return nil
-        }
-        return IgnoredEntry(id: slot.id, author: author, seq: slot.seq, kind: slot.kind, reason: reason, detail: detail)
     }
 }

@@ -8,68 +8,6 @@ func hashBytes(of text: String, into hasher: inout Hasher) {
     text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
 }
 
-/// Gives each distinct string (by bytes) a small number, so register keys are a few integers: fast to hash,
-/// small to keep, and sortable by rank instead of by string comparisons. Strings are looked up by their UTF-8
-/// bytes in an open-addressing table (seeded `Hasher`, linear probing), so the fold's fast path numbers codes
-/// straight from payload bytes without building a String for each.
-struct Interner: Sendable {
-    private(set) var strings: [String] = []
-    /// The bytes of `strings[n]`, compared on lookup.
-    private var utf8: [[UInt8]] = []
-    /// number + 1 per bucket, 0 for empty; the count is a power of two, at most half full.
-    private var buckets = [UInt32](repeating: 0, count: 64)
-
-    mutating func number(_ text: String) -> UInt32 {
-        var bytes = text
-        return bytes.withUTF8 { number(bytes: $0, text: { text }) }
-    }
-
-    /// The number of the string with these bytes; `text` makes the String when the bytes are new.
-    @inline(__always)
-    mutating func number(bytes: UnsafeBufferPointer<UInt8>, text: () -> String) -> UInt32 {
-        let mask = buckets.count - 1
-        var index = Interner.hash(bytes) & mask
-        while true {
-            let stored = buckets[index]
-            if stored == 0 { break }
-            let number = Int(stored - 1)
-            if utf8[number].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return UInt32(number) }
-            index = (index + 1) & mask
-        }
-        let number = UInt32(strings.count)
-        strings.append(text())
-        utf8.append(Array(bytes))
-        buckets[index] = number + 1
-        if strings.count * 2 > buckets.count { grow() }
-        return number
-    }
-
-    @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-        return hasher.finalize()
-    }
-
-    private mutating func grow() {
-        buckets = [UInt32](repeating: 0, count: buckets.count * 2)
-        let mask = buckets.count - 1
-        for (number, bytes) in utf8.enumerated() {
-            var index = bytes.withUnsafeBufferPointer { Interner.hash($0) } & mask
-            while buckets[index] != 0 { index = (index + 1) & mask }
-            buckets[index] = UInt32(number + 1)
-        }
-    }
-
-    /// rank[n] is the position of strings[n] in byte order, so comparing ranks compares the strings' bytes.
-    func ranks() -> [UInt32] {
-        let order = strings.indices.sorted { FieldRules.precedes(strings[$0], strings[$1]) }
-        var rank = [UInt32](repeating: 0, count: strings.count)
-        for (position, index) in order.enumerated() { rank[index] = UInt32(position) }
-        return rank
-    }
-}
-
 /// The last-writer-wins order key of an applied entry, compact: the author as its rank among the roster's keys
 /// (rank order is key order).
 struct Mark: Sendable {
@@ -98,54 +36,7 @@ func offer<Value>(_ register: inout (mark: Mark, values: Value), _ mark: Mark, _
     if register.mark.isUnset || register.mark < mark { register = (mark, value) }
 }
 
-struct RecordID: Hashable, Sendable {
-    let partner: UInt32, item: UInt32, site: UInt32
-    /// year << 8 | month.
-    let period: UInt32
-}
-
-/// The capacity records' last-writer-wins registers, by column: the hash table maps a record's key to its
-/// position only (20-byte buckets), and keys, marks and values sit in arrays in the order records first
-/// appeared. Much less memory to touch than a dictionary of whole registers, and `finish` reads the arrays
-/// without copying the table.
-struct RecordTable: Sendable {
-    private var positions: [RecordID: UInt32] = [:]
-    private(set) var ids: [RecordID] = []
-    private(set) var marks: [Mark] = []
-    /// Report values, or nil for a retraction's tombstone.
-    private(set) var values: [ReportValues?] = []
-
-    var count: Int { ids.count }
-
-    /// Takes `value` for `id` if `mark` is later than the mark held (or none is held). One hash per call.
-    @inline(__always)
-    mutating func offer(_ id: RecordID, _ mark: Mark, _ value: ReportValues?) {
-        let next = UInt32(ids.count)
-        let position = RecordTable.claim(&positions[id, default: .max], next: next)
-        if position == next {
-            ids.append(id)
-            marks.append(mark)
-            values.append(value)
-        } else if marks[Int(position)] < mark {
-            marks[Int(position)] = mark
-            values[Int(position)] = value
-        }
-    }
-
-    @inline(__always)
-    private static func claim(_ position: inout UInt32, next: UInt32) -> UInt32 {
-        if position == .max { position = next }
-        return position
-    }
-
-    mutating func reserveCapacity(_ capacity: Int) {
-        positions.reserveCapacity(capacity)
-        ids.reserveCapacity(capacity)
-        marks.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
-    }
-}
-
+/// A report's values as decoded (`PackedOperation` keeps them without the String).
 struct ReportValues: Sendable {
     let capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, leadTime: UInt64
     /// Kept as text: usually empty, rarely repeated, never a key.
@@ -172,7 +63,8 @@ struct PoolID: Hashable, Sendable {
     let item: UInt32, partner: UInt32
 }
 
-/// An operation with its strings replaced by interned numbers: what the fold keeps per entry.
+/// An operation with its strings replaced by interned numbers, as the decoders give it. A chain keeps reports and
+/// retractions packed (`PackedOperation`) and the rarer kinds as they are (`AuthorChain.others`).
 enum CompactOperation: Sendable {
     case report(RecordID, ReportValues)
     case retraction(RecordID)
@@ -180,6 +72,17 @@ enum CompactOperation: Sendable {
     case pledge(PledgeID, UInt64)
     case join(PoolID)
     case leave(PoolID, [EntryID])
+
+    var kind: EntryKind {
+        switch self {
+        case .report: .capacityReport
+        case .retraction: .reportRetraction
+        case .need: .need
+        case .pledge: .pledge
+        case .join: .poolJoin
+        case .leave: .poolLeave
+        }
+    }
 
     init(_ operation: Operation, partner: UInt32, interner: inout Interner) {
         func record(_ item: String, _ site: String, _ period: Period) -> RecordID {
@@ -235,24 +138,22 @@ enum CompactOperation: Sendable {
 }
 
 /// The merged values the fold keeps while entries arrive: last-writer-wins registers and the pools'
-/// observed-remove sets. Every `apply` is commutative, associative and idempotent, so the order entries arrive
-/// in never matters.
+/// observed-remove sets. Every write is commutative, associative and idempotent, so the order entries arrive in
+/// never matters. Capacity records have no registers: `sortedRecords` resolves them from the chains at once.
 struct Registers: Sendable {
-    /// Report values, or nil for a retraction's tombstone.
-    var records = RecordTable()
     var needs: [NeedID: (mark: Mark, values: NeedValues)] = [:]
     var pledges: [PledgeID: (mark: Mark, values: UInt64)] = [:]
     var poolJoins: [PoolID: Set<EntryID>] = [:]
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
 
-    /// Each register is found with one hash: a missing key yields `Mark.unset`, which every real mark beats.
+    /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
+    /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
+    /// packed and `sortedRecords` resolves them.
     mutating func apply(_ operation: CompactOperation, mark: Mark) {
         switch operation {
-        case .report(let id, let values):
-            records.offer(id, mark, values)
-        case .retraction(let id):
-            records.offer(id, mark, nil)
+        case .report, .retraction:
+            break
         case .need(let id, let values):
             offer(&needs[id, default: (Mark.unset, values)], mark, values)
         case .pledge(let id, let quantity):
@@ -265,35 +166,28 @@ struct Registers: Sendable {
         }
     }
 
-    /// The canonical state: registers sorted by the ranks of their strings, strings and author keys put back.
+    /// Forgets every write (a rebuild applies the kept entries again).
+    mutating func clear() {
+        needs = [:]
+        pledges = [:]
+        poolJoins = [:]
+        poolRemoved = [:]
+    }
+
+    /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
+    /// put back (records' from the winning entries in `chains`).
     func state(
-        interner: Interner, authorKeys: [AuthorKey], rosterHash: Bytes32, foldVersion: FoldVersion, ignored: [IgnoredEntry],
-        flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
+        interner: Interner, authorKeys: [AuthorKey], chains: [AuthorChain], rosterHash: Bytes32, foldVersion: FoldVersion,
+        ignored: [IgnoredEntry], flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
     ) -> CoalitionState {
         let rank = interner.ranks()
         let text = interner.strings
+        func r(_ number: UInt32) -> UInt64 { UInt64(rank[Int(number)]) }
         func stamp(_ mark: Mark) -> Stamp {
             Stamp(timestamp: HLCTimestamp(rawValue: mark.timestamp), author: authorKeys[Int(mark.authorRank)], seq: mark.seq, entryID: mark.id)
         }
 
-        let recordOrder = records.ids.indices.map { index -> (UInt64, UInt64, Int) in
-            let id = records.ids[index]
-            return (UInt64(rank[Int(id.partner)]) << 32 | UInt64(rank[Int(id.item)]), UInt64(rank[Int(id.site)]) << 32 | UInt64(id.period), index)
-        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        let sortedRecords = recordOrder.map { _, _, index -> CoalitionState.Record in
-            let id = records.ids[index]
-            let value = (mark: records.marks[index], values: records.values[index])
-            let partner = text[Int(id.partner)], item = text[Int(id.item)], site = text[Int(id.site)]
-            let period = Period(unchecked: UInt16(id.period >> 8), month: UInt8(id.period & 0xff))
-            let report = value.values.map { v in
-                CapacityReport(
-                    unchecked: partner, item: item, site: site, period: period, monthlyCapacity: v.capacity, monthlyOutput: v.output,
-                    stockOnHand: v.stock, stockThreshold: v.threshold, leadTimeDays: v.leadTime, constraints: v.constraints)
-            }
-            return CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: stamp(value.mark), report: report)
-        }
-
-        func r(_ number: UInt32) -> UInt64 { UInt64(rank[Int(number)]) }
+        let sortedRecords = self.sortedRecords(rank: rank, text: text, authorKeys: authorKeys, chains: chains)
 
         let needPairs: [(key: UInt64, id: NeedID, mark: Mark, values: NeedValues)] = needs.map { id, value in
             (r(id.owner) << 32 | r(id.code), id, value.mark, value.values)
@@ -328,6 +222,84 @@ struct Registers: Sendable {
         return CoalitionState(
             sortedRosterHash: rosterHash, foldVersion: foldVersion, records: sortedRecords, needs: sortedNeeds, pledges: sortedPledges,
             pools: sortedPools, ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
+    }
+
+    /// The capacity records in canonical order, resolved from the chains: one sequential pass collects every
+    /// applicable report and retraction under its packed rank key, one radix sort brings each record's writes
+    /// together, the greatest stamp of each run wins, and one pass builds the output with its capacity
+    /// reserved (strings read back through the ranks, values from the winning entries).
+    private func sortedRecords(
+        rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]
+    ) -> [CoalitionState.Record] {
+        var order: [RecordOrderKey] = []
+        order.reserveCapacity(chains.reduce(0) { $0 + $1.count })
+        for author in chains.indices {
+            let cutoff = chains[author].cutoff, lastValidLimit = chains[author].lastValidLimit
+            let partner = UInt64(rank[Int(chains[author].partnerNumber)])
+            chains[author].kept.withUnsafeBufferPointer { kept in
+                for index in kept.indices {
+                    let entry = kept[index]
+                    guard entry.operation.writesRecord,
+                        AuthorChain.applies(entry, cutoff: cutoff, lastValidLimit: lastValidLimit)
+                    else { continue }
+                    let operation = entry.operation
+                    order.append(
+                        RecordOrderKey(
+                            high: partner << 32 | UInt64(rank[Int(operation.item)]),
+                            low: UInt64(rank[Int(operation.site)]) << 32 | UInt64(operation.period),
+                            entry: EntryRef(rank: UInt32(author), index: UInt32(index))))
+                }
+            }
+        }
+        RecordOrder.sort(&order)
+
+        var byRank = [UInt32](repeating: 0, count: rank.count)
+        for (number, position) in rank.enumerated() { byRank[Int(position)] = UInt32(number) }
+        func string(_ rankValue: UInt64) -> String { text[Int(byRank[Int(rankValue)])] }
+
+        var sorted: [CoalitionState.Record] = []
+        sorted.reserveCapacity(order.count)
+        var start = 0
+        while start < order.count {
+            let key = order[start]
+            // The run of this record's writes: last writer wins.
+            var winner = key.entry
+            var end = start + 1
+            while end < order.count, order[end].high == key.high, order[end].low == key.low {
+                if Registers.precedes(winner, order[end].entry, in: chains) { winner = order[end].entry }
+                end += 1
+            }
+            start = end
+
+            let author = Int(winner.rank), index = Int(winner.index)
+            let entry = chains[author].kept[index]
+            let setBy = Stamp(
+                timestamp: HLCTimestamp(rawValue: entry.timestamp), author: authorKeys[author], seq: entry.seq,
+                entryID: chains[author].ids[index])
+            let partner = string(key.high >> 32), item = string(key.high & 0xffff_ffff), site = string(key.low >> 32)
+            let period = Period(unchecked: UInt16(truncatingIfNeeded: key.low >> 8), month: UInt8(truncatingIfNeeded: key.low))
+            var report: CapacityReport?
+            let operation = entry.operation
+            if operation.tag == .report {
+                report = CapacityReport(
+                    unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
+                    monthlyOutput: operation.output, stockOnHand: operation.stock, stockThreshold: operation.threshold,
+                    leadTimeDays: operation.leadTime,
+                    // The array read directly: a method call on `chains[author]` can copy the whole chain.
+                    constraints: operation.side == 0 ? "" : chains[author].constraints[Int(operation.side - 1)])
+            }
+            sorted.append(CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: setBy, report: report))
+        }
+        return sorted
+    }
+
+    /// Last writer wins: whether entry `a`'s stamp is below `b`'s (timestamp, then author key — rank order is
+    /// key order — then entry id).
+    private static func precedes(_ a: EntryRef, _ b: EntryRef, in chains: [AuthorChain]) -> Bool {
+        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp, tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
+        if ta != tb { return ta < tb }
+        if a.rank != b.rank { return a.rank < b.rank }
+        return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]
     }
 }
 

@@ -17,7 +17,8 @@ public struct Entry: Sendable, Hashable {
     public let prev: EntryID
     public let timestamp: HLCTimestamp
     public let kind: UInt64
-    let payloadRange: Range<Int>
+    /// Where `payload` sits in `encoded` (package-visible: the fold reads payloads in place, without a slice).
+    package let payloadRange: Range<Int>
 
     public var payload: ArraySlice<UInt8> { encoded[payloadRange] }
     public var signature: ArraySlice<UInt8> { encoded[(encoded.count - Entry.signatureSize)...] }

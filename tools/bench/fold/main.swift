@@ -1,6 +1,7 @@
 // capsync-bench-fold — throughput and memory of the fold (issue 4 targets; a harness that prints, never asserts).
 //
 //   swift build -c release --product capsync-bench-fold && .build/release/capsync-bench-fold [entries] [partners] [items]
+//   (CAPSYNC_BENCH_FOLD_ONLY=1 stops after the fold, for profiling it alone)
 //
 // Builds a coalition's history — `partners` partners × `items` items × monthly reports, plus needs, pledges and
 // pool joins — as entries with placeholder signatures (the fold never verifies: ingest does), then times the fold
@@ -133,6 +134,9 @@ print(String(format: "fold (add + finish):     %.2f s wall %10.0f entries/s; %.2
 print(String(format: "  of which add:          %.2f s CPU %10.0f entries/s; finish (sorted state): %.2f s CPU", addCPU,
     Double(entries.count) / addCPU, foldCPU - addCPU))
 print("fold state memory:       \(mb(rssAfter - rssBefore)) resident added (\(coalition.records.count) records, \(coalition.needs.count) needs, \(coalition.pledges.count) pledges, \(coalition.pools.count) pool memberships; entries themselves \(mb(entries.reduce(0) { $0 + $1.encoded.count })) not counted)")
+
+// CAPSYNC_BENCH_FOLD_ONLY=1 stops here: a profile (perf record) then shows the fold alone.
+if ProcessInfo.processInfo.environment["CAPSYNC_BENCH_FOLD_ONLY"] == "1" { exit(0) }
 
 var digest = Bytes32.zero
 var canonicalSize = 0
