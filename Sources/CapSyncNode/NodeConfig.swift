@@ -47,8 +47,8 @@ public struct NodeConfig: Sendable, Equatable {
 
     /// Parses the TOML text; errors name the file, line and key.
     public init(toml: String, path: String = "capsync.toml") throws(NodeError) {
-        if let line = TOMLGuard.badTableHeaderLine(toml) {
-            throw NodeError(.config, "TOML syntax error: a table header must start with a key at line \(line)", context: path)
+        if let reason = TOMLGuard.abortingSyntax(toml) {
+            throw NodeError(.config, "TOML syntax error: \(reason)", context: path)
         }
         let file: File
         do {

@@ -36,8 +36,8 @@ public struct PeerList: Sendable, Equatable {
     }
 
     public init(toml: String, path: String = "peers.toml") throws(NodeError) {
-        if let line = TOMLGuard.badTableHeaderLine(toml) {
-            throw NodeError(.peers, "TOML syntax error: a table header must start with a key at line \(line)", context: path)
+        if let reason = TOMLGuard.abortingSyntax(toml) {
+            throw NodeError(.peers, "TOML syntax error: \(reason)", context: path)
         }
         let file: File
         do {
