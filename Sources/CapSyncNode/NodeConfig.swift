@@ -154,6 +154,12 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
             portPart = text[text.index(after: colon)...]
         }
         if hostPart.isEmpty { hostPart = "0.0.0.0" }
+        // A DNS name, an IPv4 address or an IPv6 address (with an optional %zone): nothing that would need
+        // quoting in peers.toml, a trust card or a log line.
+        guard hostPart.utf8.count <= 253, hostPart.utf8.allSatisfy(HostPort.isHostByte) else {
+            throw NodeError(
+                .usage, "address '\(text)': the host may hold only letters, digits and . - _ (or an IPv6 address in brackets)")
+        }
         guard let port = Int(portPart), ((allowAnyPort ? 0 : 1)...65_535).contains(port) else {
             throw NodeError(.usage, "address '\(text)': the port must be \(allowAnyPort ? 0 : 1)–65535")
         }
@@ -162,4 +168,14 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "%"):
+            true
+        default:
+            false
+        }
+    }
 }

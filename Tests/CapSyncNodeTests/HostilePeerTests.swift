@@ -11,9 +11,10 @@ import Testing
 /// syncs with the same node at the same time, and the node's store, reopened from disk and re-verified entry by
 /// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.
 @Suite(.serialized) struct HostilePeerTests {
-    /// Generous timers, so a loaded CI machine never turns a case into a timeout; the timeout cases shorten the one
-    /// they test (`HostileCase.limits`). Every case waits on the server's outcome, never on a clock.
-    static let limits = SyncLimits(handshakeTimeout: .seconds(30), idleTimeout: .seconds(20), sessionTimeout: .seconds(120))
+    /// Generous timers, so a loaded CI machine never turns a case into a timeout (a test process busy with other
+    /// suites once left a peer's task unscheduled for 20 s); the timeout cases shorten the one they test
+    /// (`HostileCase.limits`). Every case waits on the server's outcome, never on a clock.
+    static let limits = SyncLimits(handshakeTimeout: .seconds(60), idleTimeout: .seconds(60), sessionTimeout: .seconds(300))
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {

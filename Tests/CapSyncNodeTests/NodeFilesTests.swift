@@ -68,6 +68,10 @@ import Testing
         #expect(try HostPort("127.0.0.1:7420") == HostPort("127.0.0.1:7420"))
         #expect(try HostPort("[::1]:9").host == "::1")
         #expect(try HostPort(":7420").host == "0.0.0.0")
-        for bad in ["x", "x:0", "x:70000", "[::1]9"] { #expect(throws: NodeError.self) { try HostPort(bad) } }
+        for bad in ["x", "x:0", "x:70000", "[::1]9", "a\\\\b:20", "a\"b:20", "a b:20", "[fe80::1\n]:9"] {
+            #expect(throws: NodeError.self) { try HostPort(bad) }
+        }
+        #expect(try HostPort("node-1.example_org:7420").host == "node-1.example_org")
+        #expect(try HostPort("[fe80::1%eth0]:9").host == "fe80::1%eth0")
     }
 }
