@@ -36,7 +36,8 @@ public enum Auditor {
         var report = Report()
         report.rosterHash = roster.hash.hex
         let forks = store.forkedAuthors()
-        for head in store.heads() {
+        let heads = store.heads()
+        for head in heads {
             var author = AuthorReport(author: head.author.hex, partner: roster.partner(of: head.author))
             author.headSeq = head.seq
             author.forkedFromSeq = forks[head.author]
@@ -78,7 +79,7 @@ public enum Auditor {
             report.authors.append(author)
         }
         // A fork proof can be held for an author of whom this store has no entry yet (received as FORKS).
-        let listed = Set(store.heads().map(\.author))
+        let listed = Set(heads.map(\.author))
         for (author, seq) in forks where !listed.contains(author) {
             var entry = AuthorReport(author: author.hex, partner: roster.partner(of: author))
             entry.forkedFromSeq = seq

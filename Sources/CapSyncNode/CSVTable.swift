@@ -115,8 +115,9 @@ public struct CSVTable: Sendable, Equatable {
     /// Decided on Unicode scalars, not Characters: a quote followed by a combining mark, or CR LF, is one
     /// Character, and a Character comparison would miss the quote or the line break inside it.
     public static func escape(_ field: String) -> String {
-        let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r"]
-        guard field.unicodeScalars.contains(where: special.contains) else { return field }
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return field
+        }
         var out = String.UnicodeScalarView()
         out.append("\"")
         for scalar in field.unicodeScalars {
