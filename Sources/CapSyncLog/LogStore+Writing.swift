@@ -11,10 +11,17 @@ extension LogStore {
         guard !operations.isEmpty else { return [] }
         let author = AuthorKey(signingKey.publicKey)
         return try writeTransaction { () throws(StoreError) -> [Entry] in
-            guard !fileSystem.fileExists(relearnPath) else {
+            if let tracker = ownChain {
+                guard tracker.author == author else {
+                    throw StoreError(
+                        .invalidInput,
+                        "signing key \(author.short) is not this node's own key (\(tracker.author.short))")
+                }
+                if let refusal = ownAppendRefusal(tracker) { throw refusal }
+            } else if fileSystem.fileExists(relearnPath) {
                 throw StoreError(
                     .relearnRequired,
-                    "this node was restored from a backup: it must take its own chain back from peers before "
+                    "this store was restored from a backup: it must take its own chain back from peers before "
                         + "appending, or it could publish a seq twice. Run a sync with at least one peer first.",
                     file: Self.relearnFileName)
             }
@@ -63,6 +70,14 @@ extension LogStore {
                 records.append((.entry, SegmentFormat.entryBody(entry)))
                 prev = entry.id
                 last = timestamp
+            }
+            if let tracker = ownChain {
+                // The journal learns of the batch before the store does (not yet durable: it is synced before
+                // any of these entries leaves the node; see `ownServeLimit`).
+                tracker.state.lastBatch = entries
+                tracker.state.knownHead = seq
+                tracker.knownHeadSource = "this node's journal"
+                try tracker.save(sync: false)
             }
             let locations = try state.commitBatch(records)
             for (entry, location) in zip(entries, locations) {

@@ -24,6 +24,8 @@ public final class LogStore: @unchecked Sendable {
     var clockSeeded = false
     /// Guarded by `lock`: the highest seq a peer holds of each author, when above ours.
     var peerHeads: [AuthorKey: UInt64] = [:]
+    /// Guarded by `lock`: the own-chain journal and what it says (nil without `StoreOptions.ownChain`).
+    var ownChain: OwnChainTracker?
 
     static let lockFileName = "LOCK"
     static let relearnFileName = "RELEARN"
@@ -46,9 +48,10 @@ public final class LogStore: @unchecked Sendable {
         self.options = options
         self.roster = roster
         self.state = StoreState(directory: directory, fileSystem: fileSystem, options: options)
-        try fileSystem.makeDirectory(directory)
-        let writerLock = try fileSystem.lockExclusive(lockPath)
-        defer { writerLock.unlock() }
+        if !options.readOnly { try fileSystem.makeDirectory(directory) }
+        let writerLock: (any StoreFileLock)? =
+            options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
+        defer { writerLock?.unlock() }
         let numbers = try fileSystem.contentsOfDirectory(directory).compactMap(SegmentFormat.number(ofFileName:)).sorted()
         for (position, number) in numbers.enumerated() where number != position + 1 {
             throw StoreError(
@@ -58,7 +61,11 @@ public final class LogStore: @unchecked Sendable {
                 file: SegmentFormat.fileName(position + 1))
         }
         try state.catchUp()
+        if let own = options.ownChain { try openOwnChain(own) }
     }
+
+    /// A read-only open's finding: the tail after the last commit that a writer would set aside (nil if none).
+    public var pendingRepair: RecoveryReport? { withLock { state.pendingRepair } }
 
     /// What open (or a later catch-up) set aside and cut; nil if the log was clean.
     public var recovery: RecoveryReport? { withLock { state.recoveries.last } }
@@ -79,6 +86,7 @@ public final class LogStore: @unchecked Sendable {
     }
 
     public func entry(author: AuthorKey, seq: UInt64) throws(StoreError) -> Entry? {
+        if let limit = ownServeLimit(author, upTo: seq), seq > limit { return nil }
         let found = withLock { () -> (RecordLocation, (any StoreFile, String))? in
             guard let location = state.index.location(author: author, seq: seq), let file = state.file(of: location) else {
                 return nil
@@ -100,11 +108,14 @@ public final class LogStore: @unchecked Sendable {
 
     /// Up to `limit` entries of one author from `fromSeq` on, in seq order (what sync sends a peer).
     public func entries(author: AuthorKey, fromSeq: UInt64, limit: Int) throws(StoreError) -> [Entry] {
+        let wanted = max(fromSeq, 1) &+ UInt64(max(limit, 1)) &- 1
+        let servable = ownServeLimit(author, upTo: wanted) ?? UInt64.max
         let found = withLock { () -> [(RecordLocation, (any StoreFile, String))] in
+            guard max(fromSeq, 1) <= servable else { return [] }
             guard let chain = state.index.chain(author), limit > 0 else { return [] }
             let first = max(fromSeq, 1)
             guard first <= chain.headSeq else { return [] }
-            let last = min(chain.headSeq, first + UInt64(limit) - 1)
+            let last = min(chain.headSeq, first + UInt64(limit) - 1, servable)
             return (first...last).compactMap { seq in
                 let location = chain.locations[Int(seq - 1)]
                 return state.file(of: location).map { (location, $0) }
@@ -148,49 +159,11 @@ public final class LogStore: @unchecked Sendable {
 
     /// Picks up batches committed by another process (the CLI appending while the daemon runs).
     public func refresh() throws(StoreError) {
-        let writerLock = try fileSystem.lockExclusive(lockPath)
-        defer { writerLock.unlock() }
+        let writerLock: (any StoreFileLock)? =
+            options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
+        defer { writerLock?.unlock() }
         try withLock { () throws(StoreError) in try state.catchUp() }
     }
-
-    // MARK: Own chain safety
-
-    /// A peer holds `seq` of `author`'s chain. If that is our own chain and our head is lower, own appends are
-    /// refused (`.ownChainBehind`) until ingest brings our head up to it: appending now would reuse a seq.
-    public func notePeerHead(author: AuthorKey, seq: UInt64) {
-        withLock {
-            let ours = state.index.chain(author)?.headSeq ?? 0
-            if seq > ours && seq > (peerHeads[author] ?? 0) { peerHeads[author] = seq }
-        }
-    }
-
-    /// After `capsync restore`: own appends are refused until `clearRelearnRequirement()`, which the node calls
-    /// after a successful sync with at least one peer. Persisted as a marker file, so it survives restarts.
-    public func requireRelearn() throws(StoreError) {
-        let writerLock = try fileSystem.lockExclusive(lockPath)
-        defer { writerLock.unlock() }
-        try withLock { () throws(StoreError) in
-            let file = try fileSystem.openFile(relearnPath, create: true)
-            try file.truncate(to: 0)
-            try file.write(Array("restored from a backup: re-learn the own chain from peers before appending\n".utf8), at: 0)
-            try state.durably { () throws(StoreError) in
-                try file.sync()
-                try fileSystem.syncDirectory(directory)
-            }
-        }
-    }
-
-    public func clearRelearnRequirement() throws(StoreError) {
-        let writerLock = try fileSystem.lockExclusive(lockPath)
-        defer { writerLock.unlock() }
-        try withLock { () throws(StoreError) in
-            guard fileSystem.fileExists(relearnPath) else { return }
-            try fileSystem.removeFile(relearnPath)
-            try state.durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
-        }
-    }
-
-    public var relearnRequired: Bool { fileSystem.fileExists(relearnPath) }
 
     // MARK: Backup
 
@@ -201,12 +174,13 @@ public final class LogStore: @unchecked Sendable {
         guard existing.isEmpty else {
             throw StoreError(.badDirectory, "backup target is not empty; choose a new directory", file: target)
         }
-        let writerLock = try fileSystem.lockExclusive(lockPath)
+        let writerLock: (any StoreFileLock)? =
+            options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
         let snapshot = try withLock { () throws(StoreError) -> [(any StoreFile, String, Int64)] in
             try state.catchUp()
             return state.segments.map { ($0.file, $0.name, $0.committedEnd) }
         }
-        writerLock.unlock()
+        writerLock?.unlock()
         try fileSystem.makeDirectory(target)
         let chunk = 8 << 20
         for (source, name, length) in snapshot {
@@ -238,12 +212,16 @@ public final class LogStore: @unchecked Sendable {
     /// while another process writes) and then the store's lock, after catching up on what other processes
     /// committed. Refused for good after an fsync failure.
     func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        if options.readOnly {
+            throw StoreError(.readOnly, "the store was opened read-only; this command does not write", file: directory)
+        }
         if let failure = withLock({ state.failure }) { throw Self.stoppedAcknowledging(failure) }
         let writerLock = try fileSystem.lockExclusive(lockPath)
         defer { writerLock.unlock() }
         return try withLock { () throws(StoreError) -> R in
             if let failure = state.failure { throw Self.stoppedAcknowledging(failure) }
             try state.catchUp()
+            try ownChain?.reloadIfChanged()
             return try body()
         }
     }

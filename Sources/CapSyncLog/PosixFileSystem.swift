@@ -68,6 +68,23 @@ public struct PosixFileSystem: StoreFileSystem {
         return PosixFileLock(fd: fd)
     }
 
+    public func openFileForReading(_ path: String) throws(StoreError) -> any StoreFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PosixFileSystem.error("cannot open for reading", path: path) }
+        return PosixFile(fd: fd, path: path)
+    }
+
+    public func lockShared(_ path: String) -> (any StoreFileLock)? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        while flock(fd, LOCK_SH) != 0 {
+            if errno == EINTR { continue }
+            close(fd)
+            return nil
+        }
+        return PosixFileLock(fd: fd)
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 
     static func error(_ what: String, path: String, offset: Int64? = nil) -> StoreError {

@@ -11,8 +11,13 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case corruptRecord
         /// Own appends are refused: a peer holds more of our own chain than we do.
         case ownChainBehind
-        /// Own appends are refused: the node was restored and must re-learn its own chain from peers first.
+        /// Own appends are refused: the node cannot prove its own chain is complete (restored, journal lost) until
+        /// a peer shows it holds the chain.
         case relearnRequired
+        /// Own appends are refused for good: the node's own key is proven to have signed two entries at one seq.
+        case ownKeyForked
+        /// The store was opened read-only.
+        case readOnly
         /// The caller passed something the store cannot take (payload too large, key not in roster, ...).
         case invalidInput
         /// The directory is not usable for this operation (backup target not empty, not a store, ...).

@@ -17,6 +17,22 @@ public protocol StoreFileSystem: Sendable {
     /// Blocks until this caller holds the exclusive lock on `path` (created if missing); the lock is shared
     /// with other processes (flock), so the daemon and the commands take turns writing.
     func lockExclusive(_ path: String) throws(StoreError) -> any StoreFileLock
+    /// Opens an existing file for reading only (read-only commands, copies on read-only media).
+    func openFileForReading(_ path: String) throws(StoreError) -> any StoreFile
+    /// Waits for a shared lock on `path` if the file exists (readers exclude writers mid-batch); nil when the
+    /// file is missing or cannot be opened (a read-only copy with no writer).
+    func lockShared(_ path: String) -> (any StoreFileLock)?
+}
+
+extension StoreFileSystem {
+    public func openFileForReading(_ path: String) throws(StoreError) -> any StoreFile {
+        try openFile(path, create: false)
+    }
+
+    public func lockShared(_ path: String) -> (any StoreFileLock)? {
+        guard fileExists(path) else { return nil }
+        return try? lockExclusive(path)
+    }
 }
 
 /// One open file. Reads and writes are positional (pread / pwrite), so one handle serves many threads.

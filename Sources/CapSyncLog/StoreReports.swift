@@ -10,10 +10,32 @@ public struct StoreOptions: Sendable, Hashable {
     /// Bytes read per step when a segment is scanned (see `StoreState.scanSegment`); tests shrink it so that
     /// steps end inside records and batches.
     var scanStepBytes = 8 << 20
+    /// Open without changing a byte: no lock file created, no tail cut, no fsync; damage is reported in
+    /// `pendingRepair` and writes are refused. What read-only commands (status, state, log, audit) use.
+    public var readOnly: Bool
+    /// The node's own signing key and where its own-chain journal lives (outside the store directory, so that
+    /// moving or losing the store cannot make the node forget how far its key has signed). With it, the store
+    /// guarantees the node never signs two different entries at one seq (Protocol/store.md).
+    public var ownChain: OwnChainOptions?
 
-    public init(segmentSize: Int64 = 64 << 20, verifyThreads: Int = 0) {
+    public init(
+        segmentSize: Int64 = 64 << 20, verifyThreads: Int = 0, readOnly: Bool = false, ownChain: OwnChainOptions? = nil
+    ) {
         self.segmentSize = segmentSize
         self.verifyThreads = verifyThreads
+        self.readOnly = readOnly
+        self.ownChain = ownChain
+    }
+}
+
+/// Whose chain is the node's own, and the directory (the node directory) holding its own-chain journal.
+public struct OwnChainOptions: Sendable, Hashable {
+    public var author: AuthorKey
+    public var journalDirectory: String
+
+    public init(author: AuthorKey, journalDirectory: String) {
+        self.author = author
+        self.journalDirectory = journalDirectory
     }
 }
 
@@ -30,10 +52,38 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     public var quarantineFile: String?
     /// What was wrong with the tail (torn record, checksum mismatch, batch without commit record, ...).
     public var problem: String
+    /// Entries whose records in the tail still checked out (author, seq, id), so an operator can tell whose
+    /// entries were affected. Records after the damage cannot be framed and are not listed.
+    public var entries: [Head] = []
+    /// False when a read-only open only found the tail (the next writer cuts it).
+    public var performed = true
 
     public var description: String {
-        "cut \(bytesSetAside) unacknowledged bytes from \(segmentFile) at byte \(cutOffset) (\(problem))"
-            + (quarantineFile.map { "; copied to \($0)" } ?? "")
+        let whose = entries.isEmpty ? "" : "; entries in it: " + Self.summarize(entries)
+        guard performed else {
+            return "\(segmentFile) has \(bytesSetAside) bytes after its last commit, from byte \(cutOffset) (\(problem))"
+                + whose + "; a writer (an appending command, the daemon or capsync repair) sets them aside"
+        }
+        return "cut \(bytesSetAside) bytes from \(segmentFile) at byte \(cutOffset) (\(problem))"
+            + (quarantineFile.map { "; copied to \($0)" } ?? "") + whose
+    }
+
+    /// "author a1b2… seq 9–10, author c3d4… seq 4" (consecutive seqs of one author joined).
+    static func summarize(_ entries: [Head]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < entries.count {
+            var end = index
+            while end + 1 < entries.count, entries[end + 1].author == entries[index].author,
+                entries[end + 1].seq == entries[end].seq + 1
+            {
+                end += 1
+            }
+            let seqs = end == index ? "\(entries[index].seq)" : "\(entries[index].seq)-\(entries[end].seq)"
+            parts.append("author \(entries[index].author.short) seq \(seqs)")
+            index = end + 1
+        }
+        return parts.joined(separator: ", ")
     }
 }
 

@@ -21,6 +21,9 @@ final class StoreState {
     var recoveries: [RecoveryReport] = []
     /// Set by the first fsync failure; every later write is refused.
     var failure: StoreError?
+    /// Read-only opens: the unacknowledged or damaged tail found but left in place.
+    var pendingRepair: RecoveryReport?
+    var readOnly: Bool { options.readOnly }
 
     init(directory: String, fileSystem: any StoreFileSystem, options: StoreOptions) {
         self.directory = directory
@@ -72,11 +75,11 @@ final class StoreState {
                     file: last.name, offset: size)
             }
             if size > last.committedEnd {
-                try durably { () throws(StoreError) in try last.file.sync() }
+                if !readOnly { try durably { () throws(StoreError) in try last.file.sync() } }
                 try scanSegment(at: segments.count - 1, from: last.committedEnd, size: size)
             }
         }
-        if fileSystem.fileExists(path(of: (segments.last?.number ?? 0) + 1)) {
+        if !readOnly, fileSystem.fileExists(path(of: (segments.last?.number ?? 0) + 1)) {
             try durably { () throws(StoreError) in try fileSystem.syncDirectory(directory) }
         }
         try reserveIndexForNewSegments()
@@ -87,8 +90,8 @@ final class StoreState {
             guard number <= SegmentFormat.maxSegmentNumber else {
                 throw StoreError(.overLimit, "more than \(SegmentFormat.maxSegmentNumber) segments", file: path)
             }
-            let file = try fileSystem.openFile(path, create: false)
-            try durably { () throws(StoreError) in try file.sync() }
+            let file = readOnly ? try fileSystem.openFileForReading(path) : try fileSystem.openFile(path, create: false)
+            if !readOnly { try durably { () throws(StoreError) in try file.sync() } }
             let size = try file.size()
             segments.append(Segment(number: number, file: file, committedEnd: 0))
             try scanSegment(at: segments.count - 1, from: 0, size: size)
@@ -101,7 +104,7 @@ final class StoreState {
         var bytes: Int64 = 0
         var number = (segments.last?.number ?? 0) + 1
         while fileSystem.fileExists(path(of: number)) {
-            bytes += try fileSystem.openFile(path(of: number), create: false).size()
+            bytes += try fileSystem.openFileForReading(path(of: number)).size()
             number += 1
         }
         if bytes > 0 { index.reserve(index.entryCount + Int(bytes / 180)) }
@@ -152,20 +155,56 @@ final class StoreState {
             let evidence = laterSegment
                 ? "segment \(SegmentFormat.fileName(segment.number + 1)) was started after it"
                 : "batch \(laterCommit!.batch) was committed after it, at byte \(laterCommit!.offset)"
+            let readable = Self.entriesInTail(scanner.bytes, from: Int(outcome.committedEnd - scanner.base))
             throw StoreError(
                 .corruptCommitted,
                 "segment \(segment.name) is damaged at byte \(problem.offset) (\(problem.what)) inside an acknowledged "
-                    + "batch (\(evidence)). Cutting here would drop acknowledged entries, so the store refuses to open. "
-                    + "Restore the node directory from a backup (capsync restore), or move the log aside and re-learn "
-                    + "every chain from peers; keep the damaged file for inspection.",
+                    + "batch (\(evidence))"
+                    + (readable.isEmpty ? "" : "; entries of that batch before the damage: "
+                        + RecoveryReport.summarize(readable))
+                    + ". Cutting here would drop acknowledged entries, so the store refuses to open. Safe ways on "
+                    + "(this node never signs a seq twice: until its own chain is back, own appends are refused): "
+                    + "restore from a backup (capsync restore BACKUP --dir NEW-DIR), or move the store aside "
+                    + "(mv store store.damaged) and sync with peers to take every chain back; keep the damaged "
+                    + "file for inspection.",
                 file: segment.name, offset: problem.offset)
         }
-        try setAside(position: position, from: outcome.committedEnd, problem: problem)
+        let entries = Self.entriesInTail(scanner.bytes, from: Int(outcome.committedEnd - scanner.base))
+        if readOnly {
+            pendingRepair = RecoveryReport(
+                segmentFile: segment.name, cutOffset: outcome.committedEnd,
+                bytesSetAside: scanner.base + Int64(scanner.bytes.count) - outcome.committedEnd, quarantineFile: nil,
+                problem: "\(problem.what) at byte \(problem.offset)", entries: entries, performed: false)
+            return
+        }
+        try setAside(position: position, from: outcome.committedEnd, problem: problem, entries: entries)
+    }
+
+    /// The entry records at the start of a tail that still frame and check out: whose entries a cut affects.
+    static func entriesInTail(_ bytes: [UInt8], from start: Int) -> [Head] {
+        var found: [Head] = []
+        var position = max(0, start)
+        while bytes.count - position >= SegmentFormat.recordHeaderSize + 1 {
+            let length = Int(SegmentFormat.readUInt32(bytes, at: position))
+            guard length >= 1, length <= SegmentFormat.maxRecordLength, position + 8 + length <= bytes.count else { break }
+            let record = Array(bytes[position..<(position + 8 + length)])
+            let computed = CRC32C.update(CRC32C.update(0, Array(record[0..<4])), Array(record[8...]))
+            guard computed == SegmentFormat.readUInt32(record, at: 4) else { break }
+            if record[8] == SegmentFormat.RecordType.entry.rawValue, record.count > 9 + 32,
+                let entry = try? Entry(decoding: Array(record[(9 + 32)...]))
+            {
+                found.append(Head(author: entry.author, seq: entry.seq, id: entry.id))
+            }
+            position += 8 + length
+        }
+        return found
     }
 
     /// Copies the unacknowledged tail of a segment to quarantine/, then cuts it off (or removes a segment whose
     /// header never became durable).
-    private func setAside(position: Int, from cut: Int64, problem: (offset: Int64, what: String)) throws(StoreError) {
+    private func setAside(
+        position: Int, from cut: Int64, problem: (offset: Int64, what: String), entries: [Head]
+    ) throws(StoreError) {
         let segment = segments[position]
         let size = try segment.file.size()
         var quarantineName: String?
@@ -197,7 +236,7 @@ final class StoreState {
         }
         recoveries.append(RecoveryReport(
             segmentFile: segment.name, cutOffset: cut, bytesSetAside: size - cut, quarantineFile: quarantineName,
-            problem: "\(problem.what) at byte \(problem.offset)"))
+            problem: "\(problem.what) at byte \(problem.offset)", entries: entries))
     }
 
     /// Adds a committed batch to the index. Ingest checked every link before writing, so a record that does

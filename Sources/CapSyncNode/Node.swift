@@ -14,14 +14,28 @@ public final class Node: Sendable {
     public let store: LogStore
     private let stateLock = NSLock()
 
+    /// How a command uses the store: read-only commands never change a byte of it (no lock file created, no
+    /// tail cut); writers (appending commands, the daemon, sync, repair) repair what may be repaired.
+    public enum Access: Sendable { case readOnly, write }
+
     /// Opens the node at `root`. Works on a read-only copy without private keys too (auditors).
-    public init(root: String, storeOptions: StoreOptions = .init(), listenOverride: String? = nil) throws(NodeError) {
+    public init(
+        root: String, access: Access = .write, storeOptions: StoreOptions = .init(), listenOverride: String? = nil
+    ) throws(NodeError) {
         paths = NodePaths(root: root)
         var config = try NodeSetup.loadConfig(paths)
         if let listenOverride { config.listen = listenOverride.hasPrefix(":") ? "0.0.0.0" + listenOverride : listenOverride }
         self.config = config
         roster = try NodeSetup.loadRoster(paths)
-        do { store = try LogStore(directory: paths.store, roster: roster, options: storeOptions) } catch {
+        var options = storeOptions
+        options.readOnly = access == .readOnly
+        if options.ownChain == nil, FileManager.default.fileExists(atPath: paths.signingPublicKey) {
+            do {
+                let key = try KeyFile.readPublicKey(from: paths.signingPublicKey)
+                options.ownChain = OwnChainOptions(author: AuthorKey(key), journalDirectory: paths.root)
+            } catch { throw NodeError(.keys, "cannot read the signing public key: \(error)", context: paths.signingPublicKey) }
+        }
+        do { store = try LogStore(directory: paths.store, roster: roster, options: options) } catch {
             throw NodeError(.store, error.description, context: paths.store)
         }
     }
@@ -74,7 +88,8 @@ public final class Node: Sendable {
         return context
     }
 
-    /// Records a session's outcome for `status`, and lifts the re-learn requirement after a good sync.
+    /// Records a session's outcome for `status`. (Re-learning the own chain ends in the store, when it holds the
+    /// chain up to every head of its key known — never merely because a session completed.)
     public func record(_ outcome: SessionOutcome, peer: String, logger: Logger) {
         stateLock.lock()
         defer { stateLock.unlock() }
@@ -98,11 +113,5 @@ public final class Node: Sendable {
         record.remoteRosterHash = outcome.rosterMismatch?.hex
         state.peers[peer] = record
         do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
-        if outcome.error == nil && store.relearnRequired {
-            do {
-                try store.clearRelearnRequirement()
-                logger.notice("own chain re-learned from \(peer); appending is allowed again")
-            } catch { logger.error("cannot clear the re-learn marker: \(error)") }
-        }
     }
 }

@@ -1,4 +1,6 @@
+internal import CapSyncCrypto
 internal import CapSyncLog
+internal import CapSyncWire
 internal import Foundation
 
 /// `capsync backup` / `capsync restore`.
@@ -46,9 +48,13 @@ public enum NodeBackup {
         _ = try NodeSetup.loadConfig(from)  // refuse a backup whose config no longer parses
         let roster = try NodeSetup.loadRoster(from)
         do {
-            let store = try LogStore(directory: to.store, roster: roster)
-            try store.requireRelearn()
-        } catch { throw NodeError(.store, error.description, context: to.store) }
+            let key = try KeyFile.readPublicKey(from: to.signingPublicKey)
+            let own = OwnChainOptions(author: AuthorKey(key), journalDirectory: to.root)
+            let store = try LogStore(directory: to.store, roster: roster, options: .init(ownChain: own))
+            try store.requireWitness()
+        } catch let error as StoreError {
+            throw NodeError(.store, error.description, context: to.store)
+        } catch { throw NodeError(.keys, "cannot read the signing public key: \(error)", context: to.signingPublicKey) }
         try copy(from.config, to.config)
     }
 

@@ -23,6 +23,9 @@ public struct NodePaths: Sendable {
     public var tlsKey: String { keys + "/tls.key.pem" }
     public var tlsCertificate: String { keys + "/tls.cert.pem" }
     public var store: String { root + "/store" }
+    /// The own-chain journal's two slots: how far this node's key has signed, kept outside the store
+    /// (Protocol/store.md, "Own-chain safety"). Not part of backups: a restored node must be vouched for.
+    public var ownChainJournal: [String] { [root + "/own-chain.0", root + "/own-chain.1"] }
     /// Last sync result per peer, roster hashes seen: written by `sync` and `serve`, read by `status`.
     public var syncState: String { root + "/sync-state.json" }
 }

@@ -1,4 +1,5 @@
 public import CapSyncCrypto
+internal import CapSyncLog
 public import CapSyncWire
 internal import Foundation
 
@@ -35,7 +36,9 @@ public enum NodeSetup {
         }
         do { return try createParts(paths: paths, options: options) } catch {
             // Leave the directory as it was: a half-made node would block the next attempt.
-            for part in [paths.keys, paths.store, paths.roster, paths.peers] { try? fm.removeItem(atPath: part) }
+                for part in [paths.keys, paths.store, paths.roster, paths.peers] + paths.ownChainJournal {
+                try? fm.removeItem(atPath: part)
+            }
             throw error
         }
     }
@@ -82,6 +85,11 @@ public enum NodeSetup {
         }
         try AtomicFile.write(roster.fileText, to: paths.roster)
         try AtomicFile.write(PeerList().tomlText, to: paths.peers)
+        // The own-chain journal: this key has signed nothing yet (without it, the node would have to wait for
+        // a peer to vouch for its chain before its first append).
+        do {
+            try LogStore.startOwnChain(.init(author: AuthorKey(signingKey.publicKey), journalDirectory: paths.root))
+        } catch { throw NodeError(.store, error.description, context: paths.root) }
         // The config goes last: its presence is what marks a complete node directory.
         try AtomicFile.write(config.tomlText, to: paths.config)
         return identity

@@ -11,6 +11,10 @@ struct AppendOptions: ParsableArguments {
 
     func append(_ operations: [CapSyncMerge.Operation]) throws -> (Node, [Entry]) {
         let opened = try Node(root: node.paths.root)
+        for repair in opened.store.recoveries { printError("repaired the store: \(repair)") }
+        if let range = opened.store.ownChainStatus?.restoredFromJournal {
+            printError("put back own entries seq \(range.lowerBound)-\(range.upperBound) from the own-chain journal")
+        }
         let key = try NodeSetup.loadSigningKey(opened.paths, passphrase: try passphrase.passphrase())
         return (opened, try opened.append(operations, signingKey: key))
     }

@@ -28,7 +28,8 @@ extension CapSyncCommand {
         @Option(help: "Export from this seq.") var fromSeq: UInt64 = 1
 
         func run() async throws {
-            let node = try Node(root: self.node.paths.root)
+            let node = try Node(root: self.node.paths.root, access: .readOnly)
+            warnAboutPendingRepair(node)
             var report = try Auditor.audit(store: node.store, roster: node.roster)
             // Authority (DESIGN D7): entries that write another partner's records, or come from keys outside the
             // roster or past their last valid seq, are ignored by the fold; the audit names them.
@@ -67,7 +68,7 @@ extension CapSyncCommand {
                 let count = try Auditor.export(store: node.store, roster: node.roster, to: export, authors: authors, fromSeq: fromSeq)
                 printError("exported \(count) entries to \(export)")
             }
-            if !report.ok { throw ExitCode(4) }
+            if !report.ok || node.store.pendingRepair != nil { throw ExitCode(4) }
         }
     }
 }

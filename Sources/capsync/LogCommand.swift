@@ -52,7 +52,8 @@ extension CapSyncCommand {
         @Flag(help: "List the entries the fold ignored instead, with the reason.") var ignored = false
 
         func run() async throws {
-            let node = try Node(root: self.node.paths.root)
+            let node = try Node(root: self.node.paths.root, access: .readOnly)
+            warnAboutPendingRepair(node)
             if ignored {
                 let state = try node.coalitionState()
                 var table = Table(title: "Entries ignored by the fold", name: "ignored", columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"])

@@ -118,7 +118,17 @@ extension CapSyncCommand {
                 }
             }
             format.printer.print([table])
-            let failed = results.filter { $0.1.error != nil }.map(\.0.name)
+            var failed = results.filter { $0.1.error != nil }.map(\.0.name)
+            if let own = node.store.ownChainStatus, let seq = own.forkedAt {
+                let proof = node.store.forkProofs().first { $0.author == own.author && $0.seq == seq }
+                let from = results.filter { $0.1.summary.divergentAuthors.contains(own.author) }.map(\.0.name)
+                printError(
+                    "FAILED: this node's own signing key \(own.author.short) is forked at seq \(seq)"
+                        + (proof.map { ": entries \($0.first.id.short) and \($0.second.id.short)" } ?? "")
+                        + (from.isEmpty ? "" : " (peer \(from.joined(separator: ", ")) holds the other branch)")
+                        + ". Own appends are stopped for good; see 'capsync status'.")
+                if failed.isEmpty { failed = from.isEmpty ? ["own key forked"] : from }
+            }
             if !failed.isEmpty {
                 printError("sync failed with: \(failed.joined(separator: ", "))")
                 throw ExitCode(3)

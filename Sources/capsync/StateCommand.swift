@@ -54,7 +54,8 @@ extension CapSyncCommand {
             @Flag(help: "Print only the state digest and the entry-set digest.") var digest = false
 
             func run() async throws {
-                let node = try Node(root: self.node.paths.root)
+                let node = try Node(root: self.node.paths.root, access: .readOnly)
+                warnAboutPendingRepair(node)
                 let asOfStamp = try asOf.map(parseAsOf)
                 let state = try node.coalitionState(asOf: asOfStamp)
                 if digest {
@@ -104,7 +105,8 @@ extension CapSyncCommand {
             }
 
             func run() async throws {
-                let node = try Node(root: self.node.paths.root)
+                let node = try Node(root: self.node.paths.root, access: .readOnly)
+                warnAboutPendingRepair(node)
                 let stamp: HLCTimestamp
                 if let since {
                     stamp = try parseAsOf(since)

@@ -14,8 +14,10 @@ extension CapSyncCommand {
         @OptionGroup var format: FormatOptions
 
         func run() async throws {
-            let node = try Node(root: self.node.paths.root)
+            let node = try Node(root: self.node.paths.root, access: .readOnly)
             let now = Node.nowMilliseconds()
+            let ownLines = ownChainLines(node)
+            let own = node.store.ownChainStatus
             let state = try node.coalitionState()
             var heads = Table(title: "Heads", name: "heads", columns: ["partner", "author", "seq", "head", "last_entry_at"])
             var lastByPartner: [String: UInt64] = [:]
@@ -61,20 +63,35 @@ extension CapSyncCommand {
             let extra: [String: Any] = [
                 "partner": node.config.partner, "roster_hash": node.roster.hash.hex, "roster_serial": node.roster.serial,
                 "entries": node.store.entryCount, "store_bytes": node.store.sizeOnDisk,
-                "relearn_required": node.store.relearnRequired, "other_roster_hashes_seen": mismatched.sorted(),
+                "relearn_required": own?.appendRefusal != nil, "other_roster_hashes_seen": mismatched.sorted(),
+                "own_chain": [
+                    "stored_head": own.map { Int($0.storedHead) } ?? 0, "known_head": own.map { Int($0.knownHead) } ?? 0,
+                    "forked_at": own?.forkedAt.map { Int($0) } as Any? ?? NSNull(),
+                    "appends_allowed": own != nil && own?.appendRefusal == nil,
+                    "refusal": own?.appendRefusal?.reason as Any? ?? NSNull(),
+                ] as [String: Any],
+                "store_damage": node.store.pendingRepair?.description as Any? ?? NSNull(),
             ]
             if format.format == .table {
+                for line in ownLines { print(line) }
+                if let pending = node.store.pendingRepair { print("STORE DAMAGE: \(pending)") }
+                if !ownLines.isEmpty || node.store.pendingRepair != nil { print("") }
                 print("Node \(node.config.partner) at \(node.paths.root)")
                 print("roster hash \(node.roster.hash.hex) (serial \(node.roster.serial))"
                       + (mismatched.isEmpty ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))"))
                 print("store: \(node.store.entryCount) entries, \(node.store.sizeOnDisk) bytes")
-                if node.store.relearnRequired {
-                    print("own appends refused until this node re-learns its own chain: run 'capsync sync' with a peer")
+                if let own {
+                    print("own chain: store holds seq \(own.storedHead), highest known seq \(own.knownHead)"
+                          + (own.appendRefusal == nil ? "; appends allowed" : "; appends refused (see above)"))
                 }
                 print("")
                 format.printer.print([heads, peers, silent, forks, flagged])
             } else {
                 format.printer.print([heads, peers, silent, forks, flagged], extra: format.format == .json ? extra : [:])
+            }
+            if node.store.pendingRepair != nil {
+                printError("store damage found: run 'capsync repair' (read-only commands leave the store as it is)")
+                throw ExitCode(4)
             }
         }
     }
@@ -87,7 +104,8 @@ extension CapSyncCommand {
         @Argument(help: "The backup directory (must not exist, or be empty).") var target: String
 
         func run() async throws {
-            let node = try Node(root: self.node.paths.root)
+            let node = try Node(root: self.node.paths.root, access: .readOnly)
+            warnAboutPendingRepair(node)
             try NodeBackup.backup(node, to: target)
             print("backed up \(node.store.entryCount) entries to \(target)")
             print("restore with: capsync restore \(target) --dir NEW-DIR")
@@ -110,7 +128,8 @@ extension CapSyncCommand {
 
         func run() async throws {
             try NodeBackup.restore(from: backup, to: node.paths.root)
-            print("restored into \(node.paths.root); own appends are refused until 'capsync sync' re-learns this node's chain")
+            print("restored into \(node.paths.root); own appends are refused until a peer holding this node's chain "
+                  + "syncs with it ('capsync sync'), so that no seq is signed twice")
         }
     }
 }
