@@ -55,7 +55,14 @@ final class OwnChainTracker {
         }
     }
 
-    /// Re-reads the journal if another process wrote it since (call with the writer lock held).
+    /// The slot known durable (synced since it was written), which unsynced writes never overwrite: a power
+    /// cut can then tear at most the one slot written since, never both.
+    var durableSlot: Int?
+    /// A slot was written without fsync since the last sync.
+    var dirty = false
+
+    /// Re-reads the journal if another process wrote it since (call with the writer lock held). Another
+    /// process's slot may not be durable yet: sync before building on it.
     func reloadIfChanged() throws(StoreError) {
         let generations = peekGenerations()
         guard generations != seenGenerations else { return }
@@ -63,14 +70,36 @@ final class OwnChainTracker {
             state = fresh
             slot = freshSlot
         }
+        try journal.sync()
+        durableSlot = slot
+        dirty = false
         seenGenerations = peekGenerations()
     }
 
+    /// Makes every slot durable.
+    func syncAll() throws(StoreError) {
+        try journal.sync()
+        durableSlot = slot
+        dirty = false
+        durableHead = max(durableHead, state.knownHead)
+    }
+
+    /// Writes the state into a slot. Unsynced writes go to the slot that is not the durable one (overwriting
+    /// only an earlier unsynced write); a synced write first makes any unsynced slot durable.
     func save(sync: Bool) throws(StoreError) {
         state.generation += 1
-        slot = try journal.write(state, over: slot, sync: sync)
+        if sync {
+            if dirty { try syncAll() }
+            let target = slot.map { 1 - $0 } ?? 0
+            slot = try journal.write(state, into: target, sync: true)
+            durableSlot = target
+            durableHead = max(durableHead, state.knownHead)
+        } else {
+            let target = durableSlot.map { 1 - $0 } ?? slot.map { 1 - $0 } ?? 0
+            slot = try journal.write(state, into: target, sync: false)
+            dirty = true
+        }
         seenGenerations = peekGenerations()
-        if sync { durableHead = max(durableHead, state.knownHead) }
     }
 }
 
@@ -84,7 +113,7 @@ extension LogStore {
         guard case .missing = try journal.load() else {
             throw StoreError(.badDirectory, "an own-chain journal already exists", file: journal.path(0))
         }
-        _ = try journal.write(.init(generation: 1, author: options.author), over: nil, sync: true)
+        _ = try journal.write(.init(generation: 1, author: options.author), into: 0, sync: true)
     }
 
     /// Reads the journal at open, adopts a store from before the journal, and puts back own entries the store
@@ -138,17 +167,23 @@ extension LogStore {
                 tracker.restoredFromJournal = range
             }
         }
+        if !options.readOnly {
+            // What the journal says may sit in the page cache only (a writer killed before syncing it).
+            try state.durably { () throws(StoreError) in try tracker.syncAll() }
+            // Own entries the store holds beyond the journal (a slot lost with a power cut after the store's
+            // batch was synced, or own entries ingested from peers) are recorded before any is served.
+            let held = state.index.head(own.author)?.seq ?? 0
+            if held > tracker.state.knownHead {
+                tracker.state.knownHead = held
+                needsWrite = true
+            }
+        }
         if needsWrite && !options.readOnly {
             try tracker.save(sync: true)
             if fileSystem.fileExists(relearnPath) {
                 try fileSystem.removeFile(relearnPath)
                 try fileSystem.syncDirectory(directory)
             }
-        }
-        if !options.readOnly {
-            // What the journal says may sit in the page cache only (a writer killed before syncing it).
-            try state.durably { () throws(StoreError) in try journal.sync() }
-            tracker.durableHead = tracker.state.knownHead
         }
     }
 
@@ -302,17 +337,25 @@ extension LogStore {
     /// damaged final batch) then either puts the same entries back or refuses to sign those seqs again. Returns
     /// the highest seq of `author` that may be served (nil: not our own key, serve everything).
     func ownServeLimit(_ author: AuthorKey, upTo wanted: UInt64) -> UInt64? {
-        withLock { () -> UInt64? in
+        let durable = withLock { () -> UInt64? in
             guard let tracker = ownChain, tracker.author == author, !options.readOnly else { return nil }
-            guard wanted > tracker.durableHead else { return tracker.durableHead }
-            do {
-                try tracker.reloadIfChanged()
-                try state.durably { () throws(StoreError) in try tracker.journal.sync() }
-                tracker.durableHead = tracker.state.knownHead
-            } catch {
-                // Not durable: own entries above `durableHead` stay unserved until a later attempt succeeds.
-            }
             return tracker.durableHead
         }
+        guard let durable else { return nil }
+        guard wanted > durable else { return durable }
+        // Make the journal cover what the store holds, durably (another process's unsynced slot included).
+        _ = try? writeTransaction { () throws(StoreError) in
+            guard let tracker = ownChain else { return }
+            let held = state.index.head(author)?.seq ?? 0
+            try state.durably { () throws(StoreError) in
+                if held > tracker.state.knownHead {
+                    tracker.state.knownHead = held
+                    try tracker.save(sync: true)
+                } else {
+                    try tracker.syncAll()
+                }
+            }
+        }
+        return withLock { ownChain?.durableHead ?? durable }
     }
 }

@@ -61,10 +61,9 @@ struct OwnChainJournal {
         return present == 0 ? .missing : .damaged(problems.joined(separator: "; "))
     }
 
-    /// Writes `state` (with the next generation) into the slot not holding the current one. With `sync`, the
-    /// slot is durable on return; without, the caller must `sync()` before anything it covers leaves the node.
-    func write(_ state: State, over current: Int?, sync: Bool) throws(StoreError) -> Int {
-        let slot = current.map { 1 - $0 } ?? 0
+    /// Writes `state` into `slot` (the tracker chooses which). With `sync`, the slot is durable on return;
+    /// without, the caller must `sync()` before anything it covers leaves the node.
+    func write(_ state: State, into slot: Int, sync: Bool) throws(StoreError) -> Int {
         let bytes = Self.encode(state)
         let file = try fileSystem.openFile(path(slot), create: true)
         try file.write(bytes, at: 0)

@@ -42,6 +42,12 @@ public enum PowerLossSimulation {
         public var corruptRecordsAccepted = 0
         /// Reopenings that cut an unacknowledged tail.
         public var tailsCut = 0
+        /// Reopenings that put own entries back from the own-chain journal.
+        public var ownEntriesPutBack = 0
+        /// Own seqs a peer was served (each checked after every crash against what the node then holds).
+        public var ownSeqsServed = 0
+        /// Seqs of the own key at which a peer's copy and the node's later entry differ: must stay 0.
+        public var selfForks = 0
         /// Every failed check, with the seed, fsync point and crash kind that replay it.
         public var failures: [String] = []
 
@@ -55,6 +61,9 @@ public enum PowerLossSimulation {
             acknowledgedEntriesLost += other.acknowledgedEntriesLost
             corruptRecordsAccepted += other.corruptRecordsAccepted
             tailsCut += other.tailsCut
+            ownEntriesPutBack += other.ownEntriesPutBack
+            ownSeqsServed += other.ownSeqsServed
+            selfForks += other.selfForks
             failures += other.failures
         }
     }
@@ -101,6 +110,8 @@ final class PowerLossRun {
     /// Entries and fork proofs the store acknowledged (the call returned).
     private(set) var acknowledged: [Entry] = []
     private(set) var acknowledgedForks: [ForkProof] = []
+    /// What a peer received of the own chain (seq → id): the node must never sign another entry at these seqs.
+    private(set) var served: [UInt64: EntryID] = [:]
 
     init(workload: PowerLossWorkload, diskSeed: UInt64) {
         self.workload = workload
@@ -110,11 +121,16 @@ final class PowerLossRun {
 
     /// Runs the workload; with `failingSync` = k, syncs after the k-th fail and the first failing write ends it.
     func execute(failingSync: Int?) -> Result {
+        do {
+            // Node creation (capsync init) is not a crash point: a node whose init failed is made again.
+            try disk.makeDirectory(PowerLossWorkload.journalDirectory)
+            try LogStore.startOwnChain(workload.options.ownChain!, fileSystem: disk)
+        } catch {
+            return .crashed
+        }
         if let failingSync { disk.failSyncs(after: failingSync) }
         do {
-            let store = try LogStore(
-                directory: PowerLossWorkload.directory, roster: workload.cast.roster, fileSystem: disk,
-                options: PowerLossWorkload.options)
+            let store = try openStore()
             self.store = store
             for step in workload.steps {
                 switch step {
@@ -125,6 +141,10 @@ final class PowerLossRun {
                     let report = try store.ingest(entries, nowMilliseconds: now)
                     acknowledged += report.accepted
                     acknowledgedForks += report.newForks
+                case .serve:
+                    for entry in try store.entries(author: workload.own.author, fromSeq: 1, limit: 10_000) {
+                        served[entry.seq] = entry.id
+                    }
                 }
             }
         } catch {
@@ -163,11 +183,27 @@ final class PowerLossRun {
             return outcome
         }
         if reopened.recovery != nil { outcome.tailsCut += 1 }
+        if reopened.ownChainStatus?.restoredFromJournal != nil { outcome.ownEntriesPutBack += 1 }
         check(reopened, written: written, label: label, into: &outcome)
+        outcome.ownSeqsServed += served.count
 
-        // The store takes further appends, and they survive the next power cut.
+        // The store takes further appends (after a peer gives back what it was served, if the node waits for
+        // it), they never sign a seq a peer holds another entry at, and they survive the next power cut.
         do {
+            if reopened.ownChainStatus?.appendRefusal != nil {
+                let peerCopy = served.keys.sorted().compactMap { seq in acknowledged.first { $0.author == workload.own.author && $0.seq == seq } }
+                _ = try reopened.ingest(peerCopy, nowMilliseconds: 1)
+            }
             let more = try reopened.append([(kind: 1, payload: [2, 3])], signingKey: workload.own.key, nowMilliseconds: 1)
+            for entry in more where served[entry.seq].map({ $0 != entry.id }) ?? false {
+                outcome.selfForks += 1
+                outcome.failures.append("\(label): own seq \(entry.seq) signed again after a peer was served it")
+            }
+            for entry in (try? reopened.entries(author: workload.own.author, fromSeq: 1, limit: 10_000)) ?? []
+            where served[entry.seq].map({ $0 != entry.id }) ?? false {
+                outcome.selfForks += 1
+                outcome.failures.append("\(label): own seq \(entry.seq) differs from what a peer was served")
+            }
             acknowledged += more
             disk.powerLoss(.garble)
             let again = try openStore()
@@ -191,7 +227,7 @@ final class PowerLossRun {
     private func openStore() throws(StoreError) -> LogStore {
         try LogStore(
             directory: PowerLossWorkload.directory, roster: workload.cast.roster, fileSystem: disk,
-            options: PowerLossWorkload.options)
+            options: workload.options)
     }
 
     /// Every acknowledged entry present; every stored entry validly signed, chained, and really written.

@@ -12,10 +12,18 @@ struct PowerLossWorkload: Sendable {
         case append(operations: [[UInt8]], now: UInt64)
         /// Other authors' entries, one ingest call.
         case ingest([Entry], now: UInt64)
+        /// A peer reads the own chain (what a sync session sends): the journal must be durable first.
+        case serve
     }
 
-    static let directory = "/node"
-    static let options = StoreOptions(segmentSize: 4096, verifyThreads: 1)
+    static let directory = "/node/store"
+    static let journalDirectory = "/node"
+
+    var options: StoreOptions {
+        StoreOptions(
+            segmentSize: 4096, verifyThreads: 1,
+            ownChain: .init(author: own.author, journalDirectory: Self.journalDirectory))
+    }
 
     let cast: SimulationCast
     let steps: [Step]
@@ -54,6 +62,7 @@ struct PowerLossWorkload: Sendable {
         var now = start
         for _ in 0..<stepCount {
             now += UInt64(random.within(1...40))
+            if random.chance(25) { steps.append(.serve) }
             if random.chance(55) {
                 let operations = (0..<random.within(1...4)).map { _ in
                     Self.payload(random.below(1 << 20), size: random.within(8...300))

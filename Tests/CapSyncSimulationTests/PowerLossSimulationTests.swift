@@ -11,6 +11,8 @@ import Testing
         #expect(outcome.acknowledgedEntriesChecked > 0)
         #expect(outcome.acknowledgedEntriesLost == 0)
         #expect(outcome.corruptRecordsAccepted == 0)
+        #expect(outcome.ownSeqsServed > 0)
+        #expect(outcome.selfForks == 0)
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
     }
 

@@ -47,6 +47,8 @@ extension SimTool {
             print("  \(total.crashesDuringRecovery) of the crashes hit the repair of the previous crash")
             print("  acknowledged entries checked after crashes: \(total.acknowledgedEntriesChecked)")
             print("  reopenings that cut an unacknowledged tail: \(total.tailsCut)")
+            print("  reopenings that put own entries back from the journal: \(total.ownEntriesPutBack)")
+            print("  own seqs served to a peer and checked after the crash: \(total.ownSeqsServed); self-forks: \(total.selfForks)")
             print(String(format: "  wall time: %.1f s", seconds))
             print("simulated crashes: \(total.crashes), acknowledged entries lost: \(total.acknowledgedEntriesLost), "
                 + "corrupt records accepted: \(total.corruptRecordsAccepted)")
