@@ -42,7 +42,7 @@ import Testing
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
             acknowledged.append(String(decoding: data, as: UTF8.self).split(separator: "\n")
-                .compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6)) : nil })
+                .compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6).prefix { $0 != " " }) : nil })
         }
         #expect(acknowledged.allSatisfy { $0.count == 200 })
         #expect(Set(acknowledged[0]).isDisjoint(with: acknowledged[1]))
