@@ -18,11 +18,18 @@ enum StoreBenchmarks {
         let roster = try Roster(serial: 1, members: [.init(partner: "NO", key: AuthorKey(ownKey.publicKey))]
             + authors.enumerated().map { .init(partner: "P\($0.offset)", key: AuthorKey($0.element.publicKey)) })
         var now: UInt64 = 1_800_000_000_000
+        // As a node appends: with its own-chain journal (one unsynced slot write per batch besides the store's).
+        func ownStore(_ directory: String) throws -> LogStore {
+            let own = OwnChainOptions(author: AuthorKey(ownKey.publicKey), journalDirectory: directory + "-node")
+            try FileManager.default.createDirectory(atPath: own.journalDirectory, withIntermediateDirectories: true)
+            try LogStore.startOwnChain(own)
+            return try LogStore(directory: directory, roster: roster, options: .init(ownChain: own))
+        }
 
         // Single acknowledged appends: one entry, one fsync each.
         let singleDirectory = context.scratchDirectory("single")
-        defer { context.remove(singleDirectory) }
-        let single = try LogStore(directory: singleDirectory, roster: roster)
+        defer { context.remove(singleDirectory); context.remove(singleDirectory + "-node") }
+        let single = try ownStore(singleDirectory)
         let singleCount = 300
         let singleTime = try BenchContext.seconds {
             for _ in 0..<singleCount {
@@ -37,8 +44,8 @@ enum StoreBenchmarks {
 
         // Batched appends: 1000 entries a batch.
         let batchDirectory = context.scratchDirectory("batched")
-        defer { context.remove(batchDirectory) }
-        let batched = try LogStore(directory: batchDirectory, roster: roster)
+        defer { context.remove(batchDirectory); context.remove(batchDirectory + "-node") }
+        let batched = try ownStore(batchDirectory)
         let batchedCount = min(context.entryCount, 200_000)
         let operations = (0..<1000).map { _ in (kind: UInt64(1), payload: payload) }
         let waitBefore = runQueueWaitSeconds()
