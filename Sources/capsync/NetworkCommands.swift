@@ -57,6 +57,12 @@ extension CapSyncCommand {
             let logger = log.makeLogger("capsync.serve")
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
+            if let range = node.store.ownChainStatus?.restoredFromJournal {
+                logger.notice("own entries seq \(range.lowerBound)-\(range.upperBound) put back from the own-chain journal")
+            }
+            if let refusal = node.store.ownChainStatus?.appendRefusal {
+                logger.warning("own appends are refused until the own chain is complete: \(refusal.reason)")
+            }
             let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
             let addressFile = self.addressFile
             try await daemon.run { address in
