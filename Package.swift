@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CapSyncWire", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
         // CRC-32C for the store's record framing: SSE4.2 instruction with a portable table fallback.
         .target(name: "CCRC32C"),
-        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto", "CCRC32C", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto", "CCRC32C"], swiftSettings: swiftSettings),
         .target(name: "CapSyncMerge", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(name: "CapSyncSync", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(

@@ -46,7 +46,7 @@ extension LogStore {
                 for chain in state.index.chains.values { clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds) }
                 clockSeeded = true
             }
-            guard let signer = ReusableEd25519Context(signing: signingKey) else {
+            guard let signer = Ed25519Context(signing: signingKey) else {
                 throw StoreError(.invalidInput, "OpenSSL cannot sign with this key")
             }
             var entries: [Entry] = []
@@ -60,9 +60,9 @@ extension LogStore {
                 seq += 1
                 let entry: Entry
                 do {
-                    entry = try signer.signEntry(
-                        author: author, seq: seq, prev: prev, timestamp: timestamp, kind: operation.kind,
-                        payload: operation.payload)
+                    entry = try Entry.sign(
+                        author: author, using: signer, seq: seq, prev: prev, timestamp: timestamp,
+                        kind: operation.kind, payload: operation.payload)
                 } catch {
                     throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
                 }

@@ -1,4 +1,4 @@
-public import CapSyncWire
+import CapSyncWire
 
 /// What the node directory knows of its own signing key's chain, kept outside the store so that moving, losing
 /// or restoring the store cannot make the node forget how far its key has signed (Protocol/store.md, "Own-chain

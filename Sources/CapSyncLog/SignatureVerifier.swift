@@ -23,16 +23,16 @@ enum SignatureVerifier {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                var contexts: [AuthorKey: ReusableEd25519Context] = [:]
+                var contexts: [AuthorKey: Ed25519Context] = [:]
                 while let chunk = cursor.next() {
                     for index in (chunk * chunkSize)..<min(entries.count, (chunk + 1) * chunkSize) {
                         let entry = entries[index]
                         guard let key = keys[entry.author] else { continue }
                         if contexts[entry.author] == nil {
-                            contexts[entry.author] = ReusableEd25519Context(verifying: key)
+                            contexts[entry.author] = Ed25519Context(verifying: key)
                         }
                         // Each index is written by exactly one worker (the cursor hands each chunk out once).
-                        output[index] = contexts[entry.author]?.verify(entry) ?? entry.verifySignature(using: key)
+                        output[index] = contexts[entry.author].map(entry.verifySignature(using:)) ?? entry.verifySignature(using: key)
                     }
                 }
             }

@@ -100,23 +100,54 @@ public struct Entry: Sendable, Hashable {
         version: UInt8 = Entry.currentVersion, key: Ed25519PrivateKey, seq: UInt64, prev: EntryID,
         timestamp: HLCTimestamp, kind: UInt64, payload: some Collection<UInt8>
     ) throws(WireError) -> Entry {
+        try sign(
+            version: version, author: AuthorKey(key.publicKey), seq: seq, prev: prev, timestamp: timestamp, kind: kind,
+            payload: payload
+        ) { message throws(CryptoError) in try key.signature(for: message) }
+    }
+
+    /// Builds and signs an entry with a reusable signing context (the store's batch path; see `Ed25519Context`).
+    /// `author` must be the context's key.
+    public static func sign(
+        author: AuthorKey, using context: Ed25519Context, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp,
+        kind: UInt64, payload: some Collection<UInt8>
+    ) throws(WireError) -> Entry {
+        try sign(
+            version: currentVersion, author: author, seq: seq, prev: prev, timestamp: timestamp, kind: kind,
+            payload: payload
+        ) { message throws(CryptoError) in try context.sign(message) }
+    }
+
+    /// The one encoder of entries (Protocol/entry.md §2): writes the signing message (domain ‖ canonical bytes
+    /// without the signature) once, signs it, and decodes the result back through `Entry(decoding:)`, which
+    /// checks every field.
+    private static func sign(
+        version: UInt8, author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, kind: UInt64,
+        payload: some Collection<UInt8>, signer: ([UInt8]) throws(CryptoError) -> [UInt8]
+    ) throws(WireError) -> Entry {
         guard version != 0, seq >= 1, seq <= maxSeq, (seq == 1) == prev.isZero, timestamp.rawValue > 0,
             kind <= maxKind, payload.count <= maxPayloadSize
         else { throw WireError(.invalidValue, "entry fields out of range (seq \(seq), kind \(kind), payload \(payload.count) bytes)") }
-        var writer = ByteWriter(capacity: 150 + payload.count)
+        var writer = ByteWriter(capacity: signingDomain.count + 150 + payload.count + signatureSize)
+        writer.writeBytes(signingDomain)
         writer.writeUInt8(version)
-        writer.writeBytes(key.publicKey.rawBytes)
+        writer.writeBytes(author.bytes)
         writer.writeVarint(seq)
         writer.writeBytes(prev.bytes)
         writer.writeUInt64(timestamp.rawValue)
         writer.writeVarint(kind)
         writer.writeLengthPrefixed(payload)
         let signature: [UInt8]
-        do { signature = try key.signature(for: signingDomain + writer.bytes) } catch {
+        do { signature = try signer(writer.bytes) } catch {
             throw WireError(.badSignature, "signing failed: \(error)")
         }
         writer.writeBytes(signature)
-        return try Entry(decoding: writer.bytes)
+        return try Entry(decoding: Array(writer.bytes[signingDomain.count...]))
+    }
+
+    /// Verifies the signature with a reusable verifying context for this entry's author.
+    public func verifySignature(using context: Ed25519Context) -> Bool {
+        context.verify(signature: encoded, at: (encoded.count - Entry.signatureSize)..<encoded.count, message: signingMessage)
     }
 
     // MARK: Verification

@@ -113,21 +113,23 @@ import Testing
         let payload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let timestamp = HLCTimestamp(milliseconds: Fixture.now, logical: 3)
         let reference = try Entry.sign(key: Fixture.own, seq: seq, prev: prev, timestamp: timestamp, kind: kind, payload: payload)
-        let signer = try #require(ReusableEd25519Context(signing: Fixture.own))
+        let signer = try #require(Ed25519Context(signing: Fixture.own))
         for _ in 0..<2 {
-            let fast = try signer.signEntry(
-                author: Fixture.author(Fixture.own), seq: seq, prev: prev, timestamp: timestamp, kind: kind, payload: payload)
+            let fast = try Entry.sign(
+                author: Fixture.author(Fixture.own), using: signer, seq: seq, prev: prev, timestamp: timestamp, kind: kind,
+                payload: payload)
             #expect(fast.encoded == reference.encoded)
         }
     }
 
     @Test func reusedVerifierJudgesEachEntryOnItsOwn() throws {
         let chain = Fixture.chain(Fixture.alice, count: 4)
-        let verifier = try #require(ReusableEd25519Context(verifying: Fixture.alice.publicKey))
-        let verdicts = [chain[0], Fixture.forged(chain[1]), chain[2], Fixture.forged(chain[3]), chain[3]].map(verifier.verify)
+        let verifier = try #require(Ed25519Context(verifying: Fixture.alice.publicKey))
+        let verdicts = [chain[0], Fixture.forged(chain[1]), chain[2], Fixture.forged(chain[3]), chain[3]]
+            .map { $0.verifySignature(using: verifier) }
         #expect(verdicts == [true, false, true, false, true])
-        let other = try #require(ReusableEd25519Context(verifying: Fixture.bob.publicKey))
-        #expect(!other.verify(chain[0]))
+        let other = try #require(Ed25519Context(verifying: Fixture.bob.publicKey))
+        #expect(!chain[0].verifySignature(using: other))
     }
 }
 
