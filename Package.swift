@@ -102,16 +102,21 @@ let package = Package(
         // Fold benchmark harness (tools/bench/fold): prints throughput and memory, never asserts.
         .executableTarget(
             name: "capsync-bench-fold",
-            dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
             path: "tools/bench/fold",
             swiftSettings: swiftSettings
         ),
 
-        // Reliability simulators (issue 7 §2, §4): power-loss crashes over the fault-injecting file layer, and
-        // several nodes on a virtual clock over a seeded network. `capsync-sim` prints their figures.
+        // What tests, simulators, fuzz targets and benchmarks share and a node never ships with: the seeded
+        // generator and the fault-injecting file layer under the store.
+        .target(name: "CapSyncTestSupport", dependencies: ["CapSyncLog"], swiftSettings: swiftSettings),
+        // Reliability simulators (tools/sim/README.md): power-loss crashes over the fault-injecting file layer,
+        // and several nodes on a virtual clock over a seeded network. `capsync-sim` prints their figures.
         .target(
             name: "CapSyncSimulation",
-            dependencies: ["CapSyncLog", "CapSyncSync", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
+            dependencies: [
+                "CapSyncLog", "CapSyncSync", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -124,20 +129,24 @@ let package = Package(
         // driver lives in the tools/fuzz package; CapSyncFuzzReplayTests replays the kept crash inputs and seeds.
         .target(
             name: "CapSyncFuzzTargets",
-            dependencies: ["CapSyncWire", "CapSyncCrypto", "CapSyncMerge", "CapSyncSync", "CapSyncLog", "CapSyncNode"],
+            dependencies: [
+                "CapSyncWire", "CapSyncCrypto", "CapSyncMerge", "CapSyncSync", "CapSyncLog", "CapSyncNode",
+                "CapSyncTestSupport",
+            ],
             path: "tools/fuzz/Targets",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CapSyncFuzzReplayTests", dependencies: ["CapSyncFuzzTargets"], swiftSettings: swiftSettings),
 
         .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CapSyncNodeTests",
             dependencies: [
                 "CapSyncNode", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync", "CapSyncTLS",
+                "CapSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [
-                "CapSyncTLS", "CapSyncCrypto",
+                "CapSyncTLS", "CapSyncCrypto", "CapSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -158,12 +167,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CapSyncSimulationTests",
-            dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire"],
+            dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire", "CapSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CapSyncWireTests",
-            dependencies: ["CapSyncWire", "CapSyncCrypto"],
+            dependencies: ["CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

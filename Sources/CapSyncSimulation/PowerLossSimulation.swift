@@ -1,5 +1,6 @@
 import CapSyncCrypto
 import CapSyncLog
+import CapSyncTestSupport
 import CapSyncWire
 
 /// Crashes one node's store at every fsync point of a seeded workload (issue 7 §2).

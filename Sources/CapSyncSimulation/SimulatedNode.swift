@@ -1,6 +1,7 @@
 import CapSyncLog
 import CapSyncMerge
 import CapSyncSync
+import CapSyncTestSupport
 import CapSyncWire
 
 /// One simulated node: a partner's key, a real `LogStore` on its own fault-injecting disk, and what that store

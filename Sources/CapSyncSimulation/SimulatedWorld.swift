@@ -1,6 +1,7 @@
 import CapSyncLog
 import CapSyncMerge
 import CapSyncSync
+import CapSyncTestSupport
 import CapSyncWire
 
 /// The state of one cluster simulation run, and its steps. Every choice comes from `random`; nodes and

@@ -1,26 +1,4 @@
-/// SplitMix64: the one source of choices in a simulation, so a run is a pure function of its seed.
-public struct SimulationRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+public import CapSyncTestSupport
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound` (bound > 0).
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    /// A number in `range`.
-    public mutating func within(_ range: ClosedRange<Int>) -> Int { range.lowerBound + below(range.count) }
-
-    /// True with probability `percent` / 100.
-    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-    /// An independent generator for a sub-task (e.g. one node's disk), so adding a draw here does not shift it.
-    public mutating func fork() -> SimulationRandom { SimulationRandom(seed: next()) }
-}
+/// The simulators' seeded generator (one seed replays a whole run).
+public typealias SimulationRandom = SplitMix64

@@ -1,6 +1,7 @@
 import CapSyncCrypto
-import Dispatch
+import CapSyncTestSupport
 import CapSyncWire
+import Dispatch
 import Testing
 @testable import CapSyncLog
 

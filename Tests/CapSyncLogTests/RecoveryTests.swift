@@ -1,4 +1,5 @@
 import CapSyncCrypto
+import CapSyncTestSupport
 import CapSyncWire
 import Testing
 @testable import CapSyncLog

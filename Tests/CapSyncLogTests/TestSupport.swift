@@ -1,21 +1,11 @@
 import CapSyncCrypto
+import CapSyncTestSupport
 import CapSyncWire
 import Foundation
 @testable import CapSyncLog
 
-/// SplitMix64: seeded, so every run of a test makes the same choices.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
+/// The store tests' seeded generator.
+typealias SeededRandom = SplitMix64
 
 /// Keys, roster and helpers shared by the store tests.
 enum Fixture {

@@ -1,5 +1,6 @@
 import CapSyncCrypto
 import CapSyncMerge
+import CapSyncTestSupport
 import CapSyncWire
 import Testing
 

@@ -1,20 +1,7 @@
 import CapSyncCrypto
 import CapSyncMerge
+import CapSyncTestSupport
 import CapSyncWire
-
-/// SplitMix64: a tiny seeded generator, so every random test is reproducible from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A signing identity for tests: a key from a fixed seed, its partner, and its chain so far.
 final class TestAuthor {

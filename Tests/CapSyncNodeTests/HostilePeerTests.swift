@@ -2,6 +2,7 @@ import CapSyncCrypto
 import CapSyncLog
 import CapSyncNode
 import CapSyncSync
+import CapSyncTestSupport
 import CapSyncWire
 import Foundation
 import Testing
@@ -130,25 +131,6 @@ extension HostilePeerTests {
         print("adversary case hostile peer holdsEverySessionSlot: \(handled ? "handled" : "NOT handled") — one more "
             + "peer answered: \(refused.error.map { "\($0)" } ?? "no error"); holder dropped: "
             + "\(held?.error.map { "\($0.code)" } ?? "no"); honest retry synced: \(retried.error == nil)")
-    }
-}
-
-/// Deterministic noise (SplitMix64), so a failing case replays byte for byte.
-struct SeededBytes {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(_ count: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            for shift in stride(from: 0, to: 64, by: 8) where bytes.count < count { bytes.append(UInt8(z >> UInt64(shift) & 0xff)) }
-        }
-        return bytes
     }
 }
 
@@ -352,9 +334,9 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             // An ENTRIES frame of exactly the largest allowed size (4 MiB), whose body is noise: the node buffers it
             // (the limit allows that much) and refuses it whole.
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
-            var noise = SeededBytes(seed: 7)
+            var noise = SplitMix64(seed: 7)
             var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]  // 1 run, EV, from seq 3, implied prev, 4 entries
-            body += noise.next(SyncLimits.maximumFrameBytes - 1 - body.count)
+            body += noise.bytes(SyncLimits.maximumFrameBytes - 1 - body.count)
             await peer.send(Craft.frame(type: 0x03, body: body))
         case .neverSendsDone:
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))

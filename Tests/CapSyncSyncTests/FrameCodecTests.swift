@@ -1,5 +1,6 @@
 import CapSyncCrypto
 import CapSyncSync
+import CapSyncTestSupport
 import CapSyncWire
 import Testing
 

@@ -1,4 +1,5 @@
 import CapSyncSync
+import CapSyncTestSupport
 import CapSyncWire
 import Testing
 

@@ -1,4 +1,5 @@
 import CapSyncCrypto
+import CapSyncTestSupport
 import NIOCore
 import NIOEmbedded
 import Testing

@@ -1,4 +1,5 @@
 import CapSyncTLS
+import CapSyncTestSupport
 import NIOCore
 import NIOPosix
 import Testing

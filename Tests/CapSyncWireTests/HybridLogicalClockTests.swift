@@ -1,3 +1,4 @@
+import CapSyncTestSupport
 import CapSyncWire
 import Testing
 

@@ -1,4 +1,5 @@
 import CapSyncCrypto
+import CapSyncTestSupport
 import CapSyncWire
 import Foundation
 
@@ -79,25 +80,6 @@ struct VectorFormatError: Error, CustomStringConvertible {
 func bytes(_ hex: String?, _ field: String) throws -> [UInt8] {
     guard let hex, let raw = Hex.decode(hex) else { throw VectorFormatError(description: "\(field) is not hex") }
     return raw
-}
-
-/// SplitMix64: a tiny seeded generator so that every "random" test input is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &self) }
-    }
 }
 
 /// Rebuilds the canonical bytes from decoded fields (Protocol/entry.md §1), independently of how `Entry` keeps

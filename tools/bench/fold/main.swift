@@ -1,3 +1,4 @@
+import CapSyncTestSupport
 // capsync-bench-fold — throughput and memory of the fold (issue 4 targets; a harness that prints, never asserts).
 //
 //   swift build -c release --product capsync-bench-fold && .build/release/capsync-bench-fold [entries] [partners] [items]
@@ -11,17 +12,6 @@ import CapSyncCrypto
 import CapSyncMerge
 import CapSyncWire
 import Foundation
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }

@@ -1,5 +1,6 @@
 import CapSyncCrypto
 import CapSyncLog
+import CapSyncTestSupport
 import CapSyncWire
 
 /// The store's segment reader (Protocol/store.md §Segments), reached through `LogStore`'s open on the

@@ -1,3 +1,4 @@
+public import CapSyncLog
 import Foundation
 
 /// An in-memory file layer that remembers which writes were fsynced, so a test (or the simulator) can cut the
