@@ -6,14 +6,15 @@
 //   CapSyncCrypto → CapSyncTLS;   everything → CapSyncNode → capsync
 import PackageDescription
 
+// Every warning of our own targets is an error (dependencies keep their own settings).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("ExistentialAny"),
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
 
 let package = Package(
     name: "CapSync",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "capsync", targets: ["capsync"]),
         // The decoders wrapped as fuzz targets, for the libFuzzer package in tools/fuzz.

@@ -10,3 +10,7 @@
 // - `EntrySetDigest`, and the display `Catalog` (never an input of the fold).
 //
 // No store, no I/O, no clock: the caller passes the time used for far-future flags.
+//
+// Folders: `Model/` (entry kinds, payloads, their field rules), `Fold/` (the fold and its per-author chains),
+// `FoldTables/` (the fold's internal hash tables, interning and record ordering), `Views/` (the merged state,
+// its views and diffs).

@@ -1,5 +1,6 @@
 internal import CapSyncCrypto
 public import CapSyncLog
+public import CapSyncMerge
 public import CapSyncWire
 internal import Dispatch
 internal import Foundation
@@ -28,6 +29,22 @@ public enum Auditor {
         public var invalidForkProofs = 0
         public var rosterHash: String = ""
         public var ok: Bool { authors.allSatisfy(\.ok) && invalidForkProofs == 0 }
+    }
+
+    /// Adds the fold's authority findings to the report: entries that write another partner's records are
+    /// ignored by the fold (Protocol/fold.md, "Authority"), so the audit names them under their author. The
+    /// rule itself lives in the fold; this only reports what it found.
+    public static func addAuthorityFindings(_ state: CoalitionState, to report: inout Report) {
+        var counts: [String: Int] = [:]
+        for ignored in state.ignored where ignored.reason == .notOwnRecord {
+            counts[ignored.author.hex, default: 0] += 1
+        }
+        for index in report.authors.indices {
+            if let count = counts[report.authors[index].author] {
+                report.authors[index].problems.append(
+                    "\(count) entr(y/ies) writing another partner's records (\(IgnoredReason.notOwnRecord.rawValue))")
+            }
+        }
     }
 
     /// Verifies every entry of `store` against `roster`. Entries are streamed one author at a time in chunks, so

@@ -31,18 +31,7 @@ extension CapSyncCommand {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             var report = try Auditor.audit(store: node.store, roster: node.roster)
-            // Authority (DESIGN D7): entries that write another partner's records, or come from keys outside the
-            // roster or past their last valid seq, are ignored by the fold; the audit names them.
-            let state = try node.coalitionState()
-            var authority: [String: [String: Int]] = [:]
-            for ignored in state.ignored where [.notOwnRecord, .notInRoster, .pastLastValidSeq, .selfPledge].contains(ignored.reason) {
-                authority[ignored.author.hex, default: [:]][ignored.reason.rawValue, default: 0] += 1
-            }
-            for index in report.authors.indices {
-                for (reason, count) in authority[report.authors[index].author] ?? [:] where reason == IgnoredReason.notOwnRecord.rawValue {
-                    report.authors[index].problems.append("\(count) entr(y/ies) writing another partner's records (\(reason))")
-                }
-            }
+            Auditor.addAuthorityFindings(try node.coalitionState(), to: &report)
             var table = Table(title: "Audit of \(node.paths.root) (roster \(report.rosterHash.prefix(16)))", name: "authors", columns: [
                 "partner", "author", "entries", "head_seq", "bad_signatures", "broken_links", "forked_from", "result",
             ])

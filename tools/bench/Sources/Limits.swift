@@ -2,7 +2,7 @@ import Foundation
 
 /// The limits this machine sets, measured in the same run as the figures they bound: Ed25519 sign and verify
 /// per core (`openssl speed`), SHA-256 throughput (`openssl speed -evp sha256`), and how fast the disk
-/// acknowledges a write (write + fdatasync, as ../shared/bench/fsync_rate.py measures it).
+/// acknowledges a write (write + fdatasync, as tools/bench/limits/fsync_rate.py measures it).
 struct Limits {
     var signPerSecond: Double
     var verifyPerSecond: Double

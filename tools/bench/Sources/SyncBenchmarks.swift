@@ -60,7 +60,7 @@ enum SyncBenchmarks {
             print("   raw TLS 1.3 loopback, stock OpenSSL (tls_pipe.sh, same bytes): \(BenchContext.format(raw)) MB/s "
                   + "→ moving the bytes alone would take \(BenchContext.format(Double(wire) / 1e6 / raw)) s")
         } else {
-            print("   raw TLS 1.3 loopback: ../shared/bench/tls_pipe.sh or socat not available here")
+            print("   raw TLS 1.3 loopback: tools/bench/limits/tls_pipe.sh needs socat, not installed here")
         }
         guard full.error == nil, destination.store.entryCount == total else {
             print("   full sync FAILED: \(full.error.map { "\($0)" } ?? "entries \(destination.store.entryCount) of \(total)")")
@@ -171,9 +171,9 @@ enum SyncBenchmarks {
         func set(_ result: Result) { lock.lock(); stored = result; lock.unlock() }
     }
 
-    /// `tls_pipe.sh MB` from ../shared/bench beside the repository (stock OpenSSL through socat), in MB/s.
+    /// `tools/bench/limits/tls_pipe.sh MB` (stock OpenSSL through socat), in MB/s.
     static func rawTLSMegabytesPerSecond(megabytes: Int) -> Double? {
-        let script = FileManager.default.currentDirectoryPath + "/../shared/bench/tls_pipe.sh"
+        let script = FileManager.default.currentDirectoryPath + "/tools/bench/limits/tls_pipe.sh"
         guard FileManager.default.fileExists(atPath: script), FileManager.default.fileExists(atPath: "/usr/bin/socat") else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
