@@ -40,3 +40,6 @@ long COpenSSLShims_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
 long COpenSSLShims_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list) {
     return SSL_CTX_set1_client_sigalgs_list(ctx, list);
 }
+long COpenSSLShims_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_groups_list(ctx, list);
+}

@@ -134,8 +134,10 @@ public struct X509Certificate: Sendable, Hashable {
         guard
             X509_set_version(cert, 2) == 1,
             ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serialValue) == 1,
-            ASN1_TIME_set_string(X509_getm_notBefore(cert), "20000101000000Z") == 1,
-            ASN1_TIME_set_string(X509_getm_notAfter(cert), "99991231235959Z") == 1,
+            // RFC 5280 §4.1.2.5: UTCTime for dates through 2049, GeneralizedTime from 2050 on (the _X509 setter
+            // picks the form by the date).
+            ASN1_TIME_set_string_X509(X509_getm_notBefore(cert), "20000101000000Z") == 1,
+            ASN1_TIME_set_string_X509(X509_getm_notAfter(cert), "99991231235959Z") == 1,
             X509_set_pubkey(cert, subjectKey.evpPKey) == 1,
             let subject = makeName(subjectName ?? issuerCN),
             let issuer = makeName(issuerCN)

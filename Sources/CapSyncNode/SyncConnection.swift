@@ -100,14 +100,9 @@ enum SyncConnection {
 }
 
 extension SyncConnection {
-    /// A connection over the session limit: once TLS is up, one ERROR frame (tooManySessions), then close.
-    static func refuse(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, limit: Int)
-        async
-    {
+    /// A pinned peer refused a session (over a limit): one ERROR frame saying why, then close.
+    static func refuse(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, error: SyncError) async {
         do {
-            _ = try await identity.get()
-            let error = SyncError(
-                .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later")
             try await channel.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(bytes: SyncMessage.error(SyncErrorMessage(error)).encode()))
             }

@@ -49,44 +49,81 @@ public struct SyncContext: Sendable {
     }
 }
 
-/// The listening side: accepts many concurrent sessions, each over mutual TLS, up to the session limit.
+/// The listening side: accepts many concurrent sessions, each over mutual TLS. Connections in their TLS
+/// handshake have their own small budget and deadline; only pinned peers get session slots, up to a total and a
+/// cap per partner (Protocol/sync.md §Admission).
 public final class SyncServer: Sendable {
     let context: SyncContext
     let tlsCache: TLSContextCache
     let logger: Logger
     let group: any EventLoopGroup
-    private let active = ActiveSessions()
+    let admission: ConnectionAdmission
+    private let refusals = RefusalLog()
 
     public init(context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(NodeError) {
         self.context = context
         self.logger = logger
         self.group = group
-        tlsCache = TLSContextCache()
+        let limits = context.sessionConfiguration.limits
+        admission = ConnectionAdmission(
+            maxPending: limits.maxPendingHandshakes, maxPendingPerAddress: limits.maxPendingHandshakesPerAddress,
+            maxSessions: limits.maxConcurrentSessions, maxPerPartner: limits.maxSessionsPerPartner)
+        tlsCache = TLSContextCache(handshakeTimeout: timeAmount(limits.tlsHandshakeTimeout))
         do { _ = try tlsCache.context(for: context) } catch { throw NodeError(.sync, "cannot set up TLS: \(error)") }
     }
 
+    /// One accepted connection: nil ticket when it was over its address's handshake budget (closed at once).
+    typealias Accepted = (
+        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, address: String,
+        ticket: ConnectionAdmission.Ticket?
+    )
+
     /// A bound listener; `run` serves it until the task is cancelled.
     public struct Listener: Sendable {
-        let channel: NIOAsyncChannel<(NIOAsyncChannel<ByteBuffer, ByteBuffer>, EventLoopFuture<PeerIdentity>, String), Never>
+        let channel: NIOAsyncChannel<Accepted, Never>
         public var port: Int { channel.channel.localAddress?.port ?? 0 }
     }
 
     public func bind(host: String, port: Int) async throws -> Listener {
         let tlsCache = self.tlsCache
         let context = self.context
-        let idle = timeAmount(context.sessionConfiguration.limits.idleTimeout)
+        let admission = self.admission
+        let limits = context.sessionConfiguration.limits
+        let idle = timeAmount(limits.idleTimeout)
+        let handshakeLimit = limits.tlsHandshakeTimeout
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.eventLoop.makeCompletedFuture { () throws -> Accepted in
+                    let address = channel.remoteAddress?.ipAddress ?? channel.remoteAddress?.description ?? "?"
                     let promise = channel.eventLoop.makePromise(of: PeerIdentity.self)
-                    // Trust follows roster edits: the TLS context is the one for the roster now in force.
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tlsCache.context(for: context.refreshed())))
-                    try channel.pipeline.syncOperations.addHandler(PeerIdentityHandler(promise: promise))
-                    try channel.pipeline.syncOperations.addHandler(IdleTimeoutHandler(timeout: idle, frameTimeout: timeAmount(context.sessionConfiguration.limits.frameTimeout)))
                     let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (async, promise.futureResult, channel.remoteAddress?.description ?? "?")
+                    guard let ticket = admission.admitConnection(address: address, channel: channel) else {
+                        promise.fail(SyncError(.tooManySessions, "too many TLS handshakes in progress from \(address)"))
+                        return (async, promise.futureResult, address, nil)
+                    }
+                    // The pre-authentication deadline: a connection that has not finished its TLS handshake with a
+                    // pinned peer by then is closed, and its place in the budget freed.
+                    let deadline = channel.eventLoop.scheduleTask(in: timeAmount(handshakeLimit)) {
+                        channel.pipeline.fireErrorCaught(SyncError(
+                            .timeout, "no finished TLS handshake within \(handshakeLimit) of connecting"))
+                        channel.close(promise: nil)
+                    }
+                    promise.futureResult.whenComplete { _ in
+                        deadline.cancel()
+                        ticket.release()
+                    }
+                    // Trust follows roster edits: the TLS context is the one for the roster now in force.
+                    try channel.pipeline.syncOperations.addHandler(
+                        TLSHandler(context: tlsCache.context(for: context.refreshed())), position: .first)
+                    try channel.pipeline.syncOperations.addHandler(PeerIdentityHandler(promise: promise), position: .after(
+                        channel.pipeline.syncOperations.handler(type: TLSHandler.self)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        IdleTimeoutHandler(timeout: idle, frameTimeout: timeAmount(limits.frameTimeout)),
+                        position: .after(channel.pipeline.syncOperations.handler(type: PeerIdentityHandler.self)))
+                    return (async, promise.futureResult, address, ticket)
                 }
             }
         return Listener(channel: channel)
@@ -94,28 +131,82 @@ public final class SyncServer: Sendable {
 
     /// Serves connections until cancelled. Each session's outcome goes to `onSession` (status bookkeeping).
     public func run(_ listener: Listener, onSession: @escaping @Sendable (SessionOutcome) -> Void = { _ in }) async throws {
-        let limit = context.sessionConfiguration.limits.maxConcurrentSessions
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.channel.executeThenClose { inbound in
-                for try await (connection, identity, address) in inbound {
-                    guard active.tryEnter(limit: limit) else {
-                        logger.warning("refusing connection: \(limit) sessions already running (maxConcurrentSessions)",
-                                       metadata: ["peer": "\(address)"])
-                        // Answered with ERROR tooManySessions (Protocol/sync.md §Limits), so the peer knows to retry
-                        // later rather than seeing a bare close.
-                        group.addTask { await SyncConnection.refuse(channel: connection, identity: identity, limit: limit) }
+                for try await accepted in inbound {
+                    guard accepted.ticket != nil else {
+                        accepted.channel.channel.close(promise: nil)
+                        refusals.note(logger, address: accepted.address, reason: "too many TLS handshakes in progress from this address")
                         continue
                     }
-                    group.addTask {
-                        defer { self.active.leave() }
-                        let outcome = await SyncConnection.run(
-                            channel: connection, identity: identity, context: self.context.refreshed(), peerName: address,
-                            logger: self.logger)
-                        onSession(outcome)
-                    }
+                    group.addTask { await self.serve(accepted, onSession: onSession) }
                 }
             }
         }
+    }
+
+    /// One accepted connection: wait for the pinned peer, admit a session for its partner, run it.
+    private func serve(_ accepted: Accepted, onSession: @escaping @Sendable (SessionOutcome) -> Void) async {
+        let peer: PeerIdentity
+        do { peer = try await accepted.identity.get() } catch {
+            refusals.note(logger, address: accepted.address, reason: "\(error)")
+            try? await accepted.channel.channel.close()
+            return
+        }
+        let context = self.context.refreshed()
+        let author = AuthorKey(peer.signingKey)
+        let partner = context.roster.partner(of: author) ?? author.short
+        switch admission.admitSession(partner: partner) {
+        case .admitted:
+            break
+        case .tooManySessions(let limit):
+            logger.warning("refusing a session of \(partner): \(limit) sessions already running (maxConcurrentSessions)",
+                           metadata: ["peer": "\(accepted.address)"])
+            await SyncConnection.refuse(channel: accepted.channel, error: SyncError(
+                .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later"))
+            return
+        case .tooManySessionsForPartner(let partner, let limit):
+            logger.warning("refusing a session of \(partner): it already holds \(limit) (maxSessionsPerPartner)",
+                           metadata: ["peer": "\(accepted.address)"])
+            await SyncConnection.refuse(channel: accepted.channel, error: SyncError(
+                .tooManySessions,
+                "partner \(partner) already holds \(limit) sessions with this node (maxSessionsPerPartner); "
+                    + "finish those first"))
+            return
+        }
+        defer { admission.endSession(partner: partner) }
+        let outcome = await SyncConnection.run(
+            channel: accepted.channel, identity: accepted.identity, context: context, peerName: accepted.address,
+            logger: logger)
+        onSession(outcome)
+    }
+}
+
+/// Refused TLS handshakes logged at info, at most `burst` a minute (a flood must not flood the log); the rest are
+/// counted and the count reported with the next line that gets through.
+final class RefusalLog: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private let burst = 20
+    private var windowStart = ContinuousClock.now
+    private var inWindow = 0
+    private var suppressed = 0
+
+    func note(_ logger: Logger, address: String, reason: String) {
+        let line: String? = lock.withLock {
+            let now = ContinuousClock.now
+            if now - windowStart > .seconds(60) {
+                windowStart = now
+                inWindow = 0
+            }
+            guard inWindow < burst else {
+                suppressed += 1
+                return nil
+            }
+            inWindow += 1
+            defer { suppressed = 0 }
+            return suppressed == 0 ? reason : "\(reason) (\(suppressed) more refusals not logged)"
+        }
+        if let line { logger.info("refused connection before a session: \(line)", metadata: ["peer": "\(address)"]) }
     }
 }
 
@@ -189,36 +280,23 @@ public struct SyncClient: Sendable {
 final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
     private let lock = NSLock()
     private var cached: (Bytes32, TLSContext)?
+    private let handshakeTimeout: TimeAmount
+
+    init(handshakeTimeout: TimeAmount = TLSConfiguration.defaultHandshakeTimeout) {
+        self.handshakeTimeout = handshakeTimeout
+    }
 
     func context(for context: SyncContext) throws(TLSError) -> TLSContext {
         lock.lock()
         defer { lock.unlock() }
         let hash = context.roster.hash
         if let cached, cached.0 == hash { return cached.1 }
-        let fresh = try TLSContext(configuration: .server(
-            privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys))
+        var configuration = TLSConfiguration.server(
+            privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys)
+        configuration.handshakeTimeout = handshakeTimeout
+        let fresh = try TLSContext(configuration: configuration)
         cached = (hash, fresh)
         return fresh
-    }
-}
-
-/// Counts running sessions for the concurrency limit.
-final class ActiveSessions: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func tryEnter(limit: Int) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard count < limit else { return false }
-        count += 1
-        return true
-    }
-
-    func leave() {
-        lock.lock()
-        count -= 1
-        lock.unlock()
     }
 }
 

@@ -25,12 +25,22 @@ public struct SyncLimits: Sendable, Hashable {
     /// Longest whole session. Default 1 h (a full sync of a million entries takes about a minute).
     public var sessionTimeout: Duration
     /// Most sessions a node serves at once; one more is answered with ERROR tooManySessions. Default 64.
+    /// Only connections whose TLS peer passed the pin check count (Protocol/sync.md §Admission).
     public var maxConcurrentSessions: Int
+    /// Most sessions one pinned partner (all its keys together) may hold at once; one more is refused with
+    /// ERROR tooManySessions. Default 2, so one member cannot starve the others.
+    public var maxSessionsPerPartner: Int
+    /// From accepting a connection to a finished TLS handshake with a pinned peer. Default 5 s.
+    public var tlsHandshakeTimeout: Duration
+    /// Connections still in their TLS handshake, in total (the oldest is dropped for a new one beyond it) and per
+    /// source address (a new one beyond it is closed at once). Defaults 256 and 8.
+    public var maxPendingHandshakes: Int
+    public var maxPendingHandshakesPerAddress: Int
 
     /// No frame limit below this is accepted (from a peer's HELLO or a configuration): the largest entry in
     /// any form, and a fork proof of two of the largest entries, must always fit in one frame.
     public static let minimumFrameBytes = 256 * 1024
-    /// The ceiling of `maxFrameBytes` (issue 5: frames ≤ 4 MiB).
+    /// The ceiling of `maxFrameBytes` (4 MiB: one frame in memory stays small next to a node's store).
     public static let maximumFrameBytes = 4 * 1024 * 1024
     /// The ceiling of `maxAuthorsPerHeads` (an author index is a 32-bit value).
     public static let maximumAuthorsPerHeads = 1 << 20
@@ -56,7 +66,11 @@ public struct SyncLimits: Sendable, Hashable {
         idleTimeout: Duration = .seconds(30),
         frameTimeout: Duration = .seconds(60),
         sessionTimeout: Duration = .seconds(3600),
-        maxConcurrentSessions: Int = 64
+        maxConcurrentSessions: Int = 64,
+        maxSessionsPerPartner: Int = 2,
+        tlsHandshakeTimeout: Duration = .seconds(5),
+        maxPendingHandshakes: Int = 256,
+        maxPendingHandshakesPerAddress: Int = 8
     ) {
         self.maxFrameBytes = min(max(maxFrameBytes, SyncLimits.minimumFrameBytes), SyncLimits.maximumFrameBytes)
         self.maxEntriesPerBatch = min(max(maxEntriesPerBatch, 1), SyncLimits.maximumEntriesPerBatch)
@@ -67,6 +81,10 @@ public struct SyncLimits: Sendable, Hashable {
         self.frameTimeout = frameTimeout
         self.sessionTimeout = sessionTimeout
         self.maxConcurrentSessions = max(maxConcurrentSessions, 1)
+        self.maxSessionsPerPartner = max(maxSessionsPerPartner, 1)
+        self.tlsHandshakeTimeout = tlsHandshakeTimeout
+        self.maxPendingHandshakes = max(maxPendingHandshakes, 1)
+        self.maxPendingHandshakesPerAddress = max(maxPendingHandshakesPerAddress, 1)
     }
 
     public static let `default` = SyncLimits()

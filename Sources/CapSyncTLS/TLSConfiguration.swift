@@ -31,6 +31,9 @@ public struct TLSConfiguration: Sendable {
     public var maxBufferedOutputBytes: Int
 
     public static let defaultHandshakeTimeout = TimeAmount.seconds(10)
+    /// The only key exchange groups offered and accepted (Protocol/tls.md): X25519, and P-256 for peers whose
+    /// OpenSSL runs a FIPS provider without X25519.
+    public static let keyExchangeGroups = "X25519:P-256"
     public static let defaultShutdownTimeout = TimeAmount.seconds(5)
     public static let defaultMaxBufferedOutputBytes = 4 * 1024 * 1024
 

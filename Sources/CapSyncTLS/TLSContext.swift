@@ -71,6 +71,9 @@ public final class TLSContext: Sendable {
         _ = COpenSSLShims_SSL_CTX_set_session_cache_mode(ctx, COpenSSLShims_SSL_SESS_CACHE_OFF())
         try require(COpenSSLShims_SSL_CTX_set1_sigalgs_list(ctx, "ed25519") == 1, "cannot limit signatures to Ed25519")
         try require(
+            COpenSSLShims_SSL_CTX_set1_groups_list(ctx, TLSConfiguration.keyExchangeGroups) == 1,
+            "cannot limit key exchange groups to \(TLSConfiguration.keyExchangeGroups)")
+        try require(
             COpenSSLShims_SSL_CTX_set1_client_sigalgs_list(ctx, "ed25519") == 1,
             "cannot limit client certificate signatures to Ed25519")
         if presentsOwnCertificate {

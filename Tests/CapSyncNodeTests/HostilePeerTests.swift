@@ -336,7 +336,13 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
             var noise = SplitMix64(seed: 7)
             var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]  // 1 run, EV, from seq 3, implied prev, 4 entries
-            body += noise.bytes(SyncLimits.maximumFrameBytes - 1 - body.count)
+            let wanted = SyncLimits.maximumFrameBytes - 1  // type byte + body: the largest frame
+            while body.count < wanted {  // eight bytes of noise per draw, little-endian
+                let word = noise.next()
+                for shift in stride(from: 0, to: 64, by: 8) where body.count < wanted {
+                    body.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+                }
+            }
             await peer.send(Craft.frame(type: 0x03, body: body))
         case .neverSendsDone:
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))

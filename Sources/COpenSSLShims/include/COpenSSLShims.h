@@ -43,5 +43,6 @@ void *COpenSSLShims_SSL_get_app_data(const SSL *ssl);
 /* TLS (CapSyncTLS): signature algorithms are set through SSL_CTX_ctrl macros. */
 long COpenSSLShims_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list);
 long COpenSSLShims_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list);
+long COpenSSLShims_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
 
 #endif
