@@ -110,6 +110,7 @@ public final class Node: Sendable {
         record.bytesReceived = summary.bytesReceived
         record.bytesSent = summary.bytesSent
         record.rosterMismatch = outcome.rosterMismatch != nil
+        if let label = summary.peerLabel { record.label = label }
         record.remoteRosterHash = outcome.rosterMismatch?.hex
         state.peers[peer] = record
         do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }

@@ -39,7 +39,7 @@ public struct NodeDaemon: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await server.run(listener) { outcome in
-                    node.record(outcome, peer: "\(outcome.summary.peerLabel ?? "?") (inbound)", logger: logger)
+                    node.record(outcome, peer: outcome.peer?.name ?? "(peer not pinned)", logger: logger)
                 }
             }
             group.addTask { try await self.scheduleLoop(context: context) }
@@ -79,7 +79,7 @@ public struct NodeDaemon: Sendable {
             let results = await client.syncAll(pending)
             var failed: [PeerList.Peer] = []
             for (peer, outcome) in results {
-                node.record(outcome, peer: peer.name, logger: logger)
+                node.record(outcome, peer: peer.pinned.name, logger: logger)
                 if outcome.error != nil { failed.append(peer) }
             }
             pending = failed

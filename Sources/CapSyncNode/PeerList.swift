@@ -20,6 +20,8 @@ public struct PeerList: Sendable, Equatable {
 
         /// A short name for logs and summaries.
         public var name: String { "\(partner)@\(address)" }
+        /// The row this peer's sync results are kept under: its pinned identity, whatever address or label.
+        public var pinned: PinnedPeer { PinnedPeer(partner: partner, key: key) }
     }
 
     public private(set) var peers: [Peer]

@@ -27,14 +27,15 @@ enum SyncConnection {
         logger[metadataKey: "peer"] = "\(peerName)"
         let peer: PeerIdentity
         do { peer = try await identity.get() } catch {
-            try? await channel.channel.close()
+            try? await channel.executeThenClose { _, _ in }
             return SessionOutcome(
                 summary: SessionSummary(localLabel: context.label),
                 error: SyncError(.connectionClosed, "TLS handshake with \(peerName) failed: \(error)"), rosterMismatch: nil)
         }
-        logger[metadataKey: "peer_key"] = "\(peer.signingKey.fingerprint)"
+        let pinned = PinnedPeer(partner: context.roster.partner(of: AuthorKey(peer.signingKey)), key: AuthorKey(peer.signingKey))
+        logger[metadataKey: "peer"] = "\(pinned.name) at \(peerName)"
         var configuration = context.sessionConfiguration
-        configuration.peerDescription = "\(peerName) (\(context.roster.partner(of: AuthorKey(peer.signingKey)) ?? "?"))"
+        configuration.peerDescription = "\(pinned.name) at \(peerName)"
         let sessionLogger = logger
         try? context.store.refresh()  // pick up what the appending commands committed since the last session
         let driver = SessionDriver(configuration: configuration, store: context.store, logger: sessionLogger, clock: context.clock)
@@ -70,6 +71,19 @@ enum SyncConnection {
                             await driver.connectionClosed()
                         } catch let error as SyncError {
                             await driver.abort(error)
+                        } catch let error as TLSError where error.isAlertFromPeer {
+                            // The peer's TLS refused us after our side of the handshake finished: in TLS 1.3 the
+                            // server judges the client's certificate last, so this is how a refused pin looks here.
+                            guard await !driver.peerHandshakeReceived else {
+                                await driver.connectionClosed()
+                                sessionLogger.info("connection ended: \(error)")
+                                return
+                            }
+                            await driver.abort(SyncError(
+                                .connectionClosed,
+                                "\(peerName) refused this node during TLS (\(error.openSSLReasons.joined(separator: "; "))): "
+                                    + "it most likely does not hold this node's signing key in its roster; check that "
+                                    + "both sides hold the same roster"))
                         } catch {
                             await driver.connectionClosed()
                             sessionLogger.info("connection ended: \(error)")
@@ -84,6 +98,7 @@ enum SyncConnection {
         var outcome = await driver.outcome ?? SessionOutcome(
             summary: SessionSummary(localLabel: context.label), error: SyncError(.connectionClosed, "connection ended"), rosterMismatch: nil)
         outcome.duration = ContinuousClock.now - started
+        outcome.peer = pinned
         let s = outcome.summary
         if let error = outcome.error {
             logger.warning("sync session failed: \(error)", metadata: [

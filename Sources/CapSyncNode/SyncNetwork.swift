@@ -74,7 +74,7 @@ public final class SyncServer: Sendable {
 
     /// One accepted connection: nil ticket when it was over its address's handshake budget (closed at once).
     typealias Accepted = (
-        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, address: String,
+        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>?, identity: EventLoopFuture<PeerIdentity>, address: String,
         ticket: ConnectionAdmission.Ticket?
     )
 
@@ -99,11 +99,13 @@ public final class SyncServer: Sendable {
                 channel.eventLoop.makeCompletedFuture { () throws -> Accepted in
                     let address = channel.remoteAddress?.ipAddress ?? channel.remoteAddress?.description ?? "?"
                     let promise = channel.eventLoop.makePromise(of: PeerIdentity.self)
-                    let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     guard let ticket = admission.admitConnection(address: address, channel: channel) else {
+                        // Over its address's handshake budget: closed before any TLS work is done.
                         promise.fail(SyncError(.tooManySessions, "too many TLS handshakes in progress from \(address)"))
-                        return (async, promise.futureResult, address, nil)
+                        channel.close(promise: nil)
+                        return (nil, promise.futureResult, address, nil)
                     }
+                    let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     // The pre-authentication deadline: a connection that has not finished its TLS handshake with a
                     // pinned peer by then is closed, and its place in the budget freed.
                     let deadline = channel.eventLoop.scheduleTask(in: timeAmount(handshakeLimit)) {
@@ -134,23 +136,27 @@ public final class SyncServer: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.channel.executeThenClose { inbound in
                 for try await accepted in inbound {
-                    guard accepted.ticket != nil else {
-                        accepted.channel.channel.close(promise: nil)
+                    guard let channel = accepted.channel else {
                         refusals.note(logger, address: accepted.address, reason: "too many TLS handshakes in progress from this address")
                         continue
                     }
-                    group.addTask { await self.serve(accepted, onSession: onSession) }
+                    group.addTask {
+                        await self.serve(channel, identity: accepted.identity, address: accepted.address, onSession: onSession)
+                    }
                 }
             }
         }
     }
 
     /// One accepted connection: wait for the pinned peer, admit a session for its partner, run it.
-    private func serve(_ accepted: Accepted, onSession: @escaping @Sendable (SessionOutcome) -> Void) async {
+    private func serve(
+        _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, address: String,
+        onSession: @escaping @Sendable (SessionOutcome) -> Void
+    ) async {
         let peer: PeerIdentity
-        do { peer = try await accepted.identity.get() } catch {
-            refusals.note(logger, address: accepted.address, reason: "\(error)")
-            try? await accepted.channel.channel.close()
+        do { peer = try await identity.get() } catch {
+            refusals.note(logger, address: address, reason: "\(error)")
+            try? await channel.executeThenClose { _, _ in }
             return
         }
         let context = self.context.refreshed()
@@ -161,14 +167,14 @@ public final class SyncServer: Sendable {
             break
         case .tooManySessions(let limit):
             logger.warning("refusing a session of \(partner): \(limit) sessions already running (maxConcurrentSessions)",
-                           metadata: ["peer": "\(accepted.address)"])
-            await SyncConnection.refuse(channel: accepted.channel, error: SyncError(
+                           metadata: ["peer": "\(address)"])
+            await SyncConnection.refuse(channel: channel, error: SyncError(
                 .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later"))
             return
         case .tooManySessionsForPartner(let partner, let limit):
             logger.warning("refusing a session of \(partner): it already holds \(limit) (maxSessionsPerPartner)",
-                           metadata: ["peer": "\(accepted.address)"])
-            await SyncConnection.refuse(channel: accepted.channel, error: SyncError(
+                           metadata: ["peer": "\(address)"])
+            await SyncConnection.refuse(channel: channel, error: SyncError(
                 .tooManySessions,
                 "partner \(partner) already holds \(limit) sessions with this node (maxSessionsPerPartner); "
                     + "finish those first"))
@@ -176,8 +182,7 @@ public final class SyncServer: Sendable {
         }
         defer { admission.endSession(partner: partner) }
         let outcome = await SyncConnection.run(
-            channel: accepted.channel, identity: accepted.identity, context: context, peerName: accepted.address,
-            logger: logger)
+            channel: channel, identity: identity, context: context, peerName: address, logger: logger)
         onSession(outcome)
     }
 }

@@ -15,6 +15,8 @@ public struct SyncState: Codable, Sendable, Equatable {
         public var bytesSent: Int = 0
         public var remoteRosterHash: String?
         public var rosterMismatch: Bool = false
+        /// The label the peer sent in HELLO (display text only, sanitised by the session).
+        public var label: String?
 
         public init(peer: String) { self.peer = peer }
     }

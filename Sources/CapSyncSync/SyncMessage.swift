@@ -93,7 +93,8 @@ public struct SyncHello: Sendable, Hashable {
     public var maxFrameBytes: UInt32
     /// The most entries per ENTRIES frame the sender accepts.
     public var maxEntriesPerBatch: UInt32
-    /// The sender's node label (partner code and node name), for logs.
+    /// The sender's node label (partner code and node name): display text only, never an identity (peers are
+    /// named by their pinned key); shown through `displayLabel`.
     public var label: String
 
     public init(
@@ -233,4 +234,21 @@ public struct SyncErrorMessage: Sendable, Hashable {
     }
 
     var bodySize: Int { varintSize(UInt64(code)) + lengthPrefixedSize(text.utf8.count) }
+}
+
+extension SyncHello {
+    /// A peer's label made safe to print: control and format characters (newlines, escapes, bidirectional
+    /// overrides) dropped, at most `SyncLimits.maxLabelBytes` UTF-8 bytes (the decoder refuses longer ones).
+    public static func displayLabel(_ label: String) -> String {
+        var clean = String.UnicodeScalarView()
+        for scalar in label.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: continue
+            default: clean.append(scalar)
+            }
+        }
+        var text = String(clean)
+        while text.utf8.count > SyncLimits.maxLabelBytes { text.removeLast() }
+        return text
+    }
 }

@@ -203,7 +203,7 @@ public struct SyncSession: Sendable {
 
     private mutating func receiveHello(_ hello: SyncHello) throws(SyncError) -> [SyncAction] {
         guard peerHello == nil else { throw SyncError(.unexpectedMessage, "HELLO arrived twice", context: "HELLO") }
-        summary.peerLabel = hello.label
+        summary.peerLabel = SyncHello.displayLabel(hello.label)
         let mine = configuration.supportedVersions
         let low = max(hello.minVersion, mine.lowerBound)
         let high = min(hello.maxVersion, mine.upperBound)
@@ -226,7 +226,7 @@ public struct SyncSession: Sendable {
         frameLimitToPeer = min(Int(hello.maxFrameBytes), configuration.limits.maxFrameBytes)
         guard hello.rosterHash == configuration.localRosterHash else {
             summary.warnings.append(
-                "roster mismatch: ours \(configuration.localRosterHash.short), peer \(hello.label)'s "
+                "roster mismatch: ours \(configuration.localRosterHash.short), peer \(peerName ?? "?")'s "
                     + "\(hello.rosterHash.short); entries of authors either side does not know are not exchanged"
             )
             return [.rosterMismatch(local: configuration.localRosterHash, remote: hello.rosterHash)]
@@ -284,7 +284,7 @@ public struct SyncSession: Sendable {
                 // The author signed two different entries at this seq: the peer and I hold different branches.
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
-                    "author \(head.author.short) forked: at seq \(head.seq) peer \(hello.label) holds "
+                    "author \(head.author.short) forked: at seq \(head.seq) peer \(peerName ?? "?") holds "
                         + "\(head.id.short), this node \(myID.short)")
                 if let window = forkWindow(peerHeadSeq: head.seq, claim: peerClaims[head.author]) {
                     items.append(

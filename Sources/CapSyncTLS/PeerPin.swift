@@ -72,12 +72,12 @@ struct PeerPin: Sendable {
                         "the peer is roster partner \(other.fingerprint), not the partner dialed "
                             + "(\(required.fingerprint)); check the peer list's address for this partner"))
             }
-            return .failure(notTrusted(certificate))
+            return .failure(notTrusted(certificate, tlsKey: tlsKey, expected: required))
         }
         if let signingKey = issuer(of: certificate) {
             return .success(PeerIdentity(signingKey: signingKey, tlsKey: tlsKey, certificate: certificate))
         }
-        return .failure(notTrusted(certificate))
+        return .failure(notTrusted(certificate, tlsKey: tlsKey, expected: nil))
     }
 
     /// The trusted signing key whose signature the certificate carries, trying the claimed issuer first.
@@ -88,11 +88,12 @@ struct PeerPin: Sendable {
         return orderedSigningKeys.first { certificate.isSigned(by: $0) }
     }
 
-    private func notTrusted(_ certificate: X509Certificate) -> TLSError {
-        let claimed = certificate.claimedIssuerKey.map { " (it names signing key \($0.fingerprint))" } ?? ""
+    private func notTrusted(_ certificate: X509Certificate, tlsKey: Ed25519PublicKey, expected: Ed25519PublicKey?) -> TLSError {
+        let claimed = certificate.claimedIssuerKey.map { ", and names signing key \($0.fingerprint) as its issuer" } ?? ""
+        let wanted = expected.map { "; this node dialed the partner with signing key \($0.fingerprint)" } ?? ""
         return TLSError(
             .peerNotTrusted,
-            "the peer's certificate is not issued by any roster signing key\(claimed); "
-                + "check that both sides hold the same roster")
+            "the peer presented TLS key \(tlsKey.fingerprint), whose certificate is not issued by any roster signing "
+                + "key\(claimed)\(wanted); check that both sides hold the same roster")
     }
 }

@@ -43,4 +43,8 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
         let base = "TLS \(code.rawValue): \(reason)"
         return openSSLReasons.isEmpty ? base : "\(base) (OpenSSL: \(openSSLReasons.joined(separator: "; ")))"
     }
+
+    /// Whether OpenSSL reports an alert the peer sent (its TLS refused this side), e.g. "tlsv13 alert
+    /// certificate required", "sslv3 alert bad certificate", "tlsv1 alert unknown ca".
+    public var isAlertFromPeer: Bool { openSSLReasons.contains { $0.contains(" alert ") } }
 }

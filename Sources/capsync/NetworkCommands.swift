@@ -102,7 +102,7 @@ extension CapSyncCommand {
             let client = SyncClient(context: context, logger: logger)
             let interactive = format.format == .table
             let results = await client.syncAll(peers) { peer, outcome in
-                node.record(outcome, peer: peer.name, logger: logger)
+                node.record(outcome, peer: peer.pinned.name, logger: logger)
                 if interactive {
                     let s = outcome.summary
                     let status = outcome.error.map { "FAILED: \($0)" } ?? "ok"

@@ -31,14 +31,16 @@ extension CapSyncCommand {
                 ])
             }
             let sync = SyncState.load(node.paths)
+            // One row per pinned peer (partner code and key), whoever dialed whom; the HELLO label is shown beside.
             var peers = Table(title: "Peers", name: "peers", columns: [
-                "peer", "last_success", "last_attempt", "last_error", "entries_in", "entries_out", "roster_mismatch",
+                "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
+                "roster_mismatch",
             ])
-            let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.name)
+            let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.pinned.name)
             for name in Set(configured).union(sync.peers.keys).sorted() {
                 let record = sync.peers[name]
                 peers.add([
-                    .text(name), record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
+                    .text(name), record?.label.map { .text($0) } ?? .none, record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
                     record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
                     record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
                     .int(Int64(record?.entriesSent ?? 0)), .text(record?.rosterMismatch == true ? (record?.remoteRosterHash ?? "yes") : "no"),
