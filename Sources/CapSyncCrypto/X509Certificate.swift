@@ -94,14 +94,23 @@ public struct X509Certificate: Sendable, Hashable {
     public static func issueTLSCertificate(
         for tlsKey: Ed25519PublicKey, partner: String, signedBy signingKey: Ed25519PrivateKey
     ) throws(CryptoError) -> X509Certificate {
-        try build(
+        // The issuer's self-signed certificate only supplies its key identifier for the authority key
+        // identifier (RFC 5280 §4.2.1.1 requires one in every certificate not self-signed).
+        let issuer = try selfSignedSigningCertificate(for: signingKey)
+        return try build(
             subjectKey: tlsKey,
             subjectName: "CapSync TLS \(partner)",
             issuerKey: signingKey,
+            issuerCertificate: issuer,
             extensions: [
                 (NID_basic_constraints, "critical,CA:FALSE"),
                 (NID_key_usage, "critical,digitalSignature"),
                 (NID_ext_key_usage, "serverAuth,clientAuth"),
+                // Names play no part in trust (the pin does); a subject alternative name lets strict RFC 5280
+                // verifiers (Python cryptography's) accept the chain too.
+                (NID_subject_alt_name, "URI:urn:capsync:partner:\(partner)"),
+                (NID_subject_key_identifier, "hash"),
+                (NID_authority_key_identifier, "keyid:always"),
             ])
     }
 
@@ -116,12 +125,14 @@ public struct X509Certificate: Sendable, Hashable {
             extensions: [
                 (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
                 (NID_key_usage, "critical,keyCertSign,digitalSignature"),
+                (NID_subject_key_identifier, "hash"),
+                (NID_authority_key_identifier, "keyid:always"),
             ])
     }
 
     private static func build(
         subjectKey: Ed25519PublicKey, subjectName: String?, issuerKey: Ed25519PrivateKey,
-        extensions: [(Int32, String)]
+        issuerCertificate: X509Certificate? = nil, extensions: [(Int32, String)]
     ) throws(CryptoError) -> X509Certificate {
         OpenSSLErrorQueue.clear()
         guard let cert = X509_new() else { throw CryptoError.fromQueue(.openSSL, "X509_new failed") }
@@ -150,7 +161,7 @@ public struct X509Certificate: Sendable, Hashable {
             throw CryptoError.fromQueue(.openSSL, "cannot set the certificate names")
         }
         var v3 = X509V3_CTX()
-        X509V3_set_ctx(&v3, cert, cert, nil, nil, 0)
+        X509V3_set_ctx(&v3, issuerCertificate?.x509 ?? cert, cert, nil, nil, 0)
         for (nid, value) in extensions {
             guard let ext = X509V3_EXT_conf_nid(nil, &v3, nid, value) else {
                 throw CryptoError.fromQueue(.openSSL, "cannot build certificate extension \(value)")

@@ -126,7 +126,7 @@ struct InteropFiles {
     }
 
     enum RefusedClient: String, CaseIterable, CustomStringConvertible {
-        case noCertificate, untrustedEd25519, rsaCertificate, tls12Only
+        case noCertificate, untrustedEd25519, rsaCertificate, tls12Only, onlyGroupsOutsideTheProfile
         var description: String { rawValue }
     }
 
@@ -147,6 +147,10 @@ struct InteropFiles {
         case .tls12Only:
             let (certificate, key) = try files.tlsFiles(of: alpha)
             arguments = ["-cert", certificate, "-key", key, "-tls1_2"]
+        case .onlyGroupsOutsideTheProfile:
+            // Protocol/tls.md: X25519 and P-256 only; a client offering nothing else cannot agree on a key.
+            let (certificate, key) = try files.tlsFiles(of: alpha)
+            arguments = ["-cert", certificate, "-key", key, "-groups", "X448:P-521:ffdhe2048"]
         }
         let (verdict, printed) = try await runSClient(arguments)
         // s_client sent a line after its handshake; the refusal must have reached it instead of an answer.
@@ -170,6 +174,9 @@ struct InteropFiles {
             #expect(error.code == .handshakeFailed)
             #expect(error.openSSLReasons.contains { $0.contains("unsupported protocol") })
             #expect(printed.all.contains("alert protocol version"))
+        case .onlyGroupsOutsideTheProfile:
+            #expect(error.code == .handshakeFailed, "\(error)")
+            #expect(printed.all.contains("alert handshake failure"), "\(printed.all)")
         }
     }
 
