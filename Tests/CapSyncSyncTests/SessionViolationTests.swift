@@ -291,3 +291,25 @@ let violationCases: [ViolationCase] = [
         #expect(b.store.entryCount == 0)
     }
 }
+
+/// What Protocol/sync.md says of HEADS naming authors the receiver does not know, checked on the session core.
+@Suite struct UnknownAuthorHeadsTests {
+    @Test func headsOfUnknownAuthorsAreIgnoredNotRefused() throws {
+        let fixture = try ViolationFixture()
+        let stranger = try Author(seedByte: 62)
+        // The peer lists an author this node does not know (its roster differs) beside one it does.
+        let heads = SyncHeads(heads: [
+            Head(author: fixture.author.id, seq: 3, id: fixture.author.chain[2].id),
+            Head(author: stranger.id, seq: 5, id: EntryID([UInt8](repeating: 7, count: 32))),
+        ].sorted { $0.author < $1.author })
+        var session = fixture.node.makeSession(peerDescription: "127.0.0.1:7433")
+        var actions = session.start(source: fixture.node.store)
+        actions += session.receive(.hello(fixture.hello), source: fixture.node.store)
+        actions += session.receive(.heads(heads), source: fixture.node.store)
+        actions += session.receive(.done(SyncDone(entriesSent: 0, forkProofsSent: 0)), source: fixture.node.store)
+        let failed = actions.contains { if case .failed = $0 { true } else { false } }
+        #expect(!failed, "\(actions)")
+        let noted = actions.compactMap { if case .peerHead(let head) = $0 { head.author } else { nil } }
+        #expect(noted == [fixture.author.id], "only known authors' heads reach the store")
+    }
+}
