@@ -148,3 +148,40 @@ import Testing
         #expect(try report(cli, "NO", 2).stdout.contains("appended seq 1"))
     }
 }
+
+extension OwnChainCLITests {
+    /// A restored node leaves its re-learn state only once it holds its own chain up to the highest head of its
+    /// key seen, never because some session completed: a sync with a member that holds none of its chain proves
+    /// nothing.
+    @Test func restoredNodeIsNotReleasedByAPeerHoldingNoneOfItsChain() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let daemon = try setUp(cli)
+        defer { _ = daemon.stop() }
+        // A third partner, US, that NO's entries never reach.
+        try cli.ok(["init", "--dir", "US", "--partner", "US", "--listen", "127.0.0.1:0"])
+        let usCard = try cli.ok(["id", "--dir", "US", "--card", "--address", "127.0.0.1:9"])
+        try usCard.write(toFile: cli.path("US.card"), atomically: true, encoding: .utf8)
+        for (node, cards) in [("US", ["NO.card", "NL.card"]), ("NO", ["US.card"]), ("NL", ["US.card"])] {
+            try cli.ok(["roster", "add", "--dir", node] + cards)
+        }
+        let us = try CLI.Daemon(cli, arguments: ["--dir", "US", "--sync-interval", "3600", "--log-level", "warning"])
+        defer { _ = us.stop() }
+        #expect(try report(cli, "NO", 1).status == 0)
+        try cli.ok(["backup", "--dir", "NO", "backup-old"])
+        for month in 2...3 { #expect(try report(cli, "NO", month).status == 0) }
+        try cli.ok(["sync", "--dir", "NO", "--peer", "NL"])
+
+        try cli.ok(["restore", "--dir", "NO-restored", "backup-old"])
+        let usKey = usCard.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        try cli.ok(["peers", "add", "--dir", "NO-restored", "--partner", "US", "--address", us.address, "--key", usKey])
+        try cli.ok(["sync", "--dir", "NO-restored", "--peer", "US"])
+        let stillRefused = try report(cli, "NO-restored", 4)
+        #expect(stillRefused.status != 0 && stillRefused.stderr.contains("restored from a backup"), "\(stillRefused.output)")
+        // NL holds NO's chain up to seq 3: syncing with it brings the chain back, and appends continue at 4.
+        try cli.ok(["sync", "--dir", "NO-restored", "--peer", "NL"])
+        #expect(try report(cli, "NO-restored", 4).stdout.contains("appended seq 4"))
+        try cli.ok(["sync", "--dir", "NO-restored", "--peer", "NL"])
+        try expectPeerClean(cli)
+    }
+}
