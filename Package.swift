@@ -117,6 +117,7 @@ let package = Package(
             name: "CapSyncSimulation",
             dependencies: [
                 "CapSyncLog", "CapSyncSync", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport",
+                "CapSyncNode",
             ],
             swiftSettings: swiftSettings
         ),

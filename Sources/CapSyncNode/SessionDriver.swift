@@ -1,4 +1,4 @@
-internal import CapSyncLog
+public import CapSyncLog
 public import CapSyncSync
 public import CapSyncWire
 internal import Foundation
@@ -10,7 +10,7 @@ actor SessionDriver {
     private var session: SyncSession
     private var decoder: FrameDecoder
     private let source: StoreSyncSource
-    private let store: LogStore
+    private let sink: LogStoreSink
     private let logger: Logger
     private var queued: [[UInt8]] = []
     private var waitingWriter: CheckedContinuation<Void, Never>?
@@ -22,7 +22,7 @@ actor SessionDriver {
         session = SyncSession(configuration: configuration)
         decoder = FrameDecoder(limits: configuration.limits)
         source = StoreSyncSource(store: store, logger: logger)
-        self.store = store
+        sink = LogStoreSink(store: store)
         self.logger = logger
         self.clock = clock
     }
@@ -75,61 +75,38 @@ actor SessionDriver {
     }
 
     private func execute(_ actions: [SyncAction]) {
-        for action in actions {
+        let (transport, events) = session.performStoreActions(actions, on: sink, nowMilliseconds: clock())
+        var refusalsLogged = 0
+        for event in events {
+            switch event {
+            case .accepted:
+                break
+            case .refused(let reason):
+                refusalsLogged += 1
+                if refusalsLogged <= 5 { logger.warning("refused entry from peer: \(reason)") }
+            case .equivocation(let proof, let receivedAsProof):
+                let via = receivedAsProof ? " (proof from peer)" : ""
+                logger.error("equivocation: author \(proof.author.short) signed two entries at seq \(proof.seq)\(via)")
+            case .storeFailed(let error):
+                logger.error("the store failed during a session: \(error)")
+            }
+        }
+        for action in transport {
             switch action {
             case .send(let message):
                 queued.append(message.encode())
-            case .ingest(let entries):
-                ingest(entries)
-            case .ingestForkProofs(let proofs):
-                ingest(proofs)
-            case .peerHead(let head):
-                store.notePeerHead(author: head.author, seq: head.seq)
             case .rosterMismatch(let local, let remote):
                 rosterMismatch = (local, remote)
-                logger.warning("roster mismatch: ours \(local.hex), the peer's \(remote.hex); syncing the authors both know",
-                               metadata: ["peer": "\(session.summary.peerLabel ?? "?")"])
+                logger.warning("roster mismatch: ours \(local.hex), the peer's \(remote.hex); syncing the authors both know")
             case .finished(let summary):
                 outcome = SessionOutcome(summary: summary, error: nil, rosterMismatch: rosterMismatch.map { $0.remote })
             case .failed(let error):
                 outcome = SessionOutcome(summary: session.summary, error: error, rosterMismatch: rosterMismatch.map { $0.remote })
+            case .ingest, .ingestForkProofs, .peerHead:
+                break  // carried out by performStoreActions
             }
         }
         wakeWriter()
-    }
-
-    /// A proof is kept as such first (self-verifying, so also when it is ahead of this node's copy of the
-    /// chain, and then relayed); its entries are then offered to the chain where they could extend it: the
-    /// branch that links is stored like any entry.
-    private func ingest(_ proofs: [ForkProof]) {
-        do {
-            for proof in try store.ingestForkProofs(proofs) {
-                logger.error("equivocation: author \(proof.author.short) signed two entries at seq \(proof.seq) (proof from peer)")
-            }
-        } catch {
-            logger.error("store refused fork proofs: \(error)")
-            execute(session.abort(SyncError(.internalError, "the receiving store failed: \(error)")))
-            return
-        }
-        for proof in proofs where proof.seq <= (store.head(of: proof.author)?.seq ?? 0) + 1 {
-            ingest([proof.first, proof.second])
-        }
-    }
-
-    private func ingest(_ entries: [Entry]) {
-        do {
-            let report = try store.ingest(entries, nowMilliseconds: clock())
-            session.noteIngestResult(accepted: report.accepted.count, refused: report.rejected.count)
-            for rejection in report.rejected.prefix(5) {
-                logger.warning("refused entry from peer: \(rejection)", metadata: ["peer": "\(session.summary.peerLabel ?? "?")"])
-            }
-            for proof in report.newForks {
-                logger.error("equivocation: author \(proof.author.short) signed two entries at seq \(proof.seq)")
-            }
-        } catch {
-            logger.error("store refused a batch: \(error)")
-            execute(session.abort(SyncError(.internalError, "the receiving store failed: \(error)")))
-        }
     }
 }
 
@@ -185,4 +162,24 @@ struct StoreSyncSource: SyncSource, Sendable {
     }
 
     func forkProofs() -> [ForkProof] { store.forkProofs() }
+}
+
+/// The store as the session core writes to it (see `SyncSession.performStoreActions`): the daemon and the
+/// simulator both use this one adapter.
+public struct LogStoreSink: SyncSink, Sendable {
+    public let store: LogStore
+
+    public init(store: LogStore) { self.store = store }
+
+    public func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws -> SyncIngestReport {
+        let report = try store.ingest(entries, nowMilliseconds: nowMilliseconds)
+        return SyncIngestReport(
+            accepted: report.accepted, refusals: report.rejected.map(\.description), newForks: report.newForks)
+    }
+
+    public func ingestForkProofs(_ proofs: [ForkProof]) throws -> [ForkProof] { try store.ingestForkProofs(proofs) }
+
+    public func notePeerHead(_ head: Head) { store.notePeerHead(author: head.author, seq: head.seq) }
+
+    public func headSeq(of author: AuthorKey) -> UInt64 { store.head(of: author)?.seq ?? 0 }
 }

@@ -82,20 +82,8 @@ final class SimulatedNode {
         }
     }
 
-    /// Ingests a received batch. nil when the store failed (the node must crash).
-    func ingest(_ entries: [Entry], now: UInt64) throws(SimulationFailure) -> IngestReport? {
-        guard let store else { return nil }
-        let report: IngestReport
-        do { report = try store.ingest(entries, nowMilliseconds: now + clockSkew) } catch {
-            guard error.code == .fsyncFailed else { throw SimulationFailure("\(name): ingest failed: \(error)") }
-            return nil
-        }
-        acknowledged += report.accepted
-        if let rejection = report.rejected.first {
-            throw SimulationFailure("\(name): refused an entry from an honest peer: \(rejection)")
-        }
-        return report
-    }
+    /// Notes entries the store accepted from a peer (they must survive every crash from now on).
+    func noteAcknowledged(_ entries: [Entry]) { acknowledged += entries }
 
     /// Every entry held, by author then seq.
     func allEntries() throws(SimulationFailure) -> [Entry] {

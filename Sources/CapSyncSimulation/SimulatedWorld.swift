@@ -1,5 +1,6 @@
 import CapSyncLog
 import CapSyncMerge
+import CapSyncNode
 import CapSyncSync
 import CapSyncTestSupport
 import CapSyncWire
@@ -237,10 +238,46 @@ final class SimulatedWorld {
         }
     }
 
-    /// Carries out a session's actions for the node at `side`, as the node's shell does.
+    /// Carries out a session's actions for the node at `side`: the store's part through the daemon's own
+    /// adapter (`SyncSession.performStoreActions` over `LogStoreSink`), the transport's as the network model.
     func perform(_ actions: [SyncAction], side: Int, on connection: SimulatedConnection) throws(SimulationFailure) {
         let node = nodes[connection.nodes[side]]
         for action in actions {
+            if case .ingestForkProofs(let proofs) = action {
+                throw SimulationFailure("\(node.name) received \(proofs.count) fork proofs from honest nodes")
+            }
+            if case .rosterMismatch = action {
+                throw SimulationFailure("\(node.name) saw a roster mismatch; every node holds the same roster")
+            }
+        }
+        var transport = actions
+        if let store = node.store {
+            // A closed connection delivers nothing more: its remaining batches are not ingested.
+            let storeActions = connection.isClosed
+                ? actions.filter { if case .peerHead = $0 { true } else if case .ingest = $0 { false } else { true } }
+                : actions
+            let (rest, events) = connection.sessions[side].performStoreActions(
+                storeActions, on: LogStoreSink(store: store), nowMilliseconds: clock + node.clockSkew)
+            transport = rest
+            for event in events {
+                switch event {
+                case .accepted(let entries):
+                    node.noteAcknowledged(entries)
+                case .refused(let reason):
+                    throw SimulationFailure("\(node.name): refused an entry from an honest peer: \(reason)")
+                case .equivocation(let proof, _):
+                    throw SimulationFailure("\(node.name) proved an honest author forked at seq \(proof.seq)")
+                case .storeFailed(let error):
+                    guard (error as? StoreError)?.code == .fsyncFailed else {
+                        throw SimulationFailure("\(node.name): ingest failed: \(error)")
+                    }
+                    trace?("step \(step): \(node.name)'s ingest hit the failing disk")
+                    try crash(node, mode: Self.crashModes[random.below(4)])
+                    return
+                }
+            }
+        }
+        for action in transport {
             switch action {
             case .send(let message):
                 guard !connection.isClosed else { continue }
@@ -251,20 +288,6 @@ final class SimulatedWorld {
                     connection.duplicated = true
                     counters.framesDuplicated += 1
                 }
-            case .ingest(let entries):
-                guard !connection.isClosed else { return }
-                guard let report = try node.ingest(entries, now: clock) else {
-                    trace?("step \(step): \(node.name)'s ingest hit the failing disk")
-                    try crash(node, mode: Self.crashModes[random.below(4)])
-                    return
-                }
-                connection.sessions[side].noteIngestResult(accepted: report.accepted.count, refused: report.rejected.count)
-            case .ingestForkProofs(let proofs):
-                throw SimulationFailure("\(node.name) received \(proofs.count) fork proofs from honest nodes")
-            case .peerHead(let head):
-                node.store?.notePeerHead(author: head.author, seq: head.seq)
-            case .rosterMismatch:
-                throw SimulationFailure("\(node.name) saw a roster mismatch; every node holds the same roster")
             case .finished:
                 counters.sessionsFinished += 1
             case .failed(let error):
@@ -274,6 +297,8 @@ final class SimulatedWorld {
                 if !expected.contains(error.code) && !connection.duplicated {
                     throw SimulationFailure("\(node.name)'s session on connection \(connection.id) failed: \(error)")
                 }
+            case .ingest, .ingestForkProofs, .peerHead, .rosterMismatch:
+                break
             }
         }
         if let problem = connection.sources[side].readError {

@@ -103,6 +103,9 @@ final class MemoryStore: SyncSource {
 
     func notePeerHead(_ head: Head) { peerHeadNotes[head.author] = max(peerHeadNotes[head.author] ?? 0, head.seq) }
 
+    /// The MemoryStore's answer for `SyncSession.performStoreActions` (the same path the daemon takes).
+    var sink: MemorySink { MemorySink(store: self) }
+
     var entryCount: Int { chains.values.reduce(0) { $0 + $1.count } }
     var entryIDs: Set<EntryID> { Set(chains.values.joined().map(\.id)) }
 
@@ -149,4 +152,26 @@ struct TestNode {
                 localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
                 peerDescription: peerDescription))
     }
+}
+
+/// `MemoryStore` as the session's store side (`SyncSink`): the harness runs the daemon's own action code.
+struct MemorySink: SyncSink {
+    let store: MemoryStore
+
+    func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws -> SyncIngestReport {
+        let before = store.entryIDs
+        let (_, refused) = store.ingest(entries)
+        let accepted = entries.filter { !before.contains($0.id) && store.entryIDs.contains($0.id) }
+        return SyncIngestReport(
+            accepted: accepted, refusals: Array(repeating: "refused by the model store", count: refused), newForks: [])
+    }
+
+    func ingestForkProofs(_ proofs: [ForkProof]) throws -> [ForkProof] {
+        store.ingest(proofs: proofs)
+        return proofs
+    }
+
+    func notePeerHead(_ head: Head) { store.notePeerHead(head) }
+
+    func headSeq(of author: AuthorKey) -> UInt64 { UInt64(store.chains[author]?.count ?? 0) }
 }

@@ -99,7 +99,8 @@ struct SyncHarness {
     }
 
     static func carryOut(_ actions: [SyncAction], on side: inout Side) {
-        for action in actions {
+        let (transport, _) = side.session.performStoreActions(actions, on: side.node.store.sink, nowMilliseconds: 0)
+        for action in transport {
             switch action {
             case .send(let message):
                 let frame = message.encode()
@@ -107,13 +108,8 @@ struct SyncHarness {
                 side.bytesWritten += frame.count
                 side.framesWritten.append(message.type)
                 side.frameSizes.append(frame.count)
-            case .ingest(let entries):
-                let (accepted, refused) = side.node.store.ingest(entries)
-                side.session.noteIngestResult(accepted: accepted, refused: refused)
-            case .ingestForkProofs(let proofs):
-                side.node.store.ingest(proofs: proofs)
-            case .peerHead(let head):
-                side.node.store.notePeerHead(head)
+            case .ingest, .ingestForkProofs, .peerHead:
+                break  // carried out by performStoreActions, as in the daemon
             case .rosterMismatch:
                 side.rosterMismatches += 1
             case .finished(let summary):
