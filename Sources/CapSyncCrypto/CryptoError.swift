@@ -45,22 +45,32 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// OpenSSL keeps a per-thread error queue. We clear it before each call and drain it after a failure so
-/// that a stale error from an unrelated call never ends up in a report.
+/// that a stale error from an unrelated call never ends up in a report. The one reader of that queue for every
+/// module that calls OpenSSL (crypto and TLS).
 package enum OpenSSLErrorQueue {
+    /// What a drain found: OpenSSL's reason strings, and the packed codes (the TLS layer recognises truncation by
+    /// its reason code).
+    package struct Drained: Sendable {
+        package var reasons: [String] = []
+        package var codes: [UInt] = []
+    }
+
     package static func clear() {
         ERR_clear_error()
     }
 
-    package static func drain() -> [String] {
-        var reasons: [String] = []
+    package static func drain() -> [String] { drainWithCodes().reasons }
+
+    package static func drainWithCodes() -> Drained {
+        var drained = Drained()
         while true {
             let code = ERR_get_error()
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            reasons.append(text)
+            drained.reasons.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            drained.codes.append(code)
         }
-        return reasons
+        return drained
     }
 }

@@ -213,45 +213,6 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Follows frame boundaries in a byte stream by their 4-byte big-endian length prefixes, without keeping any
-/// bytes: just enough to know whether a frame is in progress. (The session's `FrameDecoder` checks the frames.)
-struct FrameBoundaryTracker {
-    /// Bytes of the length prefix seen so far, and its value as it builds up.
-    private var prefixBytes = 0
-    private var length: UInt32 = 0
-    /// Bytes of the current frame's type and body still to come.
-    private var remaining: UInt64 = 0
-
-    /// True when part of a frame (some of its prefix, or its prefix but not all of its body) has arrived.
-    var isInFrame: Bool { prefixBytes > 0 || remaining > 0 }
-
-    /// Consumes bytes; returns whether at least one frame ended in them.
-    mutating func consume(_ bytes: some Collection<UInt8>) -> Bool {
-        var completed = false
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            if remaining > 0 {
-                let available = UInt64(bytes.distance(from: index, to: bytes.endIndex))
-                let taken = min(available, remaining)
-                remaining -= taken
-                index = bytes.index(index, offsetBy: Int(taken))
-                if remaining == 0 { completed = true }
-                continue
-            }
-            length = length << 8 | UInt32(bytes[index])
-            prefixBytes += 1
-            index = bytes.index(after: index)
-            if prefixBytes == 4 {
-                remaining = UInt64(length)
-                if remaining == 0 { completed = true }  // malformed (length 0): the decoder refuses it
-                prefixBytes = 0
-                length = 0
-            }
-        }
-        return completed
-    }
-}
-
 /// Captures the TLS handler's verdict on the peer as a future the async side awaits before starting a session.
 final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer

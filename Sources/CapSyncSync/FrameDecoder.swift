@@ -54,10 +54,8 @@ public struct FrameDecoder: Sendable {
     }
 
     private func pendingLength() -> UInt32? {
-        guard bufferedByteCount >= 4 else { return nil }
-        var length: UInt32 = 0
-        for i in 0..<4 { length = length << 8 | UInt32(buffer[readIndex + i]) }
-        return length
+        guard bufferedByteCount >= FramePrefix.size else { return nil }
+        return FramePrefix.length(buffer[readIndex..<(readIndex + FramePrefix.size)])
     }
 
     private func lengthError(_ length: UInt32) -> SyncError? {

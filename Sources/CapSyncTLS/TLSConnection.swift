@@ -35,11 +35,11 @@ final class TLSConnection {
     init(context: TLSContext) throws(TLSError) {
         ERR_clear_error()
         guard let ssl = SSL_new(context.sslContext) else {
-            throw TLSError(.configuration, "SSL_new failed", openSSLReasons: OpenSSLErrors.drain().reasons)
+            throw TLSError(.configuration, "SSL_new failed", openSSLReasons: OpenSSLErrorQueue.drain())
         }
         guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
-            throw TLSError(.configuration, "BIO_new failed", openSSLReasons: OpenSSLErrors.drain().reasons)
+            throw TLSError(.configuration, "BIO_new failed", openSSLReasons: OpenSSLErrorQueue.drain())
         }
         // An empty read BIO means "no bytes yet", not end of stream; real EOF is signalled by `markInputEnded`.
         _ = COpenSSLShims_BIO_set_mem_eof_return(readBIO, -1)
@@ -178,12 +178,12 @@ final class TLSConnection {
         case SSL_ERROR_ZERO_RETURN:
             return .closedByPeer
         default:
-            let drained = OpenSSLErrors.drain()
+            let drained = OpenSSLErrorQueue.drainWithCodes()
             return .failed(describeFailure(error, drained, during: operation))
         }
     }
 
-    private func describeFailure(_ sslError: Int32, _ drained: OpenSSLErrors.Drained, during operation: String)
+    private func describeFailure(_ sslError: Int32, _ drained: OpenSSLErrorQueue.Drained, during operation: String)
         -> TLSError
     {
         let truncatedByEOF = drained.codes.contains { ERR_GET_REASON($0) == SSL_R_UNEXPECTED_EOF_WHILE_READING }

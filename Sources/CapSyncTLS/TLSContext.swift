@@ -39,7 +39,7 @@ public final class TLSContext: Sendable {
         }
         ERR_clear_error()
         guard let ctx = SSL_CTX_new(TLS_method()) else {
-            throw TLSError(.configuration, "SSL_CTX_new failed", openSSLReasons: OpenSSLErrors.drain().reasons)
+            throw TLSError(.configuration, "SSL_CTX_new failed", openSSLReasons: OpenSSLErrorQueue.drain())
         }
         self.sslContext = ctx
         self.configuration = configuration
@@ -59,7 +59,7 @@ public final class TLSContext: Sendable {
         _ ctx: OpaquePointer, configuration: TLSConfiguration, presentsOwnCertificate: Bool
     ) throws(TLSError) {
         func require(_ ok: Bool, _ what: String) throws(TLSError) {
-            guard ok else { throw TLSError(.configuration, what, openSSLReasons: OpenSSLErrors.drain().reasons) }
+            guard ok else { throw TLSError(.configuration, what, openSSLReasons: OpenSSLErrorQueue.drain()) }
         }
         let tls13 = Int32(TLS1_3_VERSION)
         try require(COpenSSLShims_SSL_CTX_set_min_proto_version(ctx, tls13) == 1, "cannot require TLS 1.3")
@@ -127,26 +127,5 @@ private let capsyncVerifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int
     default:
         X509_STORE_CTX_set_error(storeContext, X509_V_ERR_CERT_REJECTED)
         return 0
-    }
-}
-
-/// OpenSSL's per-thread error queue, read with the numeric codes as well (to recognise truncation).
-enum OpenSSLErrors {
-    struct Drained {
-        var reasons: [String] = []
-        var codes: [UInt] = []
-    }
-
-    static func drain() -> Drained {
-        var drained = Drained()
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            drained.reasons.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-            drained.codes.append(code)
-        }
-        return drained
     }
 }

@@ -1,4 +1,4 @@
-@testable import CapSyncNode
+import CapSyncSync
 import Testing
 
 /// The frame limit follows frame boundaries by the length prefixes alone: however the stream is cut into reads,
