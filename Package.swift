@@ -3,7 +3,8 @@
 // CapSync: coalition defence-production capacity, shared peer to peer over signed logs.
 // One module per layer; lower layers never import higher ones:
 //   COpenSSL / COpenSSLShims → CapSyncCrypto → CapSyncWire → CapSyncLog, CapSyncMerge, CapSyncSync
-//   CapSyncCrypto → CapSyncTLS;   everything → CapSyncNode → capsync
+//   CapSyncCrypto → CapSyncTLS;   Log, Merge, Sync → CapSyncNode;   Node, TLS → CapSyncNetwork → capsync
+//   Only CapSyncCrypto and CapSyncTLS touch OpenSSL (tools/test checks every import against these lists).
 import PackageDescription
 
 // Every warning of our own targets is an error (dependencies keep their own settings).
@@ -51,14 +52,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The node directory: config, keys, roster, peers, the store's adapters for sessions, backup, audit.
         .target(
             name: "CapSyncNode",
             dependencies: [
-                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncTLS",
+                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The network: server and client over mutual TLS, the session driver and channel handlers, the daemon.
+        .target(
+            name: "CapSyncNetwork",
+            dependencies: [
+                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncSync", "CapSyncTLS", "CapSyncNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -66,6 +77,7 @@ let package = Package(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
+                "CapSyncNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -82,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "capsync-bench",
             dependencies: [
-                "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode",
+                "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode", "CapSyncNetwork",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/bench/Sources",
@@ -93,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "capsync-load",
             dependencies: [
-                "CapSyncNode", "CapSyncLog", "CapSyncSync", "CapSyncWire", "CapSyncCrypto",
+                "CapSyncNode", "CapSyncNetwork", "CapSyncLog", "CapSyncSync", "CapSyncWire", "CapSyncCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/load/Sources",
@@ -147,8 +159,8 @@ let package = Package(
         .testTarget(
             name: "CapSyncNodeTests",
             dependencies: [
-                "CapSyncNode", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync", "CapSyncTLS",
-                "CapSyncTestSupport",
+                "CapSyncNode", "CapSyncNetwork", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync",
+                "CapSyncTLS", "CapSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,10 +1,8 @@
 public import CapSyncCrypto
 public import CapSyncLog
 public import CapSyncMerge
-public import CapSyncSync
 public import CapSyncWire
 internal import Foundation
-public import Logging
 
 /// An opened node directory: config, roster, store. What every command and the daemon start from.
 public final class Node: Sendable {
@@ -13,6 +11,13 @@ public final class Node: Sendable {
     public let roster: Roster
     public let store: LogStore
     private let stateLock = NSLock()
+
+    /// Serialises read-modify-write of the node's small state files (sync-state.json) within the process.
+    package func withStateLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        return try body()
+    }
 
     /// How a command uses the store: read-only commands never change a byte of it (no lock file created, no
     /// tail cut); writers (appending commands, the daemon, sync, repair) repair what may be repaired.
@@ -78,41 +83,5 @@ public final class Node: Sendable {
         ids.reserveCapacity(store.entryCount)
         do { try store.forEachEntry { ids.append($0.id) } } catch { throw NodeError(.store, "\(error)", context: paths.store) }
         return CapSyncMerge.entrySetDigest(ids)
-    }
-
-    /// The network side's context (needs the TLS key, not the signing key).
-    public func syncContext(limits: SyncLimits = .default) throws(NodeError) -> SyncContext {
-        let tls = try NodeSetup.loadTLSIdentity(paths)
-        var context = SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
-        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
-        return context
-    }
-
-    /// Records a session's outcome for `status`. (Re-learning the own chain ends in the store, when it holds the
-    /// chain up to every head of its key known — never merely because a session completed.)
-    public func record(_ outcome: SessionOutcome, peer: String, logger: Logger) {
-        stateLock.lock()
-        defer { stateLock.unlock() }
-        var state = SyncState.load(paths)
-        var record = state.peers[peer] ?? SyncState.PeerRecord(peer: peer)
-        let now = Date()
-        record.lastAttempt = now
-        let summary = outcome.summary
-        if let error = outcome.error {
-            record.lastError = error.description
-        } else {
-            record.lastSuccess = now
-            record.lastError = nil
-            state.lastSyncAt = now
-        }
-        record.entriesReceived = summary.entriesReceived
-        record.entriesSent = summary.entriesSent
-        record.bytesReceived = summary.bytesReceived
-        record.bytesSent = summary.bytesSent
-        record.rosterMismatch = outcome.rosterMismatch != nil
-        if let label = summary.peerLabel { record.label = label }
-        record.remoteRosterHash = outcome.rosterMismatch?.hex
-        state.peers[peer] = record
-        do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
     }
 }

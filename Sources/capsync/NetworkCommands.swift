@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapSyncNode
+import CapSyncNetwork
 import CapSyncSync
 import Foundation
 import Logging

@@ -1,6 +1,7 @@
 import CapSyncCrypto
 import CapSyncLog
 import CapSyncNode
+import CapSyncNetwork
 import CapSyncSync
 import CapSyncWire
 import Foundation

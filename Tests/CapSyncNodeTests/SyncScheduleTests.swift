@@ -1,4 +1,5 @@
 import CapSyncNode
+import CapSyncNetwork
 import Testing
 
 @Suite struct SyncScheduleTests {

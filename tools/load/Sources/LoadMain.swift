@@ -6,6 +6,7 @@
 //   capsync-load [--peers 50] [--entries 100000] [--rounds 3] [--new 5] [--capsync .build/debug/capsync]
 import CapSyncLog
 import CapSyncNode
+import CapSyncNetwork
 import CapSyncSync
 import CapSyncWire
 import Foundation

@@ -1,3 +1,5 @@
+public import CapSyncNode
+
 /// When the daemon syncs: nightly at a configured UTC time plus a per-node jitter, and retries of failed peers
 /// with exponential backoff. Pure (times in, times out), so it is tested without a clock.
 public struct SyncSchedule: Sendable {

@@ -1,4 +1,5 @@
 internal import CapSyncLog
+internal import CapSyncNode
 internal import CapSyncSync
 internal import CapSyncTLS
 internal import CapSyncWire

@@ -1,4 +1,5 @@
-public import CapSyncLog
+internal import CapSyncLog
+public import CapSyncNode
 public import CapSyncSync
 public import CapSyncWire
 internal import Foundation
@@ -111,22 +112,6 @@ actor SessionDriver {
 }
 
 /// How a session ended.
-/// A peer as the pin proved it: its roster partner code and signing key. How peers are named in status rows,
-/// logs and warnings; the label a peer sends in HELLO is display text shown beside it, never a key.
-public struct PinnedPeer: Sendable, Hashable, CustomStringConvertible {
-    public var partner: String?
-    public var key: AuthorKey
-
-    public init(partner: String?, key: AuthorKey) {
-        self.partner = partner
-        self.key = key
-    }
-
-    /// "NL 3f9a…" (partner code and the key's first 8 bytes in hex): one status row per pinned peer.
-    public var name: String { "\(partner ?? "(not in roster)") \(key.short)" }
-    public var description: String { name }
-}
-
 public struct SessionOutcome: Sendable {
     public var summary: SessionSummary
     /// Who the session was with, as the TLS pin proved it (nil when the handshake never got that far).
@@ -139,47 +124,3 @@ public struct SessionOutcome: Sendable {
     public var succeeded: Bool { error == nil }
 }
 
-/// The store as the session core sees it: a read-only view. Read errors are logged and read as "not held", so
-/// a damaged read never crashes a session; the peer simply gets less.
-struct StoreSyncSource: SyncSource, Sendable {
-    let store: LogStore
-    let logger: Logger
-
-    func heads() -> [Head] { store.heads() }
-
-    func entries(author: AuthorKey, fromSeq: UInt64, limit: Int) -> [Entry] {
-        do { return try store.entries(author: author, fromSeq: fromSeq, limit: limit) } catch {
-            logger.error("cannot read entries of \(author.short) from \(fromSeq): \(error)")
-            return []
-        }
-    }
-
-    func entry(author: AuthorKey, seq: UInt64) -> Entry? {
-        do { return try store.entry(author: author, seq: seq) } catch {
-            logger.error("cannot read entry \(author.short)/\(seq): \(error)")
-            return nil
-        }
-    }
-
-    func forkProofs() -> [ForkProof] { store.forkProofs() }
-}
-
-/// The store as the session core writes to it (see `SyncSession.performStoreActions`): the daemon and the
-/// simulator both use this one adapter.
-public struct LogStoreSink: SyncSink, Sendable {
-    public let store: LogStore
-
-    public init(store: LogStore) { self.store = store }
-
-    public func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws -> SyncIngestReport {
-        let report = try store.ingest(entries, nowMilliseconds: nowMilliseconds)
-        return SyncIngestReport(
-            accepted: report.accepted, refusals: report.rejected.map(\.description), newForks: report.newForks)
-    }
-
-    public func ingestForkProofs(_ proofs: [ForkProof]) throws -> [ForkProof] { try store.ingestForkProofs(proofs) }
-
-    public func notePeerHead(_ head: Head) { store.notePeerHead(author: head.author, seq: head.seq) }
-
-    public func headSeq(of author: AuthorKey) -> UInt64 { store.head(of: author)?.seq ?? 0 }
-}

@@ -1,4 +1,5 @@
 public import CapSyncSync
+public import CapSyncNode
 internal import Dispatch
 internal import Foundation
 public import Logging

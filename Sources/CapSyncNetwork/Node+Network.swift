@@ -1,0 +1,43 @@
+public import CapSyncNode
+public import CapSyncSync
+internal import Foundation
+public import Logging
+
+/// What the network layer needs of a node directory, and what it records there.
+extension Node {
+    /// The network side's context (needs the TLS key, not the signing key).
+    public func syncContext(limits: SyncLimits = .default) throws(NodeError) -> SyncContext {
+        let tls = try NodeSetup.loadTLSIdentity(paths)
+        var context = SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
+        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
+        return context
+    }
+
+    /// Records a session's outcome for `status`. (Re-learning the own chain ends in the store, when it holds the
+    /// chain up to every head of its key known — never merely because a session completed.)
+    public func record(_ outcome: SessionOutcome, peer: String, logger: Logger) {
+        withStateLock {
+            var state = SyncState.load(paths)
+            var record = state.peers[peer] ?? SyncState.PeerRecord(peer: peer)
+            let now = Date()
+            record.lastAttempt = now
+            let summary = outcome.summary
+            if let error = outcome.error {
+                record.lastError = error.description
+            } else {
+                record.lastSuccess = now
+                record.lastError = nil
+                state.lastSyncAt = now
+            }
+            record.entriesReceived = summary.entriesReceived
+            record.entriesSent = summary.entriesSent
+            record.bytesReceived = summary.bytesReceived
+            record.bytesSent = summary.bytesSent
+            record.rosterMismatch = outcome.rosterMismatch != nil
+            if let label = summary.peerLabel { record.label = label }
+            record.remoteRosterHash = outcome.rosterMismatch?.hex
+            state.peers[peer] = record
+            do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
+        }
+    }
+}
