@@ -162,6 +162,7 @@ let package = Package(
                 "CapSyncNode", "CapSyncNetwork", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync",
                 "CapSyncTLS", "CapSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -15,7 +15,15 @@ public struct SyncClient: Sendable {
     let logger: Logger
     let group: any EventLoopGroup
 
-    public init(context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// The local address to dial from (nil: the system's choice). Load tests give each simulated partner its own
+    /// loopback address, as partners on their own hosts would have (a node limits handshakes per address).
+    let sourceAddress: String?
+
+    public init(
+        context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        sourceAddress: String? = nil
+    ) {
+        self.sourceAddress = sourceAddress
         self.context = context
         self.logger = logger
         self.group = group
@@ -37,7 +45,9 @@ public struct SyncClient: Sendable {
                 dialing: peerKey))
         } catch { return failure("cannot set up TLS for \(peer.name): \(error)") }
         do {
-            let (channel, identity) = try await ClientBootstrap(group: group)
+            var bootstrap = ClientBootstrap(group: group)
+            if let sourceAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0)) }
+            let (channel, identity) = try await bootstrap
                 .connectTimeout(connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: address.host, port: address.port) { channel in

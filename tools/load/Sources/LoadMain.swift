@@ -109,7 +109,10 @@ struct LoadMain {
             if report.terminationStatus != 0 { errors.append("hub report in round \(round) failed") }
             let roundStarted = ContinuousClock.now
             let outcomes = await withTaskGroup(of: (String, SessionOutcome?, String?).self) { group in
-                for peer in setup.peers {
+                for (index, peer) in setup.peers.enumerated() {
+                    // Each partner dials from its own loopback address, as partners on their own hosts would: a
+                    // node lets one address hold only a few TLS handshakes at once (Protocol/sync.md §Admission).
+                    let source = "127.0.\(1 + index / 250).\(1 + index % 250)"
                     group.addTask {
                         do {
                             _ = try setup.replica.append(
@@ -119,7 +122,8 @@ struct LoadMain {
                         let context = SyncContext(
                             store: setup.replica, roster: setup.roster, tlsKey: peer.tlsKey, tlsCertificate: peer.certificate,
                             label: peer.code)
-                        return (peer.code, await SyncClient(context: context, logger: logger).sync(with: hub), nil)
+                        let client = SyncClient(context: context, logger: logger, sourceAddress: source)
+                        return (peer.code, await client.sync(with: hub), nil)
                     }
                 }
                 var collected: [(String, SessionOutcome?, String?)] = []
