@@ -20,7 +20,7 @@ import Testing
         _ = try #require(admission.admitConnection(address: "10.0.0.3", channel: channels[4]))
         #expect(admission.pendingCount == 3)
         #expect(!channels[0].isActive)
-        #expect(channels[1...].allSatisfy(\.isActive))
+        #expect(channels[1...].allSatisfy { $0.isActive })
         // Releasing an evicted ticket is harmless; releasing frees its address's share.
         a1.release()
         #expect(admission.admitConnection(address: "10.0.0.1", channel: EmbeddedChannel()) != nil)
