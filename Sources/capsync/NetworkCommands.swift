@@ -50,12 +50,14 @@ extension CapSyncCommand {
 
         func validate() throws {
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
-            if let listen { _ = try HostPort(listen, allowAnyPort: true) }
+            try validateAddress(listen, flag: "--listen", allowAnyPort: true)
         }
 
         func run() async throws {
             let logger = log.makeLogger("capsync.serve")
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
+            let lock = try ServeLock(paths: node.paths)
+            defer { withExtendedLifetime(lock) {} }
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
             let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
             let addressFile = self.addressFile
