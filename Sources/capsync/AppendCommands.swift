@@ -44,6 +44,11 @@ func printAppendedEntries(_ entries: [Entry]) {
     }
 }
 
+/// A `--period` value: a usage error (exit status 64) unless it is a month YYYY-MM.
+func validatePeriod(_ text: String) throws {
+    do { _ = try Period(text) } catch { throw ValidationError("--period: \(error.reason), e.g. 2026-11") }
+}
+
 /// Turns a validation failure of the data model into a usage error naming the flag.
 func checked<T>(_ flag: String, _ body: () throws(MergeError) -> T) throws -> T {
     do { return try body() } catch { throw CLIError("\(flag): \(error.reason)") }
@@ -73,8 +78,10 @@ extension CapSyncCommand {
         @Option(help: "Lead time in days for new orders.") var leadTime: UInt64 = 0
         @Option(help: "Constraints, free text.") var constraints: String = ""
 
+        func validate() throws { try validatePeriod(period) }
+
         func run() async throws {
-            _ = try checked("--item") { () throws(MergeError) in try Catalog.standard.require(item) }
+            try Suggestions.requireItem(item)
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let report = try checked("report") { () throws(MergeError) in
@@ -98,6 +105,8 @@ extension CapSyncCommand {
         @Option(help: "Item code.") var item: String
         @Option(help: "Site.") var site: String
         @Option(help: "Month, YYYY-MM.") var period: String
+
+        func validate() throws { try validatePeriod(period) }
 
         func run() async throws {
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
@@ -143,8 +152,12 @@ extension CapSyncCommand {
         @Option(help: "Priority, 1 (most urgent) to 5.") var priority: UInt8 = 3
         @Flag(help: "Close the need (met or withdrawn).") var close = false
 
+        func validate() throws {
+            guard (1...5).contains(priority) else { throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)") }
+        }
+
         func run() async throws {
-            _ = try checked("--item") { () throws(MergeError) in try Catalog.standard.require(item) }
+            try Suggestions.requireItem(item)
             let day = due.day
             let partner = try append.partner()
             let need = try checked("need") { () throws(MergeError) in
@@ -163,9 +176,14 @@ extension CapSyncCommand {
         @Option(help: "The need, as OWNER:ID, e.g. US:NEED-001.") var need: String
         @Option(help: "Amount pledged (absolute, replaces this partner's earlier pledge).") var quantity: UInt64
 
+        func validate() throws {
+            guard need.split(separator: ":", maxSplits: 1).count == 2 else {
+                throw ValidationError("--need must be OWNER:ID, the need's partner code and id, e.g. US:NEED-001")
+            }
+        }
+
         func run() async throws {
             let parts = need.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw CLIError("--need must be OWNER:ID, e.g. US:NEED-001") }
             let partner = try append.partner()
             guard parts[0] != partner else {
                 throw CLIError(

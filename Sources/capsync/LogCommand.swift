@@ -51,6 +51,10 @@ extension CapSyncCommand {
         @Option(help: "A partner code, a base64 signing key, or a hex key prefix.") var author: String?
         @Option(help: "Start at this seq.") var fromSeq: UInt64 = 1
         @Option(help: "At most this many entries (0: all).") var limit: Int = 0
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more, not \(limit)") }
+        }
         @Flag(help: "List the entries the fold ignored instead, with the reason.") var ignored = false
 
         func run() async throws {

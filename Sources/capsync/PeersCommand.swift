@@ -36,6 +36,8 @@ extension CapSyncCommand {
                 guard !cards.isEmpty || (partner != nil && address != nil && key != nil) else {
                     throw ValidationError("give trust card files, or --partner, --address and --key")
                 }
+                try validateAddress(address, flag: "--address")
+                try validateKey(key)
             }
 
             func run() async throws {
