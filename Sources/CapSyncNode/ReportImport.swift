@@ -49,7 +49,7 @@ public enum ReportImport {
         let separator: Character = headerLine.filter { $0 == ";" }.count > headerLine.filter { $0 == "," }.count ? ";" : ","
         let table = try CSVTable(parsing: String(text), source: source, separator: separator.asciiValue!)
         let index = try columns(of: table, source: source, ignoring: ignoring.map { $0.lowercased() }, separator: separator)
-        let ignoredColumns = table.header.filter { index.values.contains(table.header.firstIndex(of: $0)!) == false }
+        let ignoredColumns = table.header.enumerated().filter { !index.values.contains($0.offset) && !$0.element.isEmpty }.map(\.element)
         var reports: [CapacityReport] = []
         var errors: [RowError] = []
         var warnings: [String] = []
@@ -130,9 +130,17 @@ public enum ReportImport {
                 .usage, "missing column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
                 context: source, hint: read)
         }
-        let extra = table.header.filter { !known.contains($0) && !ignoring.contains($0) }
+        // Spreadsheets often save a trailing separator: a column without a name or values is no column at all.
+        for (position, name) in table.header.enumerated() where name.isEmpty {
+            if let row = table.rows.first(where: { !$0.fields[position].trimmed(of: " \t").isEmpty }) {
+                throw NodeError(
+                    .usage, "column \(position + 1) has no name in the header row but holds values (line \(row.line))",
+                    context: source, hint: "name the column, or delete it")
+            }
+        }
+        let extra = table.header.filter { !$0.isEmpty && !known.contains($0) && !ignoring.contains($0) }
         guard extra.isEmpty else {
-            let names = extra.map { $0.isEmpty ? "(unnamed)" : $0 }
+            let names = extra
             throw NodeError(
                 .usage, "unexpected column\(extra.count > 1 ? "s" : "") \(names.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
                 context: source,

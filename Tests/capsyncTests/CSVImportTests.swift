@@ -56,6 +56,17 @@ import Testing
         }
     }
 
+    @Test func aTrailingSeparatorIsNoColumnButAnUnnamedColumnWithValuesIsRefused() throws {
+        try importing("\(Self.header);\nSHELL-155-HE;Raufoss;2026-11;100;90;40;10;45;\n".replacingOccurrences(of: ",", with: ";")) { _, result throws in
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.stdout.contains("1 appended"))
+        }
+        try importing("\(Self.header),\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10,45,x\n") { _, result throws in
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("reports.csv: column 9 has no name in the header row but holds values (line 2)"), "\(result.stderr)")
+        }
+    }
+
     @Test func anEmptyOrAbsentLeadTimeIsTheReportFlagsDefault() throws {
         try importing("\(Self.header)\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10,\n") { cli, result throws in
             #expect(result.status == 0, "\(result.output)")
