@@ -52,10 +52,10 @@ extension CapSyncCommand {
             }
 
             func run() async throws {
+                if let item { try Suggestions.requireItem(item) }
                 let node = try Node(root: self.node.paths.root)
                 let asOfStamp = asOf?.throughTimestamp
                 let state = try node.coalitionState(asOf: asOfStamp)
-                if let item { try Suggestions.requireItem(item) }
                 if let partner {
                     let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(state.needs.map(\.need.owner))
                     if !known.contains(partner) {

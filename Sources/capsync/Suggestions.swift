@@ -1,6 +1,5 @@
 import ArgumentParser
 import CapSyncMerge
-import CapSyncWire
 
 /// "Did you mean": the valid codes nearest to what was typed, so a typo is answered with the fix, not with an
 /// empty table.
@@ -50,11 +49,5 @@ enum Suggestions {
         guard Catalog.standard.item(code) == nil else { return }
         throw CLIError("\(flag): " + unknown("item code", code, among: Catalog.standard.items.map(\.code))
             + " ('capsync catalog' lists them)")
-    }
-
-    /// Refuses a partner code not in the roster, naming the nearest codes.
-    static func requirePartner(_ code: String, roster: Roster, flag: String = "--partner") throws {
-        guard roster.keys(of: code).isEmpty else { return }
-        throw CLIError("\(flag): " + unknown("partner", code, among: roster.partners) + " ('capsync roster' lists them)")
     }
 }
