@@ -90,7 +90,11 @@ extension CapSyncCommand {
             var peers = try NodeSetup.loadPeers(node.paths).peers
             if !only.isEmpty {
                 let unknown = only.filter { name in !peers.contains { $0.partner == name || $0.address == name } }
-                guard unknown.isEmpty else { throw CLIError("unknown peer(s): \(unknown.joined(separator: ", ")) (see capsync peers list)") }
+                guard unknown.isEmpty else {
+                    let names = peers.map(\.partner) + peers.map(\.address)
+                    throw CLIError("--peer: " + unknown.map { Suggestions.unknown("peer", $0, among: names) }.joined(separator: "; ")
+                        + " (see capsync peers list)")
+                }
                 peers = peers.filter { only.contains($0.partner) || only.contains($0.address) }
             }
             guard !peers.isEmpty else { throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'") }

@@ -106,7 +106,9 @@ extension CapSyncCommand {
                 var roster = try NodeSetup.loadRoster(paths)
                 let keys: [AuthorKey] = Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
                 let removed = keys.filter { roster.remove($0) }
-                guard !removed.isEmpty else { throw CLIError("no key or partner '\(keyOrPartner)' in the roster") }
+                guard !removed.isEmpty else {
+                    throw CLIError("no key or partner '\(keyOrPartner)' in the roster: " + Suggestions.unknown("partner", keyOrPartner, among: roster.partners))
+                }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
                 print("removed \(removed.count) key(s); roster hash \(roster.hash.hex)")

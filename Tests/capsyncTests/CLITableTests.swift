@@ -83,6 +83,9 @@ import Testing
         Case(["pledge", "--dir", "NO", "--need", "XX:NEED-1", "--quantity", "5"], 1, "unknown partner 'XX'"),
         Case(["pledge", "--dir", "NO", "--need", "NO:NEED-1", "--quantity", "5"], 1, "its own need"),
         Case(["pool", "join", "--dir", "NO", "--item", "barrel-155"], 1, "did you mean 'BARREL-155'?"),
+        Case(["roster", "remove", "--dir", "NO", "us"], 1, "did you mean 'US'?"),
+        Case(["peers", "remove", "--dir", "NO", "NL"], 1, "unknown peer 'NL'; known: none"),
+        Case(["sync", "--dir", "NO", "--peer", "US"], 1, "--peer: unknown peer 'US'; known: none"),
         Case(["import", "--dir", "NO", "missing.csv"], 1, "cannot read CSV file 'missing.csv': no such file"),
         Case(["import", "--dir", "NO", "missing.csv", "--batch-size", "0"], 64, "--batch-size must be 1–100000"),
     ]
