@@ -13,7 +13,9 @@ public struct CSVTable: Sendable, Equatable {
     public static let maxBytes = 64 * 1024 * 1024
     public static let maxFields = 256
 
-    public init(parsing text: String, source: String = "csv") throws(NodeError) {
+    /// `separator` is the field separator: `,` as RFC 4180 has it, or `;` as spreadsheets write CSV in locales
+    /// where the comma is the decimal mark.
+    public init(parsing text: String, source: String = "csv", separator: UInt8 = UInt8(ascii: ",")) throws(NodeError) {
         let bytes = Array(text.utf8)
         guard bytes.count <= Self.maxBytes else { throw NodeError(.usage, "the file is over \(Self.maxBytes / 1_048_576) MiB", context: source) }
         var records: [Row] = []
@@ -55,7 +57,7 @@ public struct CSVTable: Sendable, Equatable {
                     inQuotes = false
                     index += 1
                     column += 1
-                    if index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[index]) {
+                    if index < bytes.count, ![separator, UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[index]) {
                         throw fail("unexpected character after a closing quote", line, column)
                     }
                     continue
@@ -67,7 +69,7 @@ public struct CSVTable: Sendable, Equatable {
                 field.append(byte)
             } else {
                 switch byte {
-                case UInt8(ascii: ","):
+                case separator:
                     try endField()
                 case UInt8(ascii: "\r"):
                     break

@@ -4,31 +4,57 @@ import CapSyncMerge
 import CapSyncNode
 import CapSyncWire
 
-/// What every appending command shares: the node, the signing key's passphrase, and the append itself.
+/// What every appending command shares: the node, the signing key's passphrase, `--quiet`, and the append itself.
 struct AppendOptions: ParsableArguments {
     @OptionGroup var node: NodeOptions
     @OptionGroup var passphrase: PassphraseOptions
+    @Flag(name: .shortAndLong, help: "Print nothing on success; errors and warnings still go to standard error.")
+    var quiet = false
 
-    func append(_ operations: [CapSyncMerge.Operation]) throws -> (Node, [Entry]) {
+    /// Opens the node as a writer; says what the open repaired (a damaged tail set aside, own entries put back).
+    func open() throws -> Node {
         let opened = try Node(root: node.paths.root)
         for repair in opened.store.recoveries { printError("repaired the store: \(repair)") }
         if let range = opened.store.ownChainStatus?.restoredFromJournal {
             printError("put back own entries seq \(range.lowerBound)-\(range.upperBound) from the own-chain journal")
         }
-        let key = try NodeSetup.loadSigningKey(opened.paths, passphrase: try passphrase.passphrase())
-        return (opened, try opened.append(operations, signingKey: key))
+        return opened
+    }
+
+    func append(_ operations: [CapSyncMerge.Operation]) throws -> (Node, [Entry]) {
+        let opened = try open()
+        return (opened, try append(operations, to: opened))
+    }
+
+    func append(_ operations: [CapSyncMerge.Operation], to node: Node) throws -> [Entry] {
+        let key = try NodeSetup.loadSigningKey(node.paths, passphrase: try passphrase.passphrase())
+        return try node.append(operations, signingKey: key)
     }
 
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
+
+    /// A result line for people, left out with --quiet.
+    func say(_ text: String) {
+        if !quiet { print(text) }
+    }
+
+    func printAppended(_ entries: [Entry]) {
+        if !quiet { printAppendedEntries(entries) }
+    }
 }
 
-func printAppended(_ entries: [Entry]) {
+func printAppendedEntries(_ entries: [Entry]) {
     guard let first = entries.first, let last = entries.last else { return }
     if entries.count == 1 {
         print("appended seq \(first.seq) (entry \(first.id.short)), durable on disk")
     } else {
         print("appended \(entries.count) entries, seq \(first.seq)–\(last.seq), durable on disk")
     }
+}
+
+/// A `--period` value: a usage error (exit status 64) unless it is a month YYYY-MM.
+func validatePeriod(_ text: String) throws {
+    do { _ = try Period(text) } catch { throw ValidationError("--period: \(error.reason), e.g. 2026-11") }
 }
 
 /// Turns a validation failure of the data model into a usage error naming the flag.
@@ -60,8 +86,10 @@ extension CapSyncCommand {
         @Option(help: "Lead time in days for new orders.") var leadTime: UInt64 = 0
         @Option(help: "Constraints, free text.") var constraints: String = ""
 
+        func validate() throws { try validatePeriod(period) }
+
         func run() async throws {
-            _ = try checked("--item") { () throws(MergeError) in try Catalog.standard.require(item) }
+            try Suggestions.requireItem(item)
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let report = try checked("report") { () throws(MergeError) in
@@ -69,7 +97,11 @@ extension CapSyncCommand {
                     partner: partner, item: item, site: site, period: month, monthlyCapacity: capacity, monthlyOutput: output,
                     stockOnHand: stock, stockThreshold: threshold, leadTimeDays: leadTime, constraints: constraints)
             }
-            printAppended(try append.append([.capacityReport(report)]).1)
+            if output > capacity {
+                printError("warning: output \(output) is above capacity \(capacity) for \(item) at \(site) in \(period); appended "
+                    + "anyway (if it was a slip, report again with the right --output or --capacity)")
+            }
+            append.printAppended(try append.append([.capacityReport(report)]).1)
         }
     }
 
@@ -82,13 +114,29 @@ extension CapSyncCommand {
         @Option(help: "Site.") var site: String
         @Option(help: "Month, YYYY-MM.") var period: String
 
+        func validate() throws { try validatePeriod(period) }
+
         func run() async throws {
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let retraction = try checked("retract") { () throws(MergeError) in
                 try ReportRetraction(partner: partner, item: item, site: site, period: month)
             }
-            printAppended(try append.append([.reportRetraction(retraction)]).1)
+            let node = try append.open()
+            let own = try node.coalitionState().records.filter { $0.partner == partner && $0.item == item }
+            guard let record = own.first(where: { $0.site == site && $0.period == month }) else {
+                let standing = own.filter { $0.report != nil }.map { "\($0.site) \($0.period)" }
+                throw CLIError(
+                    "\(partner) has no report for \(item) at \(site) in \(period), so there is nothing to retract (a retraction "
+                        + "removes a standing report of this partner). "
+                        + (standing.isEmpty ? "\(partner) has no report for \(item) at all." : "Reports of \(partner) for \(item): \(standing.joined(separator: ", ")).")
+                        + " See: capsync state --partner \(partner)")
+            }
+            guard record.report != nil else {
+                append.say("\(item) at \(site) in \(period) is already retracted (since \(timeText(record.setBy.timestamp))); nothing appended")
+                return
+            }
+            append.printAppended(try append.append([.reportRetraction(retraction)], to: node))
         }
     }
 
@@ -108,18 +156,22 @@ extension CapSyncCommand {
         @Option(help: "This partner's identifier for the need, e.g. NEED-001.") var id: String
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity needed, in the catalog unit.") var quantity: UInt64
-        @Option(help: "Due date, YYYY-MM-DD.") var due: String
+        @Option(help: ArgumentHelp("Due date, YYYY-MM-DD.", valueName: "date"), transform: DayArgument.parse) var due: DayArgument
         @Option(help: "Priority, 1 (most urgent) to 5.") var priority: UInt8 = 3
         @Flag(help: "Close the need (met or withdrawn).") var close = false
 
+        func validate() throws {
+            guard (1...5).contains(priority) else { throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)") }
+        }
+
         func run() async throws {
-            _ = try checked("--item") { () throws(MergeError) in try Catalog.standard.require(item) }
-            let day = try checked("--due") { () throws(MergeError) in try Day(due) }
+            try Suggestions.requireItem(item)
+            let day = due.day
             let partner = try append.partner()
             let need = try checked("need") { () throws(MergeError) in
                 try Need(owner: partner, code: id, item: item, quantity: quantity, due: day, priority: priority, isOpen: !close)
             }
-            printAppended(try append.append([.need(need)]).1)
+            append.printAppended(try append.append([.need(need)]).1)
         }
     }
 
@@ -132,93 +184,36 @@ extension CapSyncCommand {
         @Option(help: "The need, as OWNER:ID, e.g. US:NEED-001.") var need: String
         @Option(help: "Amount pledged (absolute, replaces this partner's earlier pledge).") var quantity: UInt64
 
+        func validate() throws {
+            guard need.split(separator: ":", maxSplits: 1).count == 2 else {
+                throw ValidationError("--need must be OWNER:ID, the need's partner code and id, e.g. US:NEED-001")
+            }
+        }
+
         func run() async throws {
             let parts = need.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw CLIError("--need must be OWNER:ID, e.g. US:NEED-001") }
             let partner = try append.partner()
+            guard parts[0] != partner else {
+                throw CLIError(
+                    "--need \(need) is \(partner)'s own need: a partner cannot pledge towards its own need (the fold would "
+                        + "ignore it as selfPledge). To change the need itself: capsync need --id \(parts[1]) ...")
+            }
+            let node = try append.open()
+            guard !node.roster.keys(of: parts[0]).isEmpty else {
+                throw CLIError(
+                    "--need \(need): " + Suggestions.unknown("partner", parts[0], among: node.roster.partners)
+                        + " A pledge counts only towards the need of a roster partner; check the code, or add the partner "
+                        + "with 'capsync roster add CARD'.")
+            }
             let pledge = try checked("--need") { () throws(MergeError) in
                 try Pledge(partner: partner, needOwner: parts[0], needCode: parts[1], quantity: quantity)
             }
-            printAppended(try append.append([.pledge(pledge)]).1)
-        }
-    }
-
-    struct Pool: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Join or leave the joint-procurement pool of an item.",
-            discussion: "Examples:\n  capsync pool join --item BARREL-155\n  capsync pool leave --item BARREL-155",
-            subcommands: [Join.self, Leave.self])
-
-        struct Join: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Join an item's joint-procurement pool.")
-            @OptionGroup var append: AppendOptions
-            @Option(help: "Item code.") var item: String
-
-            func run() async throws {
-                _ = try checked("--item") { () throws(MergeError) in try Catalog.standard.require(item) }
-                let partner = try append.partner()
-                let join = try checked("pool") { () throws(MergeError) in try PoolJoin(partner: partner, item: item) }
-                printAppended(try append.append([.poolJoin(join)]).1)
+            let state = try node.coalitionState()
+            if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
+                printError("warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
+                    + "the pledge is appended and counts once the need arrives")
             }
-        }
-
-        struct Leave: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(
-                abstract: "Leave an item's pool (removes the joins this node has seen; a concurrent join elsewhere wins).")
-            @OptionGroup var append: AppendOptions
-            @Option(help: "Item code.") var item: String
-
-            func run() async throws {
-                let partner = try append.partner()
-                let node = try Node(root: append.node.paths.root)
-                let tags = try node.coalitionState().pools.filter { $0.item == item && $0.partner == partner }.flatMap(\.tags)
-                guard !tags.isEmpty else { throw CLIError("\(partner) is not in the pool for \(item)") }
-                let leave = try checked("pool") { () throws(MergeError) in try PoolLeave(partner: partner, item: item, observedTags: tags) }
-                printAppended(try append.append([.poolLeave(leave)]).1)
-            }
-        }
-    }
-
-    struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Append many capacity reports from a CSV file; all rows are checked before anything is appended.",
-            discussion: """
-                Columns (header row required): item,site,period,capacity,output,stock,threshold,lead_time_days \
-                and optionally constraints. Rows whose values already stand in the view are skipped, so importing \
-                the same file twice changes nothing.
-
-                Example:
-                  capsync import november.csv
-                """)
-        @OptionGroup var append: AppendOptions
-        @Argument(help: "The CSV file.") var file: String
-        @Option(help: "Entries per durable batch.") var batchSize: Int = 5_000
-
-        func validate() throws {
-            guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1–100000") }
-        }
-
-        func run() async throws {
-            let partner = try append.partner()
-            let reports = try ReportImport.parse(csv: readFileText(file, what: "CSV file"), partner: partner, source: file)
-            let node = try Node(root: append.node.paths.root)
-            let current = try node.coalitionState()
-            var standing: Set<CapacityReport> = []
-            for record in current.records where record.partner == partner { if let report = record.report { standing.insert(report) } }
-            let changed = reports.filter { !standing.contains($0) }
-            let key = try NodeSetup.loadSigningKey(node.paths, passphrase: try append.passphrase.passphrase())
-            var appended: [Entry] = []
-            let progress = Progress(total: changed.count, label: "importing")
-            var start = 0
-            while start < changed.count {
-                let chunk = changed[start..<min(start + batchSize, changed.count)]
-                appended += try node.append(chunk.map { .capacityReport($0) }, signingKey: key)
-                start += chunk.count
-                progress.update(start)
-            }
-            progress.finish()
-            print("\(reports.count) rows read, \(reports.count - changed.count) already standing, \(appended.count) appended")
-            printAppended(appended)
+            append.printAppended(try append.append([.pledge(pledge)], to: node))
         }
     }
 }

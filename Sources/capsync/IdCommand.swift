@@ -27,6 +27,10 @@ extension CapSyncCommand {
 
         @OptionGroup var passphrase: PassphraseOptions
 
+        func validate() throws {
+            try validateAddress(address, flag: "--address")
+        }
+
         func run() async throws {
             let paths = node.paths
             if card {

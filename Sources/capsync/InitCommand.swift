@@ -37,6 +37,10 @@ extension CapSyncCommand {
 
         func validate() throws {
             do { try Roster.validatePartnerCode(partner) } catch { throw ValidationError("--partner: \(error.reason)") }
+            try validateAddress(listen, flag: "--listen", allowAnyPort: true)
+            guard NodeConfig.parseTime(syncTime) != nil else {
+                throw ValidationError("--sync-time: '\(syncTime)' is not a time of day: use HH:MM (UTC), e.g. 02:00")
+            }
         }
 
         func run() async throws {

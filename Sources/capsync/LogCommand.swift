@@ -12,7 +12,9 @@ func resolveAuthors(_ text: String?, roster: Roster, known: [AuthorKey]) throws 
     if let raw = Ed25519Base64.decode(text) { return [AuthorKey(raw)] }
     let matches = known.filter { $0.hex.hasPrefix(text.lowercased()) }
     guard !matches.isEmpty, text.count >= 8 else {
-        throw CLIError("--author '\(text)' is neither a roster partner code, a base64 key, nor a hex key prefix (8+ digits) of a held author")
+        let near = Suggestions.nearest(to: text, among: roster.partners)
+        let hint = near.isEmpty ? "roster partners: \(roster.partners.joined(separator: ", "))" : Suggestions.unknown("partner", text, among: roster.partners)
+        throw CLIError("--author '\(text)' is neither a roster partner code, a base64 key, nor a hex key prefix (8+ digits) of a held author; \(hint)")
     }
     return Set(matches)
 }
@@ -49,6 +51,10 @@ extension CapSyncCommand {
         @Option(help: "A partner code, a base64 signing key, or a hex key prefix.") var author: String?
         @Option(help: "Start at this seq.") var fromSeq: UInt64 = 1
         @Option(help: "At most this many entries (0: all).") var limit: Int = 0
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more, not \(limit)") }
+        }
         @Flag(help: "List the entries the fold ignored instead, with the reason.") var ignored = false
 
         func run() async throws {

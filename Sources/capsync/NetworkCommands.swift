@@ -51,12 +51,14 @@ extension CapSyncCommand {
 
         func validate() throws {
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
-            if let listen { _ = try HostPort(listen, allowAnyPort: true) }
+            try validateAddress(listen, flag: "--listen", allowAnyPort: true)
         }
 
         func run() async throws {
             let logger = log.makeLogger("capsync.serve")
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
+            let lock = try ServeLock(paths: node.paths)
+            defer { withExtendedLifetime(lock) {} }
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
             if let range = node.store.ownChainStatus?.restoredFromJournal {
                 logger.notice("own entries seq \(range.lowerBound)-\(range.upperBound) put back from the own-chain journal")
@@ -95,7 +97,11 @@ extension CapSyncCommand {
             var peers = try NodeSetup.loadPeers(node.paths).peers
             if !only.isEmpty {
                 let unknown = only.filter { name in !peers.contains { $0.partner == name || $0.address == name } }
-                guard unknown.isEmpty else { throw CLIError("unknown peer(s): \(unknown.joined(separator: ", ")) (see capsync peers list)") }
+                guard unknown.isEmpty else {
+                    let names = peers.map(\.partner) + peers.map(\.address)
+                    throw CLIError("--peer: " + unknown.map { Suggestions.unknown("peer", $0, among: names) }.joined(separator: "; ")
+                        + " (see capsync peers list)")
+                }
                 peers = peers.filter { only.contains($0.partner) || only.contains($0.address) }
             }
             guard !peers.isEmpty else { throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapSyncNode
+import CapSyncWire
 import Foundation
 
 /// `--dir`: the node directory. Default: $CAPSYNC_DIR, else the current directory.
@@ -52,4 +53,20 @@ func readFileText(_ path: String, what: String) throws -> String {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Checks a host:port flag value before anything runs, so a bad one is a usage error (exit status 64).
+func validateAddress(_ text: String?, flag: String, allowAnyPort: Bool = false) throws {
+    guard let text else { return }
+    do { _ = try HostPort(text, allowAnyPort: allowAnyPort) } catch {
+        throw ValidationError("\(flag): \(error.reason); write it as HOST:PORT, e.g. 127.0.0.1:7420 or [::1]:7420")
+    }
+}
+
+/// Checks a base64 Ed25519 key flag value before anything runs.
+func validateKey(_ text: String?, flag: String = "--key") throws {
+    guard let text else { return }
+    guard Ed25519Base64.decode(text) != nil else {
+        throw ValidationError("\(flag): '\(text.prefix(60))' is not a base64 Ed25519 public key (the 'key' line of a trust card)")
+    }
 }

@@ -23,6 +23,24 @@ enum Cell: Sendable, Equatable {
         }
     }
 
+    /// The text for a table for people: one line per row, so a line break or tab inside a value (constraints are
+    /// free text) is shown escaped (\n, \r, \t) instead of breaking the table; JSON and CSV keep the value as it is.
+    var tableText: String {
+        let text = plain
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     var json: Any {
         switch self {
         case .text(let s): s
@@ -57,7 +75,7 @@ struct Table: Sendable {
     func renderText() -> String {
         var widths = columns.map(\.count)
         for row in rows {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.plain.count) }
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.tableText.count) }
         }
         func line(_ cells: [String], numeric: [Bool]) -> String {
             cells.enumerated().map { i, text in
@@ -70,7 +88,7 @@ struct Table: Sendable {
         let numericColumns = columns.indices.map { i in !rows.isEmpty && rows.allSatisfy { $0[i].isNumeric || $0[i] == .none } }
         out += line(columns, numeric: numericColumns) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-        for row in rows { out += line(row.map(\.plain), numeric: numericColumns) + "\n" }
+        for row in rows { out += line(row.map(\.tableText), numeric: numericColumns) + "\n" }
         if rows.isEmpty { out += "(none)\n" }
         return out
     }

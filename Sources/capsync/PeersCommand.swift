@@ -36,6 +36,8 @@ extension CapSyncCommand {
                 guard !cards.isEmpty || (partner != nil && address != nil && key != nil) else {
                     throw ValidationError("give trust card files, or --partner, --address and --key")
                 }
+                try validateAddress(address, flag: "--address")
+                try validateKey(key)
             }
 
             func run() async throws {
@@ -70,7 +72,10 @@ extension CapSyncCommand {
             func run() async throws {
                 var peers = try NodeSetup.loadPeers(node.paths)
                 let count = peers.remove(partnerOrAddress)
-                guard count > 0 else { throw CLIError("no peer '\(partnerOrAddress)'") }
+                guard count > 0 else {
+                    let names = peers.peers.map(\.partner) + peers.peers.map(\.address)
+                    throw CLIError(Suggestions.unknown("peer", partnerOrAddress, among: names) + " (see capsync peers list)")
+                }
                 try NodeSetup.savePeers(peers, node.paths)
                 print("removed \(count) peer(s)")
             }

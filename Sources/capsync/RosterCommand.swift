@@ -46,7 +46,8 @@ extension CapSyncCommand {
             @Argument(help: "Trust card files.") var cards: [String] = []
             @Option(help: "Partner code, with --key.") var partner: String?
             @Option(help: "Base64 Ed25519 signing key, with --partner.") var key: String?
-            @Option(help: "Entries of this key above this seq are invalid.") var lastSeq: UInt64?
+            @Option(help: "Entries of this key above this seq are invalid; on a key already present, changes its last valid seq.")
+            var lastSeq: UInt64?
             @Flag(help: "Increase the roster serial.") var bumpSerial = false
 
             func validate() throws {
@@ -55,6 +56,10 @@ extension CapSyncCommand {
                 }
                 guard cards.isEmpty || (partner == nil && key == nil) else {
                     throw ValidationError("give either trust card files or --partner/--key, not both")
+                }
+                try validateKey(key)
+                if let partner {
+                    do { try Roster.validatePartnerCode(partner) } catch { throw ValidationError("--partner: \(error.reason)") }
                 }
             }
 
@@ -71,8 +76,14 @@ extension CapSyncCommand {
                     added.append(Roster.Member(partner: card.partner, key: card.key, lastValidSeq: lastSeq))
                 }
                 for member in added {
-                    if roster.member(for: member.key)?.partner == member.partner {
-                        print("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
+                    if let present = roster.member(for: member.key), present.partner == member.partner {
+                        guard let lastSeq, present.lastValidSeq != lastSeq else {
+                            print("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
+                            continue
+                        }
+                        do { try roster.setLastValidSeq(lastSeq, for: member.key) } catch { throw CLIError(error.description) }
+                        let before = present.lastValidSeq.map(String.init) ?? "none"
+                        print("changed last valid seq of \(member.partner) \(Fingerprint.of(member.key.bytes)): \(before) -> \(lastSeq)")
                         continue
                     }
                     do { try roster.add(member) } catch { throw CLIError(error.description) }
@@ -95,7 +106,9 @@ extension CapSyncCommand {
                 var roster = try NodeSetup.loadRoster(paths)
                 let keys: [AuthorKey] = Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
                 let removed = keys.filter { roster.remove($0) }
-                guard !removed.isEmpty else { throw CLIError("no key or partner '\(keyOrPartner)' in the roster") }
+                guard !removed.isEmpty else {
+                    throw CLIError("no key or partner '\(keyOrPartner)' in the roster: " + Suggestions.unknown("partner", keyOrPartner, among: roster.partners))
+                }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
                 print("removed \(removed.count) key(s); roster hash \(roster.hash.hex)")

@@ -4,20 +4,6 @@ import CapSyncNode
 import CapSyncWire
 import Foundation
 
-/// Dates as operators type them: YYYY-MM-DD (the end of that day, UTC) or a full ISO 8601 time.
-func parseAsOf(_ text: String) throws -> HLCTimestamp {
-    let formatter = ISO8601DateFormatter()
-    if let date = formatter.date(from: text) {
-        return HLCTimestamp(milliseconds: UInt64(max(0, date.timeIntervalSince1970 * 1000)), logical: .max)
-    }
-    formatter.formatOptions = [.withFullDate]
-    guard let day = formatter.date(from: text) else {
-        throw ValidationError("'\(text)' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
-    }
-    let end = day.timeIntervalSince1970 + 86_400
-    return HLCTimestamp(milliseconds: UInt64(max(0, end * 1000)) - 1, logical: .max)
-}
-
 /// An HLC timestamp as a UTC time for people.
 func timeText(_ timestamp: HLCTimestamp) -> String {
     let date = Date(timeIntervalSince1970: TimeInterval(timestamp.milliseconds) / 1000)
@@ -50,14 +36,33 @@ extension CapSyncCommand {
             @OptionGroup var format: FormatOptions
             @Option(help: "Only this item code.") var item: String?
             @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner: String?
-            @Option(help: "The view as of this date (YYYY-MM-DD, end of day UTC) or time (ISO 8601).") var asOf: String?
-            @Flag(help: "Print only the state digest and the entry-set digest.") var digest = false
+            @Option(
+                help: ArgumentHelp(
+                    "The view as of this time. A date YYYY-MM-DD means through the end of that day (23:59:59.999 UTC); "
+                        + "a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset (+01:00).", valueName: "date-time"),
+                transform: DateTimeArgument.parse)
+            var asOf: DateTimeArgument?
+            @Flag(help: "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner).")
+            var digest = false
+
+            func validate() throws {
+                if digest, let flag = partner != nil ? "--partner" : item != nil ? "--item" : nil {
+                    throw ValidationError("--digest covers the whole view and cannot be combined with \(flag); drop one of them")
+                }
+            }
 
             func run() async throws {
+                if let item { try Suggestions.requireItem(item) }
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
-                let asOfStamp = try asOf.map(parseAsOf)
+                let asOfStamp = asOf?.throughTimestamp
                 let state = try node.coalitionState(asOf: asOfStamp)
+                if let partner {
+                    let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(state.needs.map(\.need.owner))
+                    if !known.contains(partner) {
+                        throw CLIError("--partner: " + Suggestions.unknown("partner", partner, among: known.sorted()) + " ('capsync roster' lists them)")
+                    }
+                }
                 if digest {
                     var table = Table(name: "digests", columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"])
                     table.add([
@@ -97,7 +102,13 @@ extension CapSyncCommand {
                 discussion: "Examples:\n  capsync state diff --since 2026-11-01\n  capsync state diff --since-sync")
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
-            @Option(help: "Compare with the view as of this date (YYYY-MM-DD) or time (ISO 8601).") var since: String?
+            @Option(
+                help: ArgumentHelp(
+                    "Changes from this time on. A date YYYY-MM-DD means from the start of that day (00:00 UTC), so "
+                        + "its own changes are included; a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset "
+                        + "(+01:00).", valueName: "date-time"),
+                transform: DateTimeArgument.parse)
+            var since: DateTimeArgument?
             @Flag(help: "Compare with the view as of the last successful sync.") var sinceSync = false
 
             func validate() throws {
@@ -107,15 +118,17 @@ extension CapSyncCommand {
             func run() async throws {
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
-                let stamp: HLCTimestamp
+                let stamp: HLCTimestamp, from: String
                 if let since {
-                    stamp = try parseAsOf(since)
+                    stamp = since.beforeTimestamp
+                    from = timeText(HLCTimestamp(milliseconds: UInt64(max(0, since.text.startMilliseconds)), logical: 0))
                 } else {
                     guard let last = SyncState.load(node.paths).lastSyncAt else { throw CLIError("this node has not synced successfully yet") }
                     stamp = HLCTimestamp(milliseconds: UInt64(last.timeIntervalSince1970 * 1000), logical: .max)
+                    from = timeText(stamp)
                 }
                 let changes = CoalitionState.diff(try node.coalitionState(asOf: stamp), try node.coalitionState())
-                var table = Table(title: "Changes since \(timeText(stamp))", name: "changes", columns: ["area", "action", "subject", "before", "after", "set_at"])
+                var table = Table(title: "Changes since \(from)", name: "changes", columns: ["area", "action", "subject", "before", "after", "set_at"])
                 for change in changes {
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),

@@ -38,12 +38,14 @@ struct CLI {
     func path(_ name: String) -> String { directory + "/" + name }
 
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
-        try Self.exec(Self.binary, arguments, in: directory, environment: environment, input: input)
+    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double? = nil) throws -> Result {
+        try Self.exec(Self.binary, arguments, in: directory, environment: environment, input: input, timeout: timeout)
     }
 
+    /// `timeout`: a guard for commands that would run forever if the behaviour under test regressed (a daemon
+    /// that should have refused to start); the process is terminated then, and the test sees its status.
     static func exec(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
-                     input: String? = nil) throws -> Result {
+                     input: String? = nil, timeout: Double? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -64,6 +66,10 @@ struct CLI {
             process.standardInput = FileHandle.nullDevice
         }
         try process.run()
+        if let timeout {
+            let running = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if running.isRunning { running.terminate() } }
+        }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
