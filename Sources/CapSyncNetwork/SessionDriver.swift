@@ -2,12 +2,20 @@ internal import CapSyncLog
 public import CapSyncNode
 public import CapSyncSync
 public import CapSyncWire
+internal import Dispatch
 internal import Foundation
 internal import Logging
 
 /// Owns one sync session's pure core and executes its actions against the store. The connection's reader and
 /// writer tasks both talk to it; an actor, so the session is never mutated from two places at once.
+///
+/// Its work blocks — signature verification of a batch, the fsync that acknowledges it — so it runs on its own
+/// serial dispatch queue (`BlockingWorkExecutor`), never on Swift's cooperative pool: a session waiting on the
+/// disk cannot starve the tasks that serve other sessions, timers and the listener.
 actor SessionDriver {
+    private let executor = BlockingWorkExecutor(label: "capsync.session")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private var session: SyncSession
     private var decoder: FrameDecoder
     private let source: StoreSyncSource
@@ -124,3 +132,18 @@ public struct SessionOutcome: Sendable {
     public var succeeded: Bool { error == nil }
 }
 
+
+/// A serial executor on a dispatch queue of its own: what an actor that blocks (disk, verification) runs on.
+final class BlockingWorkExecutor: SerialExecutor {
+    private let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+}
