@@ -19,6 +19,7 @@ public final class SyncServer: Sendable {
     let group: any EventLoopGroup
     let admission: ConnectionAdmission
     private let refusals = RefusalLog()
+    private let unserved = UnservedConnections()
 
     public init(context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(NodeError) {
         self.context = context
@@ -48,6 +49,7 @@ public final class SyncServer: Sendable {
         let tlsCache = self.tlsCache
         let context = self.context
         let admission = self.admission
+        let unserved = self.unserved
         let limits = context.sessionConfiguration.limits
         let handshakeLimit = limits.tlsHandshakeTimeout
         let channel = try await ServerBootstrap(group: group)
@@ -68,6 +70,7 @@ public final class SyncServer: Sendable {
                     let identity = try SyncPipeline.configure(
                         channel, tls: tlsCache.context(for: context.refreshed()), limits: limits)
                     let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    unserved.add(async)
                     // The pre-authentication deadline: a connection that has not finished its TLS handshake with a
                     // pinned peer by then is closed, and its place in the budget freed.
                     let deadline = channel.eventLoop.scheduleTask(in: timeAmount(handshakeLimit)) {
@@ -88,12 +91,19 @@ public final class SyncServer: Sendable {
     /// Serves connections until cancelled. Each session's outcome goes to `onSession` (status bookkeeping).
     public func run(_ listener: Listener, onSession: @escaping @Sendable (SessionOutcome) -> Void = { _ in }) async throws {
         try await withThrowingDiscardingTaskGroup { group in
+            defer {
+                // Connections accepted but never handed to a task (the loop ended first) are closed properly: a
+                // wrapped channel dropped while open traps in NIO.
+                let leftovers = unserved.drain()
+                group.addTask { for connection in leftovers { try? await connection.executeThenClose { _, _ in } } }
+            }
             try await listener.channel.executeThenClose { inbound in
                 for try await accepted in inbound {
                     guard let channel = accepted.channel else {
                         refusals.note(logger, address: accepted.address, reason: "too many TLS handshakes in progress from this address")
                         continue
                     }
+                    unserved.take(channel.channel)
                     group.addTask {
                         await self.serve(channel, identity: accepted.identity, address: accepted.address, onSession: onSession)
                     }
@@ -190,5 +200,27 @@ final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
         let fresh = try TLSContext(configuration: configuration)
         cached = (hash, fresh)
         return fresh
+    }
+}
+
+/// Accepted connections between their channel initializer and the serving loop, so that none is dropped unclosed
+/// when the loop ends with some still queued.
+final class UnservedConnections: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var waiting: [ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ByteBuffer>] = [:]
+
+    func add(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+        lock.withLock { waiting[ObjectIdentifier(connection.channel)] = connection }
+    }
+
+    func take(_ channel: any Channel) {
+        _ = lock.withLock { waiting.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func drain() -> [NIOAsyncChannel<ByteBuffer, ByteBuffer>] {
+        lock.withLock {
+            defer { waiting.removeAll() }
+            return Array(waiting.values)
+        }
     }
 }
