@@ -118,7 +118,11 @@ extension LogStore {
 
     /// Reads the journal at open, adopts a store from before the journal, and puts back own entries the store
     /// lost (a damaged final batch that was cut) from the journal's copy of the last signed batch.
-    func openOwnChain(_ own: OwnChainOptions) throws(StoreError) {
+    static func openOwnChain(
+        _ own: OwnChainOptions, state: StoreState, fileSystem: any StoreFileSystem, options: StoreOptions
+    ) throws(StoreError) {
+        let relearnPath = state.directory.appendingPathComponent(relearnFileName)
+        let directory = state.directory
         let journal = OwnChainJournal(directory: own.journalDirectory, fileSystem: fileSystem)
         let stored = state.index.head(own.author)
         let storedSeq = stored?.seq ?? 0
@@ -157,13 +161,13 @@ extension LogStore {
             needsWrite = true
         }
         tracker.seenGenerations = tracker.peekGenerations()
-        ownChain = tracker
+        state.ownChain = tracker
         if tracker.state.knownHead > storedSeq, let missing = journalEntries(after: stored, tracker: tracker) {
             let range = missing.first!.seq...missing.last!.seq
             if options.readOnly {
                 tracker.restorableFromJournal = range
             } else {
-                try putBack(missing)
+                try putBack(missing, state: state)
                 tracker.restoredFromJournal = range
             }
         }
@@ -189,7 +193,7 @@ extension LogStore {
 
     /// The journal's own entries that continue the stored chain exactly (validly signed, linked to the stored
     /// head), or nil if it cannot fill the gap.
-    private func journalEntries(
+    private static func journalEntries(
         after stored: (seq: UInt64, id: EntryID, timestamp: HLCTimestamp)?, tracker: OwnChainTracker
     ) -> [Entry]? {
         let next = (stored?.seq ?? 0) + 1
@@ -204,7 +208,7 @@ extension LogStore {
     }
 
     /// Writes own entries taken from the journal back into the store, as one batch.
-    private func putBack(_ entries: [Entry]) throws(StoreError) {
+    private static func putBack(_ entries: [Entry], state: StoreState) throws(StoreError) {
         let locations = try state.commitBatch(entries.map { (.entry, SegmentFormat.entryBody($0)) })
         for (entry, location) in zip(entries, locations) {
             if let problem = state.index.append(
@@ -216,21 +220,21 @@ extension LogStore {
         }
     }
 
-    /// The node's standing with its own chain (nil when the store was opened without `ownChain`).
+    /// The node's standing with its own chain (nil when the store was opened without `state.ownChain`).
     public var ownChainStatus: OwnChainStatus? {
-        withLock { () -> OwnChainStatus? in
-            guard let tracker = ownChain else { return nil }
+        withLock { state -> OwnChainStatus? in
+            guard let tracker = state.ownChain else { return nil }
             return OwnChainStatus(
                 author: tracker.author, storedHead: state.index.head(tracker.author)?.seq ?? 0,
                 knownHead: tracker.state.knownHead, knownHeadSource: tracker.knownHeadSource,
                 witnessRequired: tracker.state.witnessRequired, forkedAt: state.index.forked[tracker.author],
                 restoredFromJournal: tracker.restoredFromJournal, restorableFromJournal: tracker.restorableFromJournal,
-                journalProblem: tracker.journalProblem, appendRefusal: ownAppendRefusal(tracker))
+                journalProblem: tracker.journalProblem, appendRefusal: Self.ownAppendRefusal(tracker, state: state))
         }
     }
 
     /// Why own appends must wait (call under the lock).
-    func ownAppendRefusal(_ tracker: OwnChainTracker) -> StoreError? {
+    static func ownAppendRefusal(_ tracker: OwnChainTracker, state: StoreState) -> StoreError? {
         let author = tracker.author
         let stored = state.index.head(author)?.seq ?? 0
         if let seq = state.index.forked[author] {
@@ -265,14 +269,14 @@ extension LogStore {
     /// brings the chain up to it; the journal remembers it across restarts. A peer holding at least as much of
     /// our chain as the store does is the witness a restored node waits for.
     public func notePeerHead(author: AuthorKey, seq: UInt64) {
-        let isOwn = withLock { () -> Bool in
+        let isOwn = withLock { state -> Bool in
             let ours = state.index.chain(author)?.headSeq ?? 0
-            if seq > ours && seq > (peerHeads[author] ?? 0) { peerHeads[author] = seq }
-            return ownChain?.author == author
+            if seq > ours && seq > (state.peerHeads[author] ?? 0) { state.peerHeads[author] = seq }
+            return state.ownChain?.author == author
         }
         guard isOwn, !options.readOnly else { return }
-        _ = try? writeTransaction { () throws(StoreError) in
-            guard let tracker = ownChain else { return }
+        _ = try? writeTransaction { (state) throws(StoreError) in
+            guard let tracker = state.ownChain else { return }
             let stored = state.index.head(author)?.seq ?? 0
             var changed = false
             if seq > tracker.state.knownHead {
@@ -293,12 +297,12 @@ extension LogStore {
     /// continue at `seq`, which must be the next seq after the stored head and above every head of this key
     /// known (the journal's, any peer's).
     public func continueOwnChain(at seq: UInt64) throws(StoreError) {
-        try writeTransaction { () throws(StoreError) in
-            guard let tracker = ownChain else {
+        try writeTransaction { (state) throws(StoreError) in
+            guard let tracker = state.ownChain else {
                 throw StoreError(.invalidInput, "the store was opened without the node's own key")
             }
             let stored = state.index.head(tracker.author)?.seq ?? 0
-            let known = max(tracker.state.knownHead, peerHeads[tracker.author] ?? 0)
+            let known = max(tracker.state.knownHead, state.peerHeads[tracker.author] ?? 0)
             if let forked = state.index.forked[tracker.author] {
                 throw StoreError(.ownKeyForked, "this key is proven forked at seq \(forked); no seq can be continued")
             }
@@ -323,8 +327,8 @@ extension LogStore {
     /// After `capsync restore`: own appends wait until a peer announces this key at or above the restored head
     /// (and the chain is taken back up to every head announced).
     public func requireWitness() throws(StoreError) {
-        try writeTransaction { () throws(StoreError) in
-            guard let tracker = ownChain else {
+        try writeTransaction { (state) throws(StoreError) in
+            guard let tracker = state.ownChain else {
                 throw StoreError(.invalidInput, "the store was opened without the node's own key")
             }
             tracker.state.witnessRequired = true
@@ -337,15 +341,15 @@ extension LogStore {
     /// damaged final batch) then either puts the same entries back or refuses to sign those seqs again. Returns
     /// the highest seq of `author` that may be served (nil: not our own key, serve everything).
     func ownServeLimit(_ author: AuthorKey, upTo wanted: UInt64) -> UInt64? {
-        let durable = withLock { () -> UInt64? in
-            guard let tracker = ownChain, tracker.author == author, !options.readOnly else { return nil }
+        let durable = withLock { state -> UInt64? in
+            guard let tracker = state.ownChain, tracker.author == author, !options.readOnly else { return nil }
             return tracker.durableHead
         }
         guard let durable else { return nil }
         guard wanted > durable else { return durable }
         // Make the journal cover what the store holds, durably (another process's unsynced slot included).
-        _ = try? writeTransaction { () throws(StoreError) in
-            guard let tracker = ownChain else { return }
+        _ = try? writeTransaction { (state) throws(StoreError) in
+            guard let tracker = state.ownChain else { return }
             let held = state.index.head(author)?.seq ?? 0
             try state.durably { () throws(StoreError) in
                 if held > tracker.state.knownHead {
@@ -356,6 +360,6 @@ extension LogStore {
                 }
             }
         }
-        return withLock { ownChain?.durableHead ?? durable }
+        return withLock { state in state.ownChain?.durableHead ?? durable }
     }
 }

@@ -2,7 +2,7 @@ public import CapSyncCrypto
 public import CapSyncWire
 
 extension LogStore {
-    /// Appends own entries: assigns seq and prev, stamps each with a hybrid logical clock timestamp above both
+    /// Appends own entries: assigns seq and prev, stamps each with a hybrid logical state.clock timestamp above both
     /// the head's and `nowMilliseconds`, signs, and writes them as one batch with one fsync. Returns only once
     /// they are durable. Refused while the own chain must be re-learned from peers.
     public func append(
@@ -10,14 +10,14 @@ extension LogStore {
     ) throws(StoreError) -> [Entry] {
         guard !operations.isEmpty else { return [] }
         let author = AuthorKey(signingKey.publicKey)
-        return try writeTransaction { () throws(StoreError) -> [Entry] in
-            if let tracker = ownChain {
+        return try writeTransaction { (state) throws(StoreError) -> [Entry] in
+            if let tracker = state.ownChain {
                 guard tracker.author == author else {
                     throw StoreError(
                         .invalidInput,
                         "signing key \(author.short) is not this node's own key (\(tracker.author.short))")
                 }
-                if let refusal = ownAppendRefusal(tracker) { throw refusal }
+                if let refusal = Self.ownAppendRefusal(tracker, state: state) { throw refusal }
             } else if fileSystem.fileExists(relearnPath) {
                 throw StoreError(
                     .relearnRequired,
@@ -25,26 +25,26 @@ extension LogStore {
                         + "appending, or it could publish a seq twice. Run a sync with at least one peer first.",
                     file: Self.relearnFileName)
             }
-            guard roster.contains(author) else {
+            guard state.roster.contains(author) else {
                 throw StoreError(.invalidInput, "signing key \(author.short) is not in the coalition roster")
             }
             let head = state.index.head(author)
             var seq = head?.seq ?? 0
             var prev = head?.id ?? .zero
             var last = head?.timestamp ?? HLCTimestamp(rawValue: 0)
-            if let peerSeq = peerHeads[author], peerSeq > seq {
+            if let peerSeq = state.peerHeads[author], peerSeq > seq {
                 throw StoreError(
                     .ownChainBehind,
                     "a peer holds seq \(peerSeq) of this node's own chain, but the store's head is seq \(seq): "
                         + "appending now would reuse a seq. Sync with peers to take the own chain back first.")
             }
-            guard roster.allows(author, seq: seq + UInt64(operations.count)) else {
+            guard state.roster.allows(author, seq: seq + UInt64(operations.count)) else {
                 throw StoreError(
                     .invalidInput, "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))")
             }
-            if !clockSeeded {
-                for chain in state.index.chains.values { clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds) }
-                clockSeeded = true
+            if !state.clockSeeded {
+                for chain in state.index.chains.values { state.clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds) }
+                state.clockSeeded = true
             }
             guard let signer = Ed25519Context(signing: signingKey) else {
                 throw StoreError(.invalidInput, "OpenSSL cannot sign with this key")
@@ -54,9 +54,9 @@ extension LogStore {
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
             records.reserveCapacity(operations.count)
             for operation in operations {
-                var timestamp = clock.tick(nowMilliseconds: nowMilliseconds)
+                var timestamp = state.clock.tick(nowMilliseconds: nowMilliseconds)
                 if timestamp <= last { timestamp = HLCTimestamp(rawValue: last.rawValue + 1) }
-                clock.observe(timestamp, nowMilliseconds: nowMilliseconds)
+                state.clock.observe(timestamp, nowMilliseconds: nowMilliseconds)
                 seq += 1
                 let entry: Entry
                 do {
@@ -71,7 +71,7 @@ extension LogStore {
                 prev = entry.id
                 last = timestamp
             }
-            if let tracker = ownChain {
+            if let tracker = state.ownChain {
                 // The journal learns of the batch before the store does (not yet durable: it is synced before
                 // any of these entries leaves the node; see `ownServeLimit`).
                 tracker.state.lastBatch = entries
@@ -100,8 +100,8 @@ extension LogStore {
     public func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws(StoreError) -> IngestReport {
         guard !entries.isEmpty else { return IngestReport() }
         // Signatures first, outside the lock: they are the cost, and need only the roster's keys.
-        let (roster, unknown) = withLock { () -> (Roster, [Int]) in
-            (self.roster, entries.indices.filter { state.index.location(id: entries[$0].id) == nil })
+        let (roster, unknown) = withLock { state -> (Roster, [Int]) in
+            (state.roster, entries.indices.filter { state.index.location(id: entries[$0].id) == nil })
         }
         var keys: [AuthorKey: Ed25519PublicKey] = [:]
         for index in unknown where keys[entries[index].author] == nil && roster.contains(entries[index].author) {
@@ -112,11 +112,11 @@ extension LogStore {
         var verified = Set<Int>()
         for (position, index) in toVerify.enumerated() where verdicts[position] { verified.insert(index) }
 
-        return try writeTransaction { () throws(StoreError) -> IngestReport in
+        return try writeTransaction { (state) throws(StoreError) -> IngestReport in
             // The planner's copy of the index must be gone before the index is mutated below, or the mutation
             // would copy the whole index: `plan` returns only the report.
-            var report = try IngestPlanner.plan(entries, verified: verified, index: state.index, roster: self.roster) {
-                location throws(StoreError) in try self.state.readEntry(at: location)
+            var report = try IngestPlanner.plan(entries, verified: verified, index: state.index, roster: state.roster) {
+                location throws(StoreError) in try state.readEntry(at: location)
             }
             if report.accepted.isEmpty && report.newForks.isEmpty { return report }
             var records: [(type: SegmentFormat.RecordType, body: [UInt8])] = []
@@ -131,7 +131,7 @@ extension LogStore {
                 {
                     preconditionFailure("planned ingest does not extend the chain: \(problem)")
                 }
-                if !clock.observe(entry.timestamp, nowMilliseconds: nowMilliseconds) { report.farFuture += 1 }
+                if !state.clock.observe(entry.timestamp, nowMilliseconds: nowMilliseconds) { report.farFuture += 1 }
             }
             for proof in report.newForks { state.index.addForkProof(proof) }
             return report
@@ -147,10 +147,10 @@ extension LogStore {
     @discardableResult
     public func ingestForkProofs(_ proofs: [ForkProof]) throws(StoreError) -> [ForkProof] {
         guard !proofs.isEmpty else { return [] }
-        return try writeTransaction { () throws(StoreError) -> [ForkProof] in
+        return try writeTransaction { (state) throws(StoreError) -> [ForkProof] in
             var fresh: [ForkProof] = []
             for proof in proofs
-            where roster.contains(proof.author) && roster.allows(proof.author, seq: proof.seq)
+            where state.roster.contains(proof.author) && state.roster.allows(proof.author, seq: proof.seq)
                 && !state.index.hasForkProof(proof) && !fresh.contains(proof)
             {
                 fresh.append(proof)

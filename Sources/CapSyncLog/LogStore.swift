@@ -1,5 +1,6 @@
 public import CapSyncWire
 import Foundation
+import Synchronization
 
 /// The durable, append-only store of one node directory: the node's own chain and the replica of every roster
 /// author's chain (DESIGN D5, D6; format in Protocol/store.md).
@@ -8,24 +9,13 @@ import Foundation
 /// only ever see committed batches. One process writes at a time (flock on `LOCK`); each write first catches up
 /// on what other processes committed, so the daemon and the appending commands never assign one seq twice.
 /// Internally synchronised: one instance is shared by many tasks.
-public final class LogStore: @unchecked Sendable {
+public final class LogStore: Sendable {
     public let directory: String
     let fileSystem: any StoreFileSystem
     let options: StoreOptions
-    let lock = NSLock()
-    /// Guarded by `lock`.
-    let state: StoreState
-    /// Guarded by `lock`.
-    var roster: Roster
-    /// Guarded by `lock`: the clock own appends are stamped with.
-    var clock = HybridLogicalClock()
-    /// Guarded by `lock`: whether the clock has observed the stored heads (done at the first append, when the
-    /// physical time is known, so that a far-future head never drags our clock along).
-    var clockSeeded = false
-    /// Guarded by `lock`: the highest seq a peer holds of each author, when above ours.
-    var peerHeads: [AuthorKey: UInt64] = [:]
-    /// Guarded by `lock`: the own-chain journal and what it says (nil without `StoreOptions.ownChain`).
-    var ownChain: OwnChainTracker?
+    /// Everything mutable — segments, index, roster, clock, own-chain journal — reached only through
+    /// `withLock`, so the compiler checks that no task touches it unlocked.
+    private let guarded: Mutex<StoreState>
 
     static let lockFileName = "LOCK"
     static let relearnFileName = "RELEARN"
@@ -46,9 +36,9 @@ public final class LogStore: @unchecked Sendable {
         self.directory = directory
         self.fileSystem = fileSystem
         self.options = options
-        self.roster = roster
-        self.state = StoreState(directory: directory, fileSystem: fileSystem, options: options)
+        let state = StoreState(directory: directory, fileSystem: fileSystem, options: options, roster: roster)
         if !options.readOnly { try fileSystem.makeDirectory(directory) }
+        let lockPath = directory.appendingPathComponent(Self.lockFileName)
         let writerLock: (any StoreFileLock)? =
             options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
         defer { writerLock?.unlock() }
@@ -61,33 +51,34 @@ public final class LogStore: @unchecked Sendable {
                 file: SegmentFormat.fileName(position + 1))
         }
         try state.catchUp()
-        if let own = options.ownChain { try openOwnChain(own) }
+        if let own = options.ownChain { try Self.openOwnChain(own, state: state, fileSystem: fileSystem, options: options) }
+        guarded = Mutex(state)
     }
 
     /// A read-only open's finding: the tail after the last commit that a writer would set aside (nil if none).
-    public var pendingRepair: RecoveryReport? { withLock { state.pendingRepair } }
+    public var pendingRepair: RecoveryReport? { withLock { state in state.pendingRepair } }
 
     /// What open (or a later catch-up) set aside and cut; nil if the log was clean.
-    public var recovery: RecoveryReport? { withLock { state.recoveries.last } }
+    public var recovery: RecoveryReport? { withLock { state in state.recoveries.last } }
 
     /// Every repair made since open, oldest first.
-    public var recoveries: [RecoveryReport] { withLock { state.recoveries } }
+    public var recoveries: [RecoveryReport] { withLock { state in state.recoveries } }
 
     /// Replaces the roster ingest checks against (after the operator installs a new roster version).
-    public func updateRoster(_ roster: Roster) { withLock { self.roster = roster } }
+    public func updateRoster(_ roster: Roster) { withLock { state in state.roster = roster } }
 
     // MARK: Reading
 
     /// Heads of every chain held, sorted by author.
-    public func heads() -> [Head] { withLock { state.index.heads } }
+    public func heads() -> [Head] { withLock { state in state.index.heads } }
 
     public func head(of author: AuthorKey) -> Head? {
-        withLock { state.index.chain(author).map { Head(author: author, seq: $0.headSeq, id: $0.headID) } }
+        withLock { state in state.index.chain(author).map { Head(author: author, seq: $0.headSeq, id: $0.headID) } }
     }
 
     public func entry(author: AuthorKey, seq: UInt64) throws(StoreError) -> Entry? {
         if let limit = ownServeLimit(author, upTo: seq), seq > limit { return nil }
-        let found = withLock { () -> (RecordLocation, (any StoreFile, String))? in
+        let found = withLock { state -> (RecordLocation, (any StoreFile, String))? in
             guard let location = state.index.location(author: author, seq: seq), let file = state.file(of: location) else {
                 return nil
             }
@@ -98,7 +89,7 @@ public final class LogStore: @unchecked Sendable {
     }
 
     public func entry(id: EntryID) throws(StoreError) -> Entry? {
-        let found = withLock { () -> (RecordLocation, (any StoreFile, String))? in
+        let found = withLock { state -> (RecordLocation, (any StoreFile, String))? in
             guard let location = state.index.location(id: id), let file = state.file(of: location) else { return nil }
             return (location, file)
         }
@@ -110,7 +101,7 @@ public final class LogStore: @unchecked Sendable {
     public func entries(author: AuthorKey, fromSeq: UInt64, limit: Int) throws(StoreError) -> [Entry] {
         let wanted = max(fromSeq, 1) &+ UInt64(max(limit, 1)) &- 1
         let servable = ownServeLimit(author, upTo: wanted) ?? UInt64.max
-        let found = withLock { () -> [(RecordLocation, (any StoreFile, String))] in
+        let found = withLock { state -> [(RecordLocation, (any StoreFile, String))] in
             guard max(fromSeq, 1) <= servable else { return [] }
             guard let chain = state.index.chain(author), limit > 0 else { return [] }
             let first = max(fromSeq, 1)
@@ -131,7 +122,7 @@ public final class LogStore: @unchecked Sendable {
 
     /// Every acknowledged entry, by author then seq, read from disk one at a time (memory stays flat).
     public func forEachEntry(_ body: (Entry) throws -> Void) throws {
-        let authors = withLock { state.index.chains.keys.sorted() }
+        let authors = withLock { state in state.index.chains.keys.sorted() }
         for author in authors {
             var seq: UInt64 = 1
             while true {
@@ -143,16 +134,16 @@ public final class LogStore: @unchecked Sendable {
         }
     }
 
-    public var entryCount: Int { withLock { state.index.entryCount } }
+    public var entryCount: Int { withLock { state in state.index.entryCount } }
 
     /// Every equivocation proven so far (each self-verifying: both entries, validly signed, one seq).
-    public func forkProofs() -> [ForkProof] { withLock { state.index.forkProofs } }
+    public func forkProofs() -> [ForkProof] { withLock { state in state.index.forkProofs } }
 
     /// Author → lowest seq at which a fork is proven (the fold excludes their entries from there on).
-    public func forkedAuthors() -> [AuthorKey: UInt64] { withLock { state.index.forked } }
+    public func forkedAuthors() -> [AuthorKey: UInt64] { withLock { state in state.index.forked } }
 
     /// Bytes of committed log on disk.
-    public var sizeOnDisk: Int64 { withLock { state.sizeOnDisk } }
+    public var sizeOnDisk: Int64 { withLock { state in state.sizeOnDisk } }
 
     /// Whether record checksums use the CPU's CRC32C instruction (reported by the benchmark harness).
     public static var usesHardwareCRC32C: Bool { CRC32C.isHardware }
@@ -162,7 +153,7 @@ public final class LogStore: @unchecked Sendable {
         let writerLock: (any StoreFileLock)? =
             options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
         defer { writerLock?.unlock() }
-        try withLock { () throws(StoreError) in try state.catchUp() }
+        try withLock { (state) throws(StoreError) in try state.catchUp() }
     }
 
     // MARK: Backup
@@ -176,7 +167,7 @@ public final class LogStore: @unchecked Sendable {
         }
         let writerLock: (any StoreFileLock)? =
             options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
-        let snapshot = try withLock { () throws(StoreError) -> [(any StoreFile, String, Int64)] in
+        let snapshot = try withLock { (state) throws(StoreError) -> [(any StoreFile, String, Int64)] in
             try state.catchUp()
             return state.segments.map { ($0.file, $0.name, $0.committedEnd) }
         }
@@ -202,27 +193,25 @@ public final class LogStore: @unchecked Sendable {
 
     // MARK: Locking helpers
 
-    func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+    func withLock<R: Sendable, E: Error>(_ body: (StoreState) throws(E) -> R) throws(E) -> R {
+        try guarded.withLock { (state: inout StoreState) throws(E) -> R in try body(state) }
     }
 
     /// Runs a write under the directory's writer lock (taken first, so readers in this process are not held up
     /// while another process writes) and then the store's lock, after catching up on what other processes
     /// committed. Refused for good after an fsync failure.
-    func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+    func writeTransaction<R: Sendable>(_ body: (StoreState) throws(StoreError) -> R) throws(StoreError) -> R {
         if options.readOnly {
             throw StoreError(.readOnly, "the store was opened read-only; this command does not write", file: directory)
         }
-        if let failure = withLock({ state.failure }) { throw Self.stoppedAcknowledging(failure) }
+        if let failure = withLock({ $0.failure }) { throw Self.stoppedAcknowledging(failure) }
         let writerLock = try fileSystem.lockExclusive(lockPath)
         defer { writerLock.unlock() }
-        return try withLock { () throws(StoreError) -> R in
+        return try withLock { (state) throws(StoreError) -> R in
             if let failure = state.failure { throw Self.stoppedAcknowledging(failure) }
             try state.catchUp()
-            try ownChain?.reloadIfChanged()
-            return try body()
+            try state.ownChain?.reloadIfChanged()
+            return try body(state)
         }
     }
 

@@ -1,8 +1,9 @@
 import CapSyncWire
 
-/// The mutable heart of a `LogStore`: open segments, the index, the batch chain. Not thread-safe on its own;
-/// `LogStore` only touches it under its lock, and the file operations that change segments only under the
-/// directory's writer lock (flock), so that another process's batches are caught up with before writing.
+/// The mutable heart of a `LogStore`: open segments, the index, the batch chain, the roster ingest checks
+/// against, the own clock and the own-chain journal. Not thread-safe on its own: `LogStore` keeps it in a
+/// `Mutex`, and changes segments only under the directory's writer lock (flock) too, so that another process's
+/// batches are caught up with before writing.
 final class StoreState {
     struct Segment {
         var number: Int
@@ -23,9 +24,21 @@ final class StoreState {
     var failure: StoreError?
     /// Read-only opens: the unacknowledged or damaged tail found but left in place.
     var pendingRepair: RecoveryReport?
+    /// The roster ingest checks against.
+    var roster: Roster
+    /// The clock own appends are stamped with.
+    var clock = HybridLogicalClock()
+    /// Whether the clock has observed the stored heads (done at the first append, when the physical time is
+    /// known, so that a far-future head never drags our clock along).
+    var clockSeeded = false
+    /// The highest seq a peer holds of each author, when above ours.
+    var peerHeads: [AuthorKey: UInt64] = [:]
+    /// The own-chain journal and what it says (nil without `StoreOptions.ownChain`).
+    var ownChain: OwnChainTracker?
     var readOnly: Bool { options.readOnly }
 
-    init(directory: String, fileSystem: any StoreFileSystem, options: StoreOptions) {
+    init(directory: String, fileSystem: any StoreFileSystem, options: StoreOptions, roster: Roster) {
+        self.roster = roster
         self.directory = directory
         self.fileSystem = fileSystem
         self.options = options
