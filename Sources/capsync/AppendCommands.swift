@@ -109,6 +109,7 @@ extension CapSyncCommand {
         func validate() throws { try validatePeriod(period) }
 
         func run() async throws {
+            try Suggestions.requireItem(item)
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let retraction = try checked("retract") { () throws(MergeError) in

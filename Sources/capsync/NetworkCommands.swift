@@ -33,8 +33,9 @@ extension CapSyncCommand {
             discussion: """
                 Listens on the address in capsync.toml (or --listen) for mutual-TLS sync sessions from roster members, \
                 and syncs with every peer in peers.toml at the configured nightly time (with jitter; failed peers are \
-                retried with backoff). Appending commands keep working while it runs. SIGINT or SIGTERM stops it \
-                cleanly. Logs go to standard error.
+                retried with backoff). Appending commands keep working while it runs. One daemon serves a node \
+                directory: a second 'capsync serve' on it is refused, naming the running one's pid (it holds a lock \
+                on serve.lock). SIGINT or SIGTERM stops it cleanly. Logs go to standard error.
 
                 Examples:
                   capsync serve

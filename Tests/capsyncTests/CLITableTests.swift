@@ -77,6 +77,8 @@ import Testing
         Case(report + ["--period", "2026-11", "--capacity=-5"], 64, "'-5'"),
         Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "Nov"], 64, "--period:"),
         Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1, "nothing to retract"),
+        Case(["retract", "--dir", "NO", "--item", "Shell-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1,
+             "did you mean 'SHELL-155-HE'?"),
         Case(need + ["--due", "2027-02-30"], 64, "use a calendar day YYYY-MM-DD"),
         Case(need + ["--due", "2027-01-31", "--priority", "9"], 64, "--priority must be 1 (most urgent) to 5"),
         Case(["pledge", "--dir", "NO", "--need", "NEED-1", "--quantity", "5"], 64, "--need must be OWNER:ID"),
