@@ -121,6 +121,22 @@ import Testing
         #expect(try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7"]).contains("already present"))
     }
 
+    @Test func auditExitsFourOnAStoreTooDamagedToOpen() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        for period in ["2026-01", "2026-02", "2026-03"] { #expect(try cli.report(period: period).status == 0) }
+        #expect(try cli.run(["audit", "--dir", "NO"]).status == 0)
+        let segment = cli.path("NO/store/00000001.seg")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[100] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        let audit = try cli.run(["audit", "--dir", "NO"])
+        #expect(audit.status == 4, "\(audit.output)")
+        #expect(audit.stderr.contains("00000001.seg is damaged at byte"))
+        #expect(audit.stderr.contains("PROBLEMS FOUND"))
+    }
+
     @Test func lineBreaksInConstraintsAreEscapedInTablesOnly() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
