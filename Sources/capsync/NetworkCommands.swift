@@ -58,14 +58,15 @@ extension CapSyncCommand {
             let logger = log.makeLogger("capsync.serve")
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
-            defer { withExtendedLifetime(lock) {} }
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
             let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
             let addressFile = self.addressFile
             try await daemon.run { address in
+                lock.record(address: address)
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
                 if let addressFile { try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic) }
             }
+            withExtendedLifetime(lock) {}
         }
     }
 
