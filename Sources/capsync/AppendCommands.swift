@@ -19,7 +19,7 @@ struct AppendOptions: ParsableArguments {
     }
 
     func append(_ operations: [CapSyncMerge.Operation], to node: Node) throws -> [Entry] {
-        let key = try NodeSetup.loadSigningKey(node.paths, passphrase: try passphrase.passphrase())
+        let key = try passphrase.signingKey(node.paths)
         return try node.append(operations, signingKey: key)
     }
 

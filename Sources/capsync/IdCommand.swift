@@ -49,7 +49,7 @@ extension CapSyncCommand {
                         "the listen address \(config.listen) is not one peers can dial (\(daemon)): give the address peers "
                             + "should dial with --address HOST:PORT")
                 }
-                let key = try NodeSetup.loadSigningKey(paths, passphrase: try passphrase.passphrase())
+                let key = try passphrase.signingKey(paths)
                 let trustCard = try TrustCard(partner: config.partner, address: dialable, signingKey: key)
                 print(trustCard.text, terminator: "")
                 return

@@ -137,6 +137,23 @@ import Testing
         #expect(audit.stderr.contains("PROBLEMS FOUND"))
     }
 
+    @Test func aWrongOrMissingPassphraseIsSaidOnceInWords() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.write("right horse battery\n", to: "pass")
+        try cli.write("wrong\n", to: "wrong")
+        try cli.ok(["init", "--dir", "NO", "--partner", "NO", "--encrypt", "--passphrase-file", "pass"])
+        let wrong = try cli.report(extra: ["--passphrase-file", "wrong"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "Error: NO/keys/signing.key.pem: wrong passphrase for the signing key (read from the first line "
+            + "of wrong); check it and try again\n", "\(wrong.stderr)")
+        let missing = try cli.report()
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("the signing key is encrypted: give its passphrase with --passphrase-file FILE"))
+        #expect(!missing.stderr.contains("OpenSSL"))
+        #expect(try cli.report(extra: ["--passphrase-file", "pass"]).status == 0)
+    }
+
     @Test func lineBreaksInConstraintsAreEscapedInTablesOnly() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
