@@ -27,7 +27,7 @@ struct AppendOptions: ParsableArguments {
     }
 
     func append(_ operations: [CapSyncMerge.Operation], to node: Node) throws -> [Entry] {
-        let key = try NodeSetup.loadSigningKey(node.paths, passphrase: try passphrase.passphrase())
+        let key = try passphrase.signingKey(node.paths)
         return try node.append(operations, signingKey: key)
     }
 
@@ -117,6 +117,7 @@ extension CapSyncCommand {
         func validate() throws { try validatePeriod(period) }
 
         func run() async throws {
+            try Suggestions.requireItem(item)
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let retraction = try checked("retract") { () throws(MergeError) in

@@ -11,7 +11,7 @@ extension CapSyncCommand {
             abstract: "Re-verify the whole log from disk: every signature, chain link, fork and authority rule.",
             discussion: """
                 Works on a node directory or a copy of one without private keys. Exit status 0 when everything \
-                verifies, 4 when anything does not. --export writes each entry's canonical bytes, signing message, \
+                verifies, 4 when anything does not, a store too damaged to open included. --export writes each entry's canonical bytes, signing message, \
                 signature, id and prev link, and each author's public key PEM, so stock tools can check them \
                 (see the README's audit section for the openssl/sha256sum loop).
 
@@ -27,8 +27,23 @@ extension CapSyncCommand {
         @Option(help: "Export only this author (partner code, base64 key or hex prefix).") var author: String?
         @Option(help: "Export from this seq.") var fromSeq: UInt64 = 1
 
+        /// A store that cannot be read does not verify: the auditor's exit status says so, as for a bad entry.
+        func openForAudit() throws -> Node {
+            let result = Result { () throws(NodeError) -> Node in try Node(root: self.node.paths.root, access: .readOnly) }
+            switch result {
+            case .success(let node):
+                return node
+            case .failure(let error) where error.code == .store:
+                printError("Error: \(error)")
+                printError("audit: the store could not be read, so nothing in it verifies — PROBLEMS FOUND")
+                throw ExitCode(4)
+            case .failure(let error):
+                throw error
+            }
+        }
+
         func run() async throws {
-            let node = try Node(root: self.node.paths.root, access: .readOnly)
+            let node = try openForAudit()
             warnAboutPendingRepair(node)
             var report = try Auditor.audit(store: node.store, roster: node.roster)
             Auditor.addAuthorityFindings(try node.coalitionState(), to: &report)

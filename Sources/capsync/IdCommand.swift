@@ -22,10 +22,16 @@ extension CapSyncCommand {
         @Flag(help: "Print a signed trust card instead (needs the signing key).")
         var card = false
 
-        @Option(help: "The address peers should dial, for the card (default: the listen address).")
+        @Option(help: "The address peers should dial, for the card (default: the listen address, or the running daemon's bound address when listening on port 0).")
         var address: String?
 
         @OptionGroup var passphrase: PassphraseOptions
+
+        /// An address peers can dial: a real port, and a host other than the any-address.
+        static func dialable(_ text: String) -> String? {
+            guard let address = try? HostPort(text), address.port != 0, !["0.0.0.0", "::", ""].contains(address.host) else { return nil }
+            return text
+        }
 
         func validate() throws {
             try validateAddress(address, flag: "--address")
@@ -35,11 +41,16 @@ extension CapSyncCommand {
             let paths = node.paths
             if card {
                 let config = try NodeSetup.loadConfig(paths)
-                if address == nil, (try? HostPort(config.listen))?.port == nil || config.listen.hasPrefix("0.0.0.0") {
-                    throw CLIError("the listen address \(config.listen) is not one peers can dial: give it with --address HOST:PORT")
+                let running = ServeLock.running(paths: paths)
+                guard let dialable = address ?? Self.dialable(config.listen) ?? running?.address.flatMap(Self.dialable) else {
+                    let daemon = running.map { "the running daemon (pid \($0.pid)) is bound to \($0.address ?? "no address yet")" }
+                        ?? "no daemon is running to tell its bound port"
+                    throw CLIError(
+                        "the listen address \(config.listen) is not one peers can dial (\(daemon)): give the address peers "
+                            + "should dial with --address HOST:PORT")
                 }
-                let key = try NodeSetup.loadSigningKey(paths, passphrase: try passphrase.passphrase())
-                let trustCard = try TrustCard(partner: config.partner, address: address ?? config.listen, signingKey: key)
+                let key = try passphrase.signingKey(paths)
+                let trustCard = try TrustCard(partner: config.partner, address: dialable, signingKey: key)
                 print(trustCard.text, terminator: "")
                 return
             }

@@ -34,8 +34,9 @@ extension CapSyncCommand {
             discussion: """
                 Listens on the address in capsync.toml (or --listen) for mutual-TLS sync sessions from roster members, \
                 and syncs with every peer in peers.toml at the configured nightly time (with jitter; failed peers are \
-                retried with backoff). Appending commands keep working while it runs. SIGINT or SIGTERM stops it \
-                cleanly. Logs go to standard error.
+                retried with backoff). Appending commands keep working while it runs. One daemon serves a node \
+                directory: a second 'capsync serve' on it is refused, naming the running one's pid (it holds a lock \
+                on serve.lock). SIGINT or SIGTERM stops it cleanly. Logs go to standard error.
 
                 Examples:
                   capsync serve
@@ -58,7 +59,6 @@ extension CapSyncCommand {
             let logger = log.makeLogger("capsync.serve")
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
-            defer { withExtendedLifetime(lock) {} }
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
             if let range = node.store.ownChainStatus?.restoredFromJournal {
                 logger.notice("own entries seq \(range.lowerBound)-\(range.upperBound) put back from the own-chain journal")
@@ -69,9 +69,11 @@ extension CapSyncCommand {
             let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
             let addressFile = self.addressFile
             try await daemon.run { address in
+                lock.record(address: address)
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
                 if let addressFile { try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic) }
             }
+            withExtendedLifetime(lock) {}
         }
     }
 

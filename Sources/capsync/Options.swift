@@ -1,4 +1,5 @@
 import ArgumentParser
+import CapSyncCrypto
 import CapSyncNode
 import CapSyncWire
 import Foundation
@@ -33,6 +34,22 @@ struct PassphraseOptions: ParsableArguments {
             return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         }
         return ProcessInfo.processInfo.environment["CAPSYNC_PASSPHRASE"]
+    }
+
+    /// The node's signing key. A wrong or missing passphrase is said once, in words, with where the passphrase
+    /// came from; OpenSSL's reason strings are for the other failures, where they say something.
+    func signingKey(_ paths: NodePaths) throws -> Ed25519PrivateKey {
+        let secret = try passphrase()
+        do { return try KeyFile.readPrivateKey(from: paths.signingKey, passphrase: secret) } catch {
+            guard error.code == .wrongPassphrase else { throw CLIError(error.description) }
+            guard secret != nil else {
+                throw CLIError(
+                    "\(paths.signingKey): the signing key is encrypted: give its passphrase with --passphrase-file FILE "
+                        + "or $CAPSYNC_PASSPHRASE")
+            }
+            let source = passphraseFile.map { "the first line of \($0)" } ?? "$CAPSYNC_PASSPHRASE"
+            throw CLIError("\(paths.signingKey): wrong passphrase for the signing key (read from \(source)); check it and try again")
+        }
     }
 }
 

@@ -105,7 +105,7 @@ extension CapSyncCommand {
             var standing: Set<CapacityReport> = []
             for record in current.records where record.partner == partner { if let report = record.report { standing.insert(report) } }
             let changed = reports.filter { !standing.contains($0) }
-            let key = try NodeSetup.loadSigningKey(node.paths, passphrase: try append.passphrase.passphrase())
+            let key = try append.passphrase.signingKey(node.paths)
             var appended: [Entry] = []
             let progress = Progress(total: append.quiet ? 0 : changed.count, label: "importing")
             var start = 0

@@ -77,6 +77,8 @@ import Testing
         Case(report + ["--period", "2026-11", "--capacity=-5"], 64, "'-5'"),
         Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "Nov"], 64, "--period:"),
         Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1, "nothing to retract"),
+        Case(["retract", "--dir", "NO", "--item", "Shell-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1,
+             "did you mean 'SHELL-155-HE'?"),
         Case(need + ["--due", "2027-02-30"], 64, "use a calendar day YYYY-MM-DD"),
         Case(need + ["--due", "2027-01-31", "--priority", "9"], 64, "--priority must be 1 (most urgent) to 5"),
         Case(["pledge", "--dir", "NO", "--need", "NEED-1", "--quantity", "5"], 64, "--need must be OWNER:ID"),
@@ -117,6 +119,39 @@ import Testing
         let roster = try cli.ok(["roster", "--dir", "NO", "--format", "csv"])
         #expect(roster.contains("UA,\(Self.key),") && roster.contains(",7\n"), "\(roster)")
         #expect(try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7"]).contains("already present"))
+    }
+
+    @Test func auditExitsFourOnAStoreTooDamagedToOpen() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        for period in ["2026-01", "2026-02", "2026-03"] { #expect(try cli.report(period: period).status == 0) }
+        #expect(try cli.run(["audit", "--dir", "NO"]).status == 0)
+        let segment = cli.path("NO/store/00000001.seg")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[100] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        let audit = try cli.run(["audit", "--dir", "NO"])
+        #expect(audit.status == 4, "\(audit.output)")
+        #expect(audit.stderr.contains("00000001.seg is damaged at byte"))
+        #expect(audit.stderr.contains("PROBLEMS FOUND"))
+    }
+
+    @Test func aWrongOrMissingPassphraseIsSaidOnceInWords() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.write("right horse battery\n", to: "pass")
+        try cli.write("wrong\n", to: "wrong")
+        try cli.ok(["init", "--dir", "NO", "--partner", "NO", "--encrypt", "--passphrase-file", "pass"])
+        let wrong = try cli.report(extra: ["--passphrase-file", "wrong"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "Error: NO/keys/signing.key.pem: wrong passphrase for the signing key (read from the first line "
+            + "of wrong); check it and try again\n", "\(wrong.stderr)")
+        let missing = try cli.report()
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("the signing key is encrypted: give its passphrase with --passphrase-file FILE"))
+        #expect(!missing.stderr.contains("OpenSSL"))
+        #expect(try cli.report(extra: ["--passphrase-file", "pass"]).status == 0)
     }
 
     @Test func lineBreaksInConstraintsAreEscapedInTablesOnly() throws {

@@ -21,6 +21,21 @@ import Testing
         _ = again.stop()
     }
 
+    @Test func idCardAfterListeningOnPortZeroTakesTheDaemonsBoundAddress() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        let before = try cli.run(["id", "--dir", "NO", "--card"])
+        #expect(before.status == 1)
+        #expect(before.stderr.contains("the listen address 127.0.0.1:0 is not one peers can dial (no daemon is running"), "\(before.stderr)")
+        #expect(before.stderr.contains("--address HOST:PORT"))
+        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NO", "--sync-interval", "3600", "--log-level", "warning"])
+        defer { _ = daemon.stop() }
+        let card = try cli.ok(["id", "--dir", "NO", "--card"])
+        #expect(card.contains("address \(daemon.address)"), "\(card)")
+        #expect(try cli.ok(["id", "--dir", "NO", "--card", "--address", "no.example:7420"]).contains("address no.example:7420"))
+    }
+
     @Test func commandsStillAppendWhileTheDaemonRuns() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
