@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // The one crypto provider: the distribution's OpenSSL 3 (DESIGN D2).
+        // The one crypto provider: the distribution's OpenSSL 3 (docs/design.md D2).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",

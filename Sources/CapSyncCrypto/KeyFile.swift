@@ -6,7 +6,7 @@ internal import Musl
 internal import Darwin
 #endif
 
-/// Key and certificate files on disk (DESIGN D4: PKCS#8 PEM, mode 0600, readable by `openssl pkey`).
+/// Key and certificate files on disk (docs/design.md D4: PKCS#8 PEM, mode 0600, readable by `openssl pkey`).
 ///
 /// A signing key is a partner's identity: losing it to a half-written file, to an overwrite by a second
 /// `capsync init`, or to a world-readable mode is far worse than refusing to go on. So every write creates a new

@@ -9,7 +9,7 @@ final class X509Box: @unchecked Sendable {
 
 /// An X.509 certificate held by OpenSSL, kept with its exact DER bytes.
 ///
-/// CapSync uses certificates only as TLS's envelope for pinned keys (DESIGN D4): a node's **signing key**
+/// CapSync uses certificates only as TLS's envelope for pinned keys (docs/design.md D4): a node's **signing key**
 /// (its identity in the roster) issues the certificate of its separate **TLS key**. A peer is trusted when its
 /// certificate verifies under a pinned signing key; names and dates play no part in trust. They are still
 /// filled in sensibly (a self-signed certificate for the signing key, names that chain) so that stock tools

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// The durable, append-only store of one node directory: the node's own chain and the replica of every roster
-/// author's chain (DESIGN D5, D6; format in Protocol/store.md).
+/// author's chain (docs/design.md D5, D6; format in Protocol/store.md).
 ///
 /// Only acknowledged entries are visible: a write returns after its batch is fsynced, and readers and peers
 /// only ever see committed batches. One process writes at a time (flock on `LOCK`); each write first catches up

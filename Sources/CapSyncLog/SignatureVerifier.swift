@@ -3,7 +3,7 @@ import CapSyncWire
 import Dispatch
 import Foundation
 
-/// Ed25519 verification of many entries across cores: the cost of ingest (DESIGN D6).
+/// Ed25519 verification of many entries across cores: the cost of ingest (docs/design.md D6).
 ///
 /// Work is handed out in small chunks from a shared cursor rather than as one fixed slice per thread: on a
 /// shared machine one of our threads is often descheduled for a while, and with fixed slices the other cores

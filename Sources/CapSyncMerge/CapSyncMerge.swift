@@ -1,5 +1,5 @@
 // CapSyncMerge — the capacity data model and the deterministic fold of signed entries into the coalition
-// view (DESIGN D7, Protocol/fold.md, Protocol/payloads.md). A pure function of (entries, roster, fold version):
+// view (docs/design.md D7, Protocol/fold.md, Protocol/payloads.md). A pure function of (entries, roster, fold version):
 //
 // - `EntryKind`, `Operation` and the payload types (`CapacityReport`, `ReportRetraction`, `Need`, `Pledge`,
 //   `PoolJoin`, `PoolLeave`) with their strict canonical encodings;

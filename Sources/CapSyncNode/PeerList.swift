@@ -9,7 +9,7 @@ public struct PeerList: Sendable, Equatable {
         /// The peer's partner code (must be in the roster).
         public var partner: String
         public var address: String
-        /// The peer's signing key: when dialing, only this key is accepted (DESIGN D4).
+        /// The peer's signing key: when dialing, only this key is accepted (docs/design.md D4).
         public var key: AuthorKey
 
         public init(partner: String, address: String, key: AuthorKey) {

@@ -1,4 +1,4 @@
-// CapSyncSimulation — reliability simulators over the real store and the real sync session core (issue 7 §2, §4).
+// CapSyncSimulation — reliability simulators over the real store and the real sync session core (tools/sim/README.md).
 //
 // - `PowerLossSimulation`: one node's store on `FaultInjectingFileSystem`, a workload of own appends, ingests of
 //   other authors' entries and segment rotation, crashed at every fsync point with each power-loss mode; after

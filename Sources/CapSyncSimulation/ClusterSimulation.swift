@@ -3,7 +3,7 @@ import CapSyncMerge
 import CapSyncSync
 import CapSyncWire
 
-/// 3–7 nodes in one process on a virtual clock (issue 7 §4): real stores on fault-injecting disks, real sync
+/// 3–7 nodes in one process on a virtual clock (tools/sim/README.md, cluster): real stores on fault-injecting disks, real sync
 /// sessions over `SimulatedConnection`s, a seeded scheduler choosing every step. Nodes append, dial random peers,
 /// crash (power cut in any mode, process crash, a failing fsync) and restart, get partitioned and heal. Then
 /// partitions heal, every node comes up, and rounds of sessions over a reliable network run until the heads

@@ -3,7 +3,7 @@ import CapSyncLog
 import CapSyncTestSupport
 import CapSyncWire
 
-/// Crashes one node's store at every fsync point of a seeded workload (issue 7 §2).
+/// Crashes one node's store at every fsync point of a seeded workload (tools/sim/README.md, power loss).
 ///
 /// For a seed, the workload runs once cleanly, then once per fsync point k and crash kind: syncs 0..<k succeed,
 /// sync k fails (the store stops acknowledging: that write throws), and the power is cut with the chosen mode —

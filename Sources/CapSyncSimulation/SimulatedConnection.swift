@@ -3,7 +3,7 @@ import CapSyncSync
 /// One connection of the simulated network: two sessions (side 0 dialed side 1) and the frames travelling each
 /// way.
 ///
-/// The network model (issue 7 §4). A session is scoped to its connection, as over TLS, so the network is modelled
+/// The network model (tools/sim/README.md, cluster). A session is scoped to its connection, as over TLS, so the network is modelled
 /// at the level of connections carrying frames:
 /// - frames on one connection arrive in order (TCP), one frame per delivery step; which connection, direction and
 ///   session moves next is chosen by the seeded scheduler, so frames of different sessions are reordered

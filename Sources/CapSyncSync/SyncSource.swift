@@ -1,7 +1,7 @@
 public import CapSyncWire
 
 /// The read-only view of the local store a session needs. The node adapts CapSyncLog's store to it; tests use
-/// an in-memory model. Only verified, acknowledged entries may be returned (DESIGN D5, D6).
+/// an in-memory model. Only verified, acknowledged entries may be returned (docs/design.md D5, D6).
 public protocol SyncSource {
     /// One head per author the store holds entries of (highest contiguous seq and that entry's id).
     func heads() -> [Head]

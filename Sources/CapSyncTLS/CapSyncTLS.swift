@@ -1,5 +1,5 @@
 // CapSyncTLS — mutual TLS 1.3 over the system OpenSSL for SwiftNIO: a thin ChannelHandler over a pure state
-// machine driving an SSL* through two memory BIOs, with trust pinned to roster signing keys (DESIGN D3, D4).
+// machine driving an SSL* through two memory BIOs, with trust pinned to roster signing keys (docs/design.md D3, D4).
 //
 // Layout:
 //   TLSConfiguration  what a node brings: its TLS key and certificate, the roster's signing keys, its role

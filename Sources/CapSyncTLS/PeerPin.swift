@@ -27,7 +27,7 @@ public enum TLSEvent: Sendable, Hashable {
     case shutdownCompleted
 }
 
-/// The trust decision (DESIGN D4): which pinned signing key issued a peer's certificate.
+/// The trust decision (docs/design.md D4): which pinned signing key issued a peer's certificate.
 ///
 /// Immutable and shared by every connection of a context. A certificate is accepted when its key is Ed25519 and its
 /// signature verifies under an acceptable signing key: the required one when a client dials a particular partner,

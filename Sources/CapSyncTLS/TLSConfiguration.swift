@@ -1,7 +1,7 @@
 public import CapSyncCrypto
 public import NIOCore
 
-/// What one side of a CapSync TLS connection brings (DESIGN D4).
+/// What one side of a CapSync TLS connection brings (docs/design.md D4).
 ///
 /// A node proves itself with its **TLS key** and that key's certificate, issued by its **signing key**; it accepts a
 /// peer only when the peer's certificate is issued by a signing key of the coalition roster. Certificate names and

@@ -12,7 +12,7 @@ public struct Head: Sendable, Hashable {
 }
 
 /// Proof that an author equivocated: two entries, both validly signed by the same author, with the same seq
-/// and different ids. Self-verifying: anyone holding the author's public key can check it (DESIGN D5).
+/// and different ids. Self-verifying: anyone holding the author's public key can check it (docs/design.md D5).
 public struct ForkProof: Sendable, Hashable {
     /// Ordered by id, so a proof has one canonical form whichever entry arrived first.
     public let first: Entry

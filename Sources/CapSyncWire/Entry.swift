@@ -1,6 +1,6 @@
 public import CapSyncCrypto
 
-/// One signed, hash-chained log entry (DESIGN D5, Protocol/entry.md).
+/// One signed, hash-chained log entry (docs/design.md D5, Protocol/entry.md).
 ///
 /// Immutable, and it keeps the exact canonical bytes it was decoded from (or signed as): those bytes are what
 /// is hashed for the id and what the signature covers, so re-encoding can never change what was signed.

@@ -39,7 +39,7 @@ public struct HybridLogicalClock: Sendable {
     }
 
     /// Takes a remote timestamp into account. Returns false (and leaves the clock alone) when the timestamp is
-    /// too far ahead of physical time: such entries are kept but flagged, never advancing our clock (DESIGN D7).
+    /// too far ahead of physical time: such entries are kept but flagged, never advancing our clock (docs/design.md D7).
     @discardableResult
     public mutating func observe(_ remote: HLCTimestamp, nowMilliseconds: UInt64) -> Bool {
         guard !isFarFuture(remote, nowMilliseconds: nowMilliseconds) else { return false }

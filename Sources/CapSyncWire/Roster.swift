@@ -1,6 +1,6 @@
 internal import CapSyncCrypto
 
-/// The coalition roster: partner code → signing keys, each with an optional last valid seq (DESIGN D4).
+/// The coalition roster: partner code → signing keys, each with an optional last valid seq (docs/design.md D4).
 ///
 /// Every partner holds the same roster, exchanged out of band. Its hash (over a canonical binary encoding,
 /// Protocol/roster.md) is what nodes compare in HELLO; a mismatch is warned about, never merged over.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The `capsync` command: one executable for node operators, auditors and analysts (DESIGN D9).
+/// The `capsync` command: one executable for node operators, auditors and analysts (docs/design.md D9).
 @main
 struct CapSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// CapSync's keys, signatures and certificates against the `openssl` command line: what one writes, the other
-/// reads and verifies (DESIGN D4, D10).
+/// reads and verifies (docs/design.md D4, D10).
 @Suite struct OpenSSLInteropTests {
     static let timestamp = HLCTimestamp(milliseconds: 1_767_225_600_000)
 
@@ -166,7 +166,7 @@ import Testing
             text: "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"),
     ]
 
-    /// What OpenSSL says when it refuses a key reaches the operator (DESIGN D2).
+    /// What OpenSSL says when it refuses a key reaches the operator (docs/design.md D2).
     @Test(arguments: badPEMs)
     func errorsCarryOpenSSLsReasons(_ bad: BadPEM) {
         do {

@@ -32,7 +32,7 @@ final class TemporaryDirectory {
 let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The `openssl` command-line tool as an independent second implementation (DESIGN D10). CI installs it; a
+/// The `openssl` command-line tool as an independent second implementation (docs/design.md D10). CI installs it; a
 /// missing binary fails the tests rather than skipping them.
 enum OpenSSLTool {
     struct Result {

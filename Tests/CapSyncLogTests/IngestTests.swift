@@ -4,7 +4,7 @@ import CapSyncWire
 import Testing
 @testable import CapSyncLog
 
-/// Verified ingest (DESIGN D6; issue 3 §1, §5, §6): per-author runs, replay, rollback, gaps, forks.
+/// Verified ingest (docs/design.md D6; Protocol/store.md, ingest rules): per-author runs, replay, rollback, gaps, forks.
 @Suite struct IngestTests {
     func makeStore(_ roster: Roster = Fixture.roster()) throws -> (LogStore, FaultInjectingFileSystem) {
         let fs = FaultInjectingFileSystem()

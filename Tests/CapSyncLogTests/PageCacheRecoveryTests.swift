@@ -3,7 +3,7 @@ import CapSyncWire
 import Testing
 @testable import CapSyncLog
 
-/// Found by the power-loss simulator (issue 7 §2): a batch written but never fsynced (the writer was killed, or
+/// Found by the power-loss simulator (tools/sim/README.md, power loss): a batch written but never fsynced (the writer was killed, or
 /// its fsync failed) is still in the page cache when the store reopens. Counting it as committed without
 /// syncing it let the reopened store serve it and build on it, and a later power cut then took it: entries
 /// already served vanished, or the store refused to open ("damaged inside an acknowledged batch").

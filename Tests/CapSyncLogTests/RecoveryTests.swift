@@ -4,7 +4,7 @@ import CapSyncWire
 import Testing
 @testable import CapSyncLog
 
-/// Crash safety (issue 3 §3, §7): only the final unacknowledged batch may be cut; damage to anything committed
+/// Crash safety (Protocol/store.md, opening and recovery): only the final unacknowledged batch may be cut; damage to anything committed
 /// before it refuses to open; never is a corrupt store accepted.
 @Suite struct RecoveryTests {
     /// A small known-good store in one segment: four batches (two own appends, two ingests).

@@ -5,7 +5,7 @@ import Testing
 @testable import CapSyncLog
 
 /// Two real processes appending to one node directory at once must never produce two entries with one seq
-/// (issue 3 §4). Uses the crash harness's writer executable, built by `swift build --build-tests`.
+/// (Protocol/store.md, concurrency). Uses the crash harness's writer executable, built by `swift build --build-tests`.
 @Suite struct TwoWriterTests {
     static var writerPath: String {
         // Tests/CapSyncLogTests/TwoWriterTests.swift → package root → .build/debug

@@ -3,7 +3,7 @@ import CapSyncMerge
 import CapSyncWire
 import Testing
 
-/// One test per fold rule (DESIGN D7, Protocol/fold.md §Rules), each also checked under reversed delivery.
+/// One test per fold rule (docs/design.md D7, Protocol/fold.md §Rules), each also checked under reversed delivery.
 @Suite struct FoldRuleTests {
     let norway = TestAuthor(partner: "NO", seedByte: 1)
     let norway2 = TestAuthor(partner: "NO", seedByte: 2)

@@ -4,7 +4,7 @@ import CapSyncWire
 import Foundation
 import Testing
 
-/// Issue 7 §3, the node directory's side: the real `capsync` binary (built by `swift build --build-tests`)
+/// Competing writers on one node directory: the real `capsync` binary (built by `swift build --build-tests`)
 /// appending from two processes at once, and a node restored from an old backup that appends again. Neither may
 /// ever produce a fork or a seq used twice.
 @Suite(.serialized) struct CLIAppendRaceTests {

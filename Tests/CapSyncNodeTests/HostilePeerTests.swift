@@ -8,7 +8,7 @@ import CapSyncWire
 import Foundation
 import Testing
 
-/// Issue 7 §3: a roster member (EV) that passes the TLS pin and then misbehaves, against a real `SyncServer` over
+/// A roster member (EV) that passes the TLS pin and then misbehaves, against a real `SyncServer` over
 /// TLS on loopback. For each case: the node reports the right outcome for that session, an honest peer (BB)
 /// syncs with the same node at the same time, and the node's store, reopened from disk and re-verified entry by
 /// entry, holds nothing invalid. `tools/adversary/run` counts the "adversary case" lines these tests print.

@@ -1,7 +1,7 @@
 import Testing
 @testable import CapSyncSimulation
 
-/// The CI version of the convergence figure (issue 7 §4): 200 seeds in debug, each must converge.
+/// The CI version of the convergence figure (tools/sim/README.md, cluster): 200 seeds in debug, each must converge.
 @Suite struct ClusterSimulationTests {
     @Test func twoHundredSeedsConverge() {
         let simulation = ClusterSimulation(steps: 80)

@@ -2,7 +2,7 @@ import CapSyncLog
 import Testing
 @testable import CapSyncSimulation
 
-/// The CI version of the power-loss figure (issue 7 §2): a few seeds, every fsync point, every crash kind.
+/// The CI version of the power-loss figure (tools/sim/README.md, power loss): a few seeds, every fsync point, every crash kind.
 @Suite struct PowerLossSimulationTests {
     @Test(arguments: [UInt64(1), 2, 3])
     func crashAtEveryFsyncPointLosesNothingAcknowledgedAndAcceptsNothingCorrupt(seed: UInt64) {

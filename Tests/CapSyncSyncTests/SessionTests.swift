@@ -81,7 +81,7 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         #expect(a.store.entryIDs == b.store.entryIDs)
     }
 
-    /// Issue 5's target: application bytes both ways ≤ 1.15 × canonical size of the new entries + 150 B/author.
+    /// The incremental-sync target (README, performance): application bytes both ways ≤ 1.15 × canonical size of the new entries + 150 B/author.
     @Test(arguments: [
         (8, 100, 1, false), (8, 400, 4, false), (8, 1000, 10, true), (40, 250, 3, true), (10, 50, 1, true),
     ])
@@ -324,7 +324,7 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         #expect(a.store.entryIDs == idsBefore)
         #expect(b.store.entryIDs == idsBefore)
         #expect(run.a.summary?.entriesSent == 40)
-        // B re-learns its partners' heads (for its own key too, DESIGN D5) from the session.
+        // B re-learns its partners' heads (for its own key too, docs/design.md D5) from the session.
         #expect(b.store.peerHeadNotes[authors[0].id] == 50)
     }
 

@@ -3,7 +3,7 @@ import CapSyncTestSupport
 import Foundation
 @testable import CapSyncTLS
 
-/// A partner's two keys (DESIGN D4) and its TLS certificate, derived from a seed.
+/// A partner's two keys (docs/design.md D4) and its TLS certificate, derived from a seed.
 struct TestNode {
     let partner: String
     let signingKey: Ed25519PrivateKey

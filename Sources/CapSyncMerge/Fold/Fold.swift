@@ -42,7 +42,7 @@ public struct Fold: Sendable, Hashable {
     }
 }
 
-/// Folds entries into the coalition state (DESIGN D7, Protocol/fold.md). The result depends only on the set of
+/// Folds entries into the coalition state (docs/design.md D7, Protocol/fold.md). The result depends only on the set of
 /// entries (order and duplicates do not matter), the roster, the fold version and the known forks; the clock
 /// only adds far-future flags, and `asOf` selects the entries with timestamps up to then.
 public func fold(

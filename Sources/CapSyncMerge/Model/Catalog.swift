@@ -1,7 +1,7 @@
 /// Item codes with display names and units (Protocol/catalog.json; a test checks both lists agree).
 ///
 /// For display and input checks only: the fold never consults it, so an item missing here still merges, and
-/// adding an item never changes any node's state digest (DESIGN D7).
+/// adding an item never changes any node's state digest (docs/design.md D7).
 public struct Catalog: Sendable, Hashable {
     public struct Item: Sendable, Hashable, Codable {
         public let code: String

@@ -3,7 +3,7 @@ import CapSyncLog
 import CapSyncWire
 import Foundation
 
-/// Store figures (issue 3): single acknowledged append, batched appends, ingest of many entries from 40
+/// Store figures (README, performance): single acknowledged append, batched appends, ingest of many entries from 40
 /// authors, and open time and RSS of the resulting store (measured in a fresh child process).
 enum StoreBenchmarks {
     static let authorCount = 40

@@ -7,7 +7,7 @@ import CapSyncWire
 import Foundation
 import Logging
 
-/// Sync figures (issue 5): a full sync of N entries from 40 authors between two fresh nodes over mutual TLS on
+/// Sync figures (README, performance): a full sync of N entries from 40 authors between two fresh nodes over mutual TLS on
 /// loopback, beside the all-cores Ed25519 verify rate and a raw TLS 1.3 transfer of the same bytes with stock
 /// OpenSSL; and incremental syncs with 1% new entries at several history sizes: application bytes on the wire
 /// against the budget, and frames exchanged (the protocol is one round trip whatever the history).

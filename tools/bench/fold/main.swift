@@ -1,5 +1,5 @@
 import CapSyncTestSupport
-// capsync-bench-fold — throughput and memory of the fold (issue 4 targets; a harness that prints, never asserts).
+// capsync-bench-fold — throughput and memory of the fold (README, performance; a harness that prints, never asserts).
 //
 //   swift build -c release --product capsync-bench-fold && .build/release/capsync-bench-fold [entries] [partners] [items]
 //   (CAPSYNC_BENCH_FOLD_ONLY=1 stops after the fold, for profiling it alone)

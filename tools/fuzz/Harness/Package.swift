@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 //
-// The libFuzzer harness (issue 7, item 1): one executable, `capsync-fuzz TARGET [libFuzzer options] [corpus]`,
+// The libFuzzer harness (README, fuzzing): one executable, `capsync-fuzz TARGET [libFuzzer options] [corpus]`,
 // over the decoders in the root package's CapSyncFuzzTargets (tools/fuzz/Targets). Built only with
 // `-sanitize=fuzzer,address` by tools/fuzz/run; the root package's tests replay the kept crash inputs.
 //

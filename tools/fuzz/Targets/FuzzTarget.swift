@@ -1,4 +1,4 @@
-// CapSyncFuzzTargets: the decoders that read outside bytes, each wrapped as one fuzz target (issue 7, item 1).
+// CapSyncFuzzTargets: the decoders that read outside bytes, each wrapped as one fuzz target (README, fuzzing).
 //
 // A target decodes the input; whatever decodes must re-encode to canonical bytes that decode to the same value.
 // A decoder that refuses the input is fine; a broken round trip is returned as a `FuzzViolation`. The libFuzzer

@@ -1,5 +1,5 @@
 // capsync-load: N peers (distinct roster keys, real mutual TLS) syncing with one `capsync serve` process at once,
-// round after round, against a hub whose store holds a large history (issue 7 §6). Prints sessions, errors, the
+// round after round, against a hub whose store holds a large history (README, reliability). Prints sessions, errors, the
 // server's peak RSS and open descriptors (from /proc), and session durations. Never asserts on time; exits 1 if
 // any session failed or an entry a peer sent is missing on the hub.
 //

@@ -2,7 +2,7 @@ import ArgumentParser
 import CapSyncSimulation
 import Foundation
 
-/// Prints the reliability figures of issue 7 §2 and §4. Every figure is counted by the run that prints it.
+/// Prints the reliability figures of the power-loss and cluster simulators. Every figure is counted by the run that prints it.
 @main
 struct SimTool: ParsableCommand {
     static let configuration = CommandConfiguration(
