@@ -40,7 +40,11 @@ let package = Package(
         .target(name: "CapSyncWire", dependencies: ["CapSyncCrypto"], swiftSettings: swiftSettings),
         // CRC-32C for the store's record framing: SSE4.2 instruction with a portable table fallback.
         .target(name: "CCRC32C"),
-        .target(name: "CapSyncLog", dependencies: ["CapSyncWire", "CapSyncCrypto", "CCRC32C"], swiftSettings: swiftSettings),
+        .target(
+            name: "CapSyncLog",
+            dependencies: ["CapSyncWire", "CapSyncCrypto", "CCRC32C"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CapSyncMerge", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(name: "CapSyncSync", dependencies: ["CapSyncWire", "CapSyncCrypto"], swiftSettings: swiftSettings),
         .target(
@@ -152,10 +156,26 @@ let package = Package(
         ),
         .testTarget(name: "CapSyncFuzzReplayTests", dependencies: ["CapSyncFuzzTargets"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "CapSyncCryptoTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncLogTests", dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncMergeTests", dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CapSyncSyncTests", dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CapSyncCryptoTests",
+            dependencies: ["CapSyncCrypto", "CapSyncWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncLogTests",
+            dependencies: ["CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncMergeTests",
+            dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncSyncTests",
+            dependencies: ["CapSyncSync", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CapSyncNodeTests",
             dependencies: [
@@ -169,7 +189,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
-        .testTarget(name: "capsyncTests", dependencies: ["CapSyncCrypto", "CapSyncWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "capsyncTests",
+            dependencies: ["CapSyncCrypto", "CapSyncWire"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CapSyncTLSTests",
             dependencies: [

@@ -71,10 +71,14 @@ public struct Ed25519PublicKey: Sendable, Hashable, Comparable, CustomStringConv
                     OpenSSLErrorQueue.clear()
                     return false
                 }
-                let ok = EVP_DigestVerify(
-                    ctx, sig.baseAddress?.assumingMemoryBound(to: UInt8.self), 64,
-                    msg.baseAddress?.assumingMemoryBound(to: UInt8.self), msg.count
-                ) == 1
+                let ok =
+                    EVP_DigestVerify(
+                        ctx,
+                        sig.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        64,
+                        msg.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        msg.count
+                    ) == 1
                 if !ok { OpenSSLErrorQueue.clear() }
                 return ok
             }
@@ -143,7 +147,9 @@ public struct Ed25519PrivateKey: Sendable {
         let raw = Array(seed)
         guard raw.count == 32 else { throw CryptoError(.invalidKey, "an Ed25519 seed is 32 bytes, got \(raw.count)") }
         OpenSSLErrorQueue.clear()
-        let key = raw.withUnsafeBufferPointer { EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32) }
+        let key = raw.withUnsafeBufferPointer {
+            EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
+        }
         guard let key else { throw CryptoError.fromQueue(.invalidKey, "OpenSSL rejected the Ed25519 seed") }
         try self.init(adopting: key)
     }
@@ -180,7 +186,13 @@ public struct Ed25519PrivateKey: Sendable {
         var length = 64
         let ok = message.withUnsafeBytes { msg in
             EVP_DigestSignInit(ctx, nil, nil, nil, box.pointer) == 1
-                && EVP_DigestSign(ctx, &signature, &length, msg.baseAddress?.assumingMemoryBound(to: UInt8.self), msg.count) == 1
+                && EVP_DigestSign(
+                    ctx,
+                    &signature,
+                    &length,
+                    msg.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    msg.count
+                ) == 1
         }
         guard ok, length == 64 else { throw CryptoError.fromQueue(.openSSL, "Ed25519 signing failed") }
         return signature
@@ -194,7 +206,15 @@ public struct Ed25519PrivateKey: Sendable {
             let ok: Int32
             if let passphrase {
                 var bytes = Array(passphrase.utf8).map { CChar(bitPattern: $0) }
-                ok = PEM_write_bio_PKCS8PrivateKey(bio, box.pointer, EVP_aes_256_cbc(), &bytes, Int32(bytes.count), nil, nil)
+                ok = PEM_write_bio_PKCS8PrivateKey(
+                    bio,
+                    box.pointer,
+                    EVP_aes_256_cbc(),
+                    &bytes,
+                    Int32(bytes.count),
+                    nil,
+                    nil
+                )
             } else {
                 ok = PEM_write_bio_PKCS8PrivateKey(bio, box.pointer, nil, nil, 0, nil, nil)
             }
@@ -221,8 +241,10 @@ public struct Ed25519PrivateKey: Sendable {
             if encrypted {
                 throw CryptoError(
                     .wrongPassphrase,
-                    passphrase == nil ? "the private key is encrypted: give its passphrase" : "wrong passphrase for the private key",
-                    openSSLReasons: reasons)
+                    passphrase == nil
+                        ? "the private key is encrypted: give its passphrase" : "wrong passphrase for the private key",
+                    openSSLReasons: reasons
+                )
             }
             throw CryptoError(.invalidPEM, "not a PEM private key", openSSLReasons: reasons)
         }
@@ -233,16 +255,17 @@ public struct Ed25519PrivateKey: Sendable {
 }
 
 /// OpenSSL's pem_password_cb: copies the NUL-terminated passphrase passed as user data.
-private let capsyncPassphraseCallback: @convention(c) (
-    UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
-) -> Int32 = { buffer, size, _, userData in
-    guard let buffer, let userData else { return 0 }
-    let source = userData.assumingMemoryBound(to: CChar.self)
-    let length = Int32(strlen(source))
-    guard length < size else { return 0 }
-    memcpy(buffer, source, Int(length))
-    return length
-}
+private let capsyncPassphraseCallback:
+    @convention(c) (
+        UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
+    ) -> Int32 = { buffer, size, _, userData in
+        guard let buffer, let userData else { return 0 }
+        let source = userData.assumingMemoryBound(to: CChar.self)
+        let length = Int32(strlen(source))
+        guard length < size else { return 0 }
+        memcpy(buffer, source, Int(length))
+        return length
+    }
 
 /// Runs `body` with a read-only memory BIO over `bytes`.
 func withMemoryBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) -> R?) -> R? {
@@ -265,5 +288,7 @@ func memoryBIOBytes(_ body: (OpaquePointer) -> Bool) -> [UInt8]? {
     var pointer: UnsafeMutablePointer<CChar>?
     let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
     guard length > 0, let pointer else { return [] }
-    return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+        Array(UnsafeBufferPointer(start: $0, count: length))
+    }
 }

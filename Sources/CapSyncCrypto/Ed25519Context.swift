@@ -41,7 +41,11 @@ public final class Ed25519Context {
         let ok = signed.withUnsafeBufferPointer { signed in
             message.withUnsafeBufferPointer { message in
                 EVP_DigestVerify(
-                    context, signed.baseAddress! + signatureRange.lowerBound, 64, message.baseAddress, message.count
+                    context,
+                    signed.baseAddress! + signatureRange.lowerBound,
+                    64,
+                    message.baseAddress,
+                    message.count
                 ) == 1
             }
         }

@@ -26,12 +26,20 @@ public enum KeyFile {
     /// Writes `key` as PKCS#8 PEM to a new file with mode 0600, encrypted (AES-256-CBC, PBKDF2) when a
     /// passphrase is given. Refuses to overwrite an existing file (`fileExists`) and refuses an empty passphrase,
     /// which OpenSSL would accept but which protects nothing.
-    public static func writePrivateKey(_ key: Ed25519PrivateKey, to path: String, passphrase: String? = nil)
+    public static func writePrivateKey(
+        _ key: Ed25519PrivateKey,
+        to path: String,
+        passphrase: String? = nil
+    )
         throws(CryptoError)
     {
         if passphrase?.isEmpty == true {
-            throw CryptoError(.wrongPassphrase, "an empty passphrase protects nothing: give a passphrase, or none "
-                + "to write the key unencrypted", path: path)
+            throw CryptoError(
+                .wrongPassphrase,
+                "an empty passphrase protects nothing: give a passphrase, or none "
+                    + "to write the key unencrypted",
+                path: path
+            )
         }
         let pem: String
         do { pem = try key.pkcs8PEM(passphrase: passphrase) } catch { throw error.at(path) }
@@ -40,7 +48,10 @@ public enum KeyFile {
 
     /// Reads a PKCS#8 (or traditional) PEM private key, as `openssl genpkey` writes it. Refuses a file whose
     /// mode lets the group or others access it (`insecureFilePermissions`), and names the file in every error.
-    public static func readPrivateKey(from path: String, passphrase: String? = nil) throws(CryptoError)
+    public static func readPrivateKey(
+        from path: String,
+        passphrase: String? = nil
+    ) throws(CryptoError)
         -> Ed25519PrivateKey
     {
         let text = try readText(path, requireOwnerOnly: true)
@@ -84,8 +95,12 @@ public enum KeyFile {
         guard fd >= 0 else {
             let code = errno
             if code == EEXIST {
-                throw CryptoError(.fileExists, "the file already exists; CapSync never overwrites a key or "
-                    + "certificate file: move it away first", path: path)
+                throw CryptoError(
+                    .fileExists,
+                    "the file already exists; CapSync never overwrites a key or "
+                        + "certificate file: move it away first",
+                    path: path
+                )
             }
             throw systemError("cannot create the file", code, path)
         }
@@ -160,11 +175,16 @@ public enum KeyFile {
                 .insecureFilePermissions,
                 "the private key file has mode \(octal(permissions)), so the group or others may read it; "
                     + "run `chmod 600 \(path)` if the key has not been exposed, otherwise replace the key",
-                path: path)
+                path: path
+            )
         }
         guard info.st_size <= maxFileSize else {
-            throw CryptoError(.fileIO, "the file is \(info.st_size) bytes; key and certificate files are at most "
-                + "\(maxFileSize)", path: path)
+            throw CryptoError(
+                .fileIO,
+                "the file is \(info.st_size) bytes; key and certificate files are at most "
+                    + "\(maxFileSize)",
+                path: path
+            )
         }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var filled = 0

@@ -92,7 +92,9 @@ public struct X509Certificate: Sendable, Hashable {
 
     /// The certificate of a node's TLS key, issued by its signing key.
     public static func issueTLSCertificate(
-        for tlsKey: Ed25519PublicKey, partner: String, signedBy signingKey: Ed25519PrivateKey
+        for tlsKey: Ed25519PublicKey,
+        partner: String,
+        signedBy signingKey: Ed25519PrivateKey
     ) throws(CryptoError) -> X509Certificate {
         // The issuer's self-signed certificate only supplies its key identifier for the authority key
         // identifier (RFC 5280 §4.2.1.1 requires one in every certificate not self-signed).
@@ -111,11 +113,14 @@ public struct X509Certificate: Sendable, Hashable {
                 (NID_subject_alt_name, "URI:urn:capsync:partner:\(partner)"),
                 (NID_subject_key_identifier, "hash"),
                 (NID_authority_key_identifier, "keyid:always"),
-            ])
+            ]
+        )
     }
 
     /// A self-signed certificate of the signing key, so that `openssl verify -CAfile` can check the chain.
-    public static func selfSignedSigningCertificate(for signingKey: Ed25519PrivateKey) throws(CryptoError)
+    public static func selfSignedSigningCertificate(
+        for signingKey: Ed25519PrivateKey
+    ) throws(CryptoError)
         -> X509Certificate
     {
         try build(
@@ -127,12 +132,16 @@ public struct X509Certificate: Sendable, Hashable {
                 (NID_key_usage, "critical,keyCertSign,digitalSignature"),
                 (NID_subject_key_identifier, "hash"),
                 (NID_authority_key_identifier, "keyid:always"),
-            ])
+            ]
+        )
     }
 
     private static func build(
-        subjectKey: Ed25519PublicKey, subjectName: String?, issuerKey: Ed25519PrivateKey,
-        issuerCertificate: X509Certificate? = nil, extensions: [(Int32, String)]
+        subjectKey: Ed25519PublicKey,
+        subjectName: String?,
+        issuerKey: Ed25519PrivateKey,
+        issuerCertificate: X509Certificate? = nil,
+        extensions: [(Int32, String)]
     ) throws(CryptoError) -> X509Certificate {
         OpenSSLErrorQueue.clear()
         guard let cert = X509_new() else { throw CryptoError.fromQueue(.openSSL, "X509_new failed") }

@@ -17,7 +17,10 @@ struct IngestPlanner {
     }
 
     static func plan(
-        _ entries: [Entry], verified: Set<Int>, index: StoreIndex, roster: Roster,
+        _ entries: [Entry],
+        verified: Set<Int>,
+        index: StoreIndex,
+        roster: Roster,
         read: @escaping (RecordLocation) throws(StoreError) -> Entry
     ) throws(StoreError) -> IngestReport {
         var planner = IngestPlanner(index: index, roster: roster, read: read)
@@ -97,7 +100,9 @@ struct IngestPlanner {
     /// A validly signed entry at a seq we hold with another id: an equivocation, provided it links to its own
     /// predecessor when we hold that one. Returns why it was rejected, if it was.
     private mutating func planFork(
-        _ entry: Entry, storedHead: UInt64, acceptedHere: [UInt64: Entry]
+        _ entry: Entry,
+        storedHead: UInt64,
+        acceptedHere: [UInt64: Entry]
     ) throws(StoreError) -> (Rejection.Code, String)? {
         let existing: Entry
         if entry.seq <= storedHead, let location = index.location(author: entry.author, seq: entry.seq) {

@@ -107,7 +107,8 @@ extension LogStore {
     /// Creates the own-chain journal of a new node (before its store is first opened): this key has signed
     /// nothing yet. Refuses if a journal is already there.
     public static func startOwnChain(
-        _ options: OwnChainOptions, fileSystem: any StoreFileSystem = PosixFileSystem()
+        _ options: OwnChainOptions,
+        fileSystem: any StoreFileSystem = PosixFileSystem()
     ) throws(StoreError) {
         let journal = OwnChainJournal(directory: options.journalDirectory, fileSystem: fileSystem)
         guard case .missing = try journal.load() else {
@@ -119,7 +120,10 @@ extension LogStore {
     /// Reads the journal at open, adopts a store from before the journal, and puts back own entries the store
     /// lost (a damaged final batch that was cut) from the journal's copy of the last signed batch.
     static func openOwnChain(
-        _ own: OwnChainOptions, state: StoreState, fileSystem: any StoreFileSystem, options: StoreOptions
+        _ own: OwnChainOptions,
+        state: StoreState,
+        fileSystem: any StoreFileSystem,
+        options: StoreOptions
     ) throws(StoreError) {
         let relearnPath = state.directory.appendingPathComponent(relearnFileName)
         let directory = state.directory
@@ -136,7 +140,8 @@ extension LogStore {
                     "the own-chain journal belongs to key \(found.author.short), but this node signs with "
                         + "\(own.author.short): the keys or the journal were replaced. Put back the node's own "
                         + "keys/ directory, or move the journal aside and let a peer vouch for the chain (capsync sync).",
-                    file: journal.path(slot))
+                    file: journal.path(slot)
+                )
             }
             tracker = OwnChainTracker(journal: journal, state: found)
             tracker.slot = slot
@@ -144,13 +149,16 @@ extension LogStore {
             tracker = OwnChainTracker(journal: journal, state: .init(author: own.author, knownHead: storedSeq))
             if storedSeq == 0 {
                 tracker.state.witnessRequired = true
-                tracker.journalProblem = "no own-chain journal and no own entries in the store: nothing shows how far "
+                tracker.journalProblem =
+                    "no own-chain journal and no own entries in the store: nothing shows how far "
                     + "this key has signed (a node directory from an older version, or the journal was lost)"
             }
             needsWrite = true
         case .damaged(let problem):
             tracker = OwnChainTracker(
-                journal: journal, state: .init(author: own.author, knownHead: storedSeq, witnessRequired: true))
+                journal: journal,
+                state: .init(author: own.author, knownHead: storedSeq, witnessRequired: true)
+            )
             tracker.journalProblem = "both own-chain journal slots are damaged (\(problem))"
             needsWrite = true
         }
@@ -194,7 +202,8 @@ extension LogStore {
     /// The journal's own entries that continue the stored chain exactly (validly signed, linked to the stored
     /// head), or nil if it cannot fill the gap.
     private static func journalEntries(
-        after stored: (seq: UInt64, id: EntryID, timestamp: HLCTimestamp)?, tracker: OwnChainTracker
+        after stored: (seq: UInt64, id: EntryID, timestamp: HLCTimestamp)?,
+        tracker: OwnChainTracker
     ) -> [Entry]? {
         let next = (stored?.seq ?? 0) + 1
         let missing = tracker.state.lastBatch.filter { $0.seq >= next }
@@ -212,9 +221,13 @@ extension LogStore {
         let locations = try state.commitBatch(entries.map { (.entry, SegmentFormat.entryBody($0)) })
         for (entry, location) in zip(entries, locations) {
             if let problem = state.index.append(
-                id: entry.id, author: entry.author, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
-                at: location)
-            {
+                id: entry.id,
+                author: entry.author,
+                seq: entry.seq,
+                prev: entry.prev,
+                timestamp: entry.timestamp,
+                at: location
+            ) {
                 throw StoreError(.corruptCommitted, "own entry \(entry.seq) from the journal does not fit: \(problem)")
             }
         }
@@ -225,11 +238,17 @@ extension LogStore {
         withLock { state -> OwnChainStatus? in
             guard let tracker = state.ownChain else { return nil }
             return OwnChainStatus(
-                author: tracker.author, storedHead: state.index.head(tracker.author)?.seq ?? 0,
-                knownHead: tracker.state.knownHead, knownHeadSource: tracker.knownHeadSource,
-                witnessRequired: tracker.state.witnessRequired, forkedAt: state.index.forked[tracker.author],
-                restoredFromJournal: tracker.restoredFromJournal, restorableFromJournal: tracker.restorableFromJournal,
-                journalProblem: tracker.journalProblem, appendRefusal: Self.ownAppendRefusal(tracker, state: state))
+                author: tracker.author,
+                storedHead: state.index.head(tracker.author)?.seq ?? 0,
+                knownHead: tracker.state.knownHead,
+                knownHeadSource: tracker.knownHeadSource,
+                witnessRequired: tracker.state.witnessRequired,
+                forkedAt: state.index.forked[tracker.author],
+                restoredFromJournal: tracker.restoredFromJournal,
+                restorableFromJournal: tracker.restorableFromJournal,
+                journalProblem: tracker.journalProblem,
+                appendRefusal: Self.ownAppendRefusal(tracker, state: state)
+            )
         }
     }
 
@@ -244,7 +263,8 @@ extension LogStore {
                     + "\(seq) (a fork proof is held; see capsync status and capsync audit). Appending with this key "
                     + "is stopped for good: the coalition view ignores its entries from seq \(seq) on. The way "
                     + "forward is a new signing key admitted through the coalition roster; this version cannot "
-                    + "rotate keys yet, so agree a new key with the roster's holders out of band.")
+                    + "rotate keys yet, so agree a new key with the roster's holders out of band."
+            )
         }
         if tracker.state.witnessRequired {
             let why = tracker.journalProblem ?? "the node was restored from a backup"
@@ -253,14 +273,16 @@ extension LogStore {
                 "this node cannot prove its own chain is complete (\(why)), so it could sign a seq it already "
                     + "published. Own appends wait until a peer that holds this key's chain syncs with it: run "
                     + "'capsync sync' (or let the daemon sync). If no peer has ever received an entry of this key, "
-                    + "continue explicitly with 'capsync repair --continue-own-chain-at \(stored + 1)'.")
+                    + "continue explicitly with 'capsync repair --continue-own-chain-at \(stored + 1)'."
+            )
         }
         if tracker.state.knownHead > stored {
             return StoreError(
                 .ownChainBehind,
                 "this key has signed up to seq \(tracker.state.knownHead) (known from \(tracker.knownHeadSource)), "
                     + "but the store holds its chain only up to seq \(stored): appending now would sign seq "
-                    + "\(stored + 1) a second time. Run 'capsync sync' with a peer to take the chain back first.")
+                    + "\(stored + 1) a second time. Run 'capsync sync' with a peer to take the chain back first."
+            )
         }
         return nil
     }
@@ -309,13 +331,15 @@ extension LogStore {
             guard seq == stored + 1 else {
                 throw StoreError(
                     .invalidInput,
-                    "the chain can only continue at seq \(stored + 1) (the store holds up to \(stored)); got \(seq)")
+                    "the chain can only continue at seq \(stored + 1) (the store holds up to \(stored)); got \(seq)"
+                )
             }
             guard seq > known else {
                 throw StoreError(
                     .invalidInput,
                     "seq \(seq) is at or below seq \(known), a head of this key known from "
-                        + "\(tracker.knownHeadSource): it may already be signed. Sync with a peer to take it back.")
+                        + "\(tracker.knownHeadSource): it may already be signed. Sync with a peer to take it back."
+                )
             }
             tracker.state.witnessRequired = false
             tracker.state.knownHead = stored

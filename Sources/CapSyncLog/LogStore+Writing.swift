@@ -6,7 +6,9 @@ extension LogStore {
     /// the head's and `nowMilliseconds`, signs, and writes them as one batch with one fsync. Returns only once
     /// they are durable. Refused while the own chain must be re-learned from peers.
     public func append(
-        _ operations: [(kind: UInt64, payload: [UInt8])], signingKey: Ed25519PrivateKey, nowMilliseconds: UInt64
+        _ operations: [(kind: UInt64, payload: [UInt8])],
+        signingKey: Ed25519PrivateKey,
+        nowMilliseconds: UInt64
     ) throws(StoreError) -> [Entry] {
         guard !operations.isEmpty else { return [] }
         let author = AuthorKey(signingKey.publicKey)
@@ -15,7 +17,8 @@ extension LogStore {
                 guard tracker.author == author else {
                     throw StoreError(
                         .invalidInput,
-                        "signing key \(author.short) is not this node's own key (\(tracker.author.short))")
+                        "signing key \(author.short) is not this node's own key (\(tracker.author.short))"
+                    )
                 }
                 if let refusal = Self.ownAppendRefusal(tracker, state: state) { throw refusal }
             } else if fileSystem.fileExists(relearnPath) {
@@ -23,7 +26,8 @@ extension LogStore {
                     .relearnRequired,
                     "this store was restored from a backup: it must take its own chain back from peers before "
                         + "appending, or it could publish a seq twice. Run a sync with at least one peer first.",
-                    file: Self.relearnFileName)
+                    file: Self.relearnFileName
+                )
             }
             guard state.roster.contains(author) else {
                 throw StoreError(.invalidInput, "signing key \(author.short) is not in the coalition roster")
@@ -36,14 +40,19 @@ extension LogStore {
                 throw StoreError(
                     .ownChainBehind,
                     "a peer holds seq \(peerSeq) of this node's own chain, but the store's head is seq \(seq): "
-                        + "appending now would reuse a seq. Sync with peers to take the own chain back first.")
+                        + "appending now would reuse a seq. Sync with peers to take the own chain back first."
+                )
             }
             guard state.roster.allows(author, seq: seq + UInt64(operations.count)) else {
                 throw StoreError(
-                    .invalidInput, "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))")
+                    .invalidInput,
+                    "the roster ends signing key \(author.short) before seq \(seq + UInt64(operations.count))"
+                )
             }
             if !state.clockSeeded {
-                for chain in state.index.chains.values { state.clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds) }
+                for chain in state.index.chains.values {
+                    state.clock.observe(chain.headTimestamp, nowMilliseconds: nowMilliseconds)
+                }
                 state.clockSeeded = true
             }
             guard let signer = Ed25519Context(signing: signingKey) else {
@@ -61,8 +70,14 @@ extension LogStore {
                 let entry: Entry
                 do {
                     entry = try Entry.sign(
-                        author: author, using: signer, seq: seq, prev: prev, timestamp: timestamp,
-                        kind: operation.kind, payload: operation.payload)
+                        author: author,
+                        using: signer,
+                        seq: seq,
+                        prev: prev,
+                        timestamp: timestamp,
+                        kind: operation.kind,
+                        payload: operation.payload
+                    )
                 } catch {
                     throw StoreError(.invalidInput, "cannot sign entry \(seq): \(error)")
                 }
@@ -82,9 +97,13 @@ extension LogStore {
             let locations = try state.commitBatch(records)
             for (entry, location) in zip(entries, locations) {
                 if let problem = state.index.append(
-                    id: entry.id, author: author, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
-                    at: location)
-                {
+                    id: entry.id,
+                    author: author,
+                    seq: entry.seq,
+                    prev: entry.prev,
+                    timestamp: entry.timestamp,
+                    at: location
+                ) {
                     preconditionFailure("own append produced an entry that does not extend the chain: \(problem)")
                 }
             }
@@ -108,7 +127,11 @@ extension LogStore {
             keys[entries[index].author] = try? entries[index].author.publicKey()
         }
         let toVerify = unknown.filter { keys[entries[$0].author] != nil }
-        let verdicts = SignatureVerifier.verify(toVerify.map { entries[$0] }, keys: keys, threads: options.verifyThreads)
+        let verdicts = SignatureVerifier.verify(
+            toVerify.map { entries[$0] },
+            keys: keys,
+            threads: options.verifyThreads
+        )
         var verified = Set<Int>()
         for (position, index) in toVerify.enumerated() where verdicts[position] { verified.insert(index) }
 
@@ -126,9 +149,13 @@ extension LogStore {
             let locations = try state.commitBatch(records)
             for (entry, location) in zip(report.accepted, locations) {
                 if let problem = state.index.append(
-                    id: entry.id, author: entry.author, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
-                    at: location)
-                {
+                    id: entry.id,
+                    author: entry.author,
+                    seq: entry.seq,
+                    prev: entry.prev,
+                    timestamp: entry.timestamp,
+                    at: location
+                ) {
                     preconditionFailure("planned ingest does not extend the chain: \(problem)")
                 }
                 if !state.clock.observe(entry.timestamp, nowMilliseconds: nowMilliseconds) { report.farFuture += 1 }

@@ -27,7 +27,9 @@ public final class LogStore: Sendable {
     /// pass (signatures were checked on ingest; `audit` re-checks them); an unacknowledged final batch is set
     /// aside and cut (see `recovery`), damage to anything committed refuses to open.
     public init(
-        directory: String, roster: Roster, fileSystem: any StoreFileSystem = PosixFileSystem(),
+        directory: String,
+        roster: Roster,
+        fileSystem: any StoreFileSystem = PosixFileSystem(),
         options: StoreOptions = .init()
     ) throws(StoreError) {
         guard options.segmentSize >= 4096, options.segmentSize <= SegmentFormat.maxSegmentBytes / 2 else {
@@ -42,16 +44,20 @@ public final class LogStore: Sendable {
         let writerLock: (any StoreFileLock)? =
             options.readOnly ? fileSystem.lockShared(lockPath) : try fileSystem.lockExclusive(lockPath)
         defer { writerLock?.unlock() }
-        let numbers = try fileSystem.contentsOfDirectory(directory).compactMap(SegmentFormat.number(ofFileName:)).sorted()
+        let numbers = try fileSystem.contentsOfDirectory(directory).compactMap(SegmentFormat.number(ofFileName:))
+            .sorted()
         for (position, number) in numbers.enumerated() where number != position + 1 {
             throw StoreError(
                 .corruptCommitted,
                 "segment \(SegmentFormat.fileName(position + 1)) is missing (the next one present is "
                     + "\(SegmentFormat.fileName(number))). Restore the node directory from a backup.",
-                file: SegmentFormat.fileName(position + 1))
+                file: SegmentFormat.fileName(position + 1)
+            )
         }
         try state.catchUp()
-        if let own = options.ownChain { try Self.openOwnChain(own, state: state, fileSystem: fileSystem, options: options) }
+        if let own = options.ownChain {
+            try Self.openOwnChain(own, state: state, fileSystem: fileSystem, options: options)
+        }
         guarded = Mutex(state)
     }
 
@@ -79,7 +85,8 @@ public final class LogStore: Sendable {
     public func entry(author: AuthorKey, seq: UInt64) throws(StoreError) -> Entry? {
         if let limit = ownServeLimit(author, upTo: seq), seq > limit { return nil }
         let found = withLock { state -> (RecordLocation, (any StoreFile, String))? in
-            guard let location = state.index.location(author: author, seq: seq), let file = state.file(of: location) else {
+            guard let location = state.index.location(author: author, seq: seq), let file = state.file(of: location)
+            else {
                 return nil
             }
             return (location, file)
@@ -220,6 +227,7 @@ public final class LogStore: Sendable {
             .fsyncFailed,
             "the store stopped acknowledging writes after an fsync failure (\(failure.reason)); the disk may have "
                 + "lost data. Check the disk, then restart the node: open will repair the tail.",
-            file: failure.file)
+            file: failure.file
+        )
     }
 }

@@ -106,7 +106,9 @@ struct OwnChainJournal {
     }
 
     static func decode(_ bytes: [UInt8]) -> Result<State, DecodeProblem> {
-        guard bytes.count >= headerSize + 4 else { return .failure("shorter than a slot header (\(bytes.count) bytes)") }
+        guard bytes.count >= headerSize + 4 else {
+            return .failure("shorter than a slot header (\(bytes.count) bytes)")
+        }
         guard Array(bytes[0..<8]) == magic else { return .failure("not an own-chain slot (bad magic)") }
         let bodyLength = Int(SegmentFormat.readUInt32(bytes, at: 64))
         guard bodyLength <= bytes.count - headerSize - 4 else { return .failure("cut short (body runs past the end)") }
@@ -116,8 +118,11 @@ struct OwnChainJournal {
         }
         guard UInt16(bytes[8]) << 8 | UInt16(bytes[9]) == version else { return .failure("unknown slot version") }
         var state = State(
-            generation: SegmentFormat.readUInt64(bytes, at: 12), author: AuthorKey(bytes, at: 20),
-            knownHead: SegmentFormat.readUInt64(bytes, at: 52), witnessRequired: bytes[11] & 1 == 1)
+            generation: SegmentFormat.readUInt64(bytes, at: 12),
+            author: AuthorKey(bytes, at: 20),
+            knownHead: SegmentFormat.readUInt64(bytes, at: 52),
+            witnessRequired: bytes[11] & 1 == 1
+        )
         let count = Int(SegmentFormat.readUInt32(bytes, at: 60))
         var offset = headerSize
         for _ in 0..<count {

@@ -69,7 +69,8 @@ enum SegmentFormat {
         return buffer.withUnsafeMutableBytes { raw in
             let crc = CRC32C.update(
                 CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4)])),
-                UnsafeRawBufferPointer(rebasing: raw[(start + 8)...]))
+                UnsafeRawBufferPointer(rebasing: raw[(start + 8)...])
+            )
             raw.storeBytes(of: crc.bigEndian, toByteOffset: start + 4, as: UInt32.self)
             return crc
         }

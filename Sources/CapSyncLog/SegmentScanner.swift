@@ -34,7 +34,10 @@ struct SegmentScanner {
     /// Scans from the start of the buffer. With `expectHeader`, the buffer starts at file offset 0 with the
     /// segment header. `onBatch` receives each committed batch's records, in order.
     func scan(
-        expectHeader: Bool, nextBatch: UInt64, chain: UInt32, onBatch: ([Record]) throws(StoreError) -> Void
+        expectHeader: Bool,
+        nextBatch: UInt64,
+        chain: UInt32,
+        onBatch: ([Record]) throws(StoreError) -> Void
     ) throws(StoreError) -> Outcome {
         var outcome = Outcome(committedEnd: base, nextBatch: nextBatch, chain: chain)
         var position = 0
@@ -71,7 +74,8 @@ struct SegmentScanner {
             let computed = bytes.withUnsafeBytes { raw in
                 CRC32C.update(
                     CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[position..<(position + 4)])),
-                    UnsafeRawBufferPointer(rebasing: raw[(position + 8)..<end]))
+                    UnsafeRawBufferPointer(rebasing: raw[(position + 8)..<end])
+                )
             }
             guard stored == computed else {
                 outcome.problem = (fileOffset, "record checksum mismatch")
@@ -148,7 +152,8 @@ struct SegmentScanner {
             let computed = bytes.withUnsafeBytes { raw in
                 CRC32C.update(
                     CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[position..<(position + 4)])),
-                    UnsafeRawBufferPointer(rebasing: raw[(position + 8)..<(position + size)]))
+                    UnsafeRawBufferPointer(rebasing: raw[(position + 8)..<(position + size)])
+                )
             }
             guard computed == stored else { continue }
             let batch = SegmentFormat.readUInt64(bytes, at: position + 9)

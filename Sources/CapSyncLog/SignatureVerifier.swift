@@ -32,7 +32,9 @@ enum SignatureVerifier {
                             contexts[entry.author] = Ed25519Context(verifying: key)
                         }
                         // Each index is written by exactly one worker (the cursor hands each chunk out once).
-                        output[index] = contexts[entry.author].map(entry.verifySignature(using:)) ?? entry.verifySignature(using: key)
+                        output[index] =
+                            contexts[entry.author].map(entry.verifySignature(using:))
+                            ?? entry.verifySignature(using: key)
                     }
                 }
             }

@@ -64,7 +64,12 @@ struct StoreIndex {
     /// Adds the next entry of an author's chain. Returns a reason when it does not extend the chain (which,
     /// for committed records, means the store is damaged or was edited).
     mutating func append(
-        id: EntryID, author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, at location: RecordLocation
+        id: EntryID,
+        author: AuthorKey,
+        seq: UInt64,
+        prev: EntryID,
+        timestamp: HLCTimestamp,
+        at location: RecordLocation
     ) -> String? {
         // One hash lookup for the chain; fields are read and written in place through the index, never copied
         // out (a copy would make the next append copy the whole location array).
@@ -100,7 +105,9 @@ struct StoreIndex {
         return nil
     }
 
-    func hasForkProof(_ proof: ForkProof) -> Bool { forkKeys.contains(ForkKey(first: proof.first.id, second: proof.second.id)) }
+    func hasForkProof(_ proof: ForkProof) -> Bool {
+        forkKeys.contains(ForkKey(first: proof.first.id, second: proof.second.id))
+    }
 
     /// Records a proof; returns false if it was already known.
     @discardableResult

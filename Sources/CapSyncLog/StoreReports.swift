@@ -19,7 +19,10 @@ public struct StoreOptions: Sendable, Hashable {
     public var ownChain: OwnChainOptions?
 
     public init(
-        segmentSize: Int64 = 64 << 20, verifyThreads: Int = 0, readOnly: Bool = false, ownChain: OwnChainOptions? = nil
+        segmentSize: Int64 = 64 << 20,
+        verifyThreads: Int = 0,
+        readOnly: Bool = false,
+        ownChain: OwnChainOptions? = nil
     ) {
         self.segmentSize = segmentSize
         self.verifyThreads = verifyThreads
@@ -61,7 +64,8 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let whose = entries.isEmpty ? "" : "; entries in it: " + Self.summarize(entries)
         guard performed else {
-            return "\(segmentFile) has \(bytesSetAside) bytes after its last commit, from byte \(cutOffset) (\(problem))"
+            return
+                "\(segmentFile) has \(bytesSetAside) bytes after its last commit, from byte \(cutOffset) (\(problem))"
                 + whose + "; a writer (an appending command, the daemon or capsync repair) sets them aside"
         }
         return "cut \(bytesSetAside) bytes from \(segmentFile) at byte \(cutOffset) (\(problem))"

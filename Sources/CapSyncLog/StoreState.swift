@@ -46,7 +46,9 @@ final class StoreState {
 
     var quarantineDirectory: String { directory.appendingPathComponent("quarantine") }
 
-    func path(of segmentNumber: Int) -> String { directory.appendingPathComponent(SegmentFormat.fileName(segmentNumber)) }
+    func path(of segmentNumber: Int) -> String {
+        directory.appendingPathComponent(SegmentFormat.fileName(segmentNumber))
+    }
 
     // MARK: Catching up (open, refresh, start of every write)
 
@@ -73,7 +75,9 @@ final class StoreState {
                 .corruptCommitted,
                 "committed record in \(name) at byte \(location.offset) is inconsistent: entry \(id.short) is "
                     + "stored twice. Restore the node directory from a backup, or re-learn the chains from peers.",
-                file: name, offset: location.offset)
+                file: name,
+                offset: location.offset
+            )
         }
     }
 
@@ -85,7 +89,9 @@ final class StoreState {
                     .corruptCommitted,
                     "segment \(last.name) is shorter than its committed length \(last.committedEnd): committed "
                         + "entries were removed behind the store's back. Restore the node directory from a backup.",
-                    file: last.name, offset: size)
+                    file: last.name,
+                    offset: size
+                )
             }
             if size > last.committedEnd {
                 if !readOnly { try durably { () throws(StoreError) in try last.file.sync() } }
@@ -158,14 +164,20 @@ final class StoreState {
             // Judge the damage with every byte from the last commit to the end of the file in view.
             scanner = SegmentScanner(
                 bytes: try segment.file.read(at: outcome.committedEnd, count: Int(size - outcome.committedEnd)),
-                base: outcome.committedEnd, segmentNumber: segment.number)
+                base: outcome.committedEnd,
+                segmentNumber: segment.number
+            )
         }
 
         let headerDamaged = outcome.committedEnd == 0
         let laterSegment = fileSystem.fileExists(path(of: segment.number + 1))
-        let laterCommit = scanner.laterCommit(from: problem.offset, minimumBatch: headerDamaged ? nextBatch : nextBatch + 1)
+        let laterCommit = scanner.laterCommit(
+            from: problem.offset,
+            minimumBatch: headerDamaged ? nextBatch : nextBatch + 1
+        )
         if laterSegment || laterCommit != nil {
-            let evidence = laterSegment
+            let evidence =
+                laterSegment
                 ? "segment \(SegmentFormat.fileName(segment.number + 1)) was started after it"
                 : "batch \(laterCommit!.batch) was committed after it, at byte \(laterCommit!.offset)"
             let readable = Self.entriesInTail(scanner.bytes, from: Int(outcome.committedEnd - scanner.base))
@@ -173,21 +185,30 @@ final class StoreState {
                 .corruptCommitted,
                 "segment \(segment.name) is damaged at byte \(problem.offset) (\(problem.what)) inside an acknowledged "
                     + "batch (\(evidence))"
-                    + (readable.isEmpty ? "" : "; entries of that batch before the damage: "
-                        + RecoveryReport.summarize(readable))
+                    + (readable.isEmpty
+                        ? ""
+                        : "; entries of that batch before the damage: "
+                            + RecoveryReport.summarize(readable))
                     + ". Cutting here would drop acknowledged entries, so the store refuses to open. Safe ways on "
                     + "(this node never signs a seq twice: until its own chain is back, own appends are refused): "
                     + "restore from a backup (capsync restore BACKUP --dir NEW-DIR), or move the store aside "
                     + "(mv store store.damaged) and sync with peers to take every chain back; keep the damaged "
                     + "file for inspection.",
-                file: segment.name, offset: problem.offset)
+                file: segment.name,
+                offset: problem.offset
+            )
         }
         let entries = Self.entriesInTail(scanner.bytes, from: Int(outcome.committedEnd - scanner.base))
         if readOnly {
             pendingRepair = RecoveryReport(
-                segmentFile: segment.name, cutOffset: outcome.committedEnd,
-                bytesSetAside: scanner.base + Int64(scanner.bytes.count) - outcome.committedEnd, quarantineFile: nil,
-                problem: "\(problem.what) at byte \(problem.offset)", entries: entries, performed: false)
+                segmentFile: segment.name,
+                cutOffset: outcome.committedEnd,
+                bytesSetAside: scanner.base + Int64(scanner.bytes.count) - outcome.committedEnd,
+                quarantineFile: nil,
+                problem: "\(problem.what) at byte \(problem.offset)",
+                entries: entries,
+                performed: false
+            )
             return
         }
         try setAside(position: position, from: outcome.committedEnd, problem: problem, entries: entries)
@@ -199,7 +220,9 @@ final class StoreState {
         var position = max(0, start)
         while bytes.count - position >= SegmentFormat.recordHeaderSize + 1 {
             let length = Int(SegmentFormat.readUInt32(bytes, at: position))
-            guard length >= 1, length <= SegmentFormat.maxRecordLength, position + 8 + length <= bytes.count else { break }
+            guard length >= 1, length <= SegmentFormat.maxRecordLength, position + 8 + length <= bytes.count else {
+                break
+            }
             let record = Array(bytes[position..<(position + 8 + length)])
             let computed = CRC32C.update(CRC32C.update(0, Array(record[0..<4])), Array(record[8...]))
             guard computed == SegmentFormat.readUInt32(record, at: 4) else { break }
@@ -216,7 +239,10 @@ final class StoreState {
     /// Copies the unacknowledged tail of a segment to quarantine/, then cuts it off (or removes a segment whose
     /// header never became durable).
     private func setAside(
-        position: Int, from cut: Int64, problem: (offset: Int64, what: String), entries: [Head]
+        position: Int,
+        from cut: Int64,
+        problem: (offset: Int64, what: String),
+        entries: [Head]
     ) throws(StoreError) {
         let segment = segments[position]
         let size = try segment.file.size()
@@ -247,9 +273,16 @@ final class StoreState {
             try segment.file.truncate(to: cut)
             try durably { () throws(StoreError) in try segment.file.sync() }
         }
-        recoveries.append(RecoveryReport(
-            segmentFile: segment.name, cutOffset: cut, bytesSetAside: size - cut, quarantineFile: quarantineName,
-            problem: "\(problem.what) at byte \(problem.offset)", entries: entries))
+        recoveries.append(
+            RecoveryReport(
+                segmentFile: segment.name,
+                cutOffset: cut,
+                bytesSetAside: size - cut,
+                quarantineFile: quarantineName,
+                problem: "\(problem.what) at byte \(problem.offset)",
+                entries: entries
+            )
+        )
     }
 
     /// Adds a committed batch to the index. Ingest checked every link before writing, so a record that does
@@ -261,7 +294,9 @@ final class StoreState {
                     .corruptCommitted,
                     "committed record in \(segment.name) at byte \(record.fileOffset) is inconsistent: \(what). "
                         + "Restore the node directory from a backup, or re-learn the chains from peers.",
-                    file: segment.name, offset: record.fileOffset)
+                    file: segment.name,
+                    offset: record.fileOffset
+                )
             }
             switch record.type {
             case .entry:
@@ -287,9 +322,13 @@ final class StoreState {
                 }
                 let location = RecordLocation(segment: segment.number, offset: record.fileOffset, size: record.size)
                 if let problem = index.append(
-                    id: id, author: author, seq: seq, prev: prev, timestamp: HLCTimestamp(rawValue: timestamp),
-                    at: location)
-                {
+                    id: id,
+                    author: author,
+                    seq: seq,
+                    prev: prev,
+                    timestamp: HLCTimestamp(rawValue: timestamp),
+                    at: location
+                ) {
                     throw corrupt(problem)
                 }
             case .forkProof:
@@ -308,7 +347,9 @@ final class StoreState {
 
     /// Writes records as one batch closed by a commit record, fsyncs, and only then counts it as committed.
     /// Returns each record's location. An fsync failure is final: the store stops acknowledging.
-    func commitBatch(_ records: [(type: SegmentFormat.RecordType, body: [UInt8])]) throws(StoreError) -> [RecordLocation] {
+    func commitBatch(
+        _ records: [(type: SegmentFormat.RecordType, body: [UInt8])]
+    ) throws(StoreError) -> [RecordLocation] {
         precondition(!records.isEmpty)
         if segments.isEmpty || segments[segments.count - 1].committedEnd >= options.segmentSize {
             try startSegment()
@@ -327,10 +368,16 @@ final class StoreState {
             locations.append(RecordLocation(segment: segment.number, offset: offset, size: 9 + record.body.count))
         }
         SegmentFormat.appendRecord(
-            .commit, body: SegmentFormat.commitBody(batchNumber: nextBatch, recordCount: records.count, chain: running),
-            to: &buffer)
+            .commit,
+            body: SegmentFormat.commitBody(batchNumber: nextBatch, recordCount: records.count, chain: running),
+            to: &buffer
+        )
         guard segment.committedEnd + Int64(buffer.count) < SegmentFormat.maxSegmentBytes else {
-            throw StoreError(.overLimit, "a batch of \(buffer.count) bytes does not fit segment \(segment.name)", file: segment.name)
+            throw StoreError(
+                .overLimit,
+                "a batch of \(buffer.count) bytes does not fit segment \(segment.name)",
+                file: segment.name
+            )
         }
         try segment.file.write(buffer, at: segment.committedEnd)
         try durably { () throws(StoreError) in try segment.file.sync() }
@@ -386,17 +433,31 @@ final class StoreState {
     }
 
     /// Reads one entry record, checks its checksum and decodes it.
-    static func readEntry(from file: any StoreFile, name: String, at location: RecordLocation) throws(StoreError) -> Entry {
+    static func readEntry(
+        from file: any StoreFile,
+        name: String,
+        at location: RecordLocation
+    ) throws(StoreError) -> Entry {
         let bytes = try file.read(at: location.offset, count: location.size)
         func corrupt(_ what: String) -> StoreError {
-            StoreError(.corruptRecord, "entry record unreadable: \(what); run `capsync audit`", file: name, offset: location.offset)
+            StoreError(
+                .corruptRecord,
+                "entry record unreadable: \(what); run `capsync audit`",
+                file: name,
+                offset: location.offset
+            )
         }
         guard bytes.count == location.size, bytes.count > 9 + 32 else { throw corrupt("file ends early") }
         let stored = SegmentFormat.readUInt32(bytes, at: 4)
         let computed = bytes.withUnsafeBytes { raw in
-            CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<4])), UnsafeRawBufferPointer(rebasing: raw[8...]))
+            CRC32C.update(
+                CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<4])),
+                UnsafeRawBufferPointer(rebasing: raw[8...])
+            )
         }
-        guard stored == computed, bytes[8] == SegmentFormat.RecordType.entry.rawValue else { throw corrupt("checksum mismatch") }
+        guard stored == computed, bytes[8] == SegmentFormat.RecordType.entry.rawValue else {
+            throw corrupt("checksum mismatch")
+        }
         do {
             return try Entry(decoding: Array(bytes[(9 + 32)...]))
         } catch {

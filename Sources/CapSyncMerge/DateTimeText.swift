@@ -21,7 +21,11 @@ public struct DateTimeText: Sendable, Hashable {
 
     public init(_ text: String) throws(MergeError) {
         guard let value = Self.read(Array(text.utf8)) else {
-            throw MergeError(.invalidValue, "'\(text.prefix(40))' is not a date or time: use \(Self.acceptedForms)", context: "date")
+            throw MergeError(
+                .invalidValue,
+                "'\(text.prefix(40))' is not a date or time: use \(Self.acceptedForms)",
+                context: "date"
+            )
         }
         self.value = value
     }
@@ -52,7 +56,8 @@ public struct DateTimeText: Sendable, Hashable {
         guard reader.skip("T") || reader.skip("t"), let hour = reader.digits(2), hour < 24, reader.skip(":"),
             let minute = reader.digits(2), minute < 60
         else { return nil }
-        var second: Int64 = 0, millisecond: Int64 = 0
+        var second: Int64 = 0
+        var millisecond: Int64 = 0
         if reader.skip(":") {
             guard let s = reader.digits(2), s < 60 else { return nil }
             second = s
@@ -89,7 +94,8 @@ public struct DateTimeText: Sendable, Hashable {
 
     /// Days from 1970-01-01 to a day (proleptic Gregorian calendar).
     static func daysSinceEpoch(_ day: Day) -> Int64 {
-        let month = Int64(day.month), dayOfMonth = Int64(day.day)
+        let month = Int64(day.month)
+        let dayOfMonth = Int64(day.day)
         let year = Int64(day.year) - (month <= 2 ? 1 : 0)
         let era = year / 400
         let yearOfEra = year - era * 400

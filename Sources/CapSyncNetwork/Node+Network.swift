@@ -8,7 +8,14 @@ extension Node {
     /// The network side's context (needs the TLS key, not the signing key).
     public func syncContext(limits: SyncLimits = .default) throws(NodeError) -> SyncContext {
         let tls = try NodeSetup.loadTLSIdentity(paths)
-        var context = SyncContext(store: store, roster: roster, tlsKey: tls.key, tlsCertificate: tls.certificate, label: config.partner, limits: limits)
+        var context = SyncContext(
+            store: store,
+            roster: roster,
+            tlsKey: tls.key,
+            tlsCertificate: tls.certificate,
+            label: config.partner,
+            limits: limits
+        )
         context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
         return context
     }

@@ -1,5 +1,5 @@
-public import CapSyncSync
 public import CapSyncNode
+public import CapSyncSync
 internal import Dispatch
 internal import Foundation
 public import Logging
@@ -16,7 +16,13 @@ public struct NodeDaemon: Sendable {
     public var syncAtStart: Bool
     public var limits: SyncLimits
 
-    public init(node: Node, logger: Logger, intervalSeconds: Int? = nil, syncAtStart: Bool = false, limits: SyncLimits = .default) {
+    public init(
+        node: Node,
+        logger: Logger,
+        intervalSeconds: Int? = nil,
+        syncAtStart: Bool = false,
+        limits: SyncLimits = .default
+    ) {
         self.node = node
         self.logger = logger
         self.intervalSeconds = intervalSeconds
@@ -86,9 +92,12 @@ public struct NodeDaemon: Sendable {
             pending = failed
             attempt += 1
             guard !pending.isEmpty, let delay = schedule.retryDelaySeconds(attempt: attempt) else { break }
-            logger.warning("retrying failed peers", metadata: [
-                "peers": "\(pending.map(\.name).joined(separator: ","))", "in_seconds": "\(delay)",
-            ])
+            logger.warning(
+                "retrying failed peers",
+                metadata: [
+                    "peers": "\(pending.map(\.name).joined(separator: ","))", "in_seconds": "\(delay)",
+                ]
+            )
             try await Task.sleep(for: .seconds(delay))
         }
     }

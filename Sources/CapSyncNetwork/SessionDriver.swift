@@ -27,7 +27,8 @@ actor SessionDriver {
     private var rosterMismatch: (local: Bytes32, remote: Bytes32)?
     private let clock: @Sendable () -> UInt64
 
-    init(configuration: SessionConfiguration, store: LogStore, logger: Logger, clock: @escaping @Sendable () -> UInt64) {
+    init(configuration: SessionConfiguration, store: LogStore, logger: Logger, clock: @escaping @Sendable () -> UInt64)
+    {
         session = SyncSession(configuration: configuration)
         decoder = FrameDecoder(limits: configuration.limits)
         source = StoreSyncSource(store: store, logger: logger)
@@ -106,11 +107,17 @@ actor SessionDriver {
                 queued.append(message.encode())
             case .rosterMismatch(let local, let remote):
                 rosterMismatch = (local, remote)
-                logger.warning("roster mismatch: ours \(local.hex), the peer's \(remote.hex); syncing the authors both know")
+                logger.warning(
+                    "roster mismatch: ours \(local.hex), the peer's \(remote.hex); syncing the authors both know"
+                )
             case .finished(let summary):
                 outcome = SessionOutcome(summary: summary, error: nil, rosterMismatch: rosterMismatch.map { $0.remote })
             case .failed(let error):
-                outcome = SessionOutcome(summary: session.summary, error: error, rosterMismatch: rosterMismatch.map { $0.remote })
+                outcome = SessionOutcome(
+                    summary: session.summary,
+                    error: error,
+                    rosterMismatch: rosterMismatch.map { $0.remote }
+                )
             case .ingest, .ingestForkProofs, .peerHead:
                 break  // carried out by performStoreActions
             }
@@ -131,7 +138,6 @@ public struct SessionOutcome: Sendable {
 
     public var succeeded: Bool { error == nil }
 }
-
 
 /// A serial executor on a dispatch queue of its own: what an actor that blocks (disk, verification) runs on.
 final class BlockingWorkExecutor: SerialExecutor {

@@ -1,6 +1,6 @@
 internal import CapSyncCrypto
-public import CapSyncNode
 internal import CapSyncLog
+public import CapSyncNode
 internal import CapSyncSync
 internal import CapSyncTLS
 internal import CapSyncWire
@@ -20,7 +20,9 @@ public struct SyncClient: Sendable {
     let sourceAddress: String?
 
     public init(
-        context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        context: SyncContext,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         sourceAddress: String? = nil
     ) {
         self.sourceAddress = sourceAddress
@@ -33,38 +35,64 @@ public struct SyncClient: Sendable {
     public func sync(with peer: PeerList.Peer, connectTimeout: TimeAmount = .seconds(10)) async -> SessionOutcome {
         let context = self.context.refreshed()
         let failure = { (reason: String) in
-            SessionOutcome(summary: SessionSummary(localLabel: context.label), error: SyncError(.connectionClosed, reason), rosterMismatch: nil)
+            SessionOutcome(
+                summary: SessionSummary(localLabel: context.label),
+                error: SyncError(.connectionClosed, reason),
+                rosterMismatch: nil
+            )
         }
         let address: HostPort
         do { address = try HostPort(peer.address) } catch { return failure("\(error)") }
         let tls: TLSContext
         do {
             let peerKey = try peer.key.publicKey()
-            tls = try TLSContext(configuration: .client(
-                privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys,
-                dialing: peerKey))
+            tls = try TLSContext(
+                configuration: .client(
+                    privateKey: context.tlsKey,
+                    certificate: context.tlsCertificate,
+                    trustedSigningKeys: context.trustedKeys,
+                    dialing: peerKey
+                )
+            )
         } catch { return failure("cannot set up TLS for \(peer.name): \(error)") }
         do {
             var bootstrap = ClientBootstrap(group: group)
-            if let sourceAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0)) }
-            let (channel, identity) = try await bootstrap
+            if let sourceAddress {
+                bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
+            }
+            let (channel, identity) =
+                try await bootstrap
                 .connectTimeout(connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: address.host, port: address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let identity = try SyncPipeline.configure(
-                            channel, tls: tls, limits: context.sessionConfiguration.limits)
-                        return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), identity)
+                            channel,
+                            tls: tls,
+                            limits: context.sessionConfiguration.limits
+                        )
+                        return (
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), identity
+                        )
                     }
                 }
-            return await SyncConnection.run(channel: channel, identity: identity, context: context, peerName: peer.name, logger: logger)
+            return await SyncConnection.run(
+                channel: channel,
+                identity: identity,
+                context: context,
+                peerName: peer.name,
+                logger: logger
+            )
         } catch {
             return failure("cannot connect to \(peer.name): \(error)")
         }
     }
 
     /// Syncs with every peer at once; results in the peers' order.
-    public func syncAll(_ peers: [PeerList.Peer], onDone: @escaping @Sendable (PeerList.Peer, SessionOutcome) -> Void = { _, _ in })
+    public func syncAll(
+        _ peers: [PeerList.Peer],
+        onDone: @escaping @Sendable (PeerList.Peer, SessionOutcome) -> Void = { _, _ in }
+    )
         async -> [(PeerList.Peer, SessionOutcome)]
     {
         await withTaskGroup(of: (Int, SessionOutcome).self) { group in
@@ -88,14 +116,17 @@ public struct SyncClient: Sendable {
 enum SyncPipeline {
     /// Adds the handlers to a new channel (on its event loop); the future is the pinned peer, or why not.
     static func configure(
-        _ channel: any Channel, tls: TLSContext, limits: SyncLimits
+        _ channel: any Channel,
+        tls: TLSContext,
+        limits: SyncLimits
     ) throws -> EventLoopFuture<PeerIdentity> {
         let promise = channel.eventLoop.makePromise(of: PeerIdentity.self)
         let handlers = channel.pipeline.syncOperations
         try handlers.addHandler(TLSHandler(context: tls))
         try handlers.addHandler(PeerIdentityHandler(promise: promise))
         try handlers.addHandler(
-            IdleTimeoutHandler(timeout: timeAmount(limits.idleTimeout), frameTimeout: timeAmount(limits.frameTimeout)))
+            IdleTimeoutHandler(timeout: timeAmount(limits.idleTimeout), frameTimeout: timeAmount(limits.frameTimeout))
+        )
         return promise.futureResult
     }
 }

@@ -12,16 +12,23 @@ internal import NIOCore
 /// by filling its window), with the handshake, idle and whole-session limits enforced here, in the shell.
 enum SyncConnection {
     static func run(
-        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>,
-        context: SyncContext, peerName: String, logger: Logger
+        channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>,
+        identity: EventLoopFuture<PeerIdentity>,
+        context: SyncContext,
+        peerName: String,
+        logger: Logger
     ) async -> SessionOutcome {
         let started = ContinuousClock.now
         // The handshake limit: from the connection to the peer's HELLO and HEADS (TLS included). The idle timer
         // alone cannot end a peer that dribbles a byte just inside it and never completes a frame.
         let limits = context.sessionConfiguration.limits
         let handshakeDeadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.handshakeTimeout)) {
-            channel.channel.pipeline.fireErrorCaught(SyncError(
-                .timeout, "no HELLO and HEADS within \(limits.handshakeTimeout) of connecting (handshake limit)"))
+            channel.channel.pipeline.fireErrorCaught(
+                SyncError(
+                    .timeout,
+                    "no HELLO and HEADS within \(limits.handshakeTimeout) of connecting (handshake limit)"
+                )
+            )
         }
         defer { handshakeDeadline.cancel() }
         var logger = logger
@@ -31,19 +38,31 @@ enum SyncConnection {
             try? await channel.executeThenClose { _, _ in }
             return SessionOutcome(
                 summary: SessionSummary(localLabel: context.label),
-                error: SyncError(.connectionClosed, "TLS handshake with \(peerName) failed: \(error)"), rosterMismatch: nil)
+                error: SyncError(.connectionClosed, "TLS handshake with \(peerName) failed: \(error)"),
+                rosterMismatch: nil
+            )
         }
-        let pinned = PinnedPeer(partner: context.roster.partner(of: AuthorKey(peer.signingKey)), key: AuthorKey(peer.signingKey))
+        let pinned = PinnedPeer(
+            partner: context.roster.partner(of: AuthorKey(peer.signingKey)),
+            key: AuthorKey(peer.signingKey)
+        )
         logger[metadataKey: "peer"] = "\(pinned.name) at \(peerName)"
         var configuration = context.sessionConfiguration
         configuration.peerDescription = "\(pinned.name) at \(peerName)"
         let sessionLogger = logger
         try? context.store.refresh()  // pick up what the appending commands committed since the last session
-        let driver = SessionDriver(configuration: configuration, store: context.store, logger: sessionLogger, clock: context.clock)
+        let driver = SessionDriver(
+            configuration: configuration,
+            store: context.store,
+            logger: sessionLogger,
+            clock: context.clock
+        )
 
         // The whole-session limit: close the channel at the deadline; the reader then ends and the session fails.
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.sessionTimeout)) {
-            channel.channel.pipeline.fireErrorCaught(SyncError(.timeout, "the session took longer than \(limits.sessionTimeout)"))
+            channel.channel.pipeline.fireErrorCaught(
+                SyncError(.timeout, "the session took longer than \(limits.sessionTimeout)")
+            )
         }
         defer { deadline.cancel() }
 
@@ -80,11 +99,14 @@ enum SyncConnection {
                                 sessionLogger.info("connection ended: \(error)")
                                 return
                             }
-                            await driver.abort(SyncError(
-                                .connectionClosed,
-                                "\(peerName) refused this node during TLS (\(error.openSSLReasons.joined(separator: "; "))): "
-                                    + "it most likely does not hold this node's signing key in its roster; check that "
-                                    + "both sides hold the same roster"))
+                            await driver.abort(
+                                SyncError(
+                                    .connectionClosed,
+                                    "\(peerName) refused this node during TLS (\(error.openSSLReasons.joined(separator: "; "))): "
+                                        + "it most likely does not hold this node's signing key in its roster; check that "
+                                        + "both sides hold the same roster"
+                                )
+                            )
                         } catch {
                             await driver.connectionClosed()
                             sessionLogger.info("connection ended: \(error)")
@@ -96,20 +118,32 @@ enum SyncConnection {
         } catch {
             logger.info("connection error: \(error)")
         }
-        var outcome = await driver.outcome ?? SessionOutcome(
-            summary: SessionSummary(localLabel: context.label), error: SyncError(.connectionClosed, "connection ended"), rosterMismatch: nil)
+        var outcome =
+            await driver.outcome
+            ?? SessionOutcome(
+                summary: SessionSummary(localLabel: context.label),
+                error: SyncError(.connectionClosed, "connection ended"),
+                rosterMismatch: nil
+            )
         outcome.duration = ContinuousClock.now - started
         outcome.peer = pinned
         let s = outcome.summary
         if let error = outcome.error {
-            logger.warning("sync session failed: \(error)", metadata: [
-                "entries_in": "\(s.entriesReceived)", "entries_out": "\(s.entriesSent)",
-            ])
+            logger.warning(
+                "sync session failed: \(error)",
+                metadata: [
+                    "entries_in": "\(s.entriesReceived)", "entries_out": "\(s.entriesSent)",
+                ]
+            )
         } else {
-            logger.info("sync session done", metadata: [
-                "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)", "entries_out": "\(s.entriesSent)",
-                "bytes_in": "\(s.bytesReceived)", "bytes_out": "\(s.bytesSent)", "duration": "\(outcome.duration)",
-            ])
+            logger.info(
+                "sync session done",
+                metadata: [
+                    "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)",
+                    "entries_out": "\(s.entriesSent)",
+                    "bytes_in": "\(s.bytesReceived)", "bytes_out": "\(s.bytesSent)", "duration": "\(outcome.duration)",
+                ]
+            )
         }
         return outcome
     }
@@ -200,7 +234,9 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let timeout = self.timeout
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.fireErrorCaught(SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (idle limit)"))
+            loopBound.value.fireErrorCaught(
+                SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (idle limit)")
+            )
         }
     }
 
@@ -208,8 +244,12 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let timeout = frameTimeout
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         frameTimer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.fireErrorCaught(SyncError(
-                .timeout, "a frame was still incomplete \(timeout.nanoseconds / 1_000_000_000) s after its first byte (frame limit)"))
+            loopBound.value.fireErrorCaught(
+                SyncError(
+                    .timeout,
+                    "a frame was still incomplete \(timeout.nanoseconds / 1_000_000_000) s after its first byte (frame limit)"
+                )
+            )
         }
     }
 }

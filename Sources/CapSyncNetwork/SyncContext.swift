@@ -1,6 +1,6 @@
 public import CapSyncCrypto
-public import CapSyncNode
 public import CapSyncLog
+public import CapSyncNode
 public import CapSyncSync
 internal import CapSyncTLS
 public import CapSyncWire
@@ -22,9 +22,15 @@ public struct SyncContext: Sendable {
     /// When set, each new session uses the roster file's current content (a daemon follows roster edits).
     public var rosterWatcher: RosterWatcher?
 
-    public init(store: LogStore, roster: Roster, tlsKey: Ed25519PrivateKey, tlsCertificate: X509Certificate,
-                label: String, limits: SyncLimits = .default,
-                clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }) {
+    public init(
+        store: LogStore,
+        roster: Roster,
+        tlsKey: Ed25519PrivateKey,
+        tlsCertificate: X509Certificate,
+        label: String,
+        limits: SyncLimits = .default,
+        clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+    ) {
         self.store = store
         self.roster = roster
         self.tlsKey = tlsKey
@@ -32,7 +38,11 @@ public struct SyncContext: Sendable {
         self.label = label
         self.clock = clock
         sessionConfiguration = SessionConfiguration(
-            localRosterHash: roster.hash, knownAuthors: Set(roster.authorKeys), limits: limits, label: label)
+            localRosterHash: roster.hash,
+            knownAuthors: Set(roster.authorKeys),
+            limits: limits,
+            label: label
+        )
     }
 
     var trustedKeys: [Ed25519PublicKey] { roster.authorKeys.compactMap { try? $0.publicKey() } }

@@ -1,6 +1,6 @@
 internal import CapSyncCrypto
-public import CapSyncNode
 internal import CapSyncLog
+public import CapSyncNode
 internal import CapSyncSync
 internal import CapSyncTLS
 internal import CapSyncWire
@@ -21,14 +21,21 @@ public final class SyncServer: Sendable {
     private let refusals = RefusalLog()
     private let unserved = UnservedConnections()
 
-    public init(context: SyncContext, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(NodeError) {
+    public init(
+        context: SyncContext,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(NodeError) {
         self.context = context
         self.logger = logger
         self.group = group
         let limits = context.sessionConfiguration.limits
         admission = ConnectionAdmission(
-            maxPending: limits.maxPendingHandshakes, maxPendingPerAddress: limits.maxPendingHandshakesPerAddress,
-            maxSessions: limits.maxConcurrentSessions, maxPerPartner: limits.maxSessionsPerPartner)
+            maxPending: limits.maxPendingHandshakes,
+            maxPendingPerAddress: limits.maxPendingHandshakesPerAddress,
+            maxSessions: limits.maxConcurrentSessions,
+            maxPerPartner: limits.maxSessionsPerPartner
+        )
         tlsCache = TLSContextCache(handshakeTimeout: timeAmount(limits.tlsHandshakeTimeout))
         do { _ = try tlsCache.context(for: context) } catch { throw NodeError(.sync, "cannot set up TLS: \(error)") }
     }
@@ -62,20 +69,31 @@ public final class SyncServer: Sendable {
                     guard let ticket = admission.admitConnection(address: address, channel: channel) else {
                         // Over its address's handshake budget: closed before any TLS work is done.
                         channel.close(promise: nil)
-                        let refused: EventLoopFuture<PeerIdentity> = channel.eventLoop.makeFailedFuture(SyncError(
-                            .tooManySessions, "too many TLS handshakes in progress from \(address)"))
+                        let refused: EventLoopFuture<PeerIdentity> = channel.eventLoop.makeFailedFuture(
+                            SyncError(
+                                .tooManySessions,
+                                "too many TLS handshakes in progress from \(address)"
+                            )
+                        )
                         return (nil, refused, address, nil)
                     }
                     // Trust follows roster edits: the TLS context is the one for the roster now in force.
                     let identity = try SyncPipeline.configure(
-                        channel, tls: tlsCache.context(for: context.refreshed()), limits: limits)
+                        channel,
+                        tls: tlsCache.context(for: context.refreshed()),
+                        limits: limits
+                    )
                     let async = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     unserved.add(async)
                     // The pre-authentication deadline: a connection that has not finished its TLS handshake with a
                     // pinned peer by then is closed, and its place in the budget freed.
                     let deadline = channel.eventLoop.scheduleTask(in: timeAmount(handshakeLimit)) {
-                        channel.pipeline.fireErrorCaught(SyncError(
-                            .timeout, "no finished TLS handshake within \(handshakeLimit) of connecting"))
+                        channel.pipeline.fireErrorCaught(
+                            SyncError(
+                                .timeout,
+                                "no finished TLS handshake within \(handshakeLimit) of connecting"
+                            )
+                        )
                         channel.close(promise: nil)
                     }
                     identity.whenComplete { _ in
@@ -89,7 +107,10 @@ public final class SyncServer: Sendable {
     }
 
     /// Serves connections until cancelled. Each session's outcome goes to `onSession` (status bookkeeping).
-    public func run(_ listener: Listener, onSession: @escaping @Sendable (SessionOutcome) -> Void = { _ in }) async throws {
+    public func run(
+        _ listener: Listener,
+        onSession: @escaping @Sendable (SessionOutcome) -> Void = { _ in }
+    ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             defer {
                 // Connections accepted but never handed to a task (the loop ended first) are closed properly: a
@@ -100,12 +121,21 @@ public final class SyncServer: Sendable {
             try await listener.channel.executeThenClose { inbound in
                 for try await accepted in inbound {
                     guard let channel = accepted.channel else {
-                        refusals.note(logger, address: accepted.address, reason: "too many TLS handshakes in progress from this address")
+                        refusals.note(
+                            logger,
+                            address: accepted.address,
+                            reason: "too many TLS handshakes in progress from this address"
+                        )
                         continue
                     }
                     unserved.take(channel.channel)
                     group.addTask {
-                        await self.serve(channel, identity: accepted.identity, address: accepted.address, onSession: onSession)
+                        await self.serve(
+                            channel,
+                            identity: accepted.identity,
+                            address: accepted.address,
+                            onSession: onSession
+                        )
                     }
                 }
             }
@@ -114,7 +144,9 @@ public final class SyncServer: Sendable {
 
     /// One accepted connection: wait for the pinned peer, admit a session for its partner, run it.
     private func serve(
-        _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<PeerIdentity>, address: String,
+        _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>,
+        identity: EventLoopFuture<PeerIdentity>,
+        address: String,
         onSession: @escaping @Sendable (SessionOutcome) -> Void
     ) async {
         let peer: PeerIdentity
@@ -130,23 +162,41 @@ public final class SyncServer: Sendable {
         case .admitted:
             break
         case .tooManySessions(let limit):
-            logger.warning("refusing a session of \(partner): \(limit) sessions already running (maxConcurrentSessions)",
-                           metadata: ["peer": "\(address)"])
-            await SyncConnection.refuse(channel: channel, error: SyncError(
-                .tooManySessions, "this node already serves \(limit) sessions (maxConcurrentSessions); try again later"))
+            logger.warning(
+                "refusing a session of \(partner): \(limit) sessions already running (maxConcurrentSessions)",
+                metadata: ["peer": "\(address)"]
+            )
+            await SyncConnection.refuse(
+                channel: channel,
+                error: SyncError(
+                    .tooManySessions,
+                    "this node already serves \(limit) sessions (maxConcurrentSessions); try again later"
+                )
+            )
             return
         case .tooManySessionsForPartner(let partner, let limit):
-            logger.warning("refusing a session of \(partner): it already holds \(limit) (maxSessionsPerPartner)",
-                           metadata: ["peer": "\(address)"])
-            await SyncConnection.refuse(channel: channel, error: SyncError(
-                .tooManySessions,
-                "partner \(partner) already holds \(limit) sessions with this node (maxSessionsPerPartner); "
-                    + "finish those first"))
+            logger.warning(
+                "refusing a session of \(partner): it already holds \(limit) (maxSessionsPerPartner)",
+                metadata: ["peer": "\(address)"]
+            )
+            await SyncConnection.refuse(
+                channel: channel,
+                error: SyncError(
+                    .tooManySessions,
+                    "partner \(partner) already holds \(limit) sessions with this node (maxSessionsPerPartner); "
+                        + "finish those first"
+                )
+            )
             return
         }
         defer { admission.endSession(partner: partner) }
         let outcome = await SyncConnection.run(
-            channel: channel, identity: identity, context: context, peerName: address, logger: logger)
+            channel: channel,
+            identity: identity,
+            context: context,
+            peerName: address,
+            logger: logger
+        )
         onSession(outcome)
     }
 }
@@ -195,7 +245,10 @@ final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
         let hash = context.roster.hash
         if let cached, cached.0 == hash { return cached.1 }
         var configuration = TLSConfiguration.server(
-            privateKey: context.tlsKey, certificate: context.tlsCertificate, trustedSigningKeys: context.trustedKeys)
+            privateKey: context.tlsKey,
+            certificate: context.tlsCertificate,
+            trustedSigningKeys: context.trustedKeys
+        )
         configuration.handshakeTimeout = handshakeTimeout
         let fresh = try TLSContext(configuration: configuration)
         cached = (hash, fresh)

@@ -55,7 +55,11 @@ enum AtomicFile {
 
     static func read(_ path: String) throws(NodeError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw NodeError(.io, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file", context: path)
+            throw NodeError(
+                .io,
+                FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file",
+                context: path
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -42,7 +42,8 @@ public enum Auditor {
         for index in report.authors.indices {
             if let count = counts[report.authors[index].author] {
                 report.authors[index].problems.append(
-                    "\(count) entr(y/ies) writing another partner's records (\(IgnoredReason.notOwnRecord.rawValue))")
+                    "\(count) entr(y/ies) writing another partner's records (\(IgnoredReason.notOwnRecord.rawValue))"
+                )
             }
         }
     }
@@ -58,7 +59,9 @@ public enum Auditor {
             var author = AuthorReport(author: head.author.hex, partner: roster.partner(of: head.author))
             author.headSeq = head.seq
             author.forkedFromSeq = forks[head.author]
-            if let seq = author.forkedFromSeq { author.problems.append("equivocated: two signed entries at seq \(seq) (fork proof held)") }
+            if let seq = author.forkedFromSeq {
+                author.problems.append("equivocated: two signed entries at seq \(seq) (fork proof held)")
+            }
             if !roster.contains(head.author) { author.problems.append("author is not in the roster") }
             let key = try? head.author.publicKey()
             if key == nil { author.problems.append("author key is not a valid Ed25519 key") }
@@ -82,7 +85,9 @@ public enum Auditor {
                     } else if entry.seq != 1 || !entry.prev.isZero {
                         author.brokenLinks += 1
                     }
-                    if !roster.allows(head.author, seq: entry.seq) && roster.contains(head.author) { author.beyondLastValidSeq += 1 }
+                    if !roster.allows(head.author, seq: entry.seq) && roster.contains(head.author) {
+                        author.beyondLastValidSeq += 1
+                    }
                     previous = entry
                 }
                 seq = batch.last!.seq + 1
@@ -90,7 +95,9 @@ public enum Auditor {
             if author.badSignatures > 0 { author.problems.append("\(author.badSignatures) bad signature(s)") }
             if author.brokenLinks > 0 { author.problems.append("\(author.brokenLinks) broken chain link(s)") }
             if author.beyondLastValidSeq > 0 {
-                author.problems.append("\(author.beyondLastValidSeq) entr(y/ies) beyond the roster's last valid seq (ignored by the fold)")
+                author.problems.append(
+                    "\(author.beyondLastValidSeq) entr(y/ies) beyond the roster's last valid seq (ignored by the fold)"
+                )
             }
             report.entries += author.entries
             report.authors.append(author)
@@ -100,7 +107,9 @@ public enum Auditor {
         for (author, seq) in forks where !listed.contains(author) {
             var entry = AuthorReport(author: author.hex, partner: roster.partner(of: author))
             entry.forkedFromSeq = seq
-            entry.problems.append("equivocated: two signed entries at seq \(seq) (fork proof held; no entry of this author held yet)")
+            entry.problems.append(
+                "equivocated: two signed entries at seq \(seq) (fork proof held; no entry of this author held yet)"
+            )
             report.authors.append(entry)
         }
         report.authors.sort { $0.author < $1.author }
@@ -141,12 +150,18 @@ public enum Auditor {
     /// Fork proofs go to `forks/<author>-<seq>/{a,b}.*` the same way.
     @discardableResult
     public static func export(
-        store: LogStore, roster: Roster, to directory: String, authors: Set<AuthorKey>? = nil, fromSeq: UInt64 = 1
+        store: LogStore,
+        roster: Roster,
+        to directory: String,
+        authors: Set<AuthorKey>? = nil,
+        fromSeq: UInt64 = 1
     ) throws(NodeError) -> Int {
         let fm = FileManager.default
         var written = 0
         func write(_ bytes: [UInt8], _ path: String) throws(NodeError) {
-            guard fm.createFile(atPath: path, contents: Data(bytes)) else { throw NodeError(.io, "cannot write", context: path) }
+            guard fm.createFile(atPath: path, contents: Data(bytes)) else {
+                throw NodeError(.io, "cannot write", context: path)
+            }
         }
         func writeEntry(_ entry: Entry, base: String) throws(NodeError) {
             try write(entry.encoded, base + ".entry")
@@ -165,9 +180,13 @@ public enum Auditor {
             let dir = directory + "/" + head.author.hex
             try makeDirectory(dir)
             let key: Ed25519PublicKey
-            do { key = try head.author.publicKey() } catch { throw NodeError(.keys, "\(error)", context: head.author.hex) }
+            do { key = try head.author.publicKey() } catch {
+                throw NodeError(.keys, "\(error)", context: head.author.hex)
+            }
             try write(Array(key.pem.utf8), dir + "/author.pub.pem")
-            if let partner = roster.partner(of: head.author) { try write(Array((partner + "\n").utf8), dir + "/partner") }
+            if let partner = roster.partner(of: head.author) {
+                try write(Array((partner + "\n").utf8), dir + "/partner")
+            }
             var seq = max(1, fromSeq)
             while seq <= head.seq {
                 let batch: [Entry]

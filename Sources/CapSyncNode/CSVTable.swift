@@ -17,7 +17,9 @@ public struct CSVTable: Sendable, Equatable {
     /// where the comma is the decimal mark.
     public init(parsing text: String, source: String = "csv", separator: UInt8 = UInt8(ascii: ",")) throws(NodeError) {
         let bytes = Array(text.utf8)
-        guard bytes.count <= Self.maxBytes else { throw NodeError(.usage, "the file is over \(Self.maxBytes / 1_048_576) MiB", context: source) }
+        guard bytes.count <= Self.maxBytes else {
+            throw NodeError(.usage, "the file is over \(Self.maxBytes / 1_048_576) MiB", context: source)
+        }
         var records: [Row] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -27,13 +29,16 @@ public struct CSVTable: Sendable, Equatable {
         var index = 0
         var inQuotes = false
         var fieldWasQuoted = false
-        var quoteLine = 0, quoteColumn = 0
+        var quoteLine = 0
+        var quoteColumn = 0
 
         func fail(_ reason: String, _ l: Int, _ c: Int) -> NodeError {
             NodeError(.usage, "line \(l), column \(c): \(reason)", context: source)
         }
         func endField() throws(NodeError) {
-            guard let text = String(validating: field, as: UTF8.self) else { throw fail("not valid UTF-8", line, column) }
+            guard let text = String(validating: field, as: UTF8.self) else {
+                throw fail("not valid UTF-8", line, column)
+            }
             fields.append(text)
             field.removeAll(keepingCapacity: true)
             fieldWasQuoted = false
@@ -57,7 +62,8 @@ public struct CSVTable: Sendable, Equatable {
                     inQuotes = false
                     index += 1
                     column += 1
-                    if index < bytes.count, ![separator, UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[index]) {
+                    if index < bytes.count, ![separator, UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[index])
+                    {
                         throw fail("unexpected character after a closing quote", line, column)
                     }
                     continue
@@ -80,7 +86,9 @@ public struct CSVTable: Sendable, Equatable {
                     column = 0
                     rowLine = line
                 case UInt8(ascii: "\""):
-                    guard field.isEmpty, !fieldWasQuoted else { throw fail("a quote inside an unquoted field", line, column) }
+                    guard field.isEmpty, !fieldWasQuoted else {
+                        throw fail("a quote inside an unquoted field", line, column)
+                    }
                     inQuotes = true
                     fieldWasQuoted = true
                     quoteLine = line
@@ -97,7 +105,9 @@ public struct CSVTable: Sendable, Equatable {
             try endField()
             endRecord()
         }
-        guard let first = records.first else { throw NodeError(.usage, "the file is empty: expected a header row", context: source) }
+        guard let first = records.first else {
+            throw NodeError(.usage, "the file is empty: expected a header row", context: source)
+        }
         header = first.fields.map { $0.trimmed(of: " \t").lowercased() }
         rows = Array(records.dropFirst())
         for row in rows where row.fields.count != header.count {

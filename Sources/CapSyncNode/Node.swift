@@ -25,11 +25,16 @@ public final class Node: Sendable {
 
     /// Opens the node at `root`. Works on a read-only copy without private keys too (auditors).
     public init(
-        root: String, access: Access = .write, storeOptions: StoreOptions = .init(), listenOverride: String? = nil
+        root: String,
+        access: Access = .write,
+        storeOptions: StoreOptions = .init(),
+        listenOverride: String? = nil
     ) throws(NodeError) {
         paths = NodePaths(root: root)
         var config = try NodeSetup.loadConfig(paths)
-        if let listenOverride { config.listen = listenOverride.hasPrefix(":") ? "0.0.0.0" + listenOverride : listenOverride }
+        if let listenOverride {
+            config.listen = listenOverride.hasPrefix(":") ? "0.0.0.0" + listenOverride : listenOverride
+        }
         self.config = config
         roster = try NodeSetup.loadRoster(paths)
         var options = storeOptions
@@ -38,7 +43,9 @@ public final class Node: Sendable {
             do {
                 let key = try KeyFile.readPublicKey(from: paths.signingPublicKey)
                 options.ownChain = OwnChainOptions(author: AuthorKey(key), journalDirectory: paths.root)
-            } catch { throw NodeError(.keys, "cannot read the signing public key: \(error)", context: paths.signingPublicKey) }
+            } catch {
+                throw NodeError(.keys, "cannot read the signing public key: \(error)", context: paths.signingPublicKey)
+            }
         }
         do { store = try LogStore(directory: paths.store, roster: roster, options: options) } catch {
             throw NodeError(.store, error.description, context: paths.store)
@@ -50,20 +57,32 @@ public final class Node: Sendable {
     /// Appends operations as one batch signed by this partner's key, after checking they write only this
     /// partner's records (the fold would ignore anything else).
     @discardableResult
-    public func append(_ operations: [CapSyncMerge.Operation], signingKey: Ed25519PrivateKey) throws(NodeError) -> [Entry] {
+    public func append(
+        _ operations: [CapSyncMerge.Operation],
+        signingKey: Ed25519PrivateKey
+    ) throws(NodeError) -> [Entry] {
         let author = AuthorKey(signingKey.publicKey)
         guard roster.partner(of: author) == config.partner else {
             throw NodeError(
-                .roster, "this node's signing key is not in the roster for \(config.partner)", context: paths.roster,
-                hint: "import the coalition roster that lists it (capsync roster import), or add it (capsync roster add)")
+                .roster,
+                "this node's signing key is not in the roster for \(config.partner)",
+                context: paths.roster,
+                hint:
+                    "import the coalition roster that lists it (capsync roster import), or add it (capsync roster add)"
+            )
         }
         for operation in operations where operation.partner != config.partner {
-            throw NodeError(.usage, "an operation writes \(operation.partner)'s records; this node is \(config.partner)")
+            throw NodeError(
+                .usage,
+                "an operation writes \(operation.partner)'s records; this node is \(config.partner)"
+            )
         }
         do {
             return try store.append(
-                operations.map { (kind: $0.kind.rawValue, payload: $0.payload()) }, signingKey: signingKey,
-                nowMilliseconds: Self.nowMilliseconds())
+                operations.map { (kind: $0.kind.rawValue, payload: $0.payload()) },
+                signingKey: signingKey,
+                nowMilliseconds: Self.nowMilliseconds()
+            )
         } catch {
             throw NodeError(.store, error.description, context: paths.store)
         }
@@ -71,9 +90,16 @@ public final class Node: Sendable {
 
     /// The coalition view from every entry held, optionally as of a past time.
     public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
-        let fold = Fold(roster: roster, forks: store.forkedAuthors(), nowMilliseconds: Self.nowMilliseconds(), asOf: asOf)
+        let fold = Fold(
+            roster: roster,
+            forks: store.forkedAuthors(),
+            nowMilliseconds: Self.nowMilliseconds(),
+            asOf: asOf
+        )
         var state = FoldState(fold)
-        do { try store.forEachEntry { state.add($0) } } catch { throw NodeError(.store, "\(error)", context: paths.store) }
+        do { try store.forEachEntry { state.add($0) } } catch {
+            throw NodeError(.store, "\(error)", context: paths.store)
+        }
         return state.finish()
     }
 
@@ -81,7 +107,9 @@ public final class Node: Sendable {
     public func entrySetDigest() throws(NodeError) -> Bytes32 {
         var ids: [EntryID] = []
         ids.reserveCapacity(store.entryCount)
-        do { try store.forEachEntry { ids.append($0.id) } } catch { throw NodeError(.store, "\(error)", context: paths.store) }
+        do { try store.forEachEntry { ids.append($0.id) } } catch {
+            throw NodeError(.store, "\(error)", context: paths.store)
+        }
         return CapSyncMerge.entrySetDigest(ids)
     }
 }

@@ -8,17 +8,26 @@ public enum NodeBackup {
     /// Copies the node's files and a consistent snapshot of its log into `target` (missing or empty).
     public static func backup(_ node: Node, to target: String) throws(NodeError) {
         let fm = FileManager.default
-        if fm.fileExists(atPath: target), let contents = try? fm.contentsOfDirectory(atPath: target), !contents.isEmpty {
+        if fm.fileExists(atPath: target), let contents = try? fm.contentsOfDirectory(atPath: target), !contents.isEmpty
+        {
             throw NodeError(.io, "the backup directory is not empty", context: target, hint: "choose a new directory")
         }
         let to = NodePaths(root: target)
         do {
-            try fm.createDirectory(atPath: to.keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch { throw NodeError(.io, "cannot create the backup directory: \(error.localizedDescription)", context: target) }
+            try fm.createDirectory(
+                atPath: to.keys,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw NodeError(.io, "cannot create the backup directory: \(error.localizedDescription)", context: target)
+        }
         for (source, destination) in fileMap(from: node.paths, to: to) where fm.fileExists(atPath: source) {
             try copy(source, destination)
         }
-        do { try node.store.backup(to: to.store) } catch { throw NodeError(.store, error.description, context: to.store) }
+        do { try node.store.backup(to: to.store) } catch {
+            throw NodeError(.store, error.description, context: to.store)
+        }
     }
 
     /// Makes `root` (missing or empty) a copy of the backup and marks it as needing to re-learn its own chain.
@@ -30,10 +39,19 @@ public enum NodeBackup {
             throw NodeError(.notANode, "not a CapSync backup (no capsync.toml or store/)", context: backup)
         }
         if fm.fileExists(atPath: root), let contents = try? fm.contentsOfDirectory(atPath: root), !contents.isEmpty {
-            throw NodeError(.alreadyANode, "the target directory is not empty", context: root, hint: "restore into a new or empty directory")
+            throw NodeError(
+                .alreadyANode,
+                "the target directory is not empty",
+                context: root,
+                hint: "restore into a new or empty directory"
+            )
         }
         do {
-            try fm.createDirectory(atPath: to.keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: to.keys,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             try fm.createDirectory(atPath: to.store, withIntermediateDirectories: true)
             for name in try fm.contentsOfDirectory(atPath: from.store) where name != "LOCK" {
                 try copy(from.store + "/" + name, to.store + "/" + name)
@@ -42,7 +60,8 @@ public enum NodeBackup {
             throw error
         } catch { throw NodeError(.io, "cannot copy the log: \(error.localizedDescription)", context: root) }
         // The config goes last (its presence marks a node directory); the re-learn marker goes before it.
-        for (source, destination) in fileMap(from: from, to: to) where source != from.config && fm.fileExists(atPath: source) {
+        for (source, destination) in fileMap(from: from, to: to)
+        where source != from.config && fm.fileExists(atPath: source) {
             try copy(source, destination)
         }
         _ = try NodeSetup.loadConfig(from)  // refuse a backup whose config no longer parses
@@ -62,7 +81,8 @@ public enum NodeBackup {
         [
             (from.config, to.config), (from.roster, to.roster), (from.peers, to.peers), (from.syncState, to.syncState),
             (from.signingKey, to.signingKey), (from.signingCertificate, to.signingCertificate),
-            (from.signingPublicKey, to.signingPublicKey), (from.tlsKey, to.tlsKey), (from.tlsCertificate, to.tlsCertificate),
+            (from.signingPublicKey, to.signingPublicKey), (from.tlsKey, to.tlsKey),
+            (from.tlsCertificate, to.tlsCertificate),
         ]
     }
 

@@ -19,8 +19,13 @@ public struct NodeConfig: Sendable, Equatable {
     public var staleDays: Int
 
     public init(
-        partner: String, listen: String = "0.0.0.0:7420", syncTime: String = "02:00", jitterMinutes: Int = 30,
-        retries: Int = 5, retryBaseSeconds: Int = 30, staleDays: Int = 45
+        partner: String,
+        listen: String = "0.0.0.0:7420",
+        syncTime: String = "02:00",
+        jitterMinutes: Int = 30,
+        retries: Int = 5,
+        retryBaseSeconds: Int = 30,
+        staleDays: Int = 45
     ) {
         self.partner = partner
         self.listen = listen
@@ -54,7 +59,11 @@ public struct NodeConfig: Sendable, Equatable {
         do {
             file = try TOMLDecoder(strictDecoding: true).decode(File.self, from: toml)
         } catch let error as TOMLParseError {
-            throw NodeError(.config, "TOML syntax error: \(error.description) at line \(error.source.begin.line)", context: path)
+            throw NodeError(
+                .config,
+                "TOML syntax error: \(error.description) at line \(error.source.begin.line)",
+                context: path
+            )
         } catch let error as DecodingError {
             throw NodeError(.config, Self.describe(error), context: path)
         } catch {
@@ -73,7 +82,9 @@ public struct NodeConfig: Sendable, Equatable {
     }
 
     public func validate(path: String = "capsync.toml") throws(NodeError) {
-        do { try Roster.validatePartnerCode(partner) } catch { throw NodeError(.config, "partner: \(error.reason)", context: path) }
+        do { try Roster.validatePartnerCode(partner) } catch {
+            throw NodeError(.config, "partner: \(error.reason)", context: path)
+        }
         guard (try? HostPort(listen, allowAnyPort: true)) != nil else {
             throw NodeError(.config, "listen '\(listen)' must be host:port", context: path)
         }
@@ -83,7 +94,11 @@ public struct NodeConfig: Sendable, Equatable {
         guard (0...720).contains(jitterMinutes), (0...100).contains(retries), (1...86_400).contains(retryBaseSeconds),
             (1...3650).contains(staleDays)
         else {
-            throw NodeError(.config, "a number is out of range (jitter 0–720 min, retries 0–100, retry base 1–86400 s, stale days 1–3650)", context: path)
+            throw NodeError(
+                .config,
+                "a number is out of range (jitter 0–720 min, retries 0–100, retry base 1–86400 s, stale days 1–3650)",
+                context: path
+            )
         }
     }
 
@@ -149,7 +164,9 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
             hostPart = text[text.index(after: text.startIndex)..<close]
             portPart = text[text.index(close, offsetBy: 2)...]
         } else {
-            guard let colon = text.lastIndex(of: ":") else { throw NodeError(.usage, "address '\(text)' must be host:port") }
+            guard let colon = text.lastIndex(of: ":") else {
+                throw NodeError(.usage, "address '\(text)' must be host:port")
+            }
             hostPart = text[..<colon]
             portPart = text[text.index(after: colon)...]
         }
@@ -158,7 +175,9 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
         // quoting in peers.toml, a trust card or a log line.
         guard hostPart.utf8.count <= 253, hostPart.utf8.allSatisfy(HostPort.isHostByte) else {
             throw NodeError(
-                .usage, "address '\(text)': the host may hold only letters, digits and . - _ (or an IPv6 address in brackets)")
+                .usage,
+                "address '\(text)': the host may hold only letters, digits and . - _ (or an IPv6 address in brackets)"
+            )
         }
         guard let port = Int(portPart), ((allowAnyPort ? 0 : 1)...65_535).contains(port) else {
             throw NodeError(.usage, "address '\(text)': the port must be \(allowAnyPort ? 0 : 1)–65535")
@@ -171,7 +190,8 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
 
     private static func isHostByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "%"):
             true
         default:

@@ -26,17 +26,25 @@ public enum NodeSetup {
         let paths = NodePaths(root: root)
         let fm = FileManager.default
         guard !fm.fileExists(atPath: paths.config) else {
-            throw NodeError(.alreadyANode, "a node already exists here", context: paths.root, hint: "use another --dir, or remove it first")
+            throw NodeError(
+                .alreadyANode,
+                "a node already exists here",
+                context: paths.root,
+                hint: "use another --dir, or remove it first"
+            )
         }
         let leftovers = [paths.keys, paths.store, paths.roster, paths.peers].filter { fm.fileExists(atPath: $0) }
         guard leftovers.isEmpty else {
             throw NodeError(
-                .alreadyANode, "the directory holds parts of a node (\(leftovers.joined(separator: ", "))) but no capsync.toml",
-                context: paths.root, hint: "move those aside, or use an empty directory")
+                .alreadyANode,
+                "the directory holds parts of a node (\(leftovers.joined(separator: ", "))) but no capsync.toml",
+                context: paths.root,
+                hint: "move those aside, or use an empty directory"
+            )
         }
         do { return try createParts(paths: paths, options: options) } catch {
             // Leave the directory as it was: a half-made node would block the next attempt.
-                for part in [paths.keys, paths.store, paths.roster, paths.peers] + paths.ownChainJournal {
+            for part in [paths.keys, paths.store, paths.roster, paths.peers] + paths.ownChainJournal {
                 try? fm.removeItem(atPath: part)
             }
             throw error
@@ -61,26 +69,45 @@ public enum NodeSetup {
         } catch { throw NodeError(.keys, "\(error)") }
 
         do {
-            try fm.createDirectory(atPath: paths.keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: paths.keys,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             try fm.createDirectory(atPath: paths.store, withIntermediateDirectories: true)
-        } catch { throw NodeError(.io, "cannot create the node directory: \(error.localizedDescription)", context: paths.root) }
+        } catch {
+            throw NodeError(.io, "cannot create the node directory: \(error.localizedDescription)", context: paths.root)
+        }
 
         let identity: NodeIdentity
         do {
-            let tlsCertificate = try X509Certificate.issueTLSCertificate(for: tlsKey.publicKey, partner: options.partner, signedBy: signingKey)
+            let tlsCertificate = try X509Certificate.issueTLSCertificate(
+                for: tlsKey.publicKey,
+                partner: options.partner,
+                signedBy: signingKey
+            )
             let signingCertificate = try X509Certificate.selfSignedSigningCertificate(for: signingKey)
             try KeyFile.writePrivateKey(signingKey, to: paths.signingKey, passphrase: options.passphrase)
             try KeyFile.writePrivateKey(tlsKey, to: paths.tlsKey, passphrase: nil)
             try KeyFile.writeCertificate(tlsCertificate, to: paths.tlsCertificate)
             try KeyFile.writeCertificate(signingCertificate, to: paths.signingCertificate)
             try KeyFile.writePublicKey(signingKey.publicKey, to: paths.signingPublicKey)
-            identity = NodeIdentity(partner: options.partner, signingKey: signingKey.publicKey, tlsCertificate: tlsCertificate)
+            identity = NodeIdentity(
+                partner: options.partner,
+                signingKey: signingKey.publicKey,
+                tlsCertificate: tlsCertificate
+            )
         } catch {
             throw NodeError(.keys, "\(error)", context: paths.keys)
         }
 
         let roster: Roster
-        do { roster = try Roster(serial: 1, members: [.init(partner: options.partner, key: AuthorKey(signingKey.publicKey))]) } catch {
+        do {
+            roster = try Roster(
+                serial: 1,
+                members: [.init(partner: options.partner, key: AuthorKey(signingKey.publicKey))]
+            )
+        } catch {
             throw NodeError(.roster, error.description)
         }
         try AtomicFile.write(roster.fileText, to: paths.roster)
@@ -98,8 +125,11 @@ public enum NodeSetup {
     public static func loadConfig(_ paths: NodePaths) throws(NodeError) -> NodeConfig {
         guard FileManager.default.fileExists(atPath: paths.config) else {
             throw NodeError(
-                .notANode, "not a CapSync node directory (no capsync.toml)", context: paths.root,
-                hint: "create one with 'capsync init --partner CODE', or point --dir / CAPSYNC_DIR at one")
+                .notANode,
+                "not a CapSync node directory (no capsync.toml)",
+                context: paths.root,
+                hint: "create one with 'capsync init --partner CODE', or point --dir / CAPSYNC_DIR at one"
+            )
         }
         return try NodeConfig(toml: AtomicFile.read(paths.config), path: paths.config)
     }
@@ -125,12 +155,18 @@ public enum NodeSetup {
 
     public static func loadSigningKey(_ paths: NodePaths, passphrase: String?) throws(NodeError) -> Ed25519PrivateKey {
         do { return try KeyFile.readPrivateKey(from: paths.signingKey, passphrase: passphrase) } catch {
-            throw NodeError(.keys, "\(error)", context: paths.signingKey,
-                            hint: "an encrypted key needs its passphrase: --passphrase-file FILE or CAPSYNC_PASSPHRASE")
+            throw NodeError(
+                .keys,
+                "\(error)",
+                context: paths.signingKey,
+                hint: "an encrypted key needs its passphrase: --passphrase-file FILE or CAPSYNC_PASSPHRASE"
+            )
         }
     }
 
-    public static func loadTLSIdentity(_ paths: NodePaths) throws(NodeError) -> (key: Ed25519PrivateKey, certificate: X509Certificate) {
+    public static func loadTLSIdentity(
+        _ paths: NodePaths
+    ) throws(NodeError) -> (key: Ed25519PrivateKey, certificate: X509Certificate) {
         do {
             let key = try KeyFile.readPrivateKey(from: paths.tlsKey, passphrase: nil)
             let certificate = try KeyFile.readCertificate(from: paths.tlsCertificate)

@@ -45,7 +45,11 @@ public struct PeerList: Sendable, Equatable {
         do {
             file = try TOMLDecoder(strictDecoding: true).decode(File.self, from: toml)
         } catch let error as TOMLParseError {
-            throw NodeError(.peers, "TOML syntax error: \(error.description) at line \(error.source.begin.line)", context: path)
+            throw NodeError(
+                .peers,
+                "TOML syntax error: \(error.description) at line \(error.source.begin.line)",
+                context: path
+            )
         } catch let error as DecodingError {
             throw NodeError(.peers, NodeConfig.describe(error), context: path)
         } catch {
@@ -54,7 +58,11 @@ public struct PeerList: Sendable, Equatable {
         var list = PeerList()
         for (index, entry) in (file.peer ?? []).enumerated() {
             guard let raw = Ed25519Base64.decode(entry.key) else {
-                throw NodeError(.peers, "peer \(index + 1) (\(entry.partner)): key is not a base64 Ed25519 key", context: path)
+                throw NodeError(
+                    .peers,
+                    "peer \(index + 1) (\(entry.partner)): key is not a base64 Ed25519 key",
+                    context: path
+                )
             }
             do {
                 try list.add(Peer(partner: entry.partner, address: entry.address, key: AuthorKey(raw)))
@@ -67,7 +75,11 @@ public struct PeerList: Sendable, Equatable {
         do { try Roster.validatePartnerCode(peer.partner) } catch { throw NodeError(.peers, error.reason) }
         _ = try HostPort(peer.address)
         guard !peers.contains(where: { $0.address == peer.address }) else {
-            throw NodeError(.peers, "a peer at \(peer.address) is already listed", hint: "remove it first: capsync peers remove \(peer.address)")
+            throw NodeError(
+                .peers,
+                "a peer at \(peer.address) is already listed",
+                hint: "remove it first: capsync peers remove \(peer.address)"
+            )
         }
         peers.append(peer)
     }
@@ -83,7 +95,8 @@ public struct PeerList: Sendable, Equatable {
     public var tomlText: String {
         var text = "# Peers this node dials for sync. Each key is the peer's signing key; only it is accepted.\n"
         for peer in peers {
-            text += "\n[[peer]]\npartner = \"\(peer.partner)\"\naddress = \"\(peer.address)\"\nkey = \"\(Ed25519Base64.encode(peer.key.bytes))\"\n"
+            text +=
+                "\n[[peer]]\npartner = \"\(peer.partner)\"\naddress = \"\(peer.address)\"\nkey = \"\(Ed25519Base64.encode(peer.key.bytes))\"\n"
         }
         return text
     }

@@ -33,7 +33,12 @@ public enum ReportImport {
     }
 
     /// Parses and validates every row; throws a NodeError listing every bad row (up to 50) when any is bad.
-    public static func parse(csv text: String, partner: String, catalog: Catalog = .standard, source: String = "csv")
+    public static func parse(
+        csv text: String,
+        partner: String,
+        catalog: Catalog = .standard,
+        source: String = "csv"
+    )
         throws(NodeError) -> [CapacityReport]
     {
         try read(csv: text, partner: partner, catalog: catalog, source: source).reports
@@ -41,15 +46,27 @@ public enum ReportImport {
 
     /// Parses and validates every row, skipping the columns in `ignoring`; every error names `source`.
     public static func read(
-        csv text: String, partner: String, catalog: Catalog = .standard, source: String = "csv", ignoring: [String] = []
+        csv text: String,
+        partner: String,
+        catalog: Catalog = .standard,
+        source: String = "csv",
+        ignoring: [String] = []
     ) throws(NodeError) -> Result {
         var text = Substring(text)
         if text.unicodeScalars.first == "\u{FEFF}" { text = Substring(text.unicodeScalars.dropFirst()) }
         let headerLine = text.prefix { $0 != "\n" && $0 != "\r\n" }
-        let separator: Character = headerLine.filter { $0 == ";" }.count > headerLine.filter { $0 == "," }.count ? ";" : ","
+        let separator: Character =
+            headerLine.filter { $0 == ";" }.count > headerLine.filter { $0 == "," }.count ? ";" : ","
         let table = try CSVTable(parsing: String(text), source: source, separator: separator.asciiValue!)
-        let index = try columns(of: table, source: source, ignoring: ignoring.map { $0.lowercased() }, separator: separator)
-        let ignoredColumns = table.header.enumerated().filter { !index.values.contains($0.offset) && !$0.element.isEmpty }.map(\.element)
+        let index = try columns(
+            of: table,
+            source: source,
+            ignoring: ignoring.map { $0.lowercased() },
+            separator: separator
+        )
+        let ignoredColumns = table.header.enumerated().filter {
+            !index.values.contains($0.offset) && !$0.element.isEmpty
+        }.map(\.element)
         var reports: [CapacityReport] = []
         var errors: [RowError] = []
         var warnings: [String] = []
@@ -57,7 +74,9 @@ public enum ReportImport {
         for row in table.rows {
             func field(_ name: String) -> String { index[name].map { row.fields[$0].trimmed(of: " \t") } ?? "" }
             func fail(_ name: String, _ reason: String) {
-                errors.append(RowError(line: row.line, column: (index[name] ?? 0) + 1, columnName: name, reason: reason))
+                errors.append(
+                    RowError(line: row.line, column: (index[name] ?? 0) + 1, columnName: name, reason: reason)
+                )
             }
             func quantity(_ name: String, empty: UInt64? = nil) -> UInt64? {
                 let text = field(name)
@@ -76,20 +95,37 @@ public enum ReportImport {
                 period = nil
                 fail("period", "'\(field("period"))' is not a month YYYY-MM")
             }
-            let capacity = quantity("capacity"), output = quantity("output"), stock = quantity("stock")
-            let threshold = quantity("threshold"), lead = quantity("lead_time_days", empty: 0)
-            guard errors.count == errorCount, let period, let capacity, let output, let stock, let threshold, let lead else { continue }
+            let capacity = quantity("capacity")
+            let output = quantity("output")
+            let stock = quantity("stock")
+            let threshold = quantity("threshold")
+            let lead = quantity("lead_time_days", empty: 0)
+            guard errors.count == errorCount, let period, let capacity, let output, let stock, let threshold, let lead
+            else { continue }
             let key = "\(item)|\(field("site"))|\(period)"
             if let first = seen[key] {
-                fail("site", "repeats the item, site and period of line \(first) (\(item), \(field("site")), \(period)); each may appear once per file")
+                fail(
+                    "site",
+                    "repeats the item, site and period of line \(first) (\(item), \(field("site")), \(period)); each may appear once per file"
+                )
                 continue
             }
             seen[key] = row.line
             do {
-                reports.append(try CapacityReport(
-                    partner: partner, item: item, site: field("site"), period: period, monthlyCapacity: capacity,
-                    monthlyOutput: output, stockOnHand: stock, stockThreshold: threshold, leadTimeDays: lead,
-                    constraints: field("constraints")))
+                reports.append(
+                    try CapacityReport(
+                        partner: partner,
+                        item: item,
+                        site: field("site"),
+                        period: period,
+                        monthlyCapacity: capacity,
+                        monthlyOutput: output,
+                        stockOnHand: stock,
+                        stockThreshold: threshold,
+                        leadTimeDays: lead,
+                        constraints: field("constraints")
+                    )
+                )
             } catch {
                 let field = error.context.map { String($0.split(separator: ".").last ?? "") } ?? ""
                 let column = modelFieldColumns[field] ?? "site"
@@ -97,54 +133,79 @@ public enum ReportImport {
                 continue
             }
             if output > capacity {
-                warnings.append("line \(row.line): output \(output) is above capacity \(capacity) (\(item), \(field("site")), \(period))")
+                warnings.append(
+                    "line \(row.line): output \(output) is above capacity \(capacity) (\(item), \(field("site")), \(period))"
+                )
             }
         }
         guard errors.isEmpty else {
             let shown = errors.prefix(50).map { "  \($0)" }.joined(separator: "\n")
             let more = errors.count > 50 ? "\n  … and \(errors.count - 50) more" : ""
             throw NodeError(
-                .usage, "\(errors.count) bad row value(s); nothing was imported:\n\(shown)\(more)", context: source,
-                hint: "columns: \(requiredColumns.joined(separator: ",")) [,lead_time_days] [,constraints]")
+                .usage,
+                "\(errors.count) bad row value(s); nothing was imported:\n\(shown)\(more)",
+                context: source,
+                hint: "columns: \(requiredColumns.joined(separator: ",")) [,lead_time_days] [,constraints]"
+            )
         }
         return Result(reports: reports, separator: separator, ignoredColumns: ignoredColumns, warnings: warnings)
     }
 
     /// The index of every known column; refuses a missing, repeated or unexpected one, naming them all.
-    private static func columns(of table: CSVTable, source: String, ignoring: [String], separator: Character)
+    private static func columns(
+        of table: CSVTable,
+        source: String,
+        ignoring: [String],
+        separator: Character
+    )
         throws(NodeError) -> [String: Int]
     {
         let known = requiredColumns + optionalColumns
-        let expected = "expected columns: \(requiredColumns.joined(separator: ",")) and optionally \(optionalColumns.joined(separator: ","))"
-        let read = "the header row read with separator '\(separator)' is: \(table.header.joined(separator: String(separator)))"
+        let expected =
+            "expected columns: \(requiredColumns.joined(separator: ",")) and optionally \(optionalColumns.joined(separator: ","))"
+        let read =
+            "the header row read with separator '\(separator)' is: \(table.header.joined(separator: String(separator)))"
         var index: [String: Int] = [:]
         for (position, name) in table.header.enumerated() where known.contains(name) {
             if let first = index[name] {
-                throw NodeError(.usage, "column '\(name)' appears twice (columns \(first + 1) and \(position + 1))", context: source)
+                throw NodeError(
+                    .usage,
+                    "column '\(name)' appears twice (columns \(first + 1) and \(position + 1))",
+                    context: source
+                )
             }
             index[name] = position
         }
         let missing = requiredColumns.filter { index[$0] == nil }
         guard missing.isEmpty else {
             throw NodeError(
-                .usage, "missing column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
-                context: source, hint: read)
+                .usage,
+                "missing column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
+                context: source,
+                hint: read
+            )
         }
         // Spreadsheets often save a trailing separator: a column without a name or values is no column at all.
         for (position, name) in table.header.enumerated() where name.isEmpty {
             if let row = table.rows.first(where: { !$0.fields[position].trimmed(of: " \t").isEmpty }) {
                 throw NodeError(
-                    .usage, "column \(position + 1) has no name in the header row but holds values (line \(row.line))",
-                    context: source, hint: "name the column, or delete it")
+                    .usage,
+                    "column \(position + 1) has no name in the header row but holds values (line \(row.line))",
+                    context: source,
+                    hint: "name the column, or delete it"
+                )
             }
         }
         let extra = table.header.filter { !$0.isEmpty && !known.contains($0) && !ignoring.contains($0) }
         guard extra.isEmpty else {
             let names = extra
             throw NodeError(
-                .usage, "unexpected column\(extra.count > 1 ? "s" : "") \(names.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
+                .usage,
+                "unexpected column\(extra.count > 1 ? "s" : "") \(names.map { "'\($0)'" }.joined(separator: ", ")) (\(expected))",
                 context: source,
-                hint: "to import without them, add --ignore-columns \(names.joined(separator: ",")); or correct the header")
+                hint:
+                    "to import without them, add --ignore-columns \(names.joined(separator: ",")); or correct the header"
+            )
         }
         return index
     }
@@ -152,6 +213,7 @@ public enum ReportImport {
 
 /// The data model names fields in its errors ("capacity report.lead time"); the CSV column each one comes from.
 private let modelFieldColumns = [
-    "item": "item", "site": "site", "monthly capacity": "capacity", "monthly output": "output", "stock on hand": "stock",
+    "item": "item", "site": "site", "monthly capacity": "capacity", "monthly output": "output",
+    "stock on hand": "stock",
     "stock threshold": "threshold", "lead time": "lead_time_days", "constraints": "constraints",
 ]

@@ -43,7 +43,10 @@ public struct LogStoreSink: SyncSink, Sendable {
     public func ingest(_ entries: [Entry], nowMilliseconds: UInt64) throws -> SyncIngestReport {
         let report = try store.ingest(entries, nowMilliseconds: nowMilliseconds)
         return SyncIngestReport(
-            accepted: report.accepted, refusals: report.rejected.map(\.description), newForks: report.newForks)
+            accepted: report.accepted,
+            refusals: report.rejected.map(\.description),
+            newForks: report.newForks
+        )
     }
 
     public func ingestForkProofs(_ proofs: [ForkProof]) throws -> [ForkProof] { try store.ingestForkProofs(proofs) }

@@ -21,7 +21,9 @@ enum TOMLGuard {
     /// `]` or (in an array) another line.
     static func braceWhereValueExpectedLine(_ text: String) -> Int? {
         let bytes = Array(text.utf8)
-        let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
+        let quote = UInt8(ascii: "\"")
+        let apostrophe = UInt8(ascii: "'")
+        let backslash = UInt8(ascii: "\\")
         let newline = UInt8(ascii: "\n")
         var line = 1
         var previous: UInt8 = 0  // the last significant byte outside strings and comments
@@ -71,7 +73,9 @@ enum TOMLGuard {
 
     /// The 1-based line of the first table header toml++ would abort on, or nil.
     static func badTableHeaderLine(_ text: String) -> Int? {
-        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
             var rest = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             guard rest.first == UInt8(ascii: "[") else { continue }
             rest = rest.dropFirst()

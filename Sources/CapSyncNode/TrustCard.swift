@@ -21,7 +21,9 @@ public struct TrustCard: Sendable, Equatable {
         self.key = AuthorKey(signingKey.publicKey)
         self.address = address
         self.signature = []
-        do { signature = try signingKey.signature(for: signedBytes) } catch { throw NodeError(.card, "cannot sign the card: \(error)") }
+        do { signature = try signingKey.signature(for: signedBytes) } catch {
+            throw NodeError(.card, "cannot sign the card: \(error)")
+        }
     }
 
     /// domain ‖ string(partner) ‖ key (32) ‖ string(address) — strings are varint length + UTF-8.
@@ -53,31 +55,43 @@ public struct TrustCard: Sendable, Equatable {
 
     /// Parses and verifies a card. A card whose signature does not verify is refused.
     public init(text: String, source: String = "card") throws(NodeError) {
-        guard text.utf8.count <= Self.maxTextBytes else { throw NodeError(.card, "a card is at most \(Self.maxTextBytes) bytes", context: source) }
+        guard text.utf8.count <= Self.maxTextBytes else {
+            throw NodeError(.card, "a card is at most \(Self.maxTextBytes) bytes", context: source)
+        }
         var fields: [String: String] = [:]
         var sawHeader = false
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmed(of: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
             if !sawHeader {
-                guard line == Self.header else { throw NodeError(.card, "line \(index + 1): expected '\(Self.header)'", context: source) }
+                guard line == Self.header else {
+                    throw NodeError(.card, "line \(index + 1): expected '\(Self.header)'", context: source)
+                }
                 sawHeader = true
                 continue
             }
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw NodeError(.card, "line \(index + 1): expected 'field value'", context: source) }
+            guard parts.count == 2 else {
+                throw NodeError(.card, "line \(index + 1): expected 'field value'", context: source)
+            }
             guard ["partner", "key", "address", "fingerprint", "signature"].contains(parts[0]) else {
                 throw NodeError(.card, "line \(index + 1): unknown field '\(parts[0])'", context: source)
             }
-            guard fields[parts[0]] == nil else { throw NodeError(.card, "line \(index + 1): '\(parts[0])' given twice", context: source) }
+            guard fields[parts[0]] == nil else {
+                throw NodeError(.card, "line \(index + 1): '\(parts[0])' given twice", context: source)
+            }
             fields[parts[0]] = parts[1]
         }
         guard sawHeader else { throw NodeError(.card, "not a trust card (expected '\(Self.header)')", context: source) }
         for name in ["partner", "key", "address", "signature"] where fields[name] == nil {
             throw NodeError(.card, "missing field '\(name)'", context: source)
         }
-        do { try Roster.validatePartnerCode(fields["partner"]!) } catch { throw NodeError(.card, error.reason, context: source) }
-        guard let raw = Ed25519Base64.decode(fields["key"]!) else { throw NodeError(.card, "key is not a base64 Ed25519 key", context: source) }
+        do { try Roster.validatePartnerCode(fields["partner"]!) } catch {
+            throw NodeError(.card, error.reason, context: source)
+        }
+        guard let raw = Ed25519Base64.decode(fields["key"]!) else {
+            throw NodeError(.card, "key is not a base64 Ed25519 key", context: source)
+        }
         guard let signature = Base64.decode(fields["signature"]!), signature.count == 64 else {
             throw NodeError(.card, "signature is not a base64 64-byte Ed25519 signature", context: source)
         }
@@ -90,7 +104,11 @@ public struct TrustCard: Sendable, Equatable {
             throw NodeError(.card, "fingerprint does not match the key", context: source)
         }
         guard isValid else {
-            throw NodeError(.card, "the card's signature does not verify under its key: it was altered or forged", context: source)
+            throw NodeError(
+                .card,
+                "the card's signature does not verify under its key: it was altered or forged",
+                context: source
+            )
         }
     }
 }

@@ -91,7 +91,13 @@ public enum PowerLossSimulation {
                     finished = true
                     break
                 }
-                outcome.add(run.recoverAndCheck(kind: kind, written: written, label: "seed \(seed) fsync \(point) \(kind.rawValue)"))
+                outcome.add(
+                    run.recoverAndCheck(
+                        kind: kind,
+                        written: written,
+                        label: "seed \(seed) fsync \(point) \(kind.rawValue)"
+                    )
+                )
             }
             if finished { break }
             point += 1
@@ -137,7 +143,10 @@ final class PowerLossRun {
                 switch step {
                 case .append(let operations, let now):
                     acknowledged += try store.append(
-                        operations.map { (kind: 1, payload: $0) }, signingKey: workload.own.key, nowMilliseconds: now)
+                        operations.map { (kind: 1, payload: $0) },
+                        signingKey: workload.own.key,
+                        nowMilliseconds: now
+                    )
                 case .ingest(let entries, let now):
                     let report = try store.ingest(entries, nowMilliseconds: now)
                     acknowledged += report.accepted
@@ -155,7 +164,11 @@ final class PowerLossRun {
     }
 
     /// Crashes per `kind`, reopens (sometimes crashing again inside the repair), and checks the store.
-    func recoverAndCheck(kind: PowerLossSimulation.CrashKind, written: Set<EntryID>, label: String) -> PowerLossSimulation.Outcome {
+    func recoverAndCheck(
+        kind: PowerLossSimulation.CrashKind,
+        written: Set<EntryID>,
+        label: String
+    ) -> PowerLossSimulation.Outcome {
         var outcome = PowerLossSimulation.Outcome()
         outcome.crashes = 1
         if kind == .restartAfterFsyncError, let store {
@@ -172,7 +185,9 @@ final class PowerLossRun {
             if (try? openStore()) == nil {
                 outcome.crashes += 1
                 outcome.crashesDuringRecovery += 1
-                crash(PowerLossSimulation.CrashKind.allCases[random.below(PowerLossSimulation.CrashKind.allCases.count)])
+                crash(
+                    PowerLossSimulation.CrashKind.allCases[random.below(PowerLossSimulation.CrashKind.allCases.count)]
+                )
             } else {
                 disk.failSyncs(after: .max)
             }
@@ -192,10 +207,16 @@ final class PowerLossRun {
         // it), they never sign a seq a peer holds another entry at, and they survive the next power cut.
         do {
             if reopened.ownChainStatus?.appendRefusal != nil {
-                let peerCopy = served.keys.sorted().compactMap { seq in acknowledged.first { $0.author == workload.own.author && $0.seq == seq } }
+                let peerCopy = served.keys.sorted().compactMap { seq in
+                    acknowledged.first { $0.author == workload.own.author && $0.seq == seq }
+                }
                 _ = try reopened.ingest(peerCopy, nowMilliseconds: 1)
             }
-            let more = try reopened.append([(kind: 1, payload: [2, 3])], signingKey: workload.own.key, nowMilliseconds: 1)
+            let more = try reopened.append(
+                [(kind: 1, payload: [2, 3])],
+                signingKey: workload.own.key,
+                nowMilliseconds: 1
+            )
             for entry in more where served[entry.seq].map({ $0 != entry.id }) ?? false {
                 outcome.selfForks += 1
                 outcome.failures.append("\(label): own seq \(entry.seq) signed again after a peer was served it")
@@ -227,12 +248,20 @@ final class PowerLossRun {
 
     private func openStore() throws(StoreError) -> LogStore {
         try LogStore(
-            directory: PowerLossWorkload.directory, roster: workload.cast.roster, fileSystem: disk,
-            options: workload.options)
+            directory: PowerLossWorkload.directory,
+            roster: workload.cast.roster,
+            fileSystem: disk,
+            options: workload.options
+        )
     }
 
     /// Every acknowledged entry present; every stored entry validly signed, chained, and really written.
-    private func check(_ store: LogStore, written: Set<EntryID>, label: String, into outcome: inout PowerLossSimulation.Outcome) {
+    private func check(
+        _ store: LogStore,
+        written: Set<EntryID>,
+        label: String,
+        into outcome: inout PowerLossSimulation.Outcome
+    ) {
         for entry in acknowledged {
             outcome.acknowledgedEntriesChecked += 1
             let held = try? store.entry(author: entry.author, seq: entry.seq)

@@ -21,8 +21,10 @@ struct PowerLossWorkload: Sendable {
 
     var options: StoreOptions {
         StoreOptions(
-            segmentSize: 4096, verifyThreads: 1,
-            ownChain: .init(author: own.author, journalDirectory: Self.journalDirectory))
+            segmentSize: 4096,
+            verifyThreads: 1,
+            ownChain: .init(author: own.author, journalDirectory: Self.journalDirectory)
+        )
     }
 
     let cast: SimulationCast
@@ -43,17 +45,30 @@ struct PowerLossWorkload: Sendable {
             var chain: [Entry] = []
             for seq in 1...UInt64(stepCount) {
                 let previous = chain.last
-                chain.append(try! Entry.sign(
-                    key: member.key, seq: seq, prev: previous?.id ?? .zero,
-                    timestamp: HLCTimestamp(milliseconds: start + seq * 10, logical: UInt16(random.below(3))),
-                    kind: 1, payload: Self.payload(random.below(1 << 20), size: random.within(8...200))))
+                chain.append(
+                    try! Entry.sign(
+                        key: member.key,
+                        seq: seq,
+                        prev: previous?.id ?? .zero,
+                        timestamp: HLCTimestamp(milliseconds: start + seq * 10, logical: UInt16(random.below(3))),
+                        kind: 1,
+                        payload: Self.payload(random.below(1 << 20), size: random.within(8...200))
+                    )
+                )
             }
             chains.append(chain)
             // A second, validly signed entry at a random seq: an equivocation, stored as a fork-proof record.
             let forkSeq = UInt64(random.within(1...stepCount))
-            forks.append(try! Entry.sign(
-                key: member.key, seq: forkSeq, prev: forkSeq == 1 ? .zero : chain[Int(forkSeq) - 2].id,
-                timestamp: HLCTimestamp(milliseconds: start + forkSeq * 10 + 1), kind: 1, payload: Self.payload(7, size: 12)))
+            forks.append(
+                try! Entry.sign(
+                    key: member.key,
+                    seq: forkSeq,
+                    prev: forkSeq == 1 ? .zero : chain[Int(forkSeq) - 2].id,
+                    timestamp: HLCTimestamp(milliseconds: start + forkSeq * 10 + 1),
+                    kind: 1,
+                    payload: Self.payload(7, size: 12)
+                )
+            )
         }
         foreignEntries = Set((chains.joined() + forks).map(\.id))
 

@@ -47,10 +47,14 @@ final class SimulatedNode {
         for entry in acknowledged {
             let held: Entry?
             do { held = try store.entry(author: entry.author, seq: entry.seq) } catch {
-                throw SimulationFailure("\(name): acknowledged entry \(entry.author.short)/\(entry.seq) unreadable: \(error)")
+                throw SimulationFailure(
+                    "\(name): acknowledged entry \(entry.author.short)/\(entry.seq) unreadable: \(error)"
+                )
             }
             guard held?.id == entry.id else {
-                throw SimulationFailure("\(name): acknowledged entry \(entry.author.short)/\(entry.seq) lost in a crash")
+                throw SimulationFailure(
+                    "\(name): acknowledged entry \(entry.author.short)/\(entry.seq) lost in a crash"
+                )
             }
         }
         self.store = store
@@ -65,7 +69,8 @@ final class SimulatedNode {
 
     /// Appends own entries. Returns false when the store failed (an injected fsync error): the node must crash.
     func append(
-        _ operations: [(kind: UInt64, payload: [UInt8])], now: UInt64
+        _ operations: [(kind: UInt64, payload: [UInt8])],
+        now: UInt64
     ) throws(SimulationFailure) -> Bool {
         guard let store else { return true }
         do {

@@ -46,16 +46,22 @@ final class SimulatedWorld {
         self.cast = cast
         nodes = cast.members.enumerated().map { index, member in
             SimulatedNode(
-                index: index, member: member, roster: cast.roster, diskSeed: random.next(),
-                clockSkew: UInt64(random.below(2000)))
+                index: index,
+                member: member,
+                roster: cast.roster,
+                diskSeed: random.next(),
+                clockSkew: UInt64(random.below(2000))
+            )
         }
         limits = SyncLimits(maxEntriesPerBatch: random.within(1...8))
         dropPerMille = random.below(30)
         duplicatePerMille = random.below(8)
         self.random = random
         self.trace = trace
-        trace?("\(nodes.count) nodes, \(limits.maxEntriesPerBatch) entries per batch, drop \(dropPerMille)‰, "
-            + "duplicate \(duplicatePerMille)‰")
+        trace?(
+            "\(nodes.count) nodes, \(limits.maxEntriesPerBatch) entries per batch, drop \(dropPerMille)‰, "
+                + "duplicate \(duplicatePerMille)‰"
+        )
     }
 
     // MARK: The random phase
@@ -74,7 +80,8 @@ final class SimulatedWorld {
             case 20..<30: try connectSomewhere()
             case 30..<91: try moveSomeConnection()
             case 91..<93: cutSomeConnection()
-            case 93..<96: try crash(nodes[random.below(nodes.count)], mode: Self.crashModes[random.below(Self.crashModes.count)])
+            case 93..<96:
+                try crash(nodes[random.below(nodes.count)], mode: Self.crashModes[random.below(Self.crashModes.count)])
             case 96..<98: togglePartition()
             default: armDiskFault()
             }
@@ -86,7 +93,12 @@ final class SimulatedWorld {
         guard node.isUp else { return }
         let partners = cast.members.map(\.partner)
         let operations = (0..<random.within(1...2)).map { _ in
-            SimulatedOperations.random(partner: node.member.partner, partners: partners, poolTags: node.poolTags, using: &random)
+            SimulatedOperations.random(
+                partner: node.member.partner,
+                partners: partners,
+                poolTags: node.poolTags,
+                using: &random
+            )
         }
         counters.appends += 1
         if try !node.append(operations, now: clock) {
@@ -121,7 +133,11 @@ final class SimulatedWorld {
             try deliver(to: side, on: connection)
         } else {
             let side = random.below(2)
-            try perform(connection.sessions[side].nextOutput(source: connection.sources[side]), side: side, on: connection)
+            try perform(
+                connection.sessions[side].nextOutput(source: connection.sources[side]),
+                side: side,
+                on: connection
+            )
         }
         try closeIfDone(connection)
     }
@@ -170,13 +186,17 @@ final class SimulatedWorld {
             try node.start()
         } else {
             node.downUntil = step + random.within(1...40)
-            trace?("step \(step): \(node.name) crashes (\(mode.map { "\($0)" } ?? "process only")), down until step \(node.downUntil!)")
+            trace?(
+                "step \(step): \(node.name) crashes (\(mode.map { "\($0)" } ?? "process only")), down until step \(node.downUntil!)"
+            )
         }
     }
 
     @discardableResult
     func connect(
-        _ dialer: SimulatedNode, _ peer: SimulatedNode, reliable: Bool = false
+        _ dialer: SimulatedNode,
+        _ peer: SimulatedNode,
+        reliable: Bool = false
     ) throws(SimulationFailure) -> SimulatedConnection {
         guard let dialerStore = dialer.store, let peerStore = peer.store else {
             throw SimulationFailure("connect to a node that is down")
@@ -184,13 +204,21 @@ final class SimulatedWorld {
         func session(_ node: SimulatedNode, peer: SimulatedNode) -> SyncSession {
             SyncSession(
                 configuration: SessionConfiguration(
-                    localRosterHash: cast.roster.hash, knownAuthors: Set(cast.roster.authorKeys), limits: limits,
-                    label: node.member.partner, peerDescription: peer.name))
+                    localRosterHash: cast.roster.hash,
+                    knownAuthors: Set(cast.roster.authorKeys),
+                    limits: limits,
+                    label: node.member.partner,
+                    peerDescription: peer.name
+                )
+            )
         }
         let connection = SimulatedConnection(
-            id: nextConnectionID, nodes: [dialer.index, peer.index],
-            sessions: [session(dialer, peer: peer), session(peer, peer: dialer)], limits: limits,
-            sources: [SimulatedSource(store: dialerStore), SimulatedSource(store: peerStore)])
+            id: nextConnectionID,
+            nodes: [dialer.index, peer.index],
+            sessions: [session(dialer, peer: peer), session(peer, peer: dialer)],
+            limits: limits,
+            sources: [SimulatedSource(store: dialerStore), SimulatedSource(store: peerStore)]
+        )
         connection.isReliable = reliable
         nextConnectionID += 1
         connections.append(connection)
@@ -234,7 +262,11 @@ final class SimulatedWorld {
                 return
             }
             guard let message else { return }
-            try perform(connection.sessions[side].receive(message, source: connection.sources[side]), side: side, on: connection)
+            try perform(
+                connection.sessions[side].receive(message, source: connection.sources[side]),
+                side: side,
+                on: connection
+            )
         }
     }
 
@@ -253,11 +285,15 @@ final class SimulatedWorld {
         var transport = actions
         if let store = node.store {
             // A closed connection delivers nothing more: its remaining batches are not ingested.
-            let storeActions = connection.isClosed
+            let storeActions =
+                connection.isClosed
                 ? actions.filter { if case .peerHead = $0 { true } else if case .ingest = $0 { false } else { true } }
                 : actions
             let (rest, events) = connection.sessions[side].performStoreActions(
-                storeActions, on: LogStoreSink(store: store), nowMilliseconds: clock + node.clockSkew)
+                storeActions,
+                on: LogStoreSink(store: store),
+                nowMilliseconds: clock + node.clockSkew
+            )
             transport = rest
             for event in events {
                 switch event {
@@ -332,9 +368,15 @@ final class SimulatedWorld {
         var moves = 0
         while !connection.isClosed {
             moves += 1
-            guard moves < 100_000 else { throw SimulationFailure("a reliable session between \(a.name) and \(b.name) never ended") }
+            guard moves < 100_000 else {
+                throw SimulationFailure("a reliable session between \(a.name) and \(b.name) never ended")
+            }
             for side in 0..<2 {
-                try perform(connection.sessions[side].nextOutput(source: connection.sources[side]), side: side, on: connection)
+                try perform(
+                    connection.sessions[side].nextOutput(source: connection.sources[side]),
+                    side: side,
+                    on: connection
+                )
             }
             for side in 0..<2 {
                 while !connection.isClosed, !connection.inFlight[side].isEmpty { try deliver(to: side, on: connection) }
@@ -344,7 +386,8 @@ final class SimulatedWorld {
         guard connection.sessions.allSatisfy(\.isFinished) else {
             throw SimulationFailure(
                 "a session over the reliable network failed: \(a.name): \(connection.errors[0].map { "\($0)" } ?? "-"), "
-                    + "\(b.name): \(connection.errors[1].map { "\($0)" } ?? "-")")
+                    + "\(b.name): \(connection.errors[1].map { "\($0)" } ?? "-")"
+            )
         }
     }
 
@@ -373,7 +416,9 @@ final class SimulatedWorld {
             guard entrySet == expected.entries else {
                 throw SimulationFailure("\(node.name)'s entry-set digest differs from node 0's")
             }
-            guard state == expected.state else { throw SimulationFailure("\(node.name)'s fold digest differs from node 0's") }
+            guard state == expected.state else {
+                throw SimulationFailure("\(node.name)'s fold digest differs from node 0's")
+            }
         }
         return reference?.state ?? .zero
     }

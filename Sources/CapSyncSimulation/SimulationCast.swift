@@ -36,7 +36,10 @@ enum SimulatedOperations {
     static let due = try! Day("2027-01-31")
 
     static func random(
-        partner: String, partners: [String], poolTags: [EntryID], using random: inout SimulationRandom
+        partner: String,
+        partners: [String],
+        poolTags: [EntryID],
+        using random: inout SimulationRandom
     ) -> (kind: UInt64, payload: [UInt8]) {
         let item = items[random.below(items.count)]
         let site = sites[random.below(sites.count)]
@@ -46,24 +49,43 @@ enum SimulatedOperations {
         case 0..<5:
             operation = .capacityReport(
                 try! CapacityReport(
-                    partner: partner, item: item, site: site, period: period,
-                    monthlyCapacity: UInt64(random.within(100...2000)), monthlyOutput: UInt64(random.within(0...2000)),
-                    stockOnHand: UInt64(random.within(0...9000)), stockThreshold: UInt64(random.within(0...3000)),
-                    leadTimeDays: UInt64(random.within(1...90))))
+                    partner: partner,
+                    item: item,
+                    site: site,
+                    period: period,
+                    monthlyCapacity: UInt64(random.within(100...2000)),
+                    monthlyOutput: UInt64(random.within(0...2000)),
+                    stockOnHand: UInt64(random.within(0...9000)),
+                    stockThreshold: UInt64(random.within(0...3000)),
+                    leadTimeDays: UInt64(random.within(1...90))
+                )
+            )
         case 5:
-            operation = .reportRetraction(try! ReportRetraction(partner: partner, item: item, site: site, period: period))
+            operation = .reportRetraction(
+                try! ReportRetraction(partner: partner, item: item, site: site, period: period)
+            )
         case 6:
             operation = .need(
                 try! Need(
-                    owner: partner, code: "NEED-\(random.within(1...2))", item: item,
-                    quantity: UInt64(random.within(1...50_000)), due: due, priority: UInt8(random.within(1...5)),
-                    isOpen: random.chance(80)))
+                    owner: partner,
+                    code: "NEED-\(random.within(1...2))",
+                    item: item,
+                    quantity: UInt64(random.within(1...50_000)),
+                    due: due,
+                    priority: UInt8(random.within(1...5)),
+                    isOpen: random.chance(80)
+                )
+            )
         case 7:
             let owner = partners[random.below(partners.count)]
             operation = .pledge(
                 try! Pledge(
-                    partner: partner, needOwner: owner, needCode: "NEED-\(random.within(1...2))",
-                    quantity: UInt64(random.within(0...10_000))))
+                    partner: partner,
+                    needOwner: owner,
+                    needCode: "NEED-\(random.within(1...2))",
+                    quantity: UInt64(random.within(0...10_000))
+                )
+            )
         case 8:
             operation = .poolJoin(try! PoolJoin(partner: partner, item: item))
         default:

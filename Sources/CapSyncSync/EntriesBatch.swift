@@ -12,7 +12,11 @@ public struct CompactEntry: Sendable, Hashable {
     public var signature: ArraySlice<UInt8>
 
     public init(
-        version: UInt8, timestamp: HLCTimestamp, kind: UInt64, payload: ArraySlice<UInt8>, signature: ArraySlice<UInt8>
+        version: UInt8,
+        timestamp: HLCTimestamp,
+        kind: UInt64,
+        payload: ArraySlice<UInt8>,
+        signature: ArraySlice<UInt8>
     ) {
         self.version = version
         self.timestamp = timestamp
@@ -24,8 +28,12 @@ public struct CompactEntry: Sendable, Hashable {
     /// The compact form of a stored entry (no copy: payload and signature are slices of its canonical bytes).
     public init(_ entry: Entry) {
         self.init(
-            version: entry.version, timestamp: entry.timestamp, kind: entry.kind, payload: entry.payload,
-            signature: entry.signature)
+            version: entry.version,
+            timestamp: entry.timestamp,
+            kind: entry.kind,
+            payload: entry.payload,
+            signature: entry.signature
+        )
     }
 }
 
@@ -91,7 +99,11 @@ public struct CompactRun: Sendable, Hashable {
 
     var size: Int {
         var total = CompactRun.headerSize(
-            authorIndex: authorIndex, firstSeq: firstSeq, explicitPrev: prev != nil, count: entries.count)
+            authorIndex: authorIndex,
+            firstSeq: firstSeq,
+            explicitPrev: prev != nil,
+            count: entries.count
+        )
         var previous: HLCTimestamp?
         for entry in entries {
             total += CompactRun.entrySize(entry, delta: previous.map { entry.timestamp.rawValue &- $0.rawValue })
@@ -150,13 +162,20 @@ public struct EntriesBatch: Sendable, Hashable {
         let runCount = try reader.readCount("runs.count", limit: maxEntries)
         guard runCount >= 1 else {
             throw WireError(
-                .invalidValue, "a batch holds at least one run", offset: reader.offset, context: "runs.count")
+                .invalidValue,
+                "a batch holds at least one run",
+                offset: reader.offset,
+                context: "runs.count"
+            )
         }
         // The smallest run is 5 bytes of header and one 75-byte entry: refuse counts the body cannot hold.
         guard runCount <= reader.remaining / 79 + 1 else {
             throw WireError(
-                .truncated, "\(runCount) runs cannot fit in \(reader.remaining) bytes", offset: reader.offset,
-                context: "runs.count")
+                .truncated,
+                "\(runCount) runs cannot fit in \(reader.remaining) bytes",
+                offset: reader.offset,
+                context: "runs.count"
+            )
         }
         var runs: [CompactRun] = []
         runs.reserveCapacity(runCount)
@@ -177,32 +196,47 @@ public struct EntriesBatch: Sendable, Hashable {
             case prevExplicit:
                 guard firstSeq > 1 else {
                     throw WireError(
-                        .invalidValue, "a run starting at seq 1 has no prev to send", offset: formOffset,
-                        context: field + ".prevForm")
+                        .invalidValue,
+                        "a run starting at seq 1 has no prev to send",
+                        offset: formOffset,
+                        context: field + ".prevForm"
+                    )
                 }
                 let range = try reader.skipBytes(field + ".prev", count: 32)
                 prev = EntryID(reader.bytes, at: range.lowerBound)
             default:
                 throw WireError(
-                    .invalidValue, "prev form \(form) is not 0 (implied) or 1 (explicit)", offset: formOffset,
-                    context: field + ".prevForm")
+                    .invalidValue,
+                    "prev form \(form) is not 0 (implied) or 1 (explicit)",
+                    offset: formOffset,
+                    context: field + ".prevForm"
+                )
             }
             let countOffset = reader.offset
             let count = try reader.readCount(field + ".entries.count", limit: maxEntries - total)
             guard count >= 1 else {
                 throw WireError(
-                    .invalidValue, "a run holds at least one entry", offset: countOffset,
-                    context: field + ".entries.count")
+                    .invalidValue,
+                    "a run holds at least one entry",
+                    offset: countOffset,
+                    context: field + ".entries.count"
+                )
             }
             guard count <= reader.remaining / 68 + 1 else {
                 throw WireError(
-                    .truncated, "\(count) entries cannot fit in \(reader.remaining) bytes", offset: countOffset,
-                    context: field + ".entries.count")
+                    .truncated,
+                    "\(count) entries cannot fit in \(reader.remaining) bytes",
+                    offset: countOffset,
+                    context: field + ".entries.count"
+                )
             }
             guard firstSeq + UInt64(count) - 1 <= Entry.maxSeq else {
                 throw WireError(
-                    .invalidValue, "the run goes past the largest seq", offset: countOffset,
-                    context: field + ".entries.count")
+                    .invalidValue,
+                    "the run goes past the largest seq",
+                    offset: countOffset,
+                    context: field + ".entries.count"
+                )
             }
             total += count
             var entries: [CompactEntry] = []
@@ -218,8 +252,11 @@ public struct EntriesBatch: Sendable, Hashable {
                     let (sum, overflow) = previous.rawValue.addingReportingOverflow(delta)
                     guard delta >= 1, !overflow else {
                         throw WireError(
-                            .invalidValue, "timestamp delta \(delta) must be at least 1 and stay within 64 bits",
-                            offset: timeOffset, context: entryField + ".timestampDelta")
+                            .invalidValue,
+                            "timestamp delta \(delta) must be at least 1 and stay within 64 bits",
+                            offset: timeOffset,
+                            context: entryField + ".timestampDelta"
+                        )
                     }
                     timestamp = HLCTimestamp(rawValue: sum)
                 } else {
@@ -231,8 +268,13 @@ public struct EntriesBatch: Sendable, Hashable {
                 let signature = try reader.skipBytes(entryField + ".signature", count: Entry.signatureSize)
                 entries.append(
                     CompactEntry(
-                        version: version, timestamp: timestamp, kind: kind,
-                        payload: reader.bytes[payload], signature: reader.bytes[signature]))
+                        version: version,
+                        timestamp: timestamp,
+                        kind: kind,
+                        payload: reader.bytes[payload],
+                        signature: reader.bytes[signature]
+                    )
+                )
                 previous = timestamp
             }
             runs.append(CompactRun(authorIndex: UInt32(authorIndex), firstSeq: firstSeq, prev: prev, entries: entries))

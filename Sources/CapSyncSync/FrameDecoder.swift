@@ -61,12 +61,17 @@ public struct FrameDecoder: Sendable {
     private func lengthError(_ length: UInt32) -> SyncError? {
         if length == 0 {
             return SyncError(
-                .malformedFrame, "a frame holds at least its type byte (length 0)", context: "frame.length")
+                .malformedFrame,
+                "a frame holds at least its type byte (length 0)",
+                context: "frame.length"
+            )
         }
         if UInt64(length) > UInt64(limits.maxFrameBytes) {
             return SyncError(
-                .frameTooLarge, "frame of \(length) bytes is over the limit of \(limits.maxFrameBytes) bytes",
-                context: "frame.length")
+                .frameTooLarge,
+                "frame of \(length) bytes is over the limit of \(limits.maxFrameBytes) bytes",
+                context: "frame.length"
+            )
         }
         return nil
     }

@@ -3,12 +3,17 @@ import CapSyncWire
 extension SyncMessage {
     /// Decodes one frame body of the given type. `bytes[range]` is the body; limits are checked before use.
     static func decode(
-        type rawType: UInt8, body bytes: [UInt8], range: Range<Int>, limits: SyncLimits
+        type rawType: UInt8,
+        body bytes: [UInt8],
+        range: Range<Int>,
+        limits: SyncLimits
     ) throws(SyncError) -> SyncMessage {
         guard let type = MessageType(rawValue: rawType) else {
             throw SyncError(
-                .unknownMessageType, "type byte 0x\(String(rawType, radix: 16)) names no message of protocol version 1",
-                context: "frame")
+                .unknownMessageType,
+                "type byte 0x\(String(rawType, radix: 16)) names no message of protocol version 1",
+                context: "frame"
+            )
         }
         let name = "\(type)".uppercased()
         var reader = ByteReader(bytes, range: range)
@@ -23,12 +28,17 @@ extension SyncMessage {
                 message = .done(
                     SyncDone(
                         entriesSent: try reader.readVarint("entriesSent"),
-                        forkProofsSent: try reader.readVarint("forkProofsSent")))
+                        forkProofsSent: try reader.readVarint("forkProofsSent")
+                    )
+                )
             case .error:
                 let code = try reader.readVarint("code", max: UInt64(UInt16.max))
                 message = .error(
                     SyncErrorMessage(
-                        code: UInt16(code), text: try reader.readString("text", limit: SyncLimits.maxErrorTextBytes)))
+                        code: UInt16(code),
+                        text: try reader.readString("text", limit: SyncLimits.maxErrorTextBytes)
+                    )
+                )
             }
             try reader.expectEnd("body")
             return message
@@ -44,17 +54,26 @@ extension SyncMessage {
         let count = try reader.readCount("proofs.count", limit: limits.maxForkProofsPerFrame)
         guard count >= 1 else {
             throw WireError(
-                .invalidValue, "a FORKS frame holds at least one proof", offset: reader.offset, context: "proofs.count")
+                .invalidValue,
+                "a FORKS frame holds at least one proof",
+                offset: reader.offset,
+                context: "proofs.count"
+            )
         }
         var proofs: [ForkProof] = []
         for index in 0..<count {
             let first = try Entry(
-                decoding: reader.readLengthPrefixed("proofs[\(index)].first", limit: Entry.maxEncodedSize))
+                decoding: reader.readLengthPrefixed("proofs[\(index)].first", limit: Entry.maxEncodedSize)
+            )
             let second = try Entry(
-                decoding: reader.readLengthPrefixed("proofs[\(index)].second", limit: Entry.maxEncodedSize))
+                decoding: reader.readLengthPrefixed("proofs[\(index)].second", limit: Entry.maxEncodedSize)
+            )
             guard first.id < second.id else {
                 throw WireError(
-                    .invalidValue, "the two entries of a proof must be ordered by id", context: "proofs[\(index)]")
+                    .invalidValue,
+                    "the two entries of a proof must be ordered by id",
+                    context: "proofs[\(index)]"
+                )
             }
             proofs.append(try ForkProof(first, second))
         }
@@ -67,15 +86,20 @@ extension SyncHello {
         let magic = try reader.readBytes("magic", count: 4)
         guard magic == SyncHello.magic else {
             throw WireError(
-                .invalidValue, "the peer is not speaking the CapSync sync protocol (no CSYN magic)", offset: 0,
-                context: "magic")
+                .invalidValue,
+                "the peer is not speaking the CapSync sync protocol (no CSYN magic)",
+                offset: 0,
+                context: "magic"
+            )
         }
         let minVersion = try reader.readVarint("minVersion", max: UInt64(UInt16.max))
         let maxVersion = try reader.readVarint("maxVersion", max: UInt64(UInt16.max))
         guard minVersion >= 1, minVersion <= maxVersion else {
             throw WireError(
-                .invalidValue, "version range \(minVersion)...\(maxVersion) is empty or starts at 0",
-                context: "minVersion")
+                .invalidValue,
+                "version range \(minVersion)...\(maxVersion) is empty or starts at 0",
+                context: "minVersion"
+            )
         }
         let hashRange = try reader.skipBytes("rosterHash", count: 32)
         let features = try reader.readVarint("features")
@@ -83,9 +107,14 @@ extension SyncHello {
         let maxEntries = try reader.readVarint("maxEntriesPerBatch", max: UInt64(UInt32.max))
         let label = try reader.readString("label", limit: SyncLimits.maxLabelBytes)
         return SyncHello(
-            minVersion: UInt16(minVersion), maxVersion: UInt16(maxVersion),
+            minVersion: UInt16(minVersion),
+            maxVersion: UInt16(maxVersion),
             rosterHash: Bytes32(reader.bytes, at: hashRange.lowerBound),
-            features: features, maxFrameBytes: UInt32(maxFrame), maxEntriesPerBatch: UInt32(maxEntries), label: label)
+            features: features,
+            maxFrameBytes: UInt32(maxFrame),
+            maxEntriesPerBatch: UInt32(maxEntries),
+            label: label
+        )
     }
 }
 
@@ -95,8 +124,11 @@ extension SyncHeads {
         // Each head takes at least 33 bytes: refuse a count the body cannot hold before reserving for it.
         guard count <= reader.remaining / 33 else {
             throw WireError(
-                .truncated, "\(count) heads cannot fit in \(reader.remaining) bytes", offset: reader.offset,
-                context: "heads.count")
+                .truncated,
+                "\(count) heads cannot fit in \(reader.remaining) bytes",
+                offset: reader.offset,
+                context: "heads.count"
+            )
         }
         var heads: [Head] = []
         heads.reserveCapacity(count)
@@ -106,8 +138,11 @@ extension SyncHeads {
             let author = AuthorKey(reader.bytes, at: authorRange.lowerBound)
             if let last = heads.last, !(last.author < author) {
                 throw WireError(
-                    .invalidValue, "authors must be strictly ascending", offset: start,
-                    context: "heads[\(index)].author")
+                    .invalidValue,
+                    "authors must be strictly ascending",
+                    offset: start,
+                    context: "heads[\(index)].author"
+                )
             }
             let seq = try reader.readVarint("heads[\(index)].seq", max: Entry.maxSeq)
             var id = EntryID.zero
@@ -120,8 +155,11 @@ extension SyncHeads {
         let claimCount = try reader.readCount("forkClaims.count", limit: limits.maxAuthorsPerHeads)
         guard claimCount <= reader.remaining / 33 else {
             throw WireError(
-                .truncated, "\(claimCount) fork claims cannot fit in \(reader.remaining) bytes", offset: reader.offset,
-                context: "forkClaims.count")
+                .truncated,
+                "\(claimCount) fork claims cannot fit in \(reader.remaining) bytes",
+                offset: reader.offset,
+                context: "forkClaims.count"
+            )
         }
         var claims: [ForkClaim] = []
         claims.reserveCapacity(claimCount)
@@ -131,22 +169,31 @@ extension SyncHeads {
             let author = AuthorKey(reader.bytes, at: authorRange.lowerBound)
             if let last = claims.last, !(last.author < author) {
                 throw WireError(
-                    .invalidValue, "authors must be strictly ascending", offset: start,
-                    context: "forkClaims[\(index)].author")
+                    .invalidValue,
+                    "authors must be strictly ascending",
+                    offset: start,
+                    context: "forkClaims[\(index)].author"
+                )
             }
             let seqOffset = reader.offset
             let seq = try reader.readVarint("forkClaims[\(index)].seq", max: Entry.maxSeq)
             guard seq >= 1 else {
                 throw WireError(
-                    .invalidValue, "a fork is at seq 1 or above", offset: seqOffset, context: "forkClaims[\(index)].seq"
+                    .invalidValue,
+                    "a fork is at seq 1 or above",
+                    offset: seqOffset,
+                    context: "forkClaims[\(index)].seq"
                 )
             }
             let flagsOffset = reader.offset
             let flags = try reader.readUInt8("forkClaims[\(index)].flags")
             guard flags & ~ForkClaim.deeperFlag == 0, flags == 0 || seq > 1 else {
                 throw WireError(
-                    .invalidValue, "flags 0x\(String(flags, radix: 16)) are not defined for a fork at seq \(seq)",
-                    offset: flagsOffset, context: "forkClaims[\(index)].flags")
+                    .invalidValue,
+                    "flags 0x\(String(flags, radix: 16)) are not defined for a fork at seq \(seq)",
+                    offset: flagsOffset,
+                    context: "forkClaims[\(index)].flags"
+                )
             }
             claims.append(ForkClaim(author: author, seq: seq, deeper: flags == ForkClaim.deeperFlag))
         }

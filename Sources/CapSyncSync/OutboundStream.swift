@@ -77,7 +77,11 @@ struct OutboundStream: Sendable {
                         : expected.map { $0.seq == entry.seq && $0.prev == entry.prev } ?? (entry.seq == 1)
                     let growth =
                         CompactRun.headerSize(
-                            authorIndex: item.peerIndex, firstSeq: entry.seq, explicitPrev: !implied, count: 1)
+                            authorIndex: item.peerIndex,
+                            firstSeq: entry.seq,
+                            explicitPrev: !implied,
+                            count: 1
+                        )
                         + CompactRun.entrySize(compact, delta: nil)
                     guard size + growth <= frameLimit else {
                         full = true
@@ -86,8 +90,12 @@ struct OutboundStream: Sendable {
                     size += growth
                     runs.append(
                         CompactRun(
-                            authorIndex: item.peerIndex, firstSeq: entry.seq, prev: implied ? nil : entry.prev,
-                            entries: [compact]))
+                            authorIndex: item.peerIndex,
+                            firstSeq: entry.seq,
+                            prev: implied ? nil : entry.prev,
+                            entries: [compact]
+                        )
+                    )
                 }
                 lastTimestamp = entry.timestamp
                 lastID = entry.id

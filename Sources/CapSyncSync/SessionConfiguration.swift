@@ -16,8 +16,12 @@ public struct SessionConfiguration: Sendable {
     public var supportedVersions: ClosedRange<UInt16>
 
     public init(
-        localRosterHash: Bytes32, knownAuthors: Set<AuthorKey>, limits: SyncLimits = .default, label: String,
-        peerDescription: String? = nil, supportedVersions: ClosedRange<UInt16> = 1...1
+        localRosterHash: Bytes32,
+        knownAuthors: Set<AuthorKey>,
+        limits: SyncLimits = .default,
+        label: String,
+        peerDescription: String? = nil,
+        supportedVersions: ClosedRange<UInt16> = 1...1
     ) {
         self.localRosterHash = localRosterHash
         self.knownAuthors = knownAuthors

@@ -98,8 +98,13 @@ public struct SyncHello: Sendable, Hashable {
     public var label: String
 
     public init(
-        minVersion: UInt16, maxVersion: UInt16, rosterHash: Bytes32, features: UInt64, maxFrameBytes: UInt32,
-        maxEntriesPerBatch: UInt32, label: String
+        minVersion: UInt16,
+        maxVersion: UInt16,
+        rosterHash: Bytes32,
+        features: UInt64,
+        maxFrameBytes: UInt32,
+        maxEntriesPerBatch: UInt32,
+        label: String
     ) {
         self.minVersion = minVersion
         self.maxVersion = maxVersion

@@ -105,13 +105,19 @@ public struct SyncSession: Sendable {
                     .limitExceeded,
                     "this node knows \(declaredHeads.count) authors, over its own limit of "
                         + "\(limits.maxAuthorsPerHeads)",
-                    context: "maxAuthorsPerHeads"))
+                    context: "maxAuthorsPerHeads"
+                )
+            )
         }
         let hello = SyncHello(
             minVersion: configuration.supportedVersions.lowerBound,
             maxVersion: configuration.supportedVersions.upperBound,
-            rosterHash: configuration.localRosterHash, features: 0, maxFrameBytes: UInt32(limits.maxFrameBytes),
-            maxEntriesPerBatch: UInt32(limits.maxEntriesPerBatch), label: configuration.label)
+            rosterHash: configuration.localRosterHash,
+            features: 0,
+            maxFrameBytes: UInt32(limits.maxFrameBytes),
+            maxEntriesPerBatch: UInt32(limits.maxEntriesPerBatch),
+            label: configuration.label
+        )
         return [send(.hello(hello)), send(.heads(SyncHeads(heads: declaredHeads, forkClaims: claims)))]
     }
 
@@ -127,8 +133,12 @@ public struct SyncSession: Sendable {
             case .error(let frame):
                 phase = .failed
                 let error = SyncError(
-                    .peerError, frame.text, context: frame.knownCode?.description, peer: peerName,
-                    remoteCode: frame.code)
+                    .peerError,
+                    frame.text,
+                    context: frame.knownCode?.description,
+                    peer: peerName,
+                    remoteCode: frame.code
+                )
                 return actions + [.failed(error)]
             case .hello(let hello): actions += try receiveHello(hello)
             case .heads(let heads): actions += try receiveHeads(heads, source: source)
@@ -168,7 +178,9 @@ public struct SyncSession: Sendable {
         var actions = [
             send(
                 .done(
-                    SyncDone(entriesSent: UInt64(summary.entriesSent), forkProofsSent: UInt64(summary.forkProofsSent))))
+                    SyncDone(entriesSent: UInt64(summary.entriesSent), forkProofsSent: UInt64(summary.forkProofsSent))
+                )
+            )
         ]
         if receivedDone { actions.append(finish()) }
         return actions
@@ -195,7 +207,9 @@ public struct SyncSession: Sendable {
                 SyncError(
                     .connectionClosed,
                     "the connection closed before both sides sent DONE; the next sync resumes from the heads",
-                    peer: peerName))
+                    peer: peerName
+                )
+            )
         ]
     }
 
@@ -212,14 +226,16 @@ public struct SyncSession: Sendable {
                 .unsupportedVersion,
                 "the peer speaks versions \(hello.minVersion)...\(hello.maxVersion), "
                     + "this node \(mine.lowerBound)...\(mine.upperBound)",
-                context: "HELLO")
+                context: "HELLO"
+            )
         }
         guard Int(hello.maxFrameBytes) >= SyncLimits.minimumFrameBytes, hello.maxEntriesPerBatch >= 1 else {
             throw SyncError(
                 .limitExceeded,
                 "the peer accepts frames of \(hello.maxFrameBytes) bytes and \(hello.maxEntriesPerBatch) entries; "
                     + "at least \(SyncLimits.minimumFrameBytes) bytes and 1 entry are needed",
-                context: "HELLO")
+                context: "HELLO"
+            )
         }
         peerHello = hello
         summary.negotiatedVersion = high
@@ -244,14 +260,17 @@ public struct SyncSession: Sendable {
             throw SyncError(
                 .limitExceeded,
                 "\(heads.heads.count) heads, over the limit of \(configuration.limits.maxAuthorsPerHeads)",
-                context: "HEADS")
+                context: "HEADS"
+            )
         }
         guard zip(heads.heads, heads.heads.dropFirst()).allSatisfy({ $0.author < $1.author }),
             heads.heads.allSatisfy({ $0.seq <= Entry.maxSeq && ($0.seq == 0) == ($0.id == .zero) })
         else {
             throw SyncError(
-                .malformedFrame, "heads must be strictly ascending by author, with an id exactly when seq > 0",
-                context: "HEADS")
+                .malformedFrame,
+                "heads must be strictly ascending by author, with an id exactly when seq > 0",
+                context: "HEADS"
+            )
         }
         peerHeads = heads
         var actions: [SyncAction] = []
@@ -267,8 +286,13 @@ public struct SyncSession: Sendable {
             if head.seq == 0 {
                 items.append(
                     .init(
-                        author: head.author, peerIndex: UInt32(index), nextSeq: 1, lastSeq: mine.seq,
-                        isForkWindow: false))
+                        author: head.author,
+                        peerIndex: UInt32(index),
+                        nextSeq: 1,
+                        lastSeq: mine.seq,
+                        isForkWindow: false
+                    )
+                )
                 continue
             }
             let myID = head.seq == mine.seq ? mine.id : source.entry(author: head.author, seq: head.seq)?.id
@@ -277,46 +301,66 @@ public struct SyncSession: Sendable {
                 if mine.seq > head.seq {
                     items.append(
                         .init(
-                            author: head.author, peerIndex: UInt32(index), nextSeq: head.seq + 1, lastSeq: mine.seq,
-                            isForkWindow: false))
+                            author: head.author,
+                            peerIndex: UInt32(index),
+                            nextSeq: head.seq + 1,
+                            lastSeq: mine.seq,
+                            isForkWindow: false
+                        )
+                    )
                 }
             } else {
                 // The author signed two different entries at this seq: the peer and I hold different branches.
                 summary.divergentAuthors.append(head.author)
                 summary.warnings.append(
                     "author \(head.author.short) forked: at seq \(head.seq) peer \(peerName ?? "?") holds "
-                        + "\(head.id.short), this node \(myID.short)")
+                        + "\(head.id.short), this node \(myID.short)"
+                )
                 if let window = forkWindow(peerHeadSeq: head.seq, claim: peerClaims[head.author]) {
                     items.append(
                         .init(
-                            author: head.author, peerIndex: UInt32(index), nextSeq: window.lowerBound,
-                            lastSeq: window.upperBound, isForkWindow: true))
+                            author: head.author,
+                            peerIndex: UInt32(index),
+                            nextSeq: window.lowerBound,
+                            lastSeq: window.upperBound,
+                            isForkWindow: true
+                        )
+                    )
                 }
             }
         }
         for (author, head) in heldHeads where peerHeadSeq[author] == nil { summary.entriesWithheld += Int(head.seq) }
         let entryLimit = min(Int(hello.maxEntriesPerBatch), configuration.limits.maxEntriesPerBatch)
         outbound = OutboundStream(
-            items: items, peerHeads: heads.heads, frameLimit: frameLimitToPeer, entryLimit: entryLimit)
+            items: items,
+            peerHeads: heads.heads,
+            frameLimit: frameLimitToPeer,
+            entryLimit: entryLimit
+        )
         phase = .streaming
         return actions
     }
 
     private mutating func receiveEntries(
-        _ batch: EntriesBatch, source: some SyncSource
+        _ batch: EntriesBatch,
+        source: some SyncSource
     ) throws(SyncError) -> [SyncAction] {
         try expectStreaming("ENTRIES")
         guard !batch.runs.isEmpty,
             batch.runs.allSatisfy({ !$0.entries.isEmpty && $0.firstSeq >= 1 && $0.firstSeq <= Entry.maxSeq })
         else {
             throw SyncError(
-                .malformedFrame, "every run holds at least one entry and starts at seq 1 or above", context: "ENTRIES")
+                .malformedFrame,
+                "every run holds at least one entry and starts at seq 1 or above",
+                context: "ENTRIES"
+            )
         }
         guard batch.entryCount <= configuration.limits.maxEntriesPerBatch else {
             throw SyncError(
                 .limitExceeded,
                 "\(batch.entryCount) entries, over the limit of \(configuration.limits.maxEntriesPerBatch) per batch",
-                context: "ENTRIES")
+                context: "ENTRIES"
+            )
         }
         var entries: [Entry] = []
         entries.reserveCapacity(batch.entryCount)
@@ -324,8 +368,10 @@ public struct SyncSession: Sendable {
             let field = "ENTRIES.runs[\(r)]"
             guard Int(run.authorIndex) < declaredHeads.count else {
                 throw SyncError(
-                    .disagreeingClaim, "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)",
-                    context: field)
+                    .disagreeingClaim,
+                    "names author #\(run.authorIndex), but this node listed \(declaredHeads.count)",
+                    context: field
+                )
             }
             let index = Int(run.authorIndex)
             let declared = declaredHeads[index]
@@ -335,7 +381,8 @@ public struct SyncSession: Sendable {
                     .disagreeingClaim,
                     "sends seq \(run.lastSeq) of author \(declared.author.short), "
                         + "beyond the head \(claimed) it declared",
-                    context: field)
+                    context: field
+                )
             }
             let state = inbound[index]
             let rebuilt: [Entry]
@@ -357,7 +404,8 @@ public struct SyncSession: Sendable {
                     .disagreeingClaim,
                     "a run of author \(declared.author.short) starts at seq \(run.firstSeq)"
                         + "\(run.prev == nil ? " with an implied prev" : ""), expected seq \(state.nextSeq)",
-                    context: field)
+                    context: field
+                )
             }
             entries.append(contentsOf: rebuilt)
         }
@@ -386,7 +434,8 @@ public struct SyncSession: Sendable {
                 .disagreeingClaim,
                 "DONE counts \(done.entriesSent) entries and \(done.forkProofsSent) proofs sent, "
                     + "but \(summary.entriesReceived) and \(summary.forkProofsReceived) arrived",
-                context: "DONE")
+                context: "DONE"
+            )
         }
         receivedDone = true
         return sentDone ? [finish()] : []
@@ -406,7 +455,10 @@ public struct SyncSession: Sendable {
     }
 
     private func rebuild(
-        _ run: CompactRun, author: AuthorKey, prev: EntryID, field: String
+        _ run: CompactRun,
+        author: AuthorKey,
+        prev: EntryID,
+        field: String
     ) throws(SyncError) -> [Entry] {
         do throws(WireError) {
             return try run.rebuild(author: author, prev: prev)

@@ -49,7 +49,9 @@ extension SyncSession {
     /// chain, and then relayed); its entries are then offered to the chain where they could extend it, so the
     /// branch that links is stored like any entry.
     public mutating func performStoreActions(
-        _ actions: [SyncAction], on sink: some SyncSink, nowMilliseconds: UInt64
+        _ actions: [SyncAction],
+        on sink: some SyncSink,
+        nowMilliseconds: UInt64
     ) -> (transport: [SyncAction], events: [SyncStoreEvent]) {
         var transport: [SyncAction] = []
         var events: [SyncStoreEvent] = []

@@ -46,7 +46,8 @@ struct PeerPin: Sendable {
         if let required = requiredPeerSigningKey, !trusted.contains(required) {
             throw TLSError(
                 .configuration,
-                "the peer to dial (signing key \(required.fingerprint)) is not in the roster; check the peer list")
+                "the peer to dial (signing key \(required.fingerprint)) is not in the roster; check the peer list"
+            )
         }
         self.trustedSigningKeys = trusted
         self.orderedSigningKeys = trusted.sorted()
@@ -70,7 +71,9 @@ struct PeerPin: Sendable {
                     TLSError(
                         .wrongPeer,
                         "the peer is roster partner \(other.fingerprint), not the partner dialed "
-                            + "(\(required.fingerprint)); check the peer list's address for this partner"))
+                            + "(\(required.fingerprint)); check the peer list's address for this partner"
+                    )
+                )
             }
             return .failure(notTrusted(certificate, tlsKey: tlsKey, expected: required))
         }
@@ -88,12 +91,18 @@ struct PeerPin: Sendable {
         return orderedSigningKeys.first { certificate.isSigned(by: $0) }
     }
 
-    private func notTrusted(_ certificate: X509Certificate, tlsKey: Ed25519PublicKey, expected: Ed25519PublicKey?) -> TLSError {
-        let claimed = certificate.claimedIssuerKey.map { ", and names signing key \($0.fingerprint) as its issuer" } ?? ""
+    private func notTrusted(
+        _ certificate: X509Certificate,
+        tlsKey: Ed25519PublicKey,
+        expected: Ed25519PublicKey?
+    ) -> TLSError {
+        let claimed =
+            certificate.claimedIssuerKey.map { ", and names signing key \($0.fingerprint) as its issuer" } ?? ""
         let wanted = expected.map { "; this node dialed the partner with signing key \($0.fingerprint)" } ?? ""
         return TLSError(
             .peerNotTrusted,
             "the peer presented TLS key \(tlsKey.fingerprint), whose certificate is not issued by any roster signing "
-                + "key\(claimed)\(wanted); check that both sides hold the same roster")
+                + "key\(claimed)\(wanted); check that both sides hold the same roster"
+        )
     }
 }

@@ -39,26 +39,41 @@ public struct TLSConfiguration: Sendable {
 
     /// A server: accepts any peer whose certificate chains to one of `trustedSigningKeys`.
     public static func server(
-        privateKey: Ed25519PrivateKey, certificate: X509Certificate, trustedSigningKeys: [Ed25519PublicKey]
+        privateKey: Ed25519PrivateKey,
+        certificate: X509Certificate,
+        trustedSigningKeys: [Ed25519PublicKey]
     ) -> TLSConfiguration {
         TLSConfiguration(
-            role: .server, privateKey: privateKey, certificate: certificate,
-            trustedSigningKeys: trustedSigningKeys, requiredPeerSigningKey: nil)
+            role: .server,
+            privateKey: privateKey,
+            certificate: certificate,
+            trustedSigningKeys: trustedSigningKeys,
+            requiredPeerSigningKey: nil
+        )
     }
 
     /// A client dialing the partner whose signing key is `peerSigningKey`; that key must be among the trusted ones.
     public static func client(
-        privateKey: Ed25519PrivateKey, certificate: X509Certificate, trustedSigningKeys: [Ed25519PublicKey],
+        privateKey: Ed25519PrivateKey,
+        certificate: X509Certificate,
+        trustedSigningKeys: [Ed25519PublicKey],
         dialing peerSigningKey: Ed25519PublicKey
     ) -> TLSConfiguration {
         TLSConfiguration(
-            role: .client, privateKey: privateKey, certificate: certificate,
-            trustedSigningKeys: trustedSigningKeys, requiredPeerSigningKey: peerSigningKey)
+            role: .client,
+            privateKey: privateKey,
+            certificate: certificate,
+            trustedSigningKeys: trustedSigningKeys,
+            requiredPeerSigningKey: peerSigningKey
+        )
     }
 
     public init(
-        role: Role, privateKey: Ed25519PrivateKey, certificate: X509Certificate,
-        trustedSigningKeys: [Ed25519PublicKey], requiredPeerSigningKey: Ed25519PublicKey?,
+        role: Role,
+        privateKey: Ed25519PrivateKey,
+        certificate: X509Certificate,
+        trustedSigningKeys: [Ed25519PublicKey],
+        requiredPeerSigningKey: Ed25519PublicKey?,
         handshakeTimeout: TimeAmount = TLSConfiguration.defaultHandshakeTimeout,
         shutdownTimeout: TimeAmount = TLSConfiguration.defaultShutdownTimeout,
         maxBufferedOutputBytes: Int = TLSConfiguration.defaultMaxBufferedOutputBytes

@@ -183,7 +183,11 @@ final class TLSConnection {
         }
     }
 
-    private func describeFailure(_ sslError: Int32, _ drained: OpenSSLErrorQueue.Drained, during operation: String)
+    private func describeFailure(
+        _ sslError: Int32,
+        _ drained: OpenSSLErrorQueue.Drained,
+        during operation: String
+    )
         -> TLSError
     {
         let truncatedByEOF = drained.codes.contains { ERR_GET_REASON($0) == SSL_R_UNEXPECTED_EOF_WHILE_READING }
@@ -195,24 +199,32 @@ final class TLSConnection {
         if truncatedByEOF || (inputEnded && sslError == SSL_ERROR_SYSCALL) {
             if !isHandshakeDone {
                 return TLSError(
-                    .handshakeFailed, "the peer closed the connection during the handshake",
-                    openSSLReasons: drained.reasons)
+                    .handshakeFailed,
+                    "the peer closed the connection during the handshake",
+                    openSSLReasons: drained.reasons
+                )
             }
             return TLSError(
-                .truncated, "the connection ended without close_notify: data from the peer may be cut off",
-                openSSLReasons: drained.reasons)
+                .truncated,
+                "the connection ended without close_notify: data from the peer may be cut off",
+                openSSLReasons: drained.reasons
+            )
         }
         if !isHandshakeDone {
             let reasonCodes = drained.codes.map { ERR_GET_REASON($0) }
             if reasonCodes.contains(SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
                 return TLSError(
-                    .peerNotTrusted, "the peer presented no certificate; CapSync requires mutual authentication",
-                    openSSLReasons: drained.reasons)
+                    .peerNotTrusted,
+                    "the peer presented no certificate; CapSync requires mutual authentication",
+                    openSSLReasons: drained.reasons
+                )
             }
             if reasonCodes.contains(SSL_R_UNSUPPORTED_PROTOCOL) {
                 return TLSError(
-                    .handshakeFailed, "the peer does not offer TLS 1.3, the only version CapSync speaks",
-                    openSSLReasons: drained.reasons)
+                    .handshakeFailed,
+                    "the peer does not offer TLS 1.3, the only version CapSync speaks",
+                    openSSLReasons: drained.reasons
+                )
             }
             return TLSError(.handshakeFailed, "the TLS handshake failed", openSSLReasons: drained.reasons)
         }

@@ -24,7 +24,8 @@ public final class TLSContext: Sendable {
     init(configuration: TLSConfiguration, presentsOwnCertificate: Bool) throws(TLSError) {
         self.pin = try PeerPin(
             trustedSigningKeys: configuration.trustedSigningKeys,
-            requiredPeerSigningKey: configuration.requiredPeerSigningKey)
+            requiredPeerSigningKey: configuration.requiredPeerSigningKey
+        )
         guard configuration.role == .server || configuration.requiredPeerSigningKey != nil else {
             throw TLSError(.configuration, "a client must name the signing key of the partner it dials")
         }
@@ -56,7 +57,9 @@ public final class TLSContext: Sendable {
     }
 
     private static func applyProfile(
-        _ ctx: OpaquePointer, configuration: TLSConfiguration, presentsOwnCertificate: Bool
+        _ ctx: OpaquePointer,
+        configuration: TLSConfiguration,
+        presentsOwnCertificate: Bool
     ) throws(TLSError) {
         func require(_ ok: Bool, _ what: String) throws(TLSError) {
             guard ok else { throw TLSError(.configuration, what, openSSLReasons: OpenSSLErrorQueue.drain()) }
@@ -64,7 +67,8 @@ public final class TLSContext: Sendable {
         let tls13 = Int32(TLS1_3_VERSION)
         try require(COpenSSLShims_SSL_CTX_set_min_proto_version(ctx, tls13) == 1, "cannot require TLS 1.3")
         try require(COpenSSLShims_SSL_CTX_set_max_proto_version(ctx, tls13) == 1, "cannot limit to TLS 1.3")
-        let options = COpenSSLShims_SSL_OP_NO_TICKET() | COpenSSLShims_SSL_OP_NO_COMPRESSION()
+        let options =
+            COpenSSLShims_SSL_OP_NO_TICKET() | COpenSSLShims_SSL_OP_NO_COMPRESSION()
             | COpenSSLShims_SSL_OP_NO_RENEGOTIATION()
         _ = SSL_CTX_set_options(ctx, options)
         try require(SSL_CTX_set_num_tickets(ctx, 0) == 1, "cannot turn session tickets off")
@@ -72,17 +76,21 @@ public final class TLSContext: Sendable {
         try require(COpenSSLShims_SSL_CTX_set1_sigalgs_list(ctx, "ed25519") == 1, "cannot limit signatures to Ed25519")
         try require(
             COpenSSLShims_SSL_CTX_set1_groups_list(ctx, TLSConfiguration.keyExchangeGroups) == 1,
-            "cannot limit key exchange groups to \(TLSConfiguration.keyExchangeGroups)")
+            "cannot limit key exchange groups to \(TLSConfiguration.keyExchangeGroups)"
+        )
         try require(
             COpenSSLShims_SSL_CTX_set1_client_sigalgs_list(ctx, "ed25519") == 1,
-            "cannot limit client certificate signatures to Ed25519")
+            "cannot limit client certificate signatures to Ed25519"
+        )
         if presentsOwnCertificate {
             try require(
                 SSL_CTX_use_certificate(ctx, configuration.certificate.x509) == 1,
-                "OpenSSL refused our TLS certificate")
+                "OpenSSL refused our TLS certificate"
+            )
             try require(
                 SSL_CTX_use_PrivateKey(ctx, configuration.privateKey.evpPKey) == 1,
-                "OpenSSL refused our TLS private key")
+                "OpenSSL refused our TLS private key"
+            )
             try require(SSL_CTX_check_private_key(ctx) == 1, "our TLS certificate does not match our TLS private key")
         }
         let mode: Int32 =

@@ -23,7 +23,10 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public init(context: TLSContext) throws(TLSError) {
         let connection = try context.makeConnection()
         self.machine = TLSStateMachine(
-            connection: connection, configuration: context.configuration, allocator: ByteBufferAllocator())
+            connection: connection,
+            configuration: context.configuration,
+            allocator: ByteBufferAllocator()
+        )
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {

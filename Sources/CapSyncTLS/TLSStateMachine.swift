@@ -128,7 +128,8 @@ struct TLSStateMachine {
             guard pendingBytes + data.readableBytes <= maxBufferedOutputBytes else {
                 let error = TLSError(
                     .outputBufferFull,
-                    "more than \(maxBufferedOutputBytes) bytes written before the TLS handshake finished")
+                    "more than \(maxBufferedOutputBytes) bytes written before the TLS handshake finished"
+                )
                 actions.callouts.append(.fail(promise.map { [$0] } ?? [], error))
                 return actions
             }
@@ -236,8 +237,10 @@ struct TLSStateMachine {
     mutating func handshakeTimedOut() -> Actions {
         var actions = Actions()
         guard state == .handshaking else { return actions }
-        fail(TLSError(.handshakeTimeout, "the TLS handshake did not finish within \(describe(handshakeTimeout))"),
-            &actions)
+        fail(
+            TLSError(.handshakeTimeout, "the TLS handshake did not finish within \(describe(handshakeTimeout))"),
+            &actions
+        )
         return actions
     }
 
@@ -246,7 +249,9 @@ struct TLSStateMachine {
         guard state == .closing else { return actions }
         state = .closed
         let error = TLSError(
-            .shutdownTimeout, "the peer did not answer close_notify within \(describe(shutdownTimeout))")
+            .shutdownTimeout,
+            "the peer did not answer close_notify within \(describe(shutdownTimeout))"
+        )
         actions.callouts.append(.error(error))
         actions.callouts.append(.close([]))
         actions.callouts.append(.fail(closePromises, error))

@@ -43,14 +43,16 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
 
     /// From now on, `count` more syncs succeed and every later one fails (as a disk that went bad would).
     public func failSyncs(after count: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         syncsBeforeFailure = count
     }
 
     /// Simulates a power cut: unsynced writes are dropped, torn, reordered or garbled per `mode`. Afterwards the
     /// disk works again (injected fsync failures end, held locks are gone), as after a reboot.
     public func powerLoss(_ mode: PowerLossMode) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         // In path order: the random draws below must not depend on the dictionary's per-process hash seed, or a
         // simulation could not be replayed from its seed.
         for path in files.keys.sorted() {
@@ -97,13 +99,15 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
 
     /// The bytes of a file as the page cache has them (nil if missing), for tests that damage files.
     public func contents(of path: String) -> [UInt8]? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return files[path]?.current
     }
 
     /// Replaces a file's content outright, durably (for tests that plant damage).
     public func setContents(of path: String, to bytes: [UInt8]) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let file = files[path] ?? MemoryFile()
         file.durable = bytes
         file.current = bytes
@@ -115,12 +119,14 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     // MARK: StoreFileSystem
 
     public func makeDirectory(_ path: String) throws(StoreError) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         directories.insert(Self.normalized(path))
     }
 
     public func contentsOfDirectory(_ path: String) throws(StoreError) -> [String] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let prefix = Self.normalized(path) + "/"
         var names = Set<String>()
         for candidate in Array(files.keys) + Array(directories) where candidate.hasPrefix(prefix) {
@@ -130,12 +136,14 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     }
 
     public func fileExists(_ path: String) -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return files[Self.normalized(path)] != nil
     }
 
     public func openFile(_ path: String, create: Bool) throws(StoreError) -> any StoreFile {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let key = Self.normalized(path)
         if files[key] == nil {
             guard create else { throw StoreError(.io, "cannot open: no such file", file: path) }
@@ -145,12 +153,14 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     }
 
     public func removeFile(_ path: String) throws(StoreError) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         files[Self.normalized(path)] = nil
     }
 
     public func syncDirectory(_ path: String) throws(StoreError) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         try consumeSync(path)
         let prefix = Self.normalized(path) + "/"
         for (name, file) in files where name.hasPrefix(prefix) && !name.dropFirst(prefix.count).contains("/") {
@@ -159,7 +169,8 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     }
 
     public func lockExclusive(_ path: String) throws(StoreError) -> any StoreFileLock {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let key = Self.normalized(path)
         while heldLocks.contains(key) { lock.wait() }
         heldLocks.insert(key)
@@ -170,14 +181,18 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     // MARK: Used by the file and lock handles
 
     func release(_ path: String) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         heldLocks.remove(path)
         lock.broadcast()
     }
 
     func withFile<R>(_ path: String, _ body: (MemoryFile) throws(StoreError) -> R) throws(StoreError) -> R {
-        lock.lock(); defer { lock.unlock() }
-        guard let file = files[path] else { throw StoreError(.io, "file vanished (removed or lost to a power cut)", file: path) }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let file = files[path] else {
+            throw StoreError(.io, "file vanished (removed or lost to a power cut)", file: path)
+        }
         return try body(file)
     }
 
@@ -189,7 +204,9 @@ public final class FaultInjectingFileSystem: StoreFileSystem, @unchecked Sendabl
     }
 
     static func apply(_ bytes: [UInt8], at offset: Int, to target: inout [UInt8]) {
-        if target.count < offset + bytes.count { target += [UInt8](repeating: 0, count: offset + bytes.count - target.count) }
+        if target.count < offset + bytes.count {
+            target += [UInt8](repeating: 0, count: offset + bytes.count - target.count)
+        }
         target.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
     }
 

@@ -17,7 +17,9 @@ public struct Bytes32: Sendable, Hashable, Comparable, CustomStringConvertible {
         precondition(start >= 0 && bytes.count - start >= 32)
         // Four unaligned big-endian loads (opening a store reads three of these per entry record).
         self = bytes.withUnsafeBytes { raw in
-            func word(_ i: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self)) }
+            func word(_ i: Int) -> UInt64 {
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self))
+            }
             return Bytes32(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
         }
     }
@@ -32,7 +34,9 @@ public struct Bytes32: Sendable, Hashable, Comparable, CustomStringConvertible {
         var out = [UInt8]()
         out.reserveCapacity(32)
         for w in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift)))
+            }
         }
         return out
     }

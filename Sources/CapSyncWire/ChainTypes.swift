@@ -24,7 +24,11 @@ public struct ForkProof: Sendable, Hashable {
     /// Checks the shape (same author and seq, different ids) and both signatures.
     public init(_ a: Entry, _ b: Entry) throws(WireError) {
         guard a.author == b.author, a.seq == b.seq, a.id != b.id else {
-            throw WireError(.invalidValue, "a fork proof needs two different entries of one author at one seq", context: "fork proof")
+            throw WireError(
+                .invalidValue,
+                "a fork proof needs two different entries of one author at one seq",
+                context: "fork proof"
+            )
         }
         guard let key = try? a.author.publicKey(), a.verifySignature(using: key), b.verifySignature(using: key) else {
             throw WireError(.badSignature, "a fork proof needs two validly signed entries", context: "fork proof")

@@ -56,16 +56,25 @@ public struct Entry: Sendable, Hashable {
     public init(reading reader: inout ByteReader, whole: Bool) throws(WireError) {
         let start = reader.offset
         let version = try reader.readUInt8("version")
-        guard version != 0 else { throw WireError(.invalidValue, "version 0 is not allowed", offset: start, context: "entry.version") }
+        guard version != 0 else {
+            throw WireError(.invalidValue, "version 0 is not allowed", offset: start, context: "entry.version")
+        }
         let authorRange = try reader.skipBytes("author", count: 32)
         let seqOffset = reader.offset
         let seq = try reader.readVarint("seq", max: Entry.maxSeq)
-        guard seq >= 1 else { throw WireError(.invalidValue, "seq starts at 1", offset: seqOffset, context: "entry.seq") }
+        guard seq >= 1 else {
+            throw WireError(.invalidValue, "seq starts at 1", offset: seqOffset, context: "entry.seq")
+        }
         let prevRange = try reader.skipBytes("prev", count: 32)
         let timestampOffset = reader.offset
         let timestamp = try reader.readUInt64("timestamp")
         guard timestamp > 0 else {
-            throw WireError(.invalidValue, "timestamp 0 is not allowed", offset: timestampOffset, context: "entry.timestamp")
+            throw WireError(
+                .invalidValue,
+                "timestamp 0 is not allowed",
+                offset: timestampOffset,
+                context: "entry.timestamp"
+            )
         }
         let kind = try reader.readVarint("kind", max: Entry.maxKind)
         let payloadLength = try reader.readCount("payload.length", limit: Entry.maxPayloadSize)
@@ -74,13 +83,17 @@ public struct Entry: Sendable, Hashable {
         _ = try reader.skipBytes("signature", count: Entry.signatureSize)
         if whole { try reader.expectEnd("entry") }
 
-        let encoded = start == 0 && reader.offset == reader.bytes.count
+        let encoded =
+            start == 0 && reader.offset == reader.bytes.count
             ? reader.bytes : Array(reader.bytes[start..<reader.offset])
         let prev = EntryID(reader.bytes, at: prevRange.lowerBound)
         guard (seq == 1) == prev.isZero else {
             throw WireError(
-                .invalidValue, seq == 1 ? "seq 1 must have an all-zero prev" : "only seq 1 may have an all-zero prev",
-                offset: prevRange.lowerBound, context: "entry.prev")
+                .invalidValue,
+                seq == 1 ? "seq 1 must have an all-zero prev" : "only seq 1 may have an all-zero prev",
+                offset: prevRange.lowerBound,
+                context: "entry.prev"
+            )
         }
         self.encoded = encoded
         self.id = EntryID(SHA256.hash(encoded))
@@ -97,11 +110,21 @@ public struct Entry: Sendable, Hashable {
 
     /// Builds and signs an entry. The caller (the store) supplies seq, prev and a timestamp above its head's.
     public static func sign(
-        version: UInt8 = Entry.currentVersion, key: Ed25519PrivateKey, seq: UInt64, prev: EntryID,
-        timestamp: HLCTimestamp, kind: UInt64, payload: some Collection<UInt8>
+        version: UInt8 = Entry.currentVersion,
+        key: Ed25519PrivateKey,
+        seq: UInt64,
+        prev: EntryID,
+        timestamp: HLCTimestamp,
+        kind: UInt64,
+        payload: some Collection<UInt8>
     ) throws(WireError) -> Entry {
         try sign(
-            version: version, author: AuthorKey(key.publicKey), seq: seq, prev: prev, timestamp: timestamp, kind: kind,
+            version: version,
+            author: AuthorKey(key.publicKey),
+            seq: seq,
+            prev: prev,
+            timestamp: timestamp,
+            kind: kind,
             payload: payload
         ) { message throws(CryptoError) in try key.signature(for: message) }
     }
@@ -109,11 +132,21 @@ public struct Entry: Sendable, Hashable {
     /// Builds and signs an entry with a reusable signing context (the store's batch path; see `Ed25519Context`).
     /// `author` must be the context's key.
     public static func sign(
-        author: AuthorKey, using context: Ed25519Context, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp,
-        kind: UInt64, payload: some Collection<UInt8>
+        author: AuthorKey,
+        using context: Ed25519Context,
+        seq: UInt64,
+        prev: EntryID,
+        timestamp: HLCTimestamp,
+        kind: UInt64,
+        payload: some Collection<UInt8>
     ) throws(WireError) -> Entry {
         try sign(
-            version: currentVersion, author: author, seq: seq, prev: prev, timestamp: timestamp, kind: kind,
+            version: currentVersion,
+            author: author,
+            seq: seq,
+            prev: prev,
+            timestamp: timestamp,
+            kind: kind,
             payload: payload
         ) { message throws(CryptoError) in try context.sign(message) }
     }
@@ -122,12 +155,23 @@ public struct Entry: Sendable, Hashable {
     /// without the signature) once, signs it, and decodes the result back through `Entry(decoding:)`, which
     /// checks every field.
     private static func sign(
-        version: UInt8, author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, kind: UInt64,
-        payload: some Collection<UInt8>, signer: ([UInt8]) throws(CryptoError) -> [UInt8]
+        version: UInt8,
+        author: AuthorKey,
+        seq: UInt64,
+        prev: EntryID,
+        timestamp: HLCTimestamp,
+        kind: UInt64,
+        payload: some Collection<UInt8>,
+        signer: ([UInt8]) throws(CryptoError) -> [UInt8]
     ) throws(WireError) -> Entry {
         guard version != 0, seq >= 1, seq <= maxSeq, (seq == 1) == prev.isZero, timestamp.rawValue > 0,
             kind <= maxKind, payload.count <= maxPayloadSize
-        else { throw WireError(.invalidValue, "entry fields out of range (seq \(seq), kind \(kind), payload \(payload.count) bytes)") }
+        else {
+            throw WireError(
+                .invalidValue,
+                "entry fields out of range (seq \(seq), kind \(kind), payload \(payload.count) bytes)"
+            )
+        }
         var writer = ByteWriter(capacity: signingDomain.count + 150 + payload.count + signatureSize)
         writer.writeBytes(signingDomain)
         writer.writeUInt8(version)
@@ -147,7 +191,11 @@ public struct Entry: Sendable, Hashable {
 
     /// Verifies the signature with a reusable verifying context for this entry's author.
     public func verifySignature(using context: Ed25519Context) -> Bool {
-        context.verify(signature: encoded, at: (encoded.count - Entry.signatureSize)..<encoded.count, message: signingMessage)
+        context.verify(
+            signature: encoded,
+            at: (encoded.count - Entry.signatureSize)..<encoded.count,
+            message: signingMessage
+        )
     }
 
     // MARK: Verification
@@ -174,12 +222,18 @@ public struct Entry: Sendable, Hashable {
             throw WireError(.brokenChain, "seq \(seq) does not follow seq \(previous.seq)", context: "chain")
         }
         guard prev == previous.id else {
-            throw WireError(.brokenChain, "entry \(seq) names prev \(prev.short), but entry \(previous.seq) is \(previous.id.short)", context: "chain")
+            throw WireError(
+                .brokenChain,
+                "entry \(seq) names prev \(prev.short), but entry \(previous.seq) is \(previous.id.short)",
+                context: "chain"
+            )
         }
         guard timestamp > previous.timestamp else {
             throw WireError(
                 .timestampNotIncreasing,
-                "timestamp \(timestamp) of seq \(seq) is not above \(previous.timestamp) of seq \(previous.seq)", context: "chain")
+                "timestamp \(timestamp) of seq \(seq) is not above \(previous.timestamp) of seq \(previous.seq)",
+                context: "chain"
+            )
         }
     }
 }

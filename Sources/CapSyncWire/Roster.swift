@@ -18,7 +18,8 @@ public struct Roster: Sendable, Hashable {
         }
 
         public static func < (a: Member, b: Member) -> Bool {
-            a.partner != b.partner ? Array(a.partner.utf8).lexicographicallyPrecedes(Array(b.partner.utf8)) : a.key < b.key
+            a.partner != b.partner
+                ? Array(a.partner.utf8).lexicographicallyPrecedes(Array(b.partner.utf8)) : a.key < b.key
         }
     }
 
@@ -56,7 +57,9 @@ public struct Roster: Sendable, Hashable {
     public func partner(of key: AuthorKey) -> String? { member(for: key)?.partner }
     public func contains(_ key: AuthorKey) -> Bool { byKey[key] != nil }
     public func keys(of partner: String) -> [AuthorKey] { members.filter { $0.partner == partner }.map(\.key) }
-    public var partners: [String] { Array(Set(members.map(\.partner))).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+    public var partners: [String] {
+        Array(Set(members.map(\.partner))).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
     public var authorKeys: [AuthorKey] { members.map(\.key) }
 
     /// True when `seq` of `key` is within the key's validity (roster member, not past its last valid seq).
@@ -70,7 +73,9 @@ public struct Roster: Sendable, Hashable {
         if let existing = self.member(for: member.key) {
             throw WireError(.invalidValue, "key \(member.key.short) is already in the roster for \(existing.partner)")
         }
-        guard members.count < Roster.maxMembers else { throw WireError(.overLimit, "a roster holds at most \(Roster.maxMembers) keys") }
+        guard members.count < Roster.maxMembers else {
+            throw WireError(.overLimit, "a roster holds at most \(Roster.maxMembers) keys")
+        }
         members.append(member)
         members.sort()
         reindex()
@@ -98,13 +103,18 @@ public struct Roster: Sendable, Hashable {
     /// (ISO 3166 codes such as NO, NL, US, or e.g. NATO-SPO).
     public static func validatePartnerCode(_ code: String) throws(WireError) {
         let utf8 = Array(code.utf8)
-        let ok = (2...16).contains(utf8.count) && (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(utf8[0])
+        let ok =
+            (2...16).contains(utf8.count) && (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(utf8[0])
             && utf8.allSatisfy {
-                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
                     || $0 == UInt8(ascii: "-")
             }
         guard ok else {
-            throw WireError(.invalidValue, "partner code '\(code)' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'")
+            throw WireError(
+                .invalidValue,
+                "partner code '\(code)' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'"
+            )
         }
     }
 
@@ -191,7 +201,9 @@ public struct Roster: Sendable, Hashable {
                 throw fail("unknown line '\(words[0])' (expected 'serial' or 'key')")
             }
         }
-        guard sawHeader else { throw WireError(.parse, "empty file: expected the header '\(Roster.fileHeader)'", context: "roster") }
+        guard sawHeader else {
+            throw WireError(.parse, "empty file: expected the header '\(Roster.fileHeader)'", context: "roster")
+        }
         guard let serial else { throw WireError(.parse, "missing the 'serial N' line", context: "roster") }
         do { try self.init(serial: serial, members: members) } catch {
             throw WireError(error.code, error.reason, context: "roster")

@@ -74,7 +74,8 @@ extension CapSyncCommand {
                   capsync report --item SHELL-155-HE --site Raufoss --period 2026-11 \\
                       --capacity 12000 --output 9500 --stock 4200 --threshold 1500 --lead-time 45 \\
                       --constraints "TNT supply limits a second shift"
-                """)
+                """
+        )
         @OptionGroup var append: AppendOptions
         @Option(help: "Item code from the catalog, e.g. SHELL-155-HE.") var item: String
         @Option(help: "Production or storage site.") var site: String
@@ -94,12 +95,23 @@ extension CapSyncCommand {
             let partner = try append.partner()
             let report = try checked("report") { () throws(MergeError) in
                 try CapacityReport(
-                    partner: partner, item: item, site: site, period: month, monthlyCapacity: capacity, monthlyOutput: output,
-                    stockOnHand: stock, stockThreshold: threshold, leadTimeDays: leadTime, constraints: constraints)
+                    partner: partner,
+                    item: item,
+                    site: site,
+                    period: month,
+                    monthlyCapacity: capacity,
+                    monthlyOutput: output,
+                    stockOnHand: stock,
+                    stockThreshold: threshold,
+                    leadTimeDays: leadTime,
+                    constraints: constraints
+                )
             }
             if output > capacity {
-                printError("warning: output \(output) is above capacity \(capacity) for \(item) at \(site) in \(period); appended "
-                    + "anyway (if it was a slip, report again with the right --output or --capacity)")
+                printError(
+                    "warning: output \(output) is above capacity \(capacity) for \(item) at \(site) in \(period); appended "
+                        + "anyway (if it was a slip, report again with the right --output or --capacity)"
+                )
             }
             append.printAppended(try append.append([.capacityReport(report)]).1)
         }
@@ -108,7 +120,8 @@ extension CapSyncCommand {
     struct Retract: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Retract a capacity report of this partner (a tombstone; a later report revives the record).",
-            discussion: "Example:\n  capsync retract --item SHELL-155-HE --site Raufoss --period 2026-11")
+            discussion: "Example:\n  capsync retract --item SHELL-155-HE --site Raufoss --period 2026-11"
+        )
         @OptionGroup var append: AppendOptions
         @Option(help: "Item code.") var item: String
         @Option(help: "Site.") var site: String
@@ -130,11 +143,16 @@ extension CapSyncCommand {
                 throw CLIError(
                     "\(partner) has no report for \(item) at \(site) in \(period), so there is nothing to retract (a retraction "
                         + "removes a standing report of this partner). "
-                        + (standing.isEmpty ? "\(partner) has no report for \(item) at all." : "Reports of \(partner) for \(item): \(standing.joined(separator: ", ")).")
-                        + " See: capsync state --partner \(partner)")
+                        + (standing.isEmpty
+                            ? "\(partner) has no report for \(item) at all."
+                            : "Reports of \(partner) for \(item): \(standing.joined(separator: ", ")).")
+                        + " See: capsync state --partner \(partner)"
+                )
             }
             guard record.report != nil else {
-                append.say("\(item) at \(site) in \(period) is already retracted (since \(timeText(record.setBy.timestamp))); nothing appended")
+                append.say(
+                    "\(item) at \(site) in \(period) is already retracted (since \(timeText(record.setBy.timestamp))); nothing appended"
+                )
                 return
             }
             append.printAppended(try append.append([.reportRetraction(retraction)], to: node))
@@ -152,17 +170,21 @@ extension CapSyncCommand {
                 Examples:
                   capsync need --id NEED-001 --item SHELL-155-HE --quantity 80000 --due 2027-01-31 --priority 1
                   capsync need --id NEED-001 --item SHELL-155-HE --quantity 80000 --due 2027-01-31 --priority 1 --close
-                """)
+                """
+        )
         @OptionGroup var append: AppendOptions
         @Option(help: "This partner's identifier for the need, e.g. NEED-001.") var id: String
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity needed, in the catalog unit.") var quantity: UInt64
-        @Option(help: ArgumentHelp("Due date, YYYY-MM-DD.", valueName: "date"), transform: DayArgument.parse) var due: DayArgument
+        @Option(help: ArgumentHelp("Due date, YYYY-MM-DD.", valueName: "date"), transform: DayArgument.parse) var due:
+            DayArgument
         @Option(help: "Priority, 1 (most urgent) to 5.") var priority: UInt8 = 3
         @Flag(help: "Close the need (met or withdrawn).") var close = false
 
         func validate() throws {
-            guard (1...5).contains(priority) else { throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)") }
+            guard (1...5).contains(priority) else {
+                throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)")
+            }
         }
 
         func run() async throws {
@@ -170,7 +192,15 @@ extension CapSyncCommand {
             let day = due.day
             let partner = try append.partner()
             let need = try checked("need") { () throws(MergeError) in
-                try Need(owner: partner, code: id, item: item, quantity: quantity, due: day, priority: priority, isOpen: !close)
+                try Need(
+                    owner: partner,
+                    code: id,
+                    item: item,
+                    quantity: quantity,
+                    due: day,
+                    priority: priority,
+                    isOpen: !close
+                )
             }
             append.printAppended(try append.append([.need(need)]).1)
         }
@@ -179,8 +209,10 @@ extension CapSyncCommand {
     struct PledgeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pledge",
-            abstract: "Pledge an absolute amount against another partner's need (0 withdraws; repeating changes nothing).",
-            discussion: "Example:\n  capsync pledge --need US:NEED-001 --quantity 20000")
+            abstract:
+                "Pledge an absolute amount against another partner's need (0 withdraws; repeating changes nothing).",
+            discussion: "Example:\n  capsync pledge --need US:NEED-001 --quantity 20000"
+        )
         @OptionGroup var append: AppendOptions
         @Option(help: "The need, as OWNER:ID, e.g. US:NEED-001.") var need: String
         @Option(help: "Amount pledged (absolute, replaces this partner's earlier pledge).") var quantity: UInt64
@@ -197,22 +229,26 @@ extension CapSyncCommand {
             guard parts[0] != partner else {
                 throw CLIError(
                     "--need \(need) is \(partner)'s own need: a partner cannot pledge towards its own need (the fold would "
-                        + "ignore it as selfPledge). To change the need itself: capsync need --id \(parts[1]) ...")
+                        + "ignore it as selfPledge). To change the need itself: capsync need --id \(parts[1]) ..."
+                )
             }
             let node = try append.open()
             guard !node.roster.keys(of: parts[0]).isEmpty else {
                 throw CLIError(
                     "--need \(need): " + Suggestions.unknown("partner", parts[0], among: node.roster.partners)
                         + " A pledge counts only towards the need of a roster partner; check the code, or add the partner "
-                        + "with 'capsync roster add CARD'.")
+                        + "with 'capsync roster add CARD'."
+                )
             }
             let pledge = try checked("--need") { () throws(MergeError) in
                 try Pledge(partner: partner, needOwner: parts[0], needCode: parts[1], quantity: quantity)
             }
             let state = try node.coalitionState()
             if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
-                printError("warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
-                    + "the pledge is appended and counts once the need arrives")
+                printError(
+                    "warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
+                        + "the pledge is appended and counts once the need arrives"
+                )
             }
             append.printAppended(try append.append([.pledge(pledge)], to: node))
         }

@@ -6,8 +6,10 @@ import CapSyncNode
 extension CapSyncCommand {
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Copy the node (config, keys, roster, peers, log) into a new directory, consistently, while it runs.",
-            discussion: "Example:\n  capsync backup /backups/capsync-2026-11-25")
+            abstract:
+                "Copy the node (config, keys, roster, peers, log) into a new directory, consistently, while it runs.",
+            discussion: "Example:\n  capsync backup /backups/capsync-2026-11-25"
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The backup directory (must not exist, or be empty).") var target: String
 
@@ -22,7 +24,8 @@ extension CapSyncCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a node directory from a backup; it re-learns its own chain from peers before appending again.",
+            abstract:
+                "Make a node directory from a backup; it re-learns its own chain from peers before appending again.",
             discussion: """
                 A backup may be older than what this node already published. So that it never signs a second, \
                 different entry at a seq it already used (a fork), the restored node refuses its own appends until a \
@@ -30,14 +33,17 @@ extension CapSyncCommand {
 
                 Example:
                   capsync restore /backups/capsync-2026-11-25 --dir /var/lib/capsync && capsync sync
-                """)
+                """
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The backup directory.") var backup: String
 
         func run() async throws {
             try NodeBackup.restore(from: backup, to: node.paths.root)
-            print("restored into \(node.paths.root); own appends are refused until a peer holding this node's chain "
-                  + "syncs with it ('capsync sync'), so that no seq is signed twice")
+            print(
+                "restored into \(node.paths.root); own appends are refused until a peer holding this node's chain "
+                    + "syncs with it ('capsync sync'), so that no seq is signed twice"
+            )
         }
     }
 }

@@ -9,7 +9,8 @@ struct CapSyncCommand: AsyncParsableCommand {
         abstract: "Share coalition defence-production capacity over signed, peer-to-peer synced logs.",
         version: "0.1.0",
         subcommands: [
-            Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self, PledgeCommand.self,
+            Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self,
+            PledgeCommand.self,
             Pool.self, Import.self, Serve.self, Sync.self, State.self, Log.self, Audit.self,
             Status.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self,
         ]
@@ -46,8 +47,12 @@ enum SubcommandCheck {
             let names = subcommands.map { $0._commandName }
             guard let index = names.firstIndex(of: word) else {
                 let near = Suggestions.nearest(to: word, among: names)
-                let suggestion = near.isEmpty ? "" : " Did you mean \(near.map { "'\(path.joined(separator: " ")) \($0)'" }.joined(separator: " or "))?"
-                return "unknown command '\(path.joined(separator: " ")) \(word)'.\(suggestion) Commands: \(names.joined(separator: ", ")) "
+                let suggestion =
+                    near.isEmpty
+                    ? ""
+                    : " Did you mean \(near.map { "'\(path.joined(separator: " ")) \($0)'" }.joined(separator: " or "))?"
+                return
+                    "unknown command '\(path.joined(separator: " ")) \(word)'.\(suggestion) Commands: \(names.joined(separator: ", ")) "
                     + "(see '\(path.joined(separator: " ")) --help')"
             }
             command = subcommands[index]

@@ -6,7 +6,9 @@ extension CapSyncCommand {
         static let configuration = CommandConfiguration(
             commandName: "catalog",
             abstract: "List the item codes, names and units reports and needs use (Protocol/catalog.json).",
-            discussion: "The catalog is built in, the same on every node; --dir is accepted like every command's and not needed.")
+            discussion:
+                "The catalog is built in, the same on every node; --dir is accepted like every command's and not needed."
+        )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
 

@@ -19,7 +19,8 @@ struct DateTimeArgument: Sendable {
     /// The view just before this time: a day starts at 00:00:00.000 UTC, so its own changes count as after it.
     var beforeTimestamp: HLCTimestamp {
         let start = text.startMilliseconds
-        return start > 0 ? HLCTimestamp(milliseconds: UInt64(start - 1), logical: .max) : HLCTimestamp(milliseconds: 0, logical: 0)
+        return start > 0
+            ? HLCTimestamp(milliseconds: UInt64(start - 1), logical: .max) : HLCTimestamp(milliseconds: 0, logical: 0)
     }
 }
 

@@ -14,7 +14,8 @@ extension CapSyncCommand {
                 Examples:
                   capsync id
                   capsync id --card --address no.capsync.example:7420 > NO.card
-                """)
+                """
+        )
 
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
@@ -22,14 +23,18 @@ extension CapSyncCommand {
         @Flag(help: "Print a signed trust card instead (needs the signing key).")
         var card = false
 
-        @Option(help: "The address peers should dial, for the card (default: the listen address, or the running daemon's bound address when listening on port 0).")
+        @Option(
+            help:
+                "The address peers should dial, for the card (default: the listen address, or the running daemon's bound address when listening on port 0)."
+        )
         var address: String?
 
         @OptionGroup var passphrase: PassphraseOptions
 
         /// An address peers can dial: a real port, and a host other than the any-address.
         static func dialable(_ text: String) -> String? {
-            guard let address = try? HostPort(text), address.port != 0, !["0.0.0.0", "::", ""].contains(address.host) else { return nil }
+            guard let address = try? HostPort(text), address.port != 0, !["0.0.0.0", "::", ""].contains(address.host)
+            else { return nil }
             return text
         }
 
@@ -42,12 +47,17 @@ extension CapSyncCommand {
             if card {
                 let config = try NodeSetup.loadConfig(paths)
                 let running = ServeLock.running(paths: paths)
-                guard let dialable = address ?? Self.dialable(config.listen) ?? running?.address.flatMap(Self.dialable) else {
-                    let daemon = running.map { "the running daemon (pid \($0.pid)) is bound to \($0.address ?? "no address yet")" }
+                guard let dialable = address ?? Self.dialable(config.listen) ?? running?.address.flatMap(Self.dialable)
+                else {
+                    let daemon =
+                        running.map {
+                            "the running daemon (pid \($0.pid)) is bound to \($0.address ?? "no address yet")"
+                        }
                         ?? "no daemon is running to tell its bound port"
                     throw CLIError(
                         "the listen address \(config.listen) is not one peers can dial (\(daemon)): give the address peers "
-                            + "should dial with --address HOST:PORT")
+                            + "should dial with --address HOST:PORT"
+                    )
                 }
                 let key = try passphrase.signingKey(paths)
                 let trustCard = try TrustCard(partner: config.partner, address: dialable, signingKey: key)
@@ -57,7 +67,10 @@ extension CapSyncCommand {
             let identity = try NodeSetup.loadIdentity(paths)
             var table = Table(columns: ["partner", "signing_key", "fingerprint", "tls_key"])
             let tlsKey = try identity.tlsCertificate.publicKey()
-            table.add([.text(identity.partner), .text(identity.signingKey.base64), .text(identity.signingKey.fingerprint), .text(tlsKey.base64)])
+            table.add([
+                .text(identity.partner), .text(identity.signingKey.base64), .text(identity.signingKey.fingerprint),
+                .text(tlsKey.base64),
+            ])
             format.printer.print([table])
         }
     }

@@ -14,7 +14,8 @@ extension CapSyncCommand {
                 Examples:
                   capsync init --dir /var/lib/capsync --partner NO --listen 0.0.0.0:7420
                   capsync init --partner NL --import-key nl-signing.pem --encrypt
-                """)
+                """
+        )
 
         @OptionGroup var node: NodeOptions
 
@@ -27,7 +28,12 @@ extension CapSyncCommand {
         @Option(help: "Nightly sync time, HH:MM UTC.")
         var syncTime: String = "02:00"
 
-        @Option(help: ArgumentHelp("Import an existing Ed25519 signing key (PKCS#8 PEM) instead of generating one.", valueName: "pem-file"))
+        @Option(
+            help: ArgumentHelp(
+                "Import an existing Ed25519 signing key (PKCS#8 PEM) instead of generating one.",
+                valueName: "pem-file"
+            )
+        )
         var importKey: String?
 
         @Flag(help: "Encrypt the stored signing key with the passphrase from --passphrase-file or $CAPSYNC_PASSPHRASE.")
@@ -62,7 +68,9 @@ extension CapSyncCommand {
             print("Created node \(identity.partner) in \(node.paths.root)")
             print("  signing key  \(identity.signingKey.base64)")
             print("  fingerprint  \(identity.signingKey.fingerprint)")
-            print("Next: hand your trust card to the other partners:  capsync id --card --address HOST:PORT > \(identity.partner).card")
+            print(
+                "Next: hand your trust card to the other partners:  capsync id --card --address HOST:PORT > \(identity.partner).card"
+            )
         }
     }
 }

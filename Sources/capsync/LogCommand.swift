@@ -13,8 +13,13 @@ func resolveAuthors(_ text: String?, roster: Roster, known: [AuthorKey]) throws 
     let matches = known.filter { $0.hex.hasPrefix(text.lowercased()) }
     guard !matches.isEmpty, text.count >= 8 else {
         let near = Suggestions.nearest(to: text, among: roster.partners)
-        let hint = near.isEmpty ? "roster partners: \(roster.partners.joined(separator: ", "))" : Suggestions.unknown("partner", text, among: roster.partners)
-        throw CLIError("--author '\(text)' is neither a roster partner code, a base64 key, nor a hex key prefix (8+ digits) of a held author; \(hint)")
+        let hint =
+            near.isEmpty
+            ? "roster partners: \(roster.partners.joined(separator: ", "))"
+            : Suggestions.unknown("partner", text, among: roster.partners)
+        throw CLIError(
+            "--author '\(text)' is neither a roster partner code, a base64 key, nor a hex key prefix (8+ digits) of a held author; \(hint)"
+        )
     }
     return Set(matches)
 }
@@ -24,9 +29,12 @@ func summary(of entry: Entry) -> String {
     do {
         switch try CapSyncMerge.Operation(entry: entry) {
         case .capacityReport(let r):
-            return "\(r.item) \(r.site) \(r.period): capacity \(r.monthlyCapacity), output \(r.monthlyOutput), stock \(r.stockOnHand), threshold \(r.stockThreshold)"
+            return
+                "\(r.item) \(r.site) \(r.period): capacity \(r.monthlyCapacity), output \(r.monthlyOutput), stock \(r.stockOnHand), threshold \(r.stockThreshold)"
         case .reportRetraction(let r): return "retract \(r.item) \(r.site) \(r.period)"
-        case .need(let n): return "\(n.owner):\(n.code) \(n.item) \(n.quantity) due \(n.due) p\(n.priority)\(n.isOpen ? "" : " closed")"
+        case .need(let n):
+            return
+                "\(n.owner):\(n.code) \(n.item) \(n.quantity) due \(n.due) p\(n.priority)\(n.isOpen ? "" : " closed")"
         case .pledge(let p): return "pledge \(p.quantity) to \(p.needOwner):\(p.needCode)"
         case .poolJoin(let j): return "join pool \(j.item)"
         case .poolLeave(let l): return "leave pool \(l.item) (\(l.observedTags.count) tags)"
@@ -45,7 +53,8 @@ extension CapSyncCommand {
                   capsync log --author NO
                   capsync log --author NL --from-seq 100 --format json
                   capsync log --ignored      # entries the fold ignored, and why
-                """)
+                """
+        )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
         @Option(help: "A partner code, a base64 signing key, or a hex key prefix.") var author: String?
@@ -62,10 +71,15 @@ extension CapSyncCommand {
             warnAboutPendingRepair(node)
             if ignored {
                 let state = try node.coalitionState()
-                var table = Table(title: "Entries ignored by the fold", name: "ignored", columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"])
+                var table = Table(
+                    title: "Entries ignored by the fold",
+                    name: "ignored",
+                    columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"]
+                )
                 for entry in state.ignored {
                     table.add([
-                        .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short), .int(Int64(entry.seq)),
+                        .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short),
+                        .int(Int64(entry.seq)),
                         .int(Int64(entry.kind)), .text(entry.reason.rawValue), .text(entry.detail), .text(entry.id.hex),
                     ])
                 }
@@ -85,14 +99,19 @@ extension CapSyncCommand {
                     if batch.isEmpty { break }
                     for entry in batch where limit == 0 || count < limit {
                         var row: [Cell] = [
-                            .text(node.roster.partner(of: entry.author) ?? "?"), .text(full ? entry.author.hex : entry.author.short),
+                            .text(node.roster.partner(of: entry.author) ?? "?"),
+                            .text(full ? entry.author.hex : entry.author.short),
                             .int(Int64(entry.seq)), .text(timeText(entry.timestamp)),
-                            .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"), .text(full ? entry.id.hex : entry.id.short),
+                            .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"),
+                            .text(full ? entry.id.hex : entry.id.short),
                             .text(summary(of: entry)),
                         ]
                         if full {
-                            row += [.int(Int64(entry.version)), .text(entry.prev.hex), .text(String(entry.timestamp.rawValue)),
-                                    .text(Hex.encode(entry.payload)), .text(Hex.encode(entry.signature))]
+                            row += [
+                                .int(Int64(entry.version)), .text(entry.prev.hex),
+                                .text(String(entry.timestamp.rawValue)),
+                                .text(Hex.encode(entry.payload)), .text(Hex.encode(entry.signature)),
+                            ]
                         }
                         table.add(row)
                         count += 1

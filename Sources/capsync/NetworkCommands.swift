@@ -1,6 +1,6 @@
 import ArgumentParser
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import CapSyncSync
 import Foundation
 import Logging
@@ -26,7 +26,6 @@ struct LogOptions: ParsableArguments {
     }
 }
 
-
 extension CapSyncCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,13 +40,17 @@ extension CapSyncCommand {
                 Examples:
                   capsync serve
                   capsync serve --listen 127.0.0.1:7420 --sync-interval 60 --sync-now
-                """)
+                """
+        )
         @OptionGroup var node: NodeOptions
         @OptionGroup var log: LogOptions
-        @Option(help: "Listen on this host:port instead of the configured one (port 0 picks a free port).") var listen: String?
+        @Option(help: "Listen on this host:port instead of the configured one (port 0 picks a free port).") var listen:
+            String?
         @Option(help: "Sync every this many seconds instead of nightly.") var syncInterval: Int?
         @Flag(help: "Sync with every peer right after starting.") var syncNow = false
-        @Option(help: ArgumentHelp("Write the bound address to this file once listening (for scripts).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp("Write the bound address to this file once listening (for scripts).", valueName: "file")
+        )
         var addressFile: String?
 
         func validate() throws {
@@ -61,7 +64,9 @@ extension CapSyncCommand {
             let lock = try ServeLock(paths: node.paths)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
             if let range = node.store.ownChainStatus?.restoredFromJournal {
-                logger.notice("own entries seq \(range.lowerBound)-\(range.upperBound) put back from the own-chain journal")
+                logger.notice(
+                    "own entries seq \(range.lowerBound)-\(range.upperBound) put back from the own-chain journal"
+                )
             }
             if let refusal = node.store.ownChainStatus?.appendRefusal {
                 logger.warning("own appends are refused until the own chain is complete: \(refusal.reason)")
@@ -71,7 +76,9 @@ extension CapSyncCommand {
             try await daemon.run { address in
                 lock.record(address: address)
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
-                if let addressFile { try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic) }
+                if let addressFile {
+                    try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic)
+                }
             }
             withExtendedLifetime(lock) {}
         }
@@ -87,11 +94,13 @@ extension CapSyncCommand {
                 Examples:
                   capsync sync
                   capsync sync --peer NL --peer US
-                """)
+                """
+        )
         @OptionGroup var node: NodeOptions
         @OptionGroup var log: LogOptions
         @OptionGroup var format: FormatOptions
-        @Option(name: .customLong("peer"), help: "Sync only with this peer (partner code or address); repeatable.") var only: [String] = []
+        @Option(name: .customLong("peer"), help: "Sync only with this peer (partner code or address); repeatable.")
+        var only: [String] = []
 
         func run() async throws {
             let logger = log.makeLogger("capsync.sync")
@@ -101,12 +110,17 @@ extension CapSyncCommand {
                 let unknown = only.filter { name in !peers.contains { $0.partner == name || $0.address == name } }
                 guard unknown.isEmpty else {
                     let names = peers.map(\.partner) + peers.map(\.address)
-                    throw CLIError("--peer: " + unknown.map { Suggestions.unknown("peer", $0, among: names) }.joined(separator: "; ")
-                        + " (see capsync peers list)")
+                    throw CLIError(
+                        "--peer: "
+                            + unknown.map { Suggestions.unknown("peer", $0, among: names) }.joined(separator: "; ")
+                            + " (see capsync peers list)"
+                    )
                 }
                 peers = peers.filter { only.contains($0.partner) || only.contains($0.address) }
             }
-            guard !peers.isEmpty else { throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'") }
+            guard !peers.isEmpty else {
+                throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'")
+            }
             let context = try node.syncContext()
             let client = SyncClient(context: context, logger: logger)
             let interactive = format.format == .table
@@ -115,21 +129,31 @@ extension CapSyncCommand {
                 if interactive {
                     let s = outcome.summary
                     let status = outcome.error.map { "FAILED: \($0)" } ?? "ok"
-                    printError("\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(seconds(outcome.duration)) s")
+                    printError(
+                        "\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(seconds(outcome.duration)) s"
+                    )
                 }
             }
-            var table = Table(title: "Sync summary", columns: [
-                "peer", "status", "entries_in", "accepted", "entries_out", "bytes_in", "bytes_out", "seconds", "error",
-            ])
+            var table = Table(
+                title: "Sync summary",
+                columns: [
+                    "peer", "status", "entries_in", "accepted", "entries_out", "bytes_in", "bytes_out", "seconds",
+                    "error",
+                ]
+            )
             for (peer, outcome) in results {
                 let s = outcome.summary
                 table.add([
-                    .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)), .int(Int64(s.entriesAccepted)),
-                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)), .text(seconds(outcome.duration)),
+                    .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)),
+                    .int(Int64(s.entriesAccepted)),
+                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)),
+                    .text(seconds(outcome.duration)),
                     outcome.error.map { .text($0.description) } ?? .none,
                 ])
                 if let mismatch = outcome.rosterMismatch {
-                    printError("warning: \(peer.name) holds a different roster (hash \(mismatch.hex)); entries of authors either side lacks were not exchanged")
+                    printError(
+                        "warning: \(peer.name) holds a different roster (hash \(mismatch.hex)); entries of authors either side lacks were not exchanged"
+                    )
                 }
             }
             format.printer.print([table])
@@ -141,7 +165,8 @@ extension CapSyncCommand {
                     "FAILED: this node's own signing key \(own.author.short) is forked at seq \(seq)"
                         + (proof.map { ": entries \($0.first.id.short) and \($0.second.id.short)" } ?? "")
                         + (from.isEmpty ? "" : " (peer \(from.joined(separator: ", ")) holds the other branch)")
-                        + ". Own appends are stopped for good; see 'capsync status'.")
+                        + ". Own appends are stopped for good; see 'capsync status'."
+                )
                 if failed.isEmpty { failed = from.isEmpty ? ["own key forked"] : from }
             }
             if !failed.isEmpty {

@@ -6,11 +6,16 @@ import Foundation
 
 /// `--dir`: the node directory. Default: $CAPSYNC_DIR, else the current directory.
 struct NodeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The node directory (default: $CAPSYNC_DIR, else the current directory).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The node directory (default: $CAPSYNC_DIR, else the current directory).", valueName: "path")
+    )
     var dir: String?
 
     var paths: NodePaths {
-        NodePaths(root: dir ?? ProcessInfo.processInfo.environment["CAPSYNC_DIR"] ?? FileManager.default.currentDirectoryPath)
+        NodePaths(
+            root: dir ?? ProcessInfo.processInfo.environment["CAPSYNC_DIR"] ?? FileManager.default.currentDirectoryPath
+        )
     }
 }
 
@@ -23,7 +28,13 @@ struct FormatOptions: ParsableArguments {
 
 /// The signing key's passphrase, when it is encrypted: from a file (first line) or $CAPSYNC_PASSPHRASE.
 struct PassphraseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Read the signing key's passphrase from this file (first line). Default: $CAPSYNC_PASSPHRASE.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the signing key's passphrase from this file (first line). Default: $CAPSYNC_PASSPHRASE.",
+            valueName: "file"
+        )
+    )
     var passphraseFile: String?
 
     func passphrase() throws -> String? {
@@ -31,7 +42,8 @@ struct PassphraseOptions: ParsableArguments {
             guard let data = FileManager.default.contents(atPath: passphraseFile) else {
                 throw CLIError("cannot read the passphrase file \(passphraseFile)")
             }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
+                .map(String.init) ?? ""
         }
         return ProcessInfo.processInfo.environment["CAPSYNC_PASSPHRASE"]
     }
@@ -45,10 +57,13 @@ struct PassphraseOptions: ParsableArguments {
             guard secret != nil else {
                 throw CLIError(
                     "\(paths.signingKey): the signing key is encrypted: give its passphrase with --passphrase-file FILE "
-                        + "or $CAPSYNC_PASSPHRASE")
+                        + "or $CAPSYNC_PASSPHRASE"
+                )
             }
             let source = passphraseFile.map { "the first line of \($0)" } ?? "$CAPSYNC_PASSPHRASE"
-            throw CLIError("\(paths.signingKey): wrong passphrase for the signing key (read from \(source)); check it and try again")
+            throw CLIError(
+                "\(paths.signingKey): wrong passphrase for the signing key (read from \(source)); check it and try again"
+            )
         }
     }
 }
@@ -60,7 +75,9 @@ func printError(_ text: String) {
 
 func readFileText(_ path: String, what: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError("cannot read \(what) '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        throw CLIError(
+            "cannot read \(what) '\(path)': \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")"
+        )
     }
     return String(decoding: data, as: UTF8.self)
 }
@@ -84,6 +101,8 @@ func validateAddress(_ text: String?, flag: String, allowAnyPort: Bool = false) 
 func validateKey(_ text: String?, flag: String = "--key") throws {
     guard let text else { return }
     guard Ed25519Base64.decode(text) != nil else {
-        throw ValidationError("\(flag): '\(text.prefix(60))' is not a base64 Ed25519 public key (the 'key' line of a trust card)")
+        throw ValidationError(
+            "\(flag): '\(text.prefix(60))' is not a base64 Ed25519 public key (the 'key' line of a trust card)"
+        )
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import CapSyncNode
+import Foundation
 
 /// How a command prints results: a table for people, JSON or CSV for scripts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -85,7 +85,9 @@ struct Table: Sendable {
         }
         var out = ""
         if let title { out += "\(title)\n" }
-        let numericColumns = columns.indices.map { i in !rows.isEmpty && rows.allSatisfy { $0[i].isNumeric || $0[i] == .none } }
+        let numericColumns = columns.indices.map { i in
+            !rows.isEmpty && rows.allSatisfy { $0[i].isNumeric || $0[i] == .none }
+        }
         out += line(columns, numeric: numericColumns) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
         for row in rows { out += line(row.map(\.tableText), numeric: numericColumns) + "\n" }
@@ -126,7 +128,9 @@ struct Printer {
     }
 
     func printJSON(_ value: Any) {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]))
+            ?? Data("null".utf8)
         Swift.print(String(decoding: data, as: UTF8.self))
     }
 

@@ -7,9 +7,11 @@ extension CapSyncCommand {
     struct Peers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The peers this node dials for sync, and their addresses (local, not shared).",
-            discussion: "Examples:\n  capsync peers add NL.card\n  capsync peers add --partner US --address 10.0.0.7:7420 --key BASE64\n  capsync peers list",
+            discussion:
+                "Examples:\n  capsync peers add NL.card\n  capsync peers add --partner US --address 10.0.0.7:7420 --key BASE64\n  capsync peers list",
             subcommands: [List.self, Add.self, Remove.self],
-            defaultSubcommand: List.self)
+            defaultSubcommand: List.self
+        )
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the peers.")
@@ -19,7 +21,9 @@ extension CapSyncCommand {
             func run() async throws {
                 let peers = try NodeSetup.loadPeers(node.paths)
                 var table = Table(columns: ["partner", "address", "key_fingerprint"])
-                for peer in peers.peers { table.add([.text(peer.partner), .text(peer.address), .text(Fingerprint.of(peer.key.bytes))]) }
+                for peer in peers.peers {
+                    table.add([.text(peer.partner), .text(peer.address), .text(Fingerprint.of(peer.key.bytes))])
+                }
                 format.printer.print([table])
             }
         }
@@ -46,7 +50,9 @@ extension CapSyncCommand {
                 let roster = try NodeSetup.loadRoster(paths)
                 var added: [PeerList.Peer] = []
                 if let partner, let address, let key {
-                    guard let raw = Ed25519Base64.decode(key) else { throw CLIError("--key is not a base64 Ed25519 public key") }
+                    guard let raw = Ed25519Base64.decode(key) else {
+                        throw CLIError("--key is not a base64 Ed25519 public key")
+                    }
                     added.append(.init(partner: partner, address: address, key: AuthorKey(raw)))
                 }
                 for file in cards {
@@ -57,7 +63,9 @@ extension CapSyncCommand {
                     try peers.add(peer)
                     print("added peer \(peer.name)")
                     if roster.member(for: peer.key)?.partner != peer.partner {
-                        printError("warning: \(peer.partner)'s key is not in the roster; sync with it will fail until it is (capsync roster add)")
+                        printError(
+                            "warning: \(peer.partner)'s key is not in the roster; sync with it will fail until it is (capsync roster add)"
+                        )
                     }
                 }
                 try NodeSetup.savePeers(peers, paths)
@@ -74,7 +82,9 @@ extension CapSyncCommand {
                 let count = peers.remove(partnerOrAddress)
                 guard count > 0 else {
                     let names = peers.peers.map(\.partner) + peers.peers.map(\.address)
-                    throw CLIError(Suggestions.unknown("peer", partnerOrAddress, among: names) + " (see capsync peers list)")
+                    throw CLIError(
+                        Suggestions.unknown("peer", partnerOrAddress, among: names) + " (see capsync peers list)"
+                    )
                 }
                 try NodeSetup.savePeers(peers, node.paths)
                 print("removed \(count) peer(s)")

@@ -16,7 +16,8 @@ extension CapSyncCommand {
                   capsync pool join --item BARREL-155
                   capsync pool leave --item BARREL-155
                 """,
-            subcommands: [Join.self, Leave.self])
+            subcommands: [Join.self, Leave.self]
+        )
 
         /// The tags of this partner's standing joins of an item's pool, as this node sees them.
         static func joins(of partner: String, item: String, in node: Node) throws -> [EntryID] {
@@ -43,7 +44,9 @@ extension CapSyncCommand {
 
         struct Leave: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Leave an item's pool (removes the joins this node has seen; a concurrent join elsewhere wins).")
+                abstract:
+                    "Leave an item's pool (removes the joins this node has seen; a concurrent join elsewhere wins)."
+            )
             @OptionGroup var append: AppendOptions
             @Option(help: "Item code.") var item: String
 
@@ -56,7 +59,9 @@ extension CapSyncCommand {
                     append.say("\(partner) is not in the pool for \(item); nothing appended")
                     return
                 }
-                let leave = try checked("pool") { () throws(MergeError) in try PoolLeave(partner: partner, item: item, observedTags: tags) }
+                let leave = try checked("pool") { () throws(MergeError) in
+                    try PoolLeave(partner: partner, item: item, observedTags: tags)
+                }
                 append.printAppended(try append.append([.poolLeave(leave)], to: node))
             }
         }
@@ -77,12 +82,17 @@ extension CapSyncCommand {
                 Examples:
                   capsync import november.csv
                   capsync import november.csv --ignore-columns notes,owner
-                """)
+                """
+        )
         @OptionGroup var append: AppendOptions
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "Entries per durable batch.") var batchSize: Int = 5_000
         @Option(
-            help: ArgumentHelp("Columns of the file to leave out, comma-separated (other unknown columns are refused).", valueName: "names"))
+            help: ArgumentHelp(
+                "Columns of the file to leave out, comma-separated (other unknown columns are refused).",
+                valueName: "names"
+            )
+        )
         var ignoreColumns: String?
 
         func validate() throws {
@@ -91,19 +101,29 @@ extension CapSyncCommand {
 
         func run() async throws {
             let partner = try append.partner()
-            let ignoring = (ignoreColumns ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let ignoring = (ignoreColumns ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
             let read = try ReportImport.read(
-                csv: readFileText(file, what: "CSV file"), partner: partner, source: file, ignoring: ignoring)
+                csv: readFileText(file, what: "CSV file"),
+                partner: partner,
+                source: file,
+                ignoring: ignoring
+            )
             let notInFile = ignoring.filter { !read.ignoredColumns.contains($0) }
             if !notInFile.isEmpty {
-                printError("warning: --ignore-columns names \(notInFile.joined(separator: ", ")), not in the header of \(file)")
+                printError(
+                    "warning: --ignore-columns names \(notInFile.joined(separator: ", ")), not in the header of \(file)"
+                )
             }
             for warning in read.warnings { printError("warning: \(file): \(warning); imported anyway") }
             let reports = read.reports
             let node = try append.open()
             let current = try node.coalitionState()
             var standing: Set<CapacityReport> = []
-            for record in current.records where record.partner == partner { if let report = record.report { standing.insert(report) } }
+            for record in current.records where record.partner == partner {
+                if let report = record.report { standing.insert(report) }
+            }
             let changed = reports.filter { !standing.contains($0) }
             let key = try append.passphrase.signingKey(node.paths)
             var appended: [Entry] = []
@@ -116,9 +136,12 @@ extension CapSyncCommand {
                 progress.update(start)
             }
             progress.finish()
-            let ignored = read.ignoredColumns.isEmpty ? "" : "; columns ignored: \(read.ignoredColumns.joined(separator: ", "))"
+            let ignored =
+                read.ignoredColumns.isEmpty ? "" : "; columns ignored: \(read.ignoredColumns.joined(separator: ", "))"
             append.say("\(file): separator '\(read.separator)'\(ignored)")
-            append.say("\(reports.count) rows read, \(reports.count - changed.count) already standing, \(appended.count) appended")
+            append.say(
+                "\(reports.count) rows read, \(reports.count - changed.count) already standing, \(appended.count) appended"
+            )
             append.printAppended(appended)
         }
     }

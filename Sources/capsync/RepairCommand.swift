@@ -20,7 +20,8 @@ func ownChainLines(_ node: Node) -> [String] {
             "OWN KEY FORKED: this node's signing key \(own.author.short) signed two different entries at seq \(seq). "
                 + "Its entries from seq \(seq) on are excluded from the coalition view, and own appends are stopped "
                 + "for good. A new signing key must be admitted through the coalition roster (key rotation is not "
-                + "in this version yet: agree a new key with the roster's holders out of band).")
+                + "in this version yet: agree a new key with the roster's holders out of band)."
+        )
     }
     if let range = own.restoredFromJournal {
         lines.append("own entries seq \(range.lowerBound)-\(range.upperBound) were put back from the own-chain journal")
@@ -28,7 +29,8 @@ func ownChainLines(_ node: Node) -> [String] {
     if let range = own.restorableFromJournal {
         lines.append(
             "own entries seq \(range.lowerBound)-\(range.upperBound) are missing from the store; the next writer "
-                + "(an appending command, the daemon, 'capsync repair') puts them back from the own-chain journal")
+                + "(an appending command, the daemon, 'capsync repair') puts them back from the own-chain journal"
+        )
     }
     if let refusal = own.appendRefusal, own.forkedAt == nil, own.restorableFromJournal == nil {
         lines.append("own appends refused: \(refusal.reason)")
@@ -39,7 +41,8 @@ func ownChainLines(_ node: Node) -> [String] {
 extension CapSyncCommand {
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a damaged store tail aside, put back own entries from the journal, or continue the own chain.",
+            abstract:
+                "Set a damaged store tail aside, put back own entries from the journal, or continue the own chain.",
             discussion: """
                 Read-only commands (status, state, log, audit, backup) never change the store; they report damage \
                 and leave repairs to a writer. 'capsync repair' is that writer when nothing else runs: it sets an \
@@ -54,7 +57,8 @@ extension CapSyncCommand {
                 Examples:
                   capsync repair
                   capsync repair --continue-own-chain-at 1
-                """)
+                """
+        )
         @OptionGroup var node: NodeOptions
         @Option(help: ArgumentHelp("Resume own appends at this seq (see the discussion).", valueName: "seq"))
         var continueOwnChainAt: UInt64?

@@ -18,7 +18,8 @@ extension CapSyncCommand {
                   capsync roster export > roster.txt;  capsync roster import roster.txt
                 """,
             subcommands: [Show.self, Add.self, Remove.self, Import.self, Export.self, Hash.self],
-            defaultSubcommand: Show.self)
+            defaultSubcommand: Show.self
+        )
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the roster's partners and keys.")
@@ -27,10 +28,14 @@ extension CapSyncCommand {
 
             func run() async throws {
                 let roster = try NodeSetup.loadRoster(node.paths)
-                var table = Table(title: "Roster serial \(roster.serial), hash \(roster.hash.hex)", columns: ["partner", "key", "fingerprint", "last_valid_seq"])
+                var table = Table(
+                    title: "Roster serial \(roster.serial), hash \(roster.hash.hex)",
+                    columns: ["partner", "key", "fingerprint", "last_valid_seq"]
+                )
                 for member in roster.members {
                     table.add([
-                        .text(member.partner), .text(Ed25519Base64.encode(member.key.bytes)), .text(Fingerprint.of(member.key.bytes)),
+                        .text(member.partner), .text(Ed25519Base64.encode(member.key.bytes)),
+                        .text(Fingerprint.of(member.key.bytes)),
                         member.lastValidSeq.map { .int(Int64($0)) } ?? .none,
                     ])
                 }
@@ -41,12 +46,16 @@ extension CapSyncCommand {
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add keys from trust cards (verified), or one key given by flags.",
-                discussion: "Examples:\n  capsync roster add NL.card\n  capsync roster add --partner UA --key BASE64KEY")
+                discussion: "Examples:\n  capsync roster add NL.card\n  capsync roster add --partner UA --key BASE64KEY"
+            )
             @OptionGroup var node: NodeOptions
             @Argument(help: "Trust card files.") var cards: [String] = []
             @Option(help: "Partner code, with --key.") var partner: String?
             @Option(help: "Base64 Ed25519 signing key, with --partner.") var key: String?
-            @Option(help: "Entries of this key above this seq are invalid; on a key already present, changes its last valid seq.")
+            @Option(
+                help:
+                    "Entries of this key above this seq are invalid; on a key already present, changes its last valid seq."
+            )
             var lastSeq: UInt64?
             @Flag(help: "Increase the roster serial.") var bumpSerial = false
 
@@ -59,7 +68,9 @@ extension CapSyncCommand {
                 }
                 try validateKey(key)
                 if let partner {
-                    do { try Roster.validatePartnerCode(partner) } catch { throw ValidationError("--partner: \(error.reason)") }
+                    do { try Roster.validatePartnerCode(partner) } catch {
+                        throw ValidationError("--partner: \(error.reason)")
+                    }
                 }
             }
 
@@ -68,7 +79,9 @@ extension CapSyncCommand {
                 var roster = try NodeSetup.loadRoster(paths)
                 var added: [Roster.Member] = []
                 if let partner, let key {
-                    guard let raw = Ed25519Base64.decode(key) else { throw CLIError("--key is not a base64 Ed25519 public key") }
+                    guard let raw = Ed25519Base64.decode(key) else {
+                        throw CLIError("--key is not a base64 Ed25519 public key")
+                    }
                     added.append(Roster.Member(partner: partner, key: AuthorKey(raw), lastValidSeq: lastSeq))
                 }
                 for file in cards {
@@ -81,9 +94,13 @@ extension CapSyncCommand {
                             print("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
                             continue
                         }
-                        do { try roster.setLastValidSeq(lastSeq, for: member.key) } catch { throw CLIError(error.description) }
+                        do { try roster.setLastValidSeq(lastSeq, for: member.key) } catch {
+                            throw CLIError(error.description)
+                        }
                         let before = present.lastValidSeq.map(String.init) ?? "none"
-                        print("changed last valid seq of \(member.partner) \(Fingerprint.of(member.key.bytes)): \(before) -> \(lastSeq)")
+                        print(
+                            "changed last valid seq of \(member.partner) \(Fingerprint.of(member.key.bytes)): \(before) -> \(lastSeq)"
+                        )
                         continue
                     }
                     do { try roster.add(member) } catch { throw CLIError(error.description) }
@@ -96,7 +113,9 @@ extension CapSyncCommand {
         }
 
         struct Remove: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Remove a key (base64) or every key of a partner code.")
+            static let configuration = CommandConfiguration(
+                abstract: "Remove a key (base64) or every key of a partner code."
+            )
             @OptionGroup var node: NodeOptions
             @Argument(help: "A base64 key or a partner code.") var keyOrPartner: String
             @Flag(help: "Increase the roster serial.") var bumpSerial = false
@@ -104,10 +123,14 @@ extension CapSyncCommand {
             func run() async throws {
                 let paths = node.paths
                 var roster = try NodeSetup.loadRoster(paths)
-                let keys: [AuthorKey] = Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
+                let keys: [AuthorKey] =
+                    Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
                 let removed = keys.filter { roster.remove($0) }
                 guard !removed.isEmpty else {
-                    throw CLIError("no key or partner '\(keyOrPartner)' in the roster: " + Suggestions.unknown("partner", keyOrPartner, among: roster.partners))
+                    throw CLIError(
+                        "no key or partner '\(keyOrPartner)' in the roster: "
+                            + Suggestions.unknown("partner", keyOrPartner, among: roster.partners)
+                    )
                 }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
@@ -116,7 +139,9 @@ extension CapSyncCommand {
         }
 
         struct Import: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Replace the roster with a roster file distributed by the coalition.")
+            static let configuration = CommandConfiguration(
+                abstract: "Replace the roster with a roster file distributed by the coalition."
+            )
             @OptionGroup var node: NodeOptions
             @Argument(help: "The roster file.") var file: String
 
@@ -132,7 +157,9 @@ extension CapSyncCommand {
                 }
                 let old = try NodeSetup.loadRoster(paths)
                 try NodeSetup.saveRoster(roster, paths)
-                print("roster hash \(old.hash.hex) -> \(roster.hash.hex) (serial \(roster.serial), \(roster.members.count) keys)")
+                print(
+                    "roster hash \(old.hash.hex) -> \(roster.hash.hex) (serial \(roster.serial), \(roster.members.count) keys)"
+                )
             }
         }
 
@@ -144,7 +171,9 @@ extension CapSyncCommand {
         }
 
         struct Hash: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Print the roster hash (SHA-256 of its canonical encoding).")
+            static let configuration = CommandConfiguration(
+                abstract: "Print the roster hash (SHA-256 of its canonical encoding)."
+            )
             @OptionGroup var node: NodeOptions
 
             func run() async throws { print(try NodeSetup.loadRoster(node.paths).hash.hex) }

@@ -18,7 +18,9 @@ final class ServeLock: Sendable {
         let path = paths.root + "/" + Self.fileName
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw CLIError("cannot open \(path): \(String(cString: strerror(errno))); check the node directory's permissions")
+            throw CLIError(
+                "cannot open \(path): \(String(cString: strerror(errno))); check the node directory's permissions"
+            )
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -30,7 +32,8 @@ final class ServeLock: Sendable {
             let who = pid.isEmpty ? "another capsync serve" : "another capsync serve (pid \(pid))"
             throw CLIError(
                 "\(who) is already running on the node directory \(paths.root); one daemon serves a node. Stop it first"
-                    + (pid.isEmpty ? "" : " (kill \(pid))") + ", or give this one another --dir")
+                    + (pid.isEmpty ? "" : " (kill \(pid))") + ", or give this one another --dir"
+            )
         }
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
@@ -59,7 +62,8 @@ final class ServeLock: Sendable {
     }
 
     private static func lines(_ bytes: ArraySlice<UInt8>) -> [String] {
-        String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
     }
 
     deinit { close(descriptor) }

@@ -28,26 +28,36 @@ extension CapSyncCommand {
                   capsync state diff --since 2026-11-01
                 """,
             subcommands: [Show.self, Diff.self],
-            defaultSubcommand: Show.self)
+            defaultSubcommand: Show.self
+        )
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "The coalition view (default).")
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
             @Option(help: "Only this item code.") var item: String?
-            @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner: String?
+            @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner:
+                String?
             @Option(
                 help: ArgumentHelp(
                     "The view as of this time. A date YYYY-MM-DD means through the end of that day (23:59:59.999 UTC); "
-                        + "a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset (+01:00).", valueName: "date-time"),
-                transform: DateTimeArgument.parse)
+                        + "a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset (+01:00).",
+                    valueName: "date-time"
+                ),
+                transform: DateTimeArgument.parse
+            )
             var asOf: DateTimeArgument?
-            @Flag(help: "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner).")
+            @Flag(
+                help:
+                    "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner)."
+            )
             var digest = false
 
             func validate() throws {
                 if digest, let flag = partner != nil ? "--partner" : item != nil ? "--item" : nil {
-                    throw ValidationError("--digest covers the whole view and cannot be combined with \(flag); drop one of them")
+                    throw ValidationError(
+                        "--digest covers the whole view and cannot be combined with \(flag); drop one of them"
+                    )
                 }
             }
 
@@ -58,15 +68,24 @@ extension CapSyncCommand {
                 let asOfStamp = asOf?.throughTimestamp
                 let state = try node.coalitionState(asOf: asOfStamp)
                 if let partner {
-                    let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(state.needs.map(\.need.owner))
+                    let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(
+                        state.needs.map(\.need.owner)
+                    )
                     if !known.contains(partner) {
-                        throw CLIError("--partner: " + Suggestions.unknown("partner", partner, among: known.sorted()) + " ('capsync roster' lists them)")
+                        throw CLIError(
+                            "--partner: " + Suggestions.unknown("partner", partner, among: known.sorted())
+                                + " ('capsync roster' lists them)"
+                        )
                     }
                 }
                 if digest {
-                    var table = Table(name: "digests", columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"])
+                    var table = Table(
+                        name: "digests",
+                        columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"]
+                    )
                     table.add([
-                        .text(state.digest.hex), .text(try node.entrySetDigest().hex), .int(Int64(node.store.entryCount)),
+                        .text(state.digest.hex), .text(try node.entrySetDigest().hex),
+                        .int(Int64(node.store.entryCount)),
                         .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)),
                     ])
                     format.printer.print([table])
@@ -77,7 +96,8 @@ extension CapSyncCommand {
                     return
                 }
                 var tables = StateTables.overview(state, item: item)
-                let footer = "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
+                let footer =
+                    "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
                     + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(state.digest.hex)"
                 if format.format == .table {
                     format.printer.print(tables)
@@ -87,11 +107,18 @@ extension CapSyncCommand {
                     if format.format == .json {
                         var ignored = Table(name: "ignored", columns: ["author", "seq", "kind", "reason", "detail"])
                         for entry in state.ignored {
-                            ignored.add([.text(entry.author.hex), .int(Int64(entry.seq)), .int(Int64(entry.kind)), .text(entry.reason.rawValue), .text(entry.detail)])
+                            ignored.add([
+                                .text(entry.author.hex), .int(Int64(entry.seq)), .int(Int64(entry.kind)),
+                                .text(entry.reason.rawValue), .text(entry.detail),
+                            ])
                         }
                         tables.append(ignored)
                     }
-                    format.printer.print(tables, extra: format.format == .json ? ["state_digest": state.digest.hex, "entries": state.entryCount] : [:])
+                    format.printer.print(
+                        tables,
+                        extra: format.format == .json
+                            ? ["state_digest": state.digest.hex, "entries": state.entryCount] : [:]
+                    )
                 }
             }
         }
@@ -99,36 +126,51 @@ extension CapSyncCommand {
         struct Diff: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "What changed in the view since a date, or since the last successful sync.",
-                discussion: "Examples:\n  capsync state diff --since 2026-11-01\n  capsync state diff --since-sync")
+                discussion: "Examples:\n  capsync state diff --since 2026-11-01\n  capsync state diff --since-sync"
+            )
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
             @Option(
                 help: ArgumentHelp(
                     "Changes from this time on. A date YYYY-MM-DD means from the start of that day (00:00 UTC), so "
                         + "its own changes are included; a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset "
-                        + "(+01:00).", valueName: "date-time"),
-                transform: DateTimeArgument.parse)
+                        + "(+01:00).",
+                    valueName: "date-time"
+                ),
+                transform: DateTimeArgument.parse
+            )
             var since: DateTimeArgument?
             @Flag(help: "Compare with the view as of the last successful sync.") var sinceSync = false
 
             func validate() throws {
-                guard (since != nil) != sinceSync else { throw ValidationError("give exactly one of --since DATE or --since-sync") }
+                guard (since != nil) != sinceSync else {
+                    throw ValidationError("give exactly one of --since DATE or --since-sync")
+                }
             }
 
             func run() async throws {
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
-                let stamp: HLCTimestamp, from: String
+                let stamp: HLCTimestamp
+                let from: String
                 if let since {
                     stamp = since.beforeTimestamp
-                    from = timeText(HLCTimestamp(milliseconds: UInt64(max(0, since.text.startMilliseconds)), logical: 0))
+                    from = timeText(
+                        HLCTimestamp(milliseconds: UInt64(max(0, since.text.startMilliseconds)), logical: 0)
+                    )
                 } else {
-                    guard let last = SyncState.load(node.paths).lastSyncAt else { throw CLIError("this node has not synced successfully yet") }
+                    guard let last = SyncState.load(node.paths).lastSyncAt else {
+                        throw CLIError("this node has not synced successfully yet")
+                    }
                     stamp = HLCTimestamp(milliseconds: UInt64(last.timeIntervalSince1970 * 1000), logical: .max)
                     from = timeText(stamp)
                 }
                 let changes = CoalitionState.diff(try node.coalitionState(asOf: stamp), try node.coalitionState())
-                var table = Table(title: "Changes since \(from)", name: "changes", columns: ["area", "action", "subject", "before", "after", "set_at"])
+                var table = Table(
+                    title: "Changes since \(from)",
+                    name: "changes",
+                    columns: ["area", "action", "subject", "before", "after", "set_at"]
+                )
                 for change in changes {
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
@@ -147,28 +189,44 @@ enum StateTables {
     static func overview(_ state: CoalitionState, item: String?) -> [Table] {
         let catalog = Catalog.standard
         func unit(_ code: String) -> String { catalog.item(code)?.unit ?? "" }
-        var totals = Table(title: "Coalition totals (each partner's latest month)", name: "totals", columns: [
-            "item", "unit", "capacity_per_month", "output_per_month", "stock", "available_above_threshold", "partners",
-        ])
+        var totals = Table(
+            title: "Coalition totals (each partner's latest month)",
+            name: "totals",
+            columns: [
+                "item", "unit", "capacity_per_month", "output_per_month", "stock", "available_above_threshold",
+                "partners",
+            ]
+        )
         for total in state.itemTotals() where item == nil || total.item == item {
             totals.add([
-                .text(total.item), .text(unit(total.item)), .int(Int64(total.monthlyCapacity)), .int(Int64(total.monthlyOutput)),
-                .int(Int64(total.stockOnHand)), .int(Int64(total.availableAboveThreshold)), .int(Int64(total.partners.count)),
+                .text(total.item), .text(unit(total.item)), .int(Int64(total.monthlyCapacity)),
+                .int(Int64(total.monthlyOutput)),
+                .int(Int64(total.stockOnHand)), .int(Int64(total.availableAboveThreshold)),
+                .int(Int64(total.partners.count)),
             ])
         }
-        var shortfalls = Table(title: "Shortfalls (open needs minus pledges, by due date)", name: "shortfalls", columns: [
-            "due", "priority", "need", "item", "quantity", "pledged", "remaining", "pledges",
-        ])
+        var shortfalls = Table(
+            title: "Shortfalls (open needs minus pledges, by due date)",
+            name: "shortfalls",
+            columns: [
+                "due", "priority", "need", "item", "quantity", "pledged", "remaining", "pledges",
+            ]
+        )
         for need in state.shortfalls() where item == nil || need.item == item {
             shortfalls.add([
-                .text(need.due.description), .int(Int64(need.priority)), .text("\(need.owner):\(need.code)"), .text(need.item),
+                .text(need.due.description), .int(Int64(need.priority)), .text("\(need.owner):\(need.code)"),
+                .text(need.item),
                 .int(Int64(need.quantity)), .int(Int64(need.pledged)), .int(Int64(need.remaining)),
                 .text(need.pledges.map { "\($0.partner) \($0.quantity)" }.joined(separator: "; ")),
             ])
         }
-        var alerts = Table(title: "Stock at or below threshold", name: "below_threshold", columns: [
-            "partner", "item", "site", "period", "stock", "threshold",
-        ])
+        var alerts = Table(
+            title: "Stock at or below threshold",
+            name: "below_threshold",
+            columns: [
+                "partner", "item", "site", "period", "stock", "threshold",
+            ]
+        )
         for alert in state.thresholdAlerts() where item == nil || alert.item == item {
             alerts.add([
                 .text(alert.partner), .text(alert.item), .text(alert.site), .text(alert.period.description),
@@ -183,9 +241,14 @@ enum StateTables {
     }
 
     static func detail(_ detail: PartnerDetail, item: String?) -> [Table] {
-        var reports = Table(title: "\(detail.partner): capacity reports", name: "reports", columns: [
-            "item", "site", "period", "capacity", "output", "stock", "threshold", "available", "lead_time_days", "constraints", "set_at", "entry",
-        ])
+        var reports = Table(
+            title: "\(detail.partner): capacity reports",
+            name: "reports",
+            columns: [
+                "item", "site", "period", "capacity", "output", "stock", "threshold", "available", "lead_time_days",
+                "constraints", "set_at", "entry",
+            ]
+        )
         for row in detail.reports where item == nil || row.item == item {
             reports.add([
                 .text(row.item), .text(row.site), .text(row.period.description), .int(Int64(row.monthlyCapacity)),
@@ -194,16 +257,28 @@ enum StateTables {
                 .text(timeText(row.setBy.timestamp)), .text(row.setBy.entryID.short),
             ])
         }
-        var needs = Table(title: "\(detail.partner): needs", name: "needs", columns: ["need", "item", "quantity", "due", "priority", "open", "set_at"])
+        var needs = Table(
+            title: "\(detail.partner): needs",
+            name: "needs",
+            columns: ["need", "item", "quantity", "due", "priority", "open", "set_at"]
+        )
         for row in detail.needs where item == nil || row.item == item {
             needs.add([
-                .text(row.code), .text(row.item), .int(Int64(row.quantity)), .text(row.due.description), .int(Int64(row.priority)),
+                .text(row.code), .text(row.item), .int(Int64(row.quantity)), .text(row.due.description),
+                .int(Int64(row.priority)),
                 .bool(row.isOpen), .text(timeText(row.setBy.timestamp)),
             ])
         }
-        var pledges = Table(title: "\(detail.partner): pledges", name: "pledges", columns: ["need", "quantity", "set_at"])
+        var pledges = Table(
+            title: "\(detail.partner): pledges",
+            name: "pledges",
+            columns: ["need", "quantity", "set_at"]
+        )
         for row in detail.pledges {
-            pledges.add([.text("\(row.needOwner):\(row.needCode)"), .int(Int64(row.quantity)), .text(timeText(row.setBy.timestamp))])
+            pledges.add([
+                .text("\(row.needOwner):\(row.needCode)"), .int(Int64(row.quantity)),
+                .text(timeText(row.setBy.timestamp)),
+            ])
         }
         var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
         for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }

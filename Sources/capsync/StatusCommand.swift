@@ -8,8 +8,10 @@ import Foundation
 extension CapSyncCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Node health: heads per author, last sync per peer, forks, roster hash, silent partners, store size.",
-            discussion: "Examples:\n  capsync status\n  capsync status --format json")
+            abstract:
+                "Node health: heads per author, last sync per peer, forks, roster hash, silent partners, store size.",
+            discussion: "Examples:\n  capsync status\n  capsync status --format json"
+        )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
 
@@ -19,12 +21,18 @@ extension CapSyncCommand {
             let ownLines = ownChainLines(node)
             let own = node.store.ownChainStatus
             let state = try node.coalitionState()
-            var heads = Table(title: "Heads", name: "heads", columns: ["partner", "author", "seq", "head", "last_entry_at"])
+            var heads = Table(
+                title: "Heads",
+                name: "heads",
+                columns: ["partner", "author", "seq", "head", "last_entry_at"]
+            )
             var lastByPartner: [String: UInt64] = [:]
             for head in node.store.heads() {
                 let entry = try node.store.entry(author: head.author, seq: head.seq)
                 let partner = node.roster.partner(of: head.author) ?? "(not in roster)"
-                if let ms = entry?.timestamp.milliseconds { lastByPartner[partner] = max(lastByPartner[partner] ?? 0, ms) }
+                if let ms = entry?.timestamp.milliseconds {
+                    lastByPartner[partner] = max(lastByPartner[partner] ?? 0, ms)
+                }
                 heads.add([
                     .text(partner), .text(head.author.short), .int(Int64(head.seq)), .text(head.id.short),
                     entry.map { .text(timeText($0.timestamp)) } ?? .none,
@@ -32,42 +40,70 @@ extension CapSyncCommand {
             }
             let sync = SyncState.load(node.paths)
             // One row per pinned peer (partner code and key), whoever dialed whom; the HELLO label is shown beside.
-            var peers = Table(title: "Peers", name: "peers", columns: [
-                "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
-                "roster_mismatch",
-            ])
+            var peers = Table(
+                title: "Peers",
+                name: "peers",
+                columns: [
+                    "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
+                    "roster_mismatch",
+                ]
+            )
             let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.pinned.name)
             for name in Set(configured).union(sync.peers.keys).sorted() {
                 let record = sync.peers[name]
                 peers.add([
-                    .text(name), record?.label.map { .text($0) } ?? .none, record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
+                    .text(name), record?.label.map { .text($0) } ?? .none,
+                    record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
                     record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
                     record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
-                    .int(Int64(record?.entriesSent ?? 0)), .text(record?.rosterMismatch == true ? (record?.remoteRosterHash ?? "yes") : "no"),
+                    .int(Int64(record?.entriesSent ?? 0)),
+                    .text(record?.rosterMismatch == true ? (record?.remoteRosterHash ?? "yes") : "no"),
                 ])
             }
-            var silent = Table(title: "Partners with no entry in the last \(node.config.staleDays) days", name: "silent_partners", columns: ["partner", "last_entry_at"])
+            var silent = Table(
+                title: "Partners with no entry in the last \(node.config.staleDays) days",
+                name: "silent_partners",
+                columns: ["partner", "last_entry_at"]
+            )
             let cutoff = now - UInt64(node.config.staleDays) * 86_400_000
             for partner in node.roster.partners where (lastByPartner[partner] ?? 0) < cutoff {
-                silent.add([.text(partner), lastByPartner[partner].map { .text(timeText(HLCTimestamp(milliseconds: $0))) } ?? .text("never")])
+                silent.add([
+                    .text(partner),
+                    lastByPartner[partner].map { .text(timeText(HLCTimestamp(milliseconds: $0))) } ?? .text("never"),
+                ])
             }
-            var forks = Table(title: "Forks (equivocations)", name: "forks", columns: ["partner", "author", "from_seq"])
+            var forks = Table(
+                title: "Forks (equivocations)",
+                name: "forks",
+                columns: ["partner", "author", "from_seq"]
+            )
             for (author, seq) in node.store.forkedAuthors().sorted(by: { $0.key < $1.key }) {
                 forks.add([.text(node.roster.partner(of: author) ?? "?"), .text(author.short), .int(Int64(seq))])
             }
-            var flagged = Table(title: "Entries timestamped far in the future", name: "far_future", columns: ["partner", "author", "seq", "ahead_seconds"])
+            var flagged = Table(
+                title: "Entries timestamped far in the future",
+                name: "far_future",
+                columns: ["partner", "author", "seq", "ahead_seconds"]
+            )
             for entry in state.flagged {
-                flagged.add([.text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short), .int(Int64(entry.seq)),
-                             .int(Int64(entry.aheadMilliseconds / 1000))])
+                flagged.add([
+                    .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short),
+                    .int(Int64(entry.seq)),
+                    .int(Int64(entry.aheadMilliseconds / 1000)),
+                ])
             }
             var mismatched = Set<String>()
-            for record in sync.peers.values where record.rosterMismatch { mismatched.insert(record.remoteRosterHash ?? "?") }
+            for record in sync.peers.values where record.rosterMismatch {
+                mismatched.insert(record.remoteRosterHash ?? "?")
+            }
             let extra: [String: Any] = [
-                "partner": node.config.partner, "roster_hash": node.roster.hash.hex, "roster_serial": node.roster.serial,
+                "partner": node.config.partner, "roster_hash": node.roster.hash.hex,
+                "roster_serial": node.roster.serial,
                 "entries": node.store.entryCount, "store_bytes": node.store.sizeOnDisk,
                 "relearn_required": own?.appendRefusal != nil, "other_roster_hashes_seen": mismatched.sorted(),
                 "own_chain": [
-                    "stored_head": own.map { Int($0.storedHead) } ?? 0, "known_head": own.map { Int($0.knownHead) } ?? 0,
+                    "stored_head": own.map { Int($0.storedHead) } ?? 0,
+                    "known_head": own.map { Int($0.knownHead) } ?? 0,
                     "forked_at": own?.forkedAt.map { Int($0) } as Any? ?? NSNull(),
                     "appends_allowed": own != nil && own?.appendRefusal == nil,
                     "refusal": own?.appendRefusal?.reason as Any? ?? NSNull(),
@@ -79,17 +115,25 @@ extension CapSyncCommand {
                 if let pending = node.store.pendingRepair { print("STORE DAMAGE: \(pending)") }
                 if !ownLines.isEmpty || node.store.pendingRepair != nil { print("") }
                 print("Node \(node.config.partner) at \(node.paths.root)")
-                print("roster hash \(node.roster.hash.hex) (serial \(node.roster.serial))"
-                      + (mismatched.isEmpty ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))"))
+                print(
+                    "roster hash \(node.roster.hash.hex) (serial \(node.roster.serial))"
+                        + (mismatched.isEmpty
+                            ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))")
+                )
                 print("store: \(node.store.entryCount) entries, \(node.store.sizeOnDisk) bytes")
                 if let own {
-                    print("own chain: store holds seq \(own.storedHead), highest known seq \(own.knownHead)"
-                          + (own.appendRefusal == nil ? "; appends allowed" : "; appends refused (see above)"))
+                    print(
+                        "own chain: store holds seq \(own.storedHead), highest known seq \(own.knownHead)"
+                            + (own.appendRefusal == nil ? "; appends allowed" : "; appends refused (see above)")
+                    )
                 }
                 print("")
                 format.printer.print([heads, peers, silent, forks, flagged])
             } else {
-                format.printer.print([heads, peers, silent, forks, flagged], extra: format.format == .json ? extra : [:])
+                format.printer.print(
+                    [heads, peers, silent, forks, flagged],
+                    extra: format.format == .json ? extra : [:]
+                )
             }
             if node.store.pendingRepair != nil {
                 printError("store damage found: run 'capsync repair' (read-only commands leave the store as it is)")

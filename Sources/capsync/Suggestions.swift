@@ -47,7 +47,9 @@ enum Suggestions {
     /// Refuses an item code not in the catalog, naming the nearest codes.
     static func requireItem(_ code: String, flag: String = "--item") throws {
         guard Catalog.standard.item(code) == nil else { return }
-        throw CLIError("\(flag): " + unknown("item code", code, among: Catalog.standard.items.map(\.code))
-            + " ('capsync catalog' lists them)")
+        throw CLIError(
+            "\(flag): " + unknown("item code", code, among: Catalog.standard.items.map(\.code))
+                + " ('capsync catalog' lists them)"
+        )
     }
 }

@@ -9,11 +9,19 @@ import Testing
         let directory = try TemporaryDirectory()
         let signing = try Ed25519PrivateKey(seed: [UInt8](repeating: 41, count: 32))
         let tls = try Ed25519PrivateKey(seed: [UInt8](repeating: 42, count: 32))
-        try KeyFile.writeCertificate(try X509Certificate.selfSignedSigningCertificate(for: signing), to: directory.path("root.pem"))
+        try KeyFile.writeCertificate(
+            try X509Certificate.selfSignedSigningCertificate(for: signing),
+            to: directory.path("root.pem")
+        )
         try KeyFile.writeCertificate(
             try X509Certificate.issueTLSCertificate(for: tls.publicKey, partner: "NO", signedBy: signing),
-            to: directory.path("leaf.pem"))
-        #expect(try OpenSSLTool.require(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory).contains("leaf.pem: OK"))
+            to: directory.path("leaf.pem")
+        )
+        #expect(
+            try OpenSSLTool.require(["verify", "-CAfile", "root.pem", "leaf.pem"], in: directory).contains(
+                "leaf.pem: OK"
+            )
+        )
 
         // notBefore (2000) is a UTCTime, notAfter (9999) a GeneralizedTime (RFC 5280 §4.1.2.5).
         let parsed = try OpenSSLTool.require(["asn1parse", "-in", "leaf.pem"], in: directory)

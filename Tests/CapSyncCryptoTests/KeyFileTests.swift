@@ -1,6 +1,7 @@
-@testable import CapSyncCrypto
 import Foundation
 import Testing
+
+@testable import CapSyncCrypto
 
 /// Key files: created 0600, never overwritten, durable, refused when others may read them; errors name the file.
 @Suite struct KeyFileTests {
@@ -129,8 +130,10 @@ import Testing
     }
 
     /// The directory whose entry is fsynced after a file is created.
-    @Test(arguments: [("signing.pem", "."), ("/signing.pem", "/"), ("/etc/capsync/signing.pem", "/etc/capsync"),
-                      ("node/keys/signing.pem", "node/keys")])
+    @Test(arguments: [
+        ("signing.pem", "."), ("/signing.pem", "/"), ("/etc/capsync/signing.pem", "/etc/capsync"),
+        ("node/keys/signing.pem", "node/keys"),
+    ])
     func theDirectoryOfAPath(_ path: String, _ directory: String) {
         #expect(KeyFile.directoryName(of: path) == directory)
     }

@@ -16,8 +16,10 @@ import Testing
         try directory.write("pub.pem", Array(try entry.author.publicKey().pem.utf8))
     }
 
-    static let verifyArguments = ["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "msg.bin",
-                                  "-sigfile", "sig.bin"]
+    static let verifyArguments = [
+        "pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "msg.bin",
+        "-sigfile", "sig.bin",
+    ]
 
     @Test func keyGeneratedByOpenSSLSignsEntriesBothVerify() throws {
         let directory = try TemporaryDirectory()
@@ -43,7 +45,9 @@ import Testing
         // And openssl signs with it what CapSync verifies.
         try directory.write("msg.bin", Array("capacity report".utf8))
         try OpenSSLTool.require(
-            ["pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg.bin", "-out", "sig.bin"], in: directory)
+            ["pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg.bin", "-out", "sig.bin"],
+            in: directory
+        )
         let signature = try [UInt8](Data(contentsOf: directory.url.appendingPathComponent("sig.bin")))
         #expect(key.publicKey.isValidSignature(signature, for: Array("capacity report".utf8)))
         #expect(!key.publicKey.isValidSignature(signature, for: Array("capacity report!".utf8)))
@@ -56,7 +60,9 @@ import Testing
         #expect(try directory.read("key.pem").hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
         #expect(try KeyFile.isEncryptedPrivateKey(at: directory.path("key.pem")))
         let opensslPublic = try OpenSSLTool.require(
-            ["pkey", "-in", "key.pem", "-passin", "pass:correct horse", "-pubout"], in: directory)
+            ["pkey", "-in", "key.pem", "-passin", "pass:correct horse", "-pubout"],
+            in: directory
+        )
         #expect(opensslPublic == key.publicKey.pem)
         let wrong = try OpenSSLTool.run(["pkey", "-in", "key.pem", "-passin", "pass:wrong", "-pubout"], in: directory)
         #expect(!wrong.succeeded)
@@ -67,9 +73,13 @@ import Testing
     @Test func encryptedKeyWrittenByOpenSSLIsReadByCapSync() throws {
         let directory = try TemporaryDirectory()
         try OpenSSLTool.require(
-            ["genpkey", "-algorithm", "ed25519", "-aes256", "-pass", "pass:s3cret", "-out", "key.pem"], in: directory)
-        let opensslPublic = try OpenSSLTool.require(["pkey", "-in", "key.pem", "-passin", "pass:s3cret", "-pubout"],
-                                                    in: directory)
+            ["genpkey", "-algorithm", "ed25519", "-aes256", "-pass", "pass:s3cret", "-out", "key.pem"],
+            in: directory
+        )
+        let opensslPublic = try OpenSSLTool.require(
+            ["pkey", "-in", "key.pem", "-passin", "pass:s3cret", "-pubout"],
+            in: directory
+        )
         let key = try KeyFile.readPrivateKey(from: directory.path("key.pem"), passphrase: "s3cret")
         #expect(key.publicKey.pem == opensslPublic)
 
@@ -94,8 +104,13 @@ import Testing
         let key = try Ed25519PrivateKey.generate()
         let first = try Entry.sign(key: key, seq: 1, prev: .zero, timestamp: Self.timestamp, kind: 1, payload: [7])
         let entry = try Entry.sign(
-            key: key, seq: 2, prev: first.id, timestamp: HLCTimestamp(rawValue: Self.timestamp.rawValue + 1), kind: 3,
-            payload: Array("stock 155mm: 48000".utf8))
+            key: key,
+            seq: 2,
+            prev: first.id,
+            timestamp: HLCTimestamp(rawValue: Self.timestamp.rawValue + 1),
+            kind: 3,
+            payload: Array("stock 155mm: 48000".utf8)
+        )
         try Self.export(entry, to: directory)
         let good = try OpenSSLTool.run(Self.verifyArguments, in: directory)
         #expect(good.succeeded, "\(good.errorOutput)")
@@ -119,11 +134,18 @@ import Testing
         let tlsKey = try Ed25519PrivateKey.generate()
         let otherSigningKey = try Ed25519PrivateKey.generate()
         let certificate = try X509Certificate.issueTLSCertificate(
-            for: tlsKey.publicKey, partner: "NO", signedBy: signingKey)
-        try KeyFile.writeCertificate(X509Certificate.selfSignedSigningCertificate(for: signingKey),
-                                     to: directory.path("signing-cert.pem"))
-        try KeyFile.writeCertificate(X509Certificate.selfSignedSigningCertificate(for: otherSigningKey),
-                                     to: directory.path("other-cert.pem"))
+            for: tlsKey.publicKey,
+            partner: "NO",
+            signedBy: signingKey
+        )
+        try KeyFile.writeCertificate(
+            X509Certificate.selfSignedSigningCertificate(for: signingKey),
+            to: directory.path("signing-cert.pem")
+        )
+        try KeyFile.writeCertificate(
+            X509Certificate.selfSignedSigningCertificate(for: otherSigningKey),
+            to: directory.path("other-cert.pem")
+        )
         try KeyFile.writeCertificate(certificate, to: directory.path("tls-cert.pem"))
 
         let verified = try OpenSSLTool.run(["verify", "-CAfile", "signing-cert.pem", "tls-cert.pem"], in: directory)
@@ -142,7 +164,9 @@ import Testing
     @Test func aNonEd25519KeyFromOpenSSLIsRefusedByName() throws {
         let directory = try TemporaryDirectory()
         try OpenSSLTool.require(
-            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem"], in: directory)
+            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem"],
+            in: directory
+        )
         do {
             _ = try KeyFile.readPrivateKey(from: directory.path("ec.pem"))
             Issue.record("a P-256 key was accepted as a signing key")
@@ -163,7 +187,8 @@ import Testing
         BadPEM(name: "bad base64", text: "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n"),
         BadPEM(
             name: "truncated DER",
-            text: "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"),
+            text: "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"
+        ),
     ]
 
     /// What OpenSSL says when it refuses a key reaches the operator (docs/design.md D2).

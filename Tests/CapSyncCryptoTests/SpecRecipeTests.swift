@@ -20,8 +20,13 @@ import Testing
         let stamp = HLCTimestamp(milliseconds: 1_767_225_600_000, logical: 2)
         let first = try Entry.sign(key: key, seq: 1, prev: .zero, timestamp: stamp, kind: 1, payload: [0x41])
         return try Entry.sign(
-            key: key, seq: 2, prev: first.id, timestamp: HLCTimestamp(rawValue: stamp.rawValue + 1), kind: 300,
-            payload: Array(repeating: 0x5a, count: 200))
+            key: key,
+            seq: 2,
+            prev: first.id,
+            timestamp: HLCTimestamp(rawValue: stamp.rawValue + 1),
+            kind: 300,
+            payload: Array(repeating: 0x5a, count: 200)
+        )
     }
 
     @Test func theRecipeVerifiesAnEntryAndPrintsItsId() throws {

@@ -65,16 +65,23 @@ enum OpenSSLTool {
         return Result(
             status: process.terminationStatus,
             output: String(decoding: outData, as: UTF8.self),
-            errorOutput: String(decoding: errData, as: UTF8.self))
+            errorOutput: String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// Runs and requires success, recording openssl's own message when it fails.
     @discardableResult
-    static func require(_ arguments: [String], in directory: TemporaryDirectory,
-                        sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    static func require(
+        _ arguments: [String],
+        in directory: TemporaryDirectory,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
         let result = try run(arguments, in: directory)
-        #expect(result.succeeded, "openssl \(arguments.joined(separator: " ")): \(result.errorOutput)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.succeeded,
+            "openssl \(arguments.joined(separator: " ")): \(result.errorOutput)",
+            sourceLocation: sourceLocation
+        )
         return result.output
     }
 }

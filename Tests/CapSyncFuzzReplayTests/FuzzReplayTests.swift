@@ -29,7 +29,9 @@ struct FuzzReplayTests {
 
     @Test("every regression directory names a target")
     func directoriesNameTargets() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.regressions.path).filter { !$0.hasPrefix(".") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.regressions.path).filter {
+            !$0.hasPrefix(".")
+        }
         for name in names { #expect(FuzzTarget(rawValue: name) != nil, "tools/fuzz/regressions/\(name)") }
     }
 }

@@ -1,6 +1,7 @@
 import CapSyncTestSupport
 import CapSyncWire
 import Testing
+
 @testable import CapSyncLog
 
 /// The id → location table behind `LogStore.entry(id:)` and ingest's duplicate check: inserted one by one

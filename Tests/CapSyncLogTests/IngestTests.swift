@@ -2,6 +2,7 @@ import CapSyncCrypto
 import CapSyncTestSupport
 import CapSyncWire
 import Testing
+
 @testable import CapSyncLog
 
 /// Verified ingest (docs/design.md D6; Protocol/store.md, ingest rules): per-author runs, replay, rollback, gaps, forks.
@@ -52,10 +53,21 @@ import Testing
         _ = try store.ingest(Array(alice[..<3]), nowMilliseconds: Fixture.now)
         // A validly signed seq 4 whose prev names something else: not a link.
         let wrongPrev = try Entry.sign(
-            key: Fixture.alice, seq: 4, prev: alice[0].id, timestamp: HLCTimestamp(rawValue: alice[2].timestamp.rawValue + 1),
-            kind: 1, payload: [1])
+            key: Fixture.alice,
+            seq: 4,
+            prev: alice[0].id,
+            timestamp: HLCTimestamp(rawValue: alice[2].timestamp.rawValue + 1),
+            kind: 1,
+            payload: [1]
+        )
         let stale = try Entry.sign(
-            key: Fixture.alice, seq: 4, prev: alice[2].id, timestamp: alice[2].timestamp, kind: 1, payload: [2])
+            key: Fixture.alice,
+            seq: 4,
+            prev: alice[2].id,
+            timestamp: alice[2].timestamp,
+            kind: 1,
+            payload: [2]
+        )
         let report = try store.ingest([wrongPrev, stale], nowMilliseconds: Fixture.now)
         #expect(report.rejected.map(\.code) == [.brokenChain, .brokenChain])
         #expect(try store.ingest(Array(alice[3...]), nowMilliseconds: Fixture.now).accepted.count == 3)
@@ -144,7 +156,9 @@ import Testing
         let aliceOther = Fixture.chain(Fixture.alice, count: 1, after: alice[3], tag: "other")[0]
         let outsider = Fixture.chain(Fixture.outsider, count: 2)
         let outsiderOther = Fixture.chain(Fixture.outsider, count: 1, after: outsider[0], tag: "other")[0]
-        let kept = try store.ingestForkProofs([try ForkProof(alice[4], aliceOther), try ForkProof(outsider[1], outsiderOther)])
+        let kept = try store.ingestForkProofs([
+            try ForkProof(alice[4], aliceOther), try ForkProof(outsider[1], outsiderOther),
+        ])
         #expect(kept.isEmpty && store.forkProofs().isEmpty)
     }
 
@@ -164,8 +178,13 @@ import Testing
         let framed = Fixture.forged(Fixture.chain(Fixture.alice, count: 1, after: honest[1], tag: "framed")[0])
         // Validly signed, but not linked to the predecessor we hold (prev names seq 1, timestamp below seq 2).
         let unlinked = try Entry.sign(
-            key: Fixture.alice, seq: 3, prev: honest[0].id, timestamp: HLCTimestamp(rawValue: honest[0].timestamp.rawValue + 7),
-            kind: 1, payload: [9])
+            key: Fixture.alice,
+            seq: 3,
+            prev: honest[0].id,
+            timestamp: HLCTimestamp(rawValue: honest[0].timestamp.rawValue + 7),
+            kind: 1,
+            payload: [9]
+        )
         let report = try store.ingest([framed, unlinked], nowMilliseconds: Fixture.now)
         #expect(report.newForks.isEmpty)
         #expect(report.rejected.map(\.code) == [.badSignature, .brokenChain])
@@ -175,18 +194,33 @@ import Testing
     @Test func farFutureEntriesAreKeptButDoNotAdvanceTheOwnClock() throws {
         let (store, _) = try makeStore()
         let future = try Entry.sign(
-            key: Fixture.alice, seq: 1, prev: .zero, timestamp: HLCTimestamp(milliseconds: Fixture.now + 86_400_000),
-            kind: 1, payload: [1])
+            key: Fixture.alice,
+            seq: 1,
+            prev: .zero,
+            timestamp: HLCTimestamp(milliseconds: Fixture.now + 86_400_000),
+            kind: 1,
+            payload: [1]
+        )
         let report = try store.ingest([future], nowMilliseconds: Fixture.now)
         #expect(report.accepted.count == 1 && report.farFuture == 1)
         let own = try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
         #expect(own[0].timestamp.milliseconds == Fixture.now)
         // Nor after a restart, while a recent head of another author does advance it.
         let recent = try Entry.sign(
-            key: Fixture.bob, seq: 1, prev: .zero, timestamp: HLCTimestamp(milliseconds: Fixture.now + 1000), kind: 1, payload: [2])
+            key: Fixture.bob,
+            seq: 1,
+            prev: .zero,
+            timestamp: HLCTimestamp(milliseconds: Fixture.now + 1000),
+            kind: 1,
+            payload: [2]
+        )
         _ = try store.ingest([recent], nowMilliseconds: Fixture.now)
         let reopened = try LogStore(directory: "/i", roster: Fixture.roster(), fileSystem: store.fileSystem)
-        let after = try reopened.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now + 1)
+        let after = try reopened.append(
+            Fixture.operations(1),
+            signingKey: Fixture.own,
+            nowMilliseconds: Fixture.now + 1
+        )
         #expect(after[0].timestamp > recent.timestamp)
         #expect(after[0].timestamp.milliseconds < Fixture.now + 86_400_000)
     }

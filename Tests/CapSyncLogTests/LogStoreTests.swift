@@ -3,6 +3,7 @@ import CapSyncTestSupport
 import CapSyncWire
 import Dispatch
 import Testing
+
 @testable import CapSyncLog
 
 @Suite struct LogStoreTests {
@@ -11,13 +12,20 @@ import Testing
         let store = try LogStore(directory: "/node/log", roster: Fixture.roster(), fileSystem: fs)
         let first = try store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
         // The clock went backwards: timestamps must still increase along the chain.
-        let second = try store.append(Fixture.operations(2), signingKey: Fixture.own, nowMilliseconds: Fixture.now - 5000)
+        let second = try store.append(
+            Fixture.operations(2),
+            signingKey: Fixture.own,
+            nowMilliseconds: Fixture.now - 5000
+        )
         let all = first + second
         #expect(all.map(\.seq) == [1, 2, 3, 4, 5])
         #expect(all[0].prev == .zero)
         for (a, b) in zip(all, all.dropFirst()) { try b.checkFollows(a) }
         #expect(all.allSatisfy { $0.verifySignature(using: Fixture.own.publicKey) })
-        #expect(store.head(of: Fixture.author(Fixture.own)) == Head(author: Fixture.author(Fixture.own), seq: 5, id: all[4].id))
+        #expect(
+            store.head(of: Fixture.author(Fixture.own))
+                == Head(author: Fixture.author(Fixture.own), seq: 5, id: all[4].id)
+        )
         #expect(try store.entry(author: Fixture.author(Fixture.own), seq: 3) == all[2])
         #expect(try store.entry(id: all[4].id) == all[4])
         #expect(try store.entry(author: Fixture.author(Fixture.own), seq: 6) == nil)
@@ -34,8 +42,10 @@ import Testing
             let store = try LogStore(directory: "/n", roster: Fixture.roster(), fileSystem: fs, options: options)
             for round in 0..<40 {
                 written += try store.append(
-                    Fixture.operations(5, tag: String(repeating: "r\(round)", count: 20)), signingKey: Fixture.own,
-                    nowMilliseconds: Fixture.now + UInt64(round))
+                    Fixture.operations(5, tag: String(repeating: "r\(round)", count: 20)),
+                    signingKey: Fixture.own,
+                    nowMilliseconds: Fixture.now + UInt64(round)
+                )
             }
             _ = try store.ingest(Fixture.chain(Fixture.alice, count: 30), nowMilliseconds: Fixture.now)
         }
@@ -55,7 +65,10 @@ import Testing
     @Test func forEachEntryIteratesByAuthorThenSeq() throws {
         let fs = FaultInjectingFileSystem()
         let store = try LogStore(directory: "/n", roster: Fixture.roster(), fileSystem: fs)
-        _ = try store.ingest(Fixture.chain(Fixture.bob, count: 3) + Fixture.chain(Fixture.alice, count: 4), nowMilliseconds: Fixture.now)
+        _ = try store.ingest(
+            Fixture.chain(Fixture.bob, count: 3) + Fixture.chain(Fixture.alice, count: 4),
+            nowMilliseconds: Fixture.now
+        )
         _ = try store.append(Fixture.operations(2), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
         var seen: [(AuthorKey, UInt64)] = []
         try store.forEachEntry { seen.append(($0.author, $0.seq)) }
@@ -79,7 +92,9 @@ import Testing
         #expect(error.code == .invalidInput)
         let tooBig = [(kind: UInt64(1), payload: [UInt8](repeating: 0, count: Entry.maxPayloadSize + 1))]
         store.updateRoster(Fixture.roster())
-        #expect(throws: StoreError.self) { try store.append(tooBig, signingKey: Fixture.own, nowMilliseconds: Fixture.now) }
+        #expect(throws: StoreError.self) {
+            try store.append(tooBig, signingKey: Fixture.own, nowMilliseconds: Fixture.now)
+        }
         #expect(store.entryCount == 2)
     }
 
@@ -88,9 +103,17 @@ import Testing
         let logPath = directory.path + "/log"
         var written: [Entry] = []
         do {
-            let store = try LogStore(directory: logPath, roster: Fixture.roster(), options: StoreOptions(segmentSize: 4096))
+            let store = try LogStore(
+                directory: logPath,
+                roster: Fixture.roster(),
+                options: StoreOptions(segmentSize: 4096)
+            )
             for round in 0..<10 {
-                written += try store.append(Fixture.operations(10), signingKey: Fixture.own, nowMilliseconds: Fixture.now + UInt64(round))
+                written += try store.append(
+                    Fixture.operations(10),
+                    signingKey: Fixture.own,
+                    nowMilliseconds: Fixture.now + UInt64(round)
+                )
             }
             try store.backup(to: directory.path + "/backup")
             // The backup target must be empty.
@@ -113,12 +136,25 @@ import Testing
         let prev = seq == 1 ? EntryID.zero : EntryID([UInt8](repeating: 0xAB, count: 32))
         let payload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let timestamp = HLCTimestamp(milliseconds: Fixture.now, logical: 3)
-        let reference = try Entry.sign(key: Fixture.own, seq: seq, prev: prev, timestamp: timestamp, kind: kind, payload: payload)
+        let reference = try Entry.sign(
+            key: Fixture.own,
+            seq: seq,
+            prev: prev,
+            timestamp: timestamp,
+            kind: kind,
+            payload: payload
+        )
         let signer = try #require(Ed25519Context(signing: Fixture.own))
         for _ in 0..<2 {
             let fast = try Entry.sign(
-                author: Fixture.author(Fixture.own), using: signer, seq: seq, prev: prev, timestamp: timestamp, kind: kind,
-                payload: payload)
+                author: Fixture.author(Fixture.own),
+                using: signer,
+                seq: seq,
+                prev: prev,
+                timestamp: timestamp,
+                kind: kind,
+                payload: payload
+            )
             #expect(fast.encoded == reference.encoded)
         }
     }
@@ -140,7 +176,9 @@ import Testing
         #expect(CRC32C.checksum([]) == 0)
         let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
-            #expect(CRC32C.update(CRC32C.checksum(Array(data[..<split])), Array(data[split...])) == CRC32C.checksum(data))
+            #expect(
+                CRC32C.update(CRC32C.checksum(Array(data[..<split])), Array(data[split...])) == CRC32C.checksum(data)
+            )
         }
     }
 
@@ -159,7 +197,12 @@ import Testing
     /// One store shared by many threads: ingest of two authors, own appends and readers at once.
     @Test func sharedStoreStaysConsistentUnderConcurrentUse() throws {
         let fs = FaultInjectingFileSystem()
-        let store = try LogStore(directory: "/c", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 8192))
+        let store = try LogStore(
+            directory: "/c",
+            roster: Fixture.roster(),
+            fileSystem: fs,
+            options: StoreOptions(segmentSize: 8192)
+        )
         let alice = Fixture.chain(Fixture.alice, count: 60)
         let bob = Fixture.chain(Fixture.bob, count: 60)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
@@ -172,7 +215,9 @@ import Testing
                     _ = try? store.ingest(run, nowMilliseconds: Fixture.now)
                 }
             case 2:
-                for _ in 0..<20 { _ = try? store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now) }
+                for _ in 0..<20 {
+                    _ = try? store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
+                }
             default:
                 for _ in 0..<200 {
                     for head in store.heads() { _ = try? store.entry(author: head.author, seq: head.seq) }
@@ -181,7 +226,12 @@ import Testing
         }
         #expect(store.heads().map(\.seq).sorted() == [60, 60, 60])
         #expect(try verifyWholeStore(store) == 180)
-        let reopened = try LogStore(directory: "/c", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 8192))
+        let reopened = try LogStore(
+            directory: "/c",
+            roster: Fixture.roster(),
+            fileSystem: fs,
+            options: StoreOptions(segmentSize: 8192)
+        )
         #expect(reopened.heads() == store.heads())
     }
 }

@@ -3,6 +3,7 @@ import CapSyncTestSupport
 import CapSyncWire
 import Foundation
 import Testing
+
 @testable import CapSyncLog
 
 /// A node never signs two different entries at one seq of its own key (Protocol/store.md, "Own-chain safety"):
@@ -105,7 +106,11 @@ import Testing
         do {
             let store = try node.open()
             for round in 0..<3 {
-                _ = try store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now + UInt64(round))
+                _ = try store.append(
+                    Fixture.operations(3),
+                    signingKey: Fixture.own,
+                    nowMilliseconds: Fixture.now + UInt64(round)
+                )
             }
             try Self.peerAccepts(try Self.ownEntries(store), into: peer)
         }
@@ -164,7 +169,11 @@ import Testing
         let reopened = try restored.open()
         #expect(reopened.ownChainStatus?.knownHead == 7 && reopened.ownChainStatus?.witnessRequired == false)
         _ = try reopened.ingest(try Self.ownEntries(peer), nowMilliseconds: Fixture.now + 30)
-        let next = try reopened.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now + 40)
+        let next = try reopened.append(
+            Fixture.operations(1),
+            signingKey: Fixture.own,
+            nowMilliseconds: Fixture.now + 40
+        )
         #expect(next[0].seq == 8)
         try Self.peerAccepts(next, into: peer)
     }
@@ -178,7 +187,9 @@ import Testing
         #expect(throws: StoreError.self) { try store.continueOwnChain(at: 2) }
         store.notePeerHead(author: Fixture.author(Fixture.bob), seq: 5)
         try store.continueOwnChain(at: 1)
-        #expect(try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)[0].seq == 1)
+        #expect(
+            try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)[0].seq == 1
+        )
 
         // A peer announces seq 4 of our key: continuing at 2 would reuse a seq.
         let other = try NodeDirectory(directory.path + "/other", fresh: false)
@@ -216,7 +227,10 @@ import Testing
         #expect(try Self.fileBytes(node.root) == before)
         // A missing store reads as empty, and is not created.
         let missing = try LogStore(
-            directory: directory.path + "/nothing", roster: Fixture.roster(), options: .init(readOnly: true))
+            directory: directory.path + "/nothing",
+            roster: Fixture.roster(),
+            options: .init(readOnly: true)
+        )
         #expect(missing.entryCount == 0 && !FileManager.default.fileExists(atPath: directory.path + "/nothing"))
     }
 
@@ -225,7 +239,12 @@ import Testing
         try fs.makeDirectory("/o")
         let own = OwnChainOptions(author: Fixture.author(Fixture.own), journalDirectory: "/o")
         try LogStore.startOwnChain(own, fileSystem: fs)
-        let store = try LogStore(directory: "/o/store", roster: Fixture.roster(), fileSystem: fs, options: .init(ownChain: own))
+        let store = try LogStore(
+            directory: "/o/store",
+            roster: Fixture.roster(),
+            fileSystem: fs,
+            options: .init(ownChain: own)
+        )
         let ours = Fixture.chain(Fixture.own, count: 5)
         _ = try store.ingest(Array(ours.prefix(2)), nowMilliseconds: Fixture.now)
         store.notePeerHead(author: Fixture.author(Fixture.own), seq: 5)
@@ -241,7 +260,9 @@ import Testing
         try next[0].checkFollows(ours[4])
         // A peer reporting a head we already have changes nothing.
         store.notePeerHead(author: Fixture.author(Fixture.own), seq: 3)
-        #expect(try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)[0].seq == 7)
+        #expect(
+            try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)[0].seq == 7
+        )
     }
 
     @Test func twoStoresOnOneDirectoryTakeTurnsAndCatchUp() throws {
@@ -255,7 +276,11 @@ import Testing
         var seqs: [UInt64] = []
         for round in 0..<10 {
             let writer = round % 2 == 0 ? daemon : command
-            seqs += try writer.append(Fixture.operations(3, tag: String(repeating: "pad", count: 100)), signingKey: Fixture.own, nowMilliseconds: Fixture.now).map(\.seq)
+            seqs += try writer.append(
+                Fixture.operations(3, tag: String(repeating: "pad", count: 100)),
+                signingKey: Fixture.own,
+                nowMilliseconds: Fixture.now
+            ).map(\.seq)
         }
         #expect(seqs == Array(1...30))
         // The daemon sees the command's appends after refresh (ingest and append catch up by themselves).

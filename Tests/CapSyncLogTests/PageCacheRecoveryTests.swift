@@ -1,6 +1,7 @@
 import CapSyncTestSupport
 import CapSyncWire
 import Testing
+
 @testable import CapSyncLog
 
 /// Found by the power-loss simulator (tools/sim/README.md, power loss): a batch written but never fsynced (the writer was killed, or
@@ -16,11 +17,19 @@ import Testing
         let fs = FaultInjectingFileSystem(seed: 3)
         let store = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs, options: options)
         while store.sizeOnDisk + 600 < options.segmentSize {
-            _ = try store.append(Fixture.operations(2, tag: String(repeating: "p", count: 60)), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
+            _ = try store.append(
+                Fixture.operations(2, tag: String(repeating: "p", count: 60)),
+                signingKey: Fixture.own,
+                nowMilliseconds: Fixture.now
+            )
         }
         fs.failSyncs(after: 0)
         #expect(throws: StoreError.self) {
-            _ = try store.append(Fixture.operations(3, tag: String(repeating: "q", count: 80)), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
+            _ = try store.append(
+                Fixture.operations(3, tag: String(repeating: "q", count: 80)),
+                signingKey: Fixture.own,
+                nowMilliseconds: Fixture.now
+            )
         }
         fs.failSyncs(after: .max)  // the restart: the disk works again, the page cache kept the unsynced batch
         return fs
@@ -34,7 +43,12 @@ import Testing
         // Building on it: this append starts segment 2.
         let more = try reopened.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
         fs.powerLoss(mode)
-        let afterPowerCut = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs, options: Self.options)
+        let afterPowerCut = try LogStore(
+            directory: "/s",
+            roster: Fixture.roster(),
+            fileSystem: fs,
+            options: Self.options
+        )
         #expect(afterPowerCut.head(of: Fixture.author(Fixture.own))?.seq == served[0].seq + 1)
         #expect(try afterPowerCut.entry(author: more[0].author, seq: more[0].seq)?.id == more[0].id)
         #expect(try verifyWholeStore(afterPowerCut) == afterPowerCut.entryCount)

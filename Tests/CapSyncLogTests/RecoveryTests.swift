@@ -2,6 +2,7 @@ import CapSyncCrypto
 import CapSyncTestSupport
 import CapSyncWire
 import Testing
+
 @testable import CapSyncLog
 
 /// Crash safety (Protocol/store.md, opening and recovery): only the final unacknowledged batch may be cut; damage to anything committed
@@ -22,13 +23,17 @@ import Testing
             var ends: [Int64] = []
             var heads: [[Head]] = [[]]
             _ = try store.append(Fixture.operations(2), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
-            ends.append(store.sizeOnDisk); heads.append(store.heads())
+            ends.append(store.sizeOnDisk)
+            heads.append(store.heads())
             _ = try store.ingest(Fixture.chain(Fixture.alice, count: 2), nowMilliseconds: Fixture.now)
-            ends.append(store.sizeOnDisk); heads.append(store.heads())
+            ends.append(store.sizeOnDisk)
+            heads.append(store.heads())
             _ = try store.append(Fixture.operations(1), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
-            ends.append(store.sizeOnDisk); heads.append(store.heads())
+            ends.append(store.sizeOnDisk)
+            heads.append(store.heads())
             _ = try store.ingest(Fixture.chain(Fixture.bob, count: 2), nowMilliseconds: Fixture.now)
-            ends.append(store.sizeOnDisk); heads.append(store.heads())
+            ends.append(store.sizeOnDisk)
+            heads.append(store.heads())
             bytes = fs.contents(of: Self.path)!
             batchEnds = [Int64(SegmentFormat.headerSize)] + ends
             headsAfter = heads
@@ -60,7 +65,10 @@ import Testing
             let batches = small.committedBatches(within: Int64(length))
             #expect(store.heads() == small.headsAfter[batches], "cut at \(length)")
             let clean = small.batchEnds.contains(Int64(length))
-            #expect((store.recovery == nil) == clean, "cut at \(length): recovery \(String(describing: store.recovery))")
+            #expect(
+                (store.recovery == nil) == clean,
+                "cut at \(length): recovery \(String(describing: store.recovery))"
+            )
             #expect(try verifyWholeStore(store) == store.entryCount)
         }
     }
@@ -111,7 +119,10 @@ import Testing
 
         // A second tear at the same offset keeps the first copy.
         let again = try #require(fs.contents(of: SmallStore.path))
-        fs.setContents(of: SmallStore.path, to: Array(again.prefix(Int(lastBatchStart))) + Array(torn[Int(lastBatchStart)...]))
+        fs.setContents(
+            of: SmallStore.path,
+            to: Array(again.prefix(Int(lastBatchStart))) + Array(torn[Int(lastBatchStart)...])
+        )
         let third = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs)
         let second = try #require(third.recovery)
         #expect(second.quarantineFile != report.quarantineFile)
@@ -121,14 +132,27 @@ import Testing
 
     @Test func missingMiddleSegmentIsRefused() throws {
         let fs = FaultInjectingFileSystem()
-        let store = try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 4096))
+        let store = try LogStore(
+            directory: "/s",
+            roster: Fixture.roster(),
+            fileSystem: fs,
+            options: StoreOptions(segmentSize: 4096)
+        )
         for round in 0..<30 {
-            _ = try store.append(Fixture.operations(4, tag: String(repeating: "pad", count: 30)), signingKey: Fixture.own,
-                nowMilliseconds: Fixture.now + UInt64(round))
+            _ = try store.append(
+                Fixture.operations(4, tag: String(repeating: "pad", count: 30)),
+                signingKey: Fixture.own,
+                nowMilliseconds: Fixture.now + UInt64(round)
+            )
         }
         try fs.removeFile("/s/00000002.seg")
         let error = try #require(throws: StoreError.self) {
-            try LogStore(directory: "/s", roster: Fixture.roster(), fileSystem: fs, options: StoreOptions(segmentSize: 4096))
+            try LogStore(
+                directory: "/s",
+                roster: Fixture.roster(),
+                fileSystem: fs,
+                options: StoreOptions(segmentSize: 4096)
+            )
         }
         #expect(error.code == .corruptCommitted)
     }
@@ -147,13 +171,21 @@ import Testing
                 let store = try LogStore(directory: "/p", roster: Fixture.roster(), fileSystem: fs, options: options)
                 for round in 0..<(1 + random.below(12)) {
                     acknowledged += try store.append(
-                        Fixture.operations(1 + random.below(20), tag: "t\(trial) r\(round) " + String(repeating: "x", count: random.below(200))),
-                        signingKey: Fixture.own, nowMilliseconds: Fixture.now)
+                        Fixture.operations(
+                            1 + random.below(20),
+                            tag: "t\(trial) r\(round) " + String(repeating: "x", count: random.below(200))
+                        ),
+                        signingKey: Fixture.own,
+                        nowMilliseconds: Fixture.now
+                    )
                 }
                 // The next batch is written but its fsync never completes: the power goes.
                 fs.failSyncs(after: random.below(2))
-                _ = try? store.append(Fixture.operations(1 + random.below(30), tag: "unacked"), signingKey: Fixture.own,
-                    nowMilliseconds: Fixture.now)
+                _ = try? store.append(
+                    Fixture.operations(1 + random.below(30), tag: "unacked"),
+                    signingKey: Fixture.own,
+                    nowMilliseconds: Fixture.now
+                )
                 _ = try? store.append(Fixture.operations(3), signingKey: Fixture.own, nowMilliseconds: Fixture.now)
             }
             fs.powerLoss(mode)

@@ -2,6 +2,7 @@ import CapSyncCrypto
 import CapSyncTestSupport
 import CapSyncWire
 import Foundation
+
 @testable import CapSyncLog
 
 /// The store tests' seeded generator.
@@ -18,11 +19,14 @@ enum Fixture {
     static func author(_ key: Ed25519PrivateKey) -> AuthorKey { AuthorKey(key.publicKey) }
 
     static func roster(lastValidSeq: [AuthorKey: UInt64] = [:]) -> Roster {
-        try! Roster(serial: 1, members: [
-            .init(partner: "NO", key: author(own), lastValidSeq: lastValidSeq[author(own)]),
-            .init(partner: "NL", key: author(alice), lastValidSeq: lastValidSeq[author(alice)]),
-            .init(partner: "US", key: author(bob), lastValidSeq: lastValidSeq[author(bob)]),
-        ])
+        try! Roster(
+            serial: 1,
+            members: [
+                .init(partner: "NO", key: author(own), lastValidSeq: lastValidSeq[author(own)]),
+                .init(partner: "NL", key: author(alice), lastValidSeq: lastValidSeq[author(alice)]),
+                .init(partner: "US", key: author(bob), lastValidSeq: lastValidSeq[author(bob)]),
+            ]
+        )
     }
 
     static let now: UInt64 = 1_800_000_000_000
@@ -33,17 +37,29 @@ enum Fixture {
 
     /// A chain of `count` entries signed by `key`, starting after `after` (or at seq 1).
     static func chain(
-        _ key: Ed25519PrivateKey, count: Int, after: Entry? = nil, kind: UInt64 = 1, version: UInt8 = Entry.currentVersion,
+        _ key: Ed25519PrivateKey,
+        count: Int,
+        after: Entry? = nil,
+        kind: UInt64 = 1,
+        version: UInt8 = Entry.currentVersion,
         tag: String = "x"
     ) -> [Entry] {
         var entries: [Entry] = []
         var previous = after
         for i in 0..<count {
             let seq = (previous?.seq ?? 0) + 1
-            let timestamp = HLCTimestamp(rawValue: (previous?.timestamp.rawValue ?? HLCTimestamp(milliseconds: now).rawValue) + 1)
+            let timestamp = HLCTimestamp(
+                rawValue: (previous?.timestamp.rawValue ?? HLCTimestamp(milliseconds: now).rawValue) + 1
+            )
             let entry = try! Entry.sign(
-                version: version, key: key, seq: seq, prev: previous?.id ?? .zero, timestamp: timestamp, kind: kind,
-                payload: Array("\(tag) \(i)".utf8))
+                version: version,
+                key: key,
+                seq: seq,
+                prev: previous?.id ?? .zero,
+                timestamp: timestamp,
+                kind: kind,
+                payload: Array("\(tag) \(i)".utf8)
+            )
             entries.append(entry)
             previous = entry
         }

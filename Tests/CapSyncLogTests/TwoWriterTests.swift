@@ -2,6 +2,7 @@ import CapSyncCrypto
 import CapSyncWire
 import Foundation
 import Testing
+
 @testable import CapSyncLog
 
 /// Two real processes appending to one node directory at once must never produce two entries with one seq
@@ -22,8 +23,10 @@ import Testing
     }
 
     @Test func twoProcessesAppendingConcurrentlyNeverShareASeq() throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.writerPath),
-            "build the writer first: swift build --build-tests (looked at \(Self.writerPath))")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.writerPath),
+            "build the writer first: swift build --build-tests (looked at \(Self.writerPath))"
+        )
         let directory = TemporaryDirectory()
         let store = directory.path + "/log"
         var outputs: [Pipe] = []
@@ -41,8 +44,10 @@ import Testing
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
-            acknowledged.append(String(decoding: data, as: UTF8.self).split(separator: "\n")
-                .compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6).prefix { $0 != " " }) : nil })
+            acknowledged.append(
+                String(decoding: data, as: UTF8.self).split(separator: "\n")
+                    .compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6).prefix { $0 != " " }) : nil }
+            )
         }
         #expect(acknowledged.allSatisfy { $0.count == 200 })
         #expect(Set(acknowledged[0]).isDisjoint(with: acknowledged[1]))

@@ -12,7 +12,10 @@ private let fastPathAuthors = [
     RandomCoalition.Author(partner: "NO", key: RandomCoalition.keyFor(11)),
     RandomCoalition.Author(partner: "PL", key: RandomCoalition.keyFor(12)),
 ]
-private let fastPathRoster = try! Roster(serial: 1, members: fastPathAuthors.map { Roster.Member(partner: $0.partner, key: $0.key) })
+private let fastPathRoster = try! Roster(
+    serial: 1,
+    members: fastPathAuthors.map { Roster.Member(partner: $0.partner, key: $0.key) }
+)
 
 @Suite struct FastPathTests {
 
@@ -20,15 +23,26 @@ private let fastPathRoster = try! Roster(serial: 1, members: fastPathAuthors.map
     static func payload(kind: UInt64, partner: String, rng: inout SplitMix64) -> [UInt8] {
         func pick<T>(_ options: [T]) -> T { options[Int(rng.next() % UInt64(options.count))] }
         let item = pick(["SHELL-155-HE", "A", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "9-X"])
-        let site = pick(["Plant-1", "S", "Raufoss depot", "Zakłady Mechaniczne", String(repeating: "s", count: 64), "a~b"])
+        let site = pick([
+            "Plant-1", "S", "Raufoss depot", "Zakłady Mechaniczne", String(repeating: "s", count: 64), "a~b",
+        ])
         let period = pick([try! Period("2026-11"), try! Period("1970-01"), try! Period("9999-12")])
         if kind == EntryKind.reportRetraction.rawValue {
             return try! ReportRetraction(partner: partner, item: item, site: site, period: period).encoded
         }
-        func quantity() -> UInt64 { pick([0, 1, 127, 128, 16_383, 16_384, FieldRules.maxQuantity, rng.next() % 1_000_000]) }
+        func quantity() -> UInt64 {
+            pick([0, 1, 127, 128, 16_383, 16_384, FieldRules.maxQuantity, rng.next() % 1_000_000])
+        }
         return try! CapacityReport(
-            partner: partner, item: item, site: site, period: period, monthlyCapacity: quantity(), monthlyOutput: quantity(),
-            stockOnHand: quantity(), stockThreshold: quantity(), leadTimeDays: pick([0, 127, 128, FieldRules.maxLeadTimeDays]),
+            partner: partner,
+            item: item,
+            site: site,
+            period: period,
+            monthlyCapacity: quantity(),
+            monthlyOutput: quantity(),
+            stockOnHand: quantity(),
+            stockThreshold: quantity(),
+            leadTimeDays: pick([0, 127, 128, FieldRules.maxLeadTimeDays]),
             constraints: pick(["", "energy", "line one\nline two", "énergie", String(repeating: "x", count: 200)])
         ).encoded
     }
@@ -59,21 +73,28 @@ private let fastPathRoster = try! Roster(serial: 1, members: fastPathAuthors.map
             var seqs = [UInt64](repeating: 0, count: fastPathAuthors.count)
             for index in 0..<20 {
                 let a = Int(rng.next() % UInt64(fastPathAuthors.count))
-                let kind: UInt64 = rng.next() % 4 == 0 ? EntryKind.reportRetraction.rawValue : EntryKind.capacityReport.rawValue
+                let kind: UInt64 =
+                    rng.next() % 4 == 0 ? EntryKind.reportRetraction.rawValue : EntryKind.capacityReport.rawValue
                 // Now and then a report for the other partner (not its own record).
                 let partner = rng.next() % 10 == 0 ? fastPathAuthors[1 - a].partner : fastPathAuthors[a].partner
                 let payload = Self.mutate(Self.payload(kind: kind, partner: partner, rng: &rng), rng: &rng)
                 seqs[a] += 1
                 let entry = unsignedEntry(
-                    author: fastPathAuthors[a].key, seq: seqs[a], prev: heads[a],
-                    timestamp: HLCTimestamp(milliseconds: 1_000_000 + UInt64(index) * (rng.next() % 3)), kind: kind, payload: payload)
+                    author: fastPathAuthors[a].key,
+                    seq: seqs[a],
+                    prev: heads[a],
+                    timestamp: HLCTimestamp(milliseconds: 1_000_000 + UInt64(index) * (rng.next() % 3)),
+                    kind: kind,
+                    payload: payload
+                )
                 heads[a] = entry.id
                 entries.append(entry)
             }
             let reference = ReferenceFold(roster: fastPathRoster, forks: [:]).run(entries)
             let result = Fold(roster: fastPathRoster)(entries)
             let sameBytes = result.canonicalBytes == reference.canonicalBytes
-            let sameIgnored = result.ignored.map(\.id) == reference.ignored.map(\.id)
+            let sameIgnored =
+                result.ignored.map(\.id) == reference.ignored.map(\.id)
                 && result.ignored.map(\.reason) == reference.ignored.map(\.reason)
             #expect(sameBytes, "entries: \(entries.map { Hex.encode($0.encoded) })")
             #expect(sameIgnored)

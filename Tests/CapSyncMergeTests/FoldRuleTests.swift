@@ -15,7 +15,12 @@ import Testing
     /// Folds in the given order and reversed; both must agree byte for byte.
     func foldBothWays(_ entries: [Entry], roster: Roster? = nil, forks: [AuthorKey: UInt64] = [:]) -> CoalitionState {
         let forward = fold(entries: entries, roster: roster ?? allRoster, forks: forks, nowMilliseconds: nil)
-        let backward = fold(entries: entries.reversed(), roster: roster ?? allRoster, forks: forks, nowMilliseconds: nil)
+        let backward = fold(
+            entries: entries.reversed(),
+            roster: roster ?? allRoster,
+            forks: forks,
+            nowMilliseconds: nil
+        )
         #expect(forward.canonicalBytes == backward.canonicalBytes)
         return forward
     }
@@ -157,7 +162,12 @@ import Testing
         let one = norway.append(Sample.report("NO", capacity: 1), at: 1_000)
         let two = norway.append(Sample.report("NO", site: "Plant-2", capacity: 2), at: 2_000)
         let three = norway.append(Sample.report("NO", site: "Plant-3", capacity: 3), at: 3_000)
-        let twin = norway.forkedEntry(atSeq: 2, prev: one.id, Sample.report("NO", site: "Plant-2", capacity: 99), at: 2_000)
+        let twin = norway.forkedEntry(
+            atSeq: 2,
+            prev: one.id,
+            Sample.report("NO", site: "Plant-2", capacity: 99),
+            at: 2_000
+        )
         let honest = poland.append(Sample.report("PL"), at: 2_500)
         let state = foldBothWays([one, two, three, twin, honest])
         #expect(state.records.map(\.partner) == ["NO", "PL"])
@@ -187,10 +197,16 @@ import Testing
         let unknown = norway.append(kind: 77, payload: [1, 2, 3], at: 1_000)
         let future = norway.append(Sample.report("NO"), at: 2_000, version: 2)
         let truncated = norway.append(kind: 1, payload: Array(Sample.report("NO").payload().dropLast()), at: 3_000)
-        let trailing = norway.append(kind: 4, payload: Sample.pledge("NO", to: "UA", quantity: 1).payload() + [0], at: 4_000)
+        let trailing = norway.append(
+            kind: 4,
+            payload: Sample.pledge("NO", to: "UA", quantity: 1).payload() + [0],
+            at: 4_000
+        )
         let state = foldBothWays([unknown, future, truncated, trailing])
         #expect(state.records.isEmpty && state.pledges.isEmpty)
-        #expect(state.ignored.map(\.reason) == [.unknownKind, .unsupportedVersion, .malformedPayload, .malformedPayload])
+        #expect(
+            state.ignored.map(\.reason) == [.unknownKind, .unsupportedVersion, .malformedPayload, .malformedPayload]
+        )
     }
 
     @Test func farFutureEntriesAreFlaggedAndStillApplied() {
@@ -209,7 +225,12 @@ import Testing
     @Test func asOfUsesEntriesUpToThatTime() {
         let early = norway.append(Sample.report("NO", capacity: 10), at: 1_000)
         let late = norway.append(Sample.report("NO", capacity: 20), at: 3_000)
-        let past = fold(entries: [early, late], roster: allRoster, nowMilliseconds: nil, asOf: HLCTimestamp(milliseconds: 2_000))
+        let past = fold(
+            entries: [early, late],
+            roster: allRoster,
+            nowMilliseconds: nil,
+            asOf: HLCTimestamp(milliseconds: 2_000)
+        )
         #expect(past.records[0].report?.monthlyCapacity == 10)
         #expect(past.entryCount == 1)
         let exact = fold(entries: [early, late], roster: allRoster, nowMilliseconds: nil, asOf: late.timestamp)
@@ -232,8 +253,13 @@ import Testing
         let key = norway.authorKey
         func entry(_ seq: UInt64, site: String, capacity: UInt64 = 1) -> Entry {
             unsignedEntry(
-                author: key, seq: seq, prev: seq == 1 ? .zero : EntryID(SHA256.hash([UInt8(seq & 0xff)])),
-                timestamp: HLCTimestamp(milliseconds: 1_000 + seq), kind: 1, payload: Sample.report("NO", site: site, capacity: capacity).payload())
+                author: key,
+                seq: seq,
+                prev: seq == 1 ? .zero : EntryID(SHA256.hash([UInt8(seq & 0xff)])),
+                timestamp: HLCTimestamp(milliseconds: 1_000 + seq),
+                kind: 1,
+                payload: Sample.report("NO", site: site, capacity: capacity).payload()
+            )
         }
         let entries = [
             entry(1, site: "S1"), entry(1 << 40, site: "Far"), entry(3_000, site: "S3000"), entry(2, site: "S2"),

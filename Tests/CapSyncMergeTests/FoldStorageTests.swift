@@ -40,27 +40,49 @@ import Testing
                 let period = try! Period(year: UInt16(1970 + number(3) * 4014), month: UInt8(1 + number(12)))
                 let operation: Operation
                 if number(6) == 0 {
-                    operation = .reportRetraction(try! ReportRetraction(partner: author.partner, item: item, site: site, period: period))
+                    operation = .reportRetraction(
+                        try! ReportRetraction(partner: author.partner, item: item, site: site, period: period)
+                    )
                 } else {
                     operation = .capacityReport(
                         try! CapacityReport(
-                            partner: author.partner, item: item, site: site, period: period, monthlyCapacity: number(1_000_000),
-                            monthlyOutput: number(1000), stockOnHand: number(10_000), stockThreshold: number(100),
-                            leadTimeDays: number(3651), constraints: ["", "", "energy", "énergie\nrare", ""][Int(number(5))]))
+                            partner: author.partner,
+                            item: item,
+                            site: site,
+                            period: period,
+                            monthlyCapacity: number(1_000_000),
+                            monthlyOutput: number(1000),
+                            stockOnHand: number(10_000),
+                            stockThreshold: number(100),
+                            leadTimeDays: number(3651),
+                            constraints: ["", "", "energy", "énergie\nrare", ""][Int(number(5))]
+                        )
+                    )
                 }
                 entries.append(
                     unsignedEntry(
-                        author: author.key, seq: seq, prev: seq == 1 ? .zero : EntryID(SHA256.hash(Array("prev \(seq)".utf8))),
-                        timestamp: HLCTimestamp(milliseconds: 1_700_000_000_000 + number(50)), kind: operation.kind.rawValue,
-                        payload: operation.payload()))
+                        author: author.key,
+                        seq: seq,
+                        prev: seq == 1 ? .zero : EntryID(SHA256.hash(Array("prev \(seq)".utf8))),
+                        timestamp: HLCTimestamp(milliseconds: 1_700_000_000_000 + number(50)),
+                        kind: operation.kind.rawValue,
+                        payload: operation.payload()
+                    )
+                )
             }
         }
         if withFork, let victim = entries.first(where: { $0.author == authors[2].key && $0.seq > 4_000 }) {
             // A second entry at one of PL's far seqs: PL's entries from that seq on are excluded.
             entries.append(
                 unsignedEntry(
-                    author: victim.author, seq: victim.seq, prev: victim.prev, timestamp: victim.timestamp, kind: victim.kind,
-                    payload: Sample.retraction("PL", item: "ITEM-1", site: "S").payload()))
+                    author: victim.author,
+                    seq: victim.seq,
+                    prev: victim.prev,
+                    timestamp: victim.timestamp,
+                    kind: victim.kind,
+                    payload: Sample.retraction("PL", item: "ITEM-1", site: "S").payload()
+                )
+            )
         }
         return entries
     }

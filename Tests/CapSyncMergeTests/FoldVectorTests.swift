@@ -51,11 +51,20 @@ import Testing
         var forks: [AuthorKey: UInt64] = [:]
         for fork in vector.forks { forks[AuthorKey(hex: fork.author)!] = fork.seq }
         let state = fold(
-            entries: entries, roster: roster, forks: forks, foldVersion: FoldVersion(rawValue: vector.foldVersion)!,
-            nowMilliseconds: vector.nowMilliseconds, asOf: vector.asOf.map(HLCTimestamp.init(rawValue:)))
+            entries: entries,
+            roster: roster,
+            forks: forks,
+            foldVersion: FoldVersion(rawValue: vector.foldVersion)!,
+            nowMilliseconds: vector.nowMilliseconds,
+            asOf: vector.asOf.map(HLCTimestamp.init(rawValue:))
+        )
         return Vector.Expected(
-            state: Hex.encode(state.canonicalBytes), digest: state.digest.hex, entrySetDigest: entrySetDigest(entries.map(\.id)).hex,
-            ignored: state.ignored.map { Vector.Ignored(id: $0.id.hex, reason: $0.reason.rawValue) }, flagged: state.flagged.map(\.id.hex))
+            state: Hex.encode(state.canonicalBytes),
+            digest: state.digest.hex,
+            entrySetDigest: entrySetDigest(entries.map(\.id)).hex,
+            ignored: state.ignored.map { Vector.Ignored(id: $0.id.hex, reason: $0.reason.rawValue) },
+            flagged: state.flagged.map(\.id.hex)
+        )
     }
 
     static func encode(_ vector: Vector) throws -> Data {
@@ -74,10 +83,15 @@ import Testing
                 try Self.encode(vector).write(to: Self.directory.appendingPathComponent(vector.name + ".json"))
             }
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter {
+            $0.hasSuffix(".json")
+        }.sorted()
         #expect(files == book.map { $0.name + ".json" }.sorted())
         for file in files {
-            let vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: Self.directory.appendingPathComponent(file)))
+            let vector = try JSONDecoder().decode(
+                Vector.self,
+                from: Data(contentsOf: Self.directory.appendingPathComponent(file))
+            )
             let computed = try Self.run(vector)
             #expect(computed == vector.expected, "\(file)")
             let fromBook = book.first { $0.name == vector.name }
@@ -91,8 +105,12 @@ import Testing
         var reasons = Set<String>()
         var kinds = Set<UInt64>()
         var flagged = false
-        for file in try FileManager.default.contentsOfDirectory(atPath: Self.directory.path) where file.hasSuffix(".json") {
-            let vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: Self.directory.appendingPathComponent(file)))
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
+        where file.hasSuffix(".json") {
+            let vector = try JSONDecoder().decode(
+                Vector.self,
+                from: Data(contentsOf: Self.directory.appendingPathComponent(file))
+            )
             reasons.formUnion(vector.expected.ignored.map(\.reason))
             kinds.formUnion(try vector.entries.map { try Entry(decoding: Hex.decode($0) ?? []).kind })
             flagged = flagged || !vector.expected.flagged.isEmpty
@@ -110,46 +128,68 @@ enum FoldVectorBook {
     static let t0: UInt64 = 1_793_491_200_000
 
     static func vector(
-        _ name: String, _ description: String, authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:], entries: [Entry],
-        forks: [AuthorKey: UInt64] = [:], now: UInt64? = nil, asOf: HLCTimestamp? = nil
+        _ name: String,
+        _ description: String,
+        authors: [TestAuthor],
+        lastValid: [AuthorKey: UInt64] = [:],
+        entries: [Entry],
+        forks: [AuthorKey: UInt64] = [:],
+        now: UInt64? = nil,
+        asOf: HLCTimestamp? = nil
     ) -> Vector {
         Vector(
-            name: name, description: description, roster: roster(authors, lastValid: lastValid).fileText, foldVersion: 1,
-            forks: forks.sorted { $0.key < $1.key }.map { Vector.Fork(author: $0.key.hex, seq: $0.value) }, nowMilliseconds: now,
-            asOf: asOf?.rawValue, entries: entries.map { Hex.encode($0.encoded) },
-            expected: .init(state: "", digest: "", entrySetDigest: "", ignored: [], flagged: []))
+            name: name,
+            description: description,
+            roster: roster(authors, lastValid: lastValid).fileText,
+            foldVersion: 1,
+            forks: forks.sorted { $0.key < $1.key }.map { Vector.Fork(author: $0.key.hex, seq: $0.value) },
+            nowMilliseconds: now,
+            asOf: asOf?.rawValue,
+            entries: entries.map { Hex.encode($0.encoded) },
+            expected: .init(state: "", digest: "", entrySetDigest: "", ignored: [], flagged: [])
+        )
     }
 
     static func all() throws -> [Vector] {
         var vectors: [Vector] = []
         do {
-            let no1 = TestAuthor(partner: "NO", seedByte: 1), no2 = TestAuthor(partner: "NO", seedByte: 2)
+            let no1 = TestAuthor(partner: "NO", seedByte: 1)
+            let no2 = TestAuthor(partner: "NO", seedByte: 2)
             vectors.append(
                 vector(
-                    "01-report-last-writer-wins", "Two keys of NO report the same record; the later timestamp wins. A second site is independent.",
+                    "01-report-last-writer-wins",
+                    "Two keys of NO report the same record; the later timestamp wins. A second site is independent.",
                     authors: [no1, no2],
                     entries: [
                         no1.append(Sample.report("NO", site: "Raufoss", capacity: 1000), at: t0),
                         no2.append(Sample.report("NO", site: "Raufoss", capacity: 1100), at: t0 + 60_000),
                         no1.append(Sample.report("NO", site: "Kongsberg", capacity: 40), at: t0 + 120_000),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let no1 = TestAuthor(partner: "NO", seedByte: 1), no2 = TestAuthor(partner: "NO", seedByte: 2)
+            let no1 = TestAuthor(partner: "NO", seedByte: 1)
+            let no2 = TestAuthor(partner: "NO", seedByte: 2)
             vectors.append(
                 vector(
-                    "02-equal-timestamps-author-key-breaks-tie", "Equal HLC timestamps: the greater author key wins.",
+                    "02-equal-timestamps-author-key-breaks-tie",
+                    "Equal HLC timestamps: the greater author key wins.",
                     authors: [no1, no2],
                     entries: [
                         no1.append(Sample.report("NO", capacity: 1), at: t0, logical: 3),
                         no2.append(Sample.report("NO", capacity: 2), at: t0, logical: 3),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let pl = TestAuthor(partner: "PL", seedByte: 3), pl2 = TestAuthor(partner: "PL", seedByte: 13)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let pl2 = TestAuthor(partner: "PL", seedByte: 13)
             vectors.append(
                 vector(
-                    "03-retraction-tombstone", "A retraction later than the report leaves a tombstone; an older retraction loses to a newer report; a report after a retraction revives the record.",
+                    "03-retraction-tombstone",
+                    "A retraction later than the report leaves a tombstone; an older retraction loses to a newer report; a report after a retraction revives the record.",
                     authors: [pl, pl2],
                     entries: [
                         pl.append(Sample.report("PL", site: "Stalowa Wola"), at: t0),
@@ -157,29 +197,49 @@ enum FoldVectorBook {
                         pl2.append(Sample.retraction("PL", site: "Skarzysko"), at: t0 + 500),
                         pl.append(Sample.report("PL", site: "Skarzysko", capacity: 70), at: t0 + 2_000),
                         pl.append(Sample.retraction("PL", site: "Mesko", period: Sample.nextMonth), at: t0 + 3_000),
-                        pl2.append(Sample.report("PL", site: "Mesko", period: Sample.nextMonth, capacity: 5), at: t0 + 4_000),
-                    ]))
+                        pl2.append(
+                            Sample.report("PL", site: "Mesko", period: Sample.nextMonth, capacity: 5),
+                            at: t0 + 4_000
+                        ),
+                    ]
+                )
+            )
         }
         do {
-            let ua = TestAuthor(partner: "UA", seedByte: 4), pl = TestAuthor(partner: "PL", seedByte: 3)
-            vectors.append(
-                vector(
-                    "04-need-owned-by-its-partner", "UA states, updates and closes needs; PL's attempt to change UA's need is ignored (notOwnRecord).",
-                    authors: [ua, pl],
-                    entries: [
-                        ua.append(Sample.need("UA", code: "NEED-UA-001", quantity: 50_000), at: t0),
-                        ua.append(Sample.need("UA", code: "NEED-UA-001", quantity: 60_000, priority: 2), at: t0 + 1_000),
-                        pl.append(Sample.need("UA", code: "NEED-UA-001", quantity: 1), at: t0 + 2_000),
-                        ua.append(Sample.need("UA", code: "NEED-UA-002", item: "BARREL-155", quantity: 40), at: t0 + 3_000),
-                        ua.append(Sample.need("UA", code: "NEED-UA-002", item: "BARREL-155", quantity: 40, open: false), at: t0 + 4_000),
-                    ]))
-        }
-        do {
-            let ua = TestAuthor(partner: "UA", seedByte: 4), no = TestAuthor(partner: "NO", seedByte: 1)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
             let pl = TestAuthor(partner: "PL", seedByte: 3)
             vectors.append(
                 vector(
-                    "05-pledge-absolute-last-writer-wins", "Pledges are one absolute amount per (partner, need): NO overwrites 4000 with 3000 and repeats it; PL withdraws with 0; UA's pledge to itself is ignored (selfPledge).",
+                    "04-need-owned-by-its-partner",
+                    "UA states, updates and closes needs; PL's attempt to change UA's need is ignored (notOwnRecord).",
+                    authors: [ua, pl],
+                    entries: [
+                        ua.append(Sample.need("UA", code: "NEED-UA-001", quantity: 50_000), at: t0),
+                        ua.append(
+                            Sample.need("UA", code: "NEED-UA-001", quantity: 60_000, priority: 2),
+                            at: t0 + 1_000
+                        ),
+                        pl.append(Sample.need("UA", code: "NEED-UA-001", quantity: 1), at: t0 + 2_000),
+                        ua.append(
+                            Sample.need("UA", code: "NEED-UA-002", item: "BARREL-155", quantity: 40),
+                            at: t0 + 3_000
+                        ),
+                        ua.append(
+                            Sample.need("UA", code: "NEED-UA-002", item: "BARREL-155", quantity: 40, open: false),
+                            at: t0 + 4_000
+                        ),
+                    ]
+                )
+            )
+        }
+        do {
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            vectors.append(
+                vector(
+                    "05-pledge-absolute-last-writer-wins",
+                    "Pledges are one absolute amount per (partner, need): NO overwrites 4000 with 3000 and repeats it; PL withdraws with 0; UA's pledge to itself is ignored (selfPledge).",
                     authors: [ua, no, pl],
                     entries: [
                         ua.append(Sample.need("UA", code: "NEED-UA-001", quantity: 10_000), at: t0),
@@ -189,17 +249,21 @@ enum FoldVectorBook {
                         pl.append(Sample.pledge("PL", to: "UA", code: "NEED-UA-001", quantity: 2_000), at: t0 + 1_500),
                         pl.append(Sample.pledge("PL", to: "UA", code: "NEED-UA-001", quantity: 0), at: t0 + 2_500),
                         ua.append(Sample.pledge("UA", to: "UA", code: "NEED-UA-001", quantity: 10), at: t0 + 4_000),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let no1 = TestAuthor(partner: "NO", seedByte: 1), no2 = TestAuthor(partner: "NO", seedByte: 2)
+            let no1 = TestAuthor(partner: "NO", seedByte: 1)
+            let no2 = TestAuthor(partner: "NO", seedByte: 2)
             let de = TestAuthor(partner: "DE", seedByte: 5)
             let join1 = no1.append(Sample.join("NO"), at: t0)
             let join2 = no2.append(Sample.join("NO"), at: t0 + 1_000)
             let deJoin = de.append(Sample.join("DE"), at: t0)
             vectors.append(
                 vector(
-                    "06-pool-add-wins", "NO leaves having observed only its first join, so the concurrent second join keeps NO in; DE joins and leaves fully; a leave naming another partner's tag removes nothing of theirs.",
+                    "06-pool-add-wins",
+                    "NO leaves having observed only its first join, so the concurrent second join keeps NO in; DE joins and leaves fully; a leave naming another partner's tag removes nothing of theirs.",
                     authors: [no1, no2, de],
                     entries: [
                         join1, join2, deJoin,
@@ -207,15 +271,20 @@ enum FoldVectorBook {
                         de.append(Sample.leave("DE", tags: [deJoin.id]), at: t0 + 2_000),
                         de.append(Sample.join("DE", item: "CHIP-MCU"), at: t0 + 3_000),
                         no1.append(Sample.leave("NO", item: "CHIP-MCU", tags: [deJoin.id]), at: t0 + 3_000),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let no = TestAuthor(partner: "NO", seedByte: 1), pl = TestAuthor(partner: "PL", seedByte: 3)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
             let outsider = TestAuthor(partner: "XX", seedByte: 66)
             vectors.append(
                 vector(
-                    "07-authority", "An author outside the roster is ignored (notInRoster); NO's key is retired after seq 2 (pastLastValidSeq); PL writing NO's report is ignored (notOwnRecord).",
-                    authors: [no, pl], lastValid: [no.authorKey: 2],
+                    "07-authority",
+                    "An author outside the roster is ignored (notInRoster); NO's key is retired after seq 2 (pastLastValidSeq); PL writing NO's report is ignored (notOwnRecord).",
+                    authors: [no, pl],
+                    lastValid: [no.authorKey: 2],
                     entries: [
                         outsider.append(Sample.report("XX"), at: t0),
                         no.append(Sample.report("NO", capacity: 10), at: t0),
@@ -223,25 +292,38 @@ enum FoldVectorBook {
                         no.append(Sample.report("NO", capacity: 30), at: t0 + 2_000),
                         pl.append(Sample.report("NO", capacity: 99), at: t0 + 3_000),
                         pl.append(Sample.join("NO"), at: t0 + 3_001),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let no = TestAuthor(partner: "NO", seedByte: 1), pl = TestAuthor(partner: "PL", seedByte: 3)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
             let one = no.append(Sample.report("NO", capacity: 1), at: t0)
             let two = no.append(Sample.report("NO", site: "Plant-2", capacity: 2), at: t0 + 1_000)
             let three = no.append(Sample.need("NO", code: "NEED-NO-1", quantity: 5), at: t0 + 2_000)
-            let twin = no.forkedEntry(atSeq: 2, prev: one.id, Sample.report("NO", site: "Plant-2", capacity: 200), at: t0 + 1_000)
+            let twin = no.forkedEntry(
+                atSeq: 2,
+                prev: one.id,
+                Sample.report("NO", site: "Plant-2", capacity: 200),
+                at: t0 + 1_000
+            )
             vectors.append(
                 vector(
-                    "08-fork-detected", "NO signs two different entries at seq 2: its entries from seq 2 on (both twins and seq 3) are excluded (forkedAuthor); seq 1 and PL stand.",
+                    "08-fork-detected",
+                    "NO signs two different entries at seq 2: its entries from seq 2 on (both twins and seq 3) are excluded (forkedAuthor); seq 1 and PL stand.",
                     authors: [no, pl],
-                    entries: [one, two, three, twin, pl.append(Sample.report("PL"), at: t0 + 500)]))
+                    entries: [one, two, three, twin, pl.append(Sample.report("PL"), at: t0 + 500)]
+                )
+            )
         }
         do {
-            let no = TestAuthor(partner: "NO", seedByte: 1), pl = TestAuthor(partner: "PL", seedByte: 3)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
             vectors.append(
                 vector(
-                    "09-fork-proof-given", "The store holds a fork proof for PL at seq 3 (input forks): PL's seq 3 and 4 are excluded even though the other twin is absent.",
+                    "09-fork-proof-given",
+                    "The store holds a fork proof for PL at seq 3 (input forks): PL's seq 3 and 4 are excluded even though the other twin is absent.",
                     authors: [no, pl],
                     entries: [
                         pl.append(Sample.report("PL", capacity: 1), at: t0),
@@ -250,13 +332,16 @@ enum FoldVectorBook {
                         pl.append(Sample.join("PL"), at: t0 + 3_000),
                         no.append(Sample.join("NO"), at: t0),
                     ],
-                    forks: [pl.authorKey: 3]))
+                    forks: [pl.authorKey: 3]
+                )
+            )
         }
         do {
             let no = TestAuthor(partner: "NO", seedByte: 1)
             vectors.append(
                 vector(
-                    "10-unknown-kind-version-malformed", "Kind 42, entry version 2, a truncated payload and a payload with a trailing byte are ignored and listed; the valid entry applies.",
+                    "10-unknown-kind-version-malformed",
+                    "Kind 42, entry version 2, a truncated payload and a payload with a trailing byte are ignored and listed; the valid entry applies.",
                     authors: [no],
                     entries: [
                         no.append(kind: 42, payload: [0xde, 0xad], at: t0),
@@ -264,25 +349,33 @@ enum FoldVectorBook {
                         no.append(kind: 1, payload: Array(Sample.report("NO").payload().dropLast(2)), at: t0 + 2_000),
                         no.append(kind: 5, payload: Sample.join("NO").payload() + [0], at: t0 + 3_000),
                         no.append(Sample.report("NO", capacity: 7), at: t0 + 4_000),
-                    ]))
+                    ]
+                )
+            )
         }
         do {
-            let no = TestAuthor(partner: "NO", seedByte: 1), pl = TestAuthor(partner: "PL", seedByte: 3)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
             vectors.append(
                 vector(
-                    "11-far-future-flagged", "PL's entry is stamped a day ahead of the folding node's clock: flagged, and still applied (the state does not depend on the clock).",
+                    "11-far-future-flagged",
+                    "PL's entry is stamped a day ahead of the folding node's clock: flagged, and still applied (the state does not depend on the clock).",
                     authors: [no, pl],
                     entries: [
                         no.append(Sample.report("NO"), at: t0),
                         pl.append(Sample.report("PL", capacity: 5), at: t0 + 86_400_000),
                     ],
-                    now: t0 + 1_000))
+                    now: t0 + 1_000
+                )
+            )
         }
         do {
-            let no = TestAuthor(partner: "NO", seedByte: 1), ua = TestAuthor(partner: "UA", seedByte: 4)
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
             vectors.append(
                 vector(
-                    "12-as-of", "As of t0+1.5s: only entries stamped up to then count (NO's first report, UA's need before its closing).",
+                    "12-as-of",
+                    "As of t0+1.5s: only entries stamped up to then count (NO's first report, UA's need before its closing).",
                     authors: [no, ua],
                     entries: [
                         no.append(Sample.report("NO", capacity: 100), at: t0),
@@ -290,7 +383,9 @@ enum FoldVectorBook {
                         no.append(Sample.report("NO", capacity: 200), at: t0 + 2_000),
                         ua.append(Sample.need("UA", quantity: 900, open: false), at: t0 + 3_000),
                     ],
-                    asOf: HLCTimestamp(milliseconds: t0 + 1_500)))
+                    asOf: HLCTimestamp(milliseconds: t0 + 1_500)
+                )
+            )
         }
         vectors.append(mixedCoalition())
         return vectors
@@ -300,8 +395,10 @@ enum FoldVectorBook {
     static func mixedCoalition() -> Vector {
         var rng = SplitMix64(seed: 13)
         let authors = [
-            TestAuthor(partner: "NO", seedByte: 1), TestAuthor(partner: "NO", seedByte: 2), TestAuthor(partner: "PL", seedByte: 3),
-            TestAuthor(partner: "UA", seedByte: 4), TestAuthor(partner: "DE", seedByte: 5), TestAuthor(partner: "NATO-SPO", seedByte: 6),
+            TestAuthor(partner: "NO", seedByte: 1), TestAuthor(partner: "NO", seedByte: 2),
+            TestAuthor(partner: "PL", seedByte: 3),
+            TestAuthor(partner: "UA", seedByte: 4), TestAuthor(partner: "DE", seedByte: 5),
+            TestAuthor(partner: "NATO-SPO", seedByte: 6),
         ]
         let items = ["SHELL-155-HE", "BARREL-155", "BEARING-BALL", "CHIP-MCU"]
         var entries: [Entry] = []
@@ -314,15 +411,33 @@ enum FoldVectorBook {
             switch rng.next() % 6 {
             case 0, 1:
                 operation = Sample.report(
-                    author.partner, item: item, site: "Site-\(rng.next() % 2)", period: rng.next() % 2 == 0 ? Sample.month : Sample.nextMonth,
-                    capacity: rng.next() % 50 * 100, output: rng.next() % 40 * 100, stock: rng.next() % 80 * 100,
-                    threshold: rng.next() % 20 * 100)
-            case 2: operation = Sample.need(author.partner, code: "NEED-\(rng.next() % 2)", item: item, quantity: rng.next() % 9 * 1_000)
+                    author.partner,
+                    item: item,
+                    site: "Site-\(rng.next() % 2)",
+                    period: rng.next() % 2 == 0 ? Sample.month : Sample.nextMonth,
+                    capacity: rng.next() % 50 * 100,
+                    output: rng.next() % 40 * 100,
+                    stock: rng.next() % 80 * 100,
+                    threshold: rng.next() % 20 * 100
+                )
+            case 2:
+                operation = Sample.need(
+                    author.partner,
+                    code: "NEED-\(rng.next() % 2)",
+                    item: item,
+                    quantity: rng.next() % 9 * 1_000
+                )
             case 3:
                 let owner = ["UA", "PL"][Int(rng.next() % 2)]
-                operation = owner == author.partner
+                operation =
+                    owner == author.partner
                     ? Sample.retraction(author.partner, item: item, site: "Site-0")
-                    : Sample.pledge(author.partner, to: owner, code: "NEED-\(rng.next() % 2)", quantity: rng.next() % 5 * 500)
+                    : Sample.pledge(
+                        author.partner,
+                        to: owner,
+                        code: "NEED-\(rng.next() % 2)",
+                        quantity: rng.next() % 5 * 500
+                    )
             case 4: operation = Sample.join(author.partner, item: item)
             default: operation = Sample.leave(author.partner, item: item, tags: joins[author.partner + item] ?? [])
             }
@@ -331,9 +446,19 @@ enum FoldVectorBook {
             entries.append(entry)
         }
         let forker = authors[4]
-        entries.append(forker.forkedEntry(atSeq: 3, prev: entries.first { $0.author == forker.authorKey && $0.seq == 2 }!.id, Sample.join("DE"), at: t0 + 99_000))
+        entries.append(
+            forker.forkedEntry(
+                atSeq: 3,
+                prev: entries.first { $0.author == forker.authorKey && $0.seq == 2 }!.id,
+                Sample.join("DE"),
+                at: t0 + 99_000
+            )
+        )
         return vector(
-            "13-mixed-coalition", "Sixty entries from six keys of five partners over four items (seeded), with DE forking at seq 3.",
-            authors: authors, entries: entries)
+            "13-mixed-coalition",
+            "Sixty entries from six keys of five partners over four items (seeded), with DE forking at seq 3.",
+            authors: authors,
+            entries: entries
+        )
     }
 }

@@ -10,7 +10,13 @@ import Testing
 
     static let operations: [Operation] = [
         Sample.report("NO", site: "Raufoss", constraints: "energy prices\nsecond shift from 2027"),
-        Sample.report("PL", item: "CHIP-MCU", site: "Zakład Stalowa Wola", capacity: FieldRules.maxQuantity, lead: FieldRules.maxLeadTimeDays),
+        Sample.report(
+            "PL",
+            item: "CHIP-MCU",
+            site: "Zakład Stalowa Wola",
+            capacity: FieldRules.maxQuantity,
+            lead: FieldRules.maxLeadTimeDays
+        ),
         Sample.retraction("NO"),
         Sample.need("UA", code: "NEED-UA-001", quantity: 0, priority: 5, open: false),
         Sample.pledge("NO", to: "UA", quantity: 0),
@@ -29,34 +35,69 @@ import Testing
     func everyTruncationAndAnyTrailingByteIsRefused(_ operation: Operation) {
         let payload = operation.payload()
         for length in 0..<payload.count {
-            #expect(throws: MergeError.self) { try Operation(kind: operation.kind.rawValue, payload: Array(payload[..<length])) }
+            #expect(throws: MergeError.self) {
+                try Operation(kind: operation.kind.rawValue, payload: Array(payload[..<length]))
+            }
         }
         #expect(throws: MergeError.self) { try Operation(kind: operation.kind.rawValue, payload: payload + [0]) }
     }
 
     @Test func knownBytesOfACapacityReport() throws {
         let report = try CapacityReport(
-            partner: "NO", item: "SHELL-155-HE", site: "Raufoss", period: Period("2026-11"), monthlyCapacity: 1000,
-            monthlyOutput: 900, stockOnHand: 5000, stockThreshold: 2000, leadTimeDays: 30, constraints: "")
+            partner: "NO",
+            item: "SHELL-155-HE",
+            site: "Raufoss",
+            period: Period("2026-11"),
+            monthlyCapacity: 1000,
+            monthlyOutput: 900,
+            stockOnHand: 5000,
+            stockThreshold: 2000,
+            leadTimeDays: 30,
+            constraints: ""
+        )
         // The example in Protocol/payloads.md §Capacity report.
-        #expect(Hex.encode(report.encoded) == "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00")
+        #expect(
+            Hex.encode(report.encoded) == "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00"
+        )
     }
 
     @Test func knownBytesOfAPoolLeave() throws {
-        let leave = try PoolLeave(partner: "NO", item: "BARREL-155", observedTags: [EntryID(hex: String(repeating: "ab", count: 32))!])
+        let leave = try PoolLeave(
+            partner: "NO",
+            item: "BARREL-155",
+            observedTags: [EntryID(hex: String(repeating: "ab", count: 32))!]
+        )
         #expect(Hex.encode(leave.encoded) == "024e4f0a42415252454c2d31353501" + String(repeating: "ab", count: 32))
     }
 
     /// Hand-written payloads: a valid one of each shape (so the refusals below are not trivially true), then
     /// each changed in one field to a value the format forbids.
     @Test(arguments: [
-        ("report valid", EntryKind.capacityReport, true, "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00"),
-        ("report month 13", .capacityReport, false, "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0de80784078827d00f1e00"),
-        ("report lowercase item", .capacityReport, false, "024e4f0c7368656c6c2d3135352d686507526175666f737307ea0be80784078827d00f1e00"),
-        ("report control char in site", .capacityReport, false, "024e4f0c5348454c4c2d3135352d484507526175660a737307ea0be80784078827d00f1e00"),
-        ("report non-minimal varint", .capacityReport, false, "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0b800084078827d00f1e00"),
+        (
+            "report valid", EntryKind.capacityReport, true,
+            "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00"
+        ),
+        (
+            "report month 13", .capacityReport, false,
+            "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0de80784078827d00f1e00"
+        ),
+        (
+            "report lowercase item", .capacityReport, false,
+            "024e4f0c7368656c6c2d3135352d686507526175666f737307ea0be80784078827d00f1e00"
+        ),
+        (
+            "report control char in site", .capacityReport, false,
+            "024e4f0c5348454c4c2d3135352d484507526175660a737307ea0be80784078827d00f1e00"
+        ),
+        (
+            "report non-minimal varint", .capacityReport, false,
+            "024e4f0c5348454c4c2d3135352d484507526175666f737307ea0b800084078827d00f1e00"
+        ),
         ("report empty site", .capacityReport, false, "024e4f0c5348454c4c2d3135352d48450007ea0be80784078827d00f1e00"),
-        ("report bad partner", .capacityReport, false, "016e0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00"),
+        (
+            "report bad partner", .capacityReport, false,
+            "016e0c5348454c4c2d3135352d484507526175666f737307ea0be80784078827d00f1e00"
+        ),
         ("need valid", .need, true, "025541024e310c5348454c4c2d3135352d4845e80707eb021c0100"),
         ("need 30 February", .need, false, "025541024e310c5348454c4c2d3135352d4845e80707eb021e0100"),
         ("need priority 0", .need, false, "025541024e310c5348454c4c2d3135352d4845e80707eb021c0000"),
@@ -65,8 +106,14 @@ import Testing
         ("pledge at the limit", .pledge, true, "024e4f025541024e3180a094a58d1d"),
         ("pledge over the limit", .pledge, false, "024e4f025541024e3181a094a58d1d"),
         ("pledge invalid UTF-8", .pledge, false, "024e4f025541024eff05"),
-        ("leave valid", .poolLeave, true, "024e4f0142" + "02" + String(repeating: "aa", count: 32) + String(repeating: "bb", count: 32)),
-        ("leave tags out of order", .poolLeave, false, "024e4f0142" + "02" + String(repeating: "bb", count: 32) + String(repeating: "aa", count: 32)),
+        (
+            "leave valid", .poolLeave, true,
+            "024e4f0142" + "02" + String(repeating: "aa", count: 32) + String(repeating: "bb", count: 32)
+        ),
+        (
+            "leave tags out of order", .poolLeave, false,
+            "024e4f0142" + "02" + String(repeating: "bb", count: 32) + String(repeating: "aa", count: 32)
+        ),
         ("leave duplicate tags", .poolLeave, false, "024e4f0142" + "02" + String(repeating: "aa", count: 64)),
         ("leave count over the limit", .poolLeave, false, "024e4f0142" + "8108"),
         ("leave count beyond the bytes", .poolLeave, false, "024e4f0142" + "05" + String(repeating: "aa", count: 32)),
@@ -85,20 +132,42 @@ import Testing
         #expect(throws: MergeError.self) { try Period("2026-13") }
         #expect(throws: MergeError.self) { try Period("26-01") }
         #expect(throws: MergeError.self) { try Day("2026-02-29") }
-        #expect(throws: MergeError.self) { try Need(owner: "UA", code: "N", item: "X", quantity: 1, due: Sample.due, priority: 0) }
+        #expect(throws: MergeError.self) {
+            try Need(owner: "UA", code: "N", item: "X", quantity: 1, due: Sample.due, priority: 0)
+        }
         #expect(throws: MergeError.self) { try Pledge(partner: "no", needOwner: "UA", needCode: "N", quantity: 1) }
         #expect(throws: MergeError.self) {
             try CapacityReport(
-                partner: "NO", item: "-BAD", site: "A", period: Sample.month, monthlyCapacity: 0, monthlyOutput: 0, stockOnHand: 0,
-                stockThreshold: 0, leadTimeDays: 0)
+                partner: "NO",
+                item: "-BAD",
+                site: "A",
+                period: Sample.month,
+                monthlyCapacity: 0,
+                monthlyOutput: 0,
+                stockOnHand: 0,
+                stockThreshold: 0,
+                leadTimeDays: 0
+            )
         }
         #expect(throws: MergeError.self) {
             try CapacityReport(
-                partner: "NO", item: "A", site: " padded", period: Sample.month, monthlyCapacity: 0, monthlyOutput: 0, stockOnHand: 0,
-                stockThreshold: 0, leadTimeDays: 0)
+                partner: "NO",
+                item: "A",
+                site: " padded",
+                period: Sample.month,
+                monthlyCapacity: 0,
+                monthlyOutput: 0,
+                stockOnHand: 0,
+                stockThreshold: 0,
+                leadTimeDays: 0
+            )
         }
         #expect(throws: MergeError.self) {
-            try PoolLeave(partner: "NO", item: "A", observedTags: (0..<1025).map { EntryID(SHA256.hash([UInt8($0 & 0xff), UInt8($0 >> 8)])) })
+            try PoolLeave(
+                partner: "NO",
+                item: "A",
+                observedTags: (0..<1025).map { EntryID(SHA256.hash([UInt8($0 & 0xff), UInt8($0 >> 8)])) }
+            )
         }
         #expect((try? Day("2028-02-29")) != nil)
         #expect((try? Period("2026-07"))?.description == "2026-07")
@@ -123,14 +192,18 @@ import Testing
         }
         #expect(try Operation(entry: good) == Sample.join("NO"))
         #expect(Sample.pledge("NO", to: "UA", quantity: 5).description == "pledge NO -> UA NEED-001: 5")
-        #expect(Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000"))
+        #expect(
+            Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000")
+        )
         #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6])
     }
 }
 
 @Suite struct PartnerCodeRuleTests {
     /// The payload check must accept exactly what the roster accepts.
-    @Test(arguments: ["NO", "NATO-SPO", "A1", "ABCDEFGHIJKLMNOP", "N", "no", "1NO", "-NO", "ABCDEFGHIJKLMNOPQ", "NÖ", "N O", ""])
+    @Test(arguments: [
+        "NO", "NATO-SPO", "A1", "ABCDEFGHIJKLMNOP", "N", "no", "1NO", "-NO", "ABCDEFGHIJKLMNOPQ", "NÖ", "N O", "",
+    ])
     func agreesWithTheRoster(_ code: String) {
         let roster = (try? Roster.validatePartnerCode(code)) != nil
         let payload = (try? FieldRules.checkPartner(code, field: "test")) != nil

@@ -74,7 +74,9 @@ struct ReferenceFold {
 
         // Last writer wins: apply in ascending (timestamp, author, id) order, later overwriting earlier.
         valid.sort { a, b in
-            (a.entry.timestamp.rawValue, a.entry.author, a.entry.id) < (b.entry.timestamp.rawValue, b.entry.author, b.entry.id)
+            (a.entry.timestamp.rawValue, a.entry.author, a.entry.id) < (
+                b.entry.timestamp.rawValue, b.entry.author, b.entry.id
+            )
         }
         var records: [(key: [[UInt8]], entry: Entry, report: CapacityReport?)] = []
         var needs: [(key: [[UInt8]], entry: Entry, need: Need)] = []
@@ -134,7 +136,9 @@ struct ReferenceFold {
             out += b
         }
         func stamp(_ e: Entry) {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((e.timestamp.rawValue >> UInt64(shift)) & 0xff)) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8((e.timestamp.rawValue >> UInt64(shift)) & 0xff))
+            }
             out += e.author.bytes
             varint(e.seq)
             out += e.id.bytes
@@ -148,7 +152,9 @@ struct ReferenceFold {
             stamp(record.entry)
             if let r = record.report {
                 out.append(1)
-                for v in [r.monthlyCapacity, r.monthlyOutput, r.stockOnHand, r.stockThreshold, r.leadTimeDays] { varint(v) }
+                for v in [r.monthlyCapacity, r.monthlyOutput, r.stockOnHand, r.stockThreshold, r.leadTimeDays] {
+                    varint(v)
+                }
                 text(bytes(r.constraints))
             } else {
                 out.append(0)
@@ -178,9 +184,12 @@ struct ReferenceFold {
             let eb = entries.first { $0.id == b.id }!
             return (ea.author, ea.seq, ea.id) < (eb.author, eb.seq, eb.id)
         }
-        let flagged = nowMilliseconds.map { now in
-            entries.filter { $0.timestamp.milliseconds > now + driftMilliseconds }.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }.map(\.id)
-        } ?? []
+        let flagged =
+            nowMilliseconds.map { now in
+                entries.filter { $0.timestamp.milliseconds > now + driftMilliseconds }.sorted {
+                    ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id)
+                }.map(\.id)
+            } ?? []
         return Result(canonicalBytes: out, ignored: ignored, flagged: flagged)
     }
 }

@@ -14,8 +14,10 @@ struct RandomCoalition {
 
     static let partners = ["NO", "PL", "UA", "DE"]
     static let authors: [Author] = [
-        Author(partner: "NO", key: keyFor(1)), Author(partner: "NO", key: keyFor(2)), Author(partner: "PL", key: keyFor(3)),
-        Author(partner: "UA", key: keyFor(4)), Author(partner: "DE", key: keyFor(5)), Author(partner: "XX", key: keyFor(6)),
+        Author(partner: "NO", key: keyFor(1)), Author(partner: "NO", key: keyFor(2)),
+        Author(partner: "PL", key: keyFor(3)),
+        Author(partner: "UA", key: keyFor(4)), Author(partner: "DE", key: keyFor(5)),
+        Author(partner: "XX", key: keyFor(6)),
     ]
     static let items = ["SHELL-155-HE", "BARREL-155"]
     static let sites = ["Plant-A", "Plant-B"]
@@ -37,10 +39,14 @@ struct RandomCoalition {
             serial: 3,
             members: RandomCoalition.authors.dropLast().map {
                 Roster.Member(partner: $0.partner, key: $0.key, lastValidSeq: $0.partner == "DE" ? 4 : nil)
-            })
+            }
+        )
     }
 
-    mutating func operation(for partner: String, joins: [(partner: String, item: String, id: EntryID)]) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
+    mutating func operation(
+        for partner: String,
+        joins: [(partner: String, item: String, id: EntryID)]
+    ) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
         let writer = chance(6) ? pick(RandomCoalition.partners) : partner
         let roll = number(99)
         let operation: Operation
@@ -48,19 +54,48 @@ struct RandomCoalition {
         case 0..<30:
             operation = .capacityReport(
                 try! CapacityReport(
-                    partner: writer, item: pick(Self.items), site: pick(Self.sites), period: pick(Self.periods),
-                    monthlyCapacity: number(5) * 100, monthlyOutput: number(5) * 90, stockOnHand: number(8) * 100,
-                    stockThreshold: number(4) * 100, leadTimeDays: number(60), constraints: chance(20) ? "energy" : ""))
+                    partner: writer,
+                    item: pick(Self.items),
+                    site: pick(Self.sites),
+                    period: pick(Self.periods),
+                    monthlyCapacity: number(5) * 100,
+                    monthlyOutput: number(5) * 90,
+                    stockOnHand: number(8) * 100,
+                    stockThreshold: number(4) * 100,
+                    leadTimeDays: number(60),
+                    constraints: chance(20) ? "energy" : ""
+                )
+            )
         case 30..<40:
-            operation = .reportRetraction(try! ReportRetraction(partner: writer, item: pick(Self.items), site: pick(Self.sites), period: pick(Self.periods)))
+            operation = .reportRetraction(
+                try! ReportRetraction(
+                    partner: writer,
+                    item: pick(Self.items),
+                    site: pick(Self.sites),
+                    period: pick(Self.periods)
+                )
+            )
         case 40..<55:
             operation = .need(
                 try! Need(
-                    owner: writer, code: pick(Self.needCodes), item: pick(Self.items), quantity: number(10) * 1000,
-                    due: try! Day(year: 2027, month: UInt8(1 + number(2)), day: UInt8(1 + number(27))), priority: UInt8(1 + number(4)),
-                    isOpen: !chance(20)))
+                    owner: writer,
+                    code: pick(Self.needCodes),
+                    item: pick(Self.items),
+                    quantity: number(10) * 1000,
+                    due: try! Day(year: 2027, month: UInt8(1 + number(2)), day: UInt8(1 + number(27))),
+                    priority: UInt8(1 + number(4)),
+                    isOpen: !chance(20)
+                )
+            )
         case 55..<72:
-            operation = .pledge(try! Pledge(partner: writer, needOwner: pick(Self.partners), needCode: pick(Self.needCodes), quantity: number(3) * 500))
+            operation = .pledge(
+                try! Pledge(
+                    partner: writer,
+                    needOwner: pick(Self.partners),
+                    needCode: pick(Self.needCodes),
+                    quantity: number(3) * 500
+                )
+            )
         case 72..<84:
             operation = .poolJoin(try! PoolJoin(partner: writer, item: pick(Self.items)))
         case 84..<94:
@@ -96,9 +131,17 @@ struct RandomCoalition {
             clocks[author.key] = timestamp.rawValue
             let (kind, payload, version) = operation(for: author.partner, joins: joins)
             let entry = unsignedEntry(
-                author: author.key, seq: UInt64(chain.count + 1), prev: chain.last?.id ?? .zero, timestamp: timestamp, kind: kind,
-                payload: payload, version: version)
-            if kind == EntryKind.poolJoin.rawValue, version == 1, let op = try? Operation(entry: entry), case .poolJoin(let join) = op {
+                author: author.key,
+                seq: UInt64(chain.count + 1),
+                prev: chain.last?.id ?? .zero,
+                timestamp: timestamp,
+                kind: kind,
+                payload: payload,
+                version: version
+            )
+            if kind == EntryKind.poolJoin.rawValue, version == 1, let op = try? Operation(entry: entry),
+                case .poolJoin(let join) = op
+            {
                 joins.append((join.partner, join.item, entry.id))
             }
             chains[author.key, default: []].append(entry)
@@ -106,16 +149,27 @@ struct RandomCoalition {
         }
         // Equivocations: a second entry at a seq already used.
         if chance(20), let victim = entries.randomElement(using: &rng) {
-            let (kind, payload, version) = operation(for: Self.authors.first { $0.key == victim.author }!.partner, joins: joins)
+            let (kind, payload, version) = operation(
+                for: Self.authors.first { $0.key == victim.author }!.partner,
+                joins: joins
+            )
             entries.append(
                 unsignedEntry(
-                    author: victim.author, seq: victim.seq, prev: victim.prev, timestamp: HLCTimestamp(rawValue: victim.timestamp.rawValue + number(1)),
-                    kind: kind, payload: payload, version: version))
+                    author: victim.author,
+                    seq: victim.seq,
+                    prev: victim.prev,
+                    timestamp: HLCTimestamp(rawValue: victim.timestamp.rawValue + number(1)),
+                    kind: kind,
+                    payload: payload,
+                    version: version
+                )
+            )
         }
         var forks: [AuthorKey: UInt64] = [:]
         if chance(10) { forks[pick(Self.authors).key] = 1 + number(6) }
         let now: UInt64? = chance(50) ? RandomCoalition.base - 300_000 + number(3) * 30_000 : nil
-        let asOf: HLCTimestamp? = chance(15) ? HLCTimestamp(rawValue: (RandomCoalition.base << 16) + number(8) * 30_000) : nil
+        let asOf: HLCTimestamp? =
+            chance(15) ? HLCTimestamp(rawValue: (RandomCoalition.base << 16) + number(8) * 30_000) : nil
         return (entries, forks, now, asOf)
     }
 }
@@ -152,7 +206,8 @@ struct RandomCoalition {
 
             // Booleans, not the byte arrays: Swift Testing describes compared values even when they match.
             let matchesReference = result.canonicalBytes == reference.canonicalBytes
-            let sameIgnored = result.ignored.map(\.id) == reference.ignored.map(\.id)
+            let sameIgnored =
+                result.ignored.map(\.id) == reference.ignored.map(\.id)
                 && result.ignored.map(\.reason) == reference.ignored.map(\.reason)
             let sameFlags = result.flagged.map(\.id) == reference.flagged
             #expect(matchesReference, "entries: \(entries.map { Hex.encode($0.encoded) })")
@@ -161,7 +216,8 @@ struct RandomCoalition {
 
             // A second delivery order, folded in one go, gives the same bytes and digest.
             let again = configuration(entries.shuffled(using: &generator.rng))
-            let sameAgain = again.canonicalBytes == result.canonicalBytes && again.digest == result.digest
+            let sameAgain =
+                again.canonicalBytes == result.canonicalBytes && again.digest == result.digest
                 && again.digest == Bytes32(SHA256.hash(reference.canonicalBytes))
             #expect(sameAgain)
             if !matchesReference { return }

@@ -19,15 +19,36 @@ final class TestAuthor {
 
     /// Appends a really signed entry (for the vectors and rule tests).
     func append(
-        _ operation: Operation, at milliseconds: UInt64, logical: UInt16 = 0, version: UInt8 = 1
+        _ operation: Operation,
+        at milliseconds: UInt64,
+        logical: UInt16 = 0,
+        version: UInt8 = 1
     ) -> Entry {
-        append(kind: operation.kind.rawValue, payload: operation.payload(), at: milliseconds, logical: logical, version: version)
+        append(
+            kind: operation.kind.rawValue,
+            payload: operation.payload(),
+            at: milliseconds,
+            logical: logical,
+            version: version
+        )
     }
 
-    func append(kind: UInt64, payload: [UInt8], at milliseconds: UInt64, logical: UInt16 = 0, version: UInt8 = 1) -> Entry {
+    func append(
+        kind: UInt64,
+        payload: [UInt8],
+        at milliseconds: UInt64,
+        logical: UInt16 = 0,
+        version: UInt8 = 1
+    ) -> Entry {
         let entry = try! Entry.sign(
-            version: version, key: key, seq: seq + 1, prev: head, timestamp: HLCTimestamp(milliseconds: milliseconds, logical: logical),
-            kind: kind, payload: payload)
+            version: version,
+            key: key,
+            seq: seq + 1,
+            prev: head,
+            timestamp: HLCTimestamp(milliseconds: milliseconds, logical: logical),
+            kind: kind,
+            payload: payload
+        )
         seq += 1
         head = entry.id
         return entry
@@ -36,15 +57,26 @@ final class TestAuthor {
     /// A second, different entry at an already used seq: an equivocation.
     func forkedEntry(atSeq seq: UInt64, prev: EntryID, _ operation: Operation, at milliseconds: UInt64) -> Entry {
         try! Entry.sign(
-            key: key, seq: seq, prev: seq == 1 ? .zero : prev, timestamp: HLCTimestamp(milliseconds: milliseconds),
-            kind: operation.kind.rawValue, payload: operation.payload())
+            key: key,
+            seq: seq,
+            prev: seq == 1 ? .zero : prev,
+            timestamp: HLCTimestamp(milliseconds: milliseconds),
+            kind: operation.kind.rawValue,
+            payload: operation.payload()
+        )
     }
 }
 
 /// An entry with a placeholder signature: the fold never checks signatures (ingest does), so the large random
 /// tests skip the cost of signing.
 func unsignedEntry(
-    author: AuthorKey, seq: UInt64, prev: EntryID, timestamp: HLCTimestamp, kind: UInt64, payload: [UInt8], version: UInt8 = 1
+    author: AuthorKey,
+    seq: UInt64,
+    prev: EntryID,
+    timestamp: HLCTimestamp,
+    kind: UInt64,
+    payload: [UInt8],
+    version: UInt8 = 1
 ) -> Entry {
     var writer = ByteWriter(capacity: 160 + payload.count)
     writer.writeUInt8(version)
@@ -64,25 +96,62 @@ enum Sample {
     static let due = try! Day("2027-01-31")
 
     static func report(
-        _ partner: String, item: String = "SHELL-155-HE", site: String = "Plant-1", period: Period = month,
-        capacity: UInt64 = 1000, output: UInt64 = 900, stock: UInt64 = 5000, threshold: UInt64 = 2000, lead: UInt64 = 30,
+        _ partner: String,
+        item: String = "SHELL-155-HE",
+        site: String = "Plant-1",
+        period: Period = month,
+        capacity: UInt64 = 1000,
+        output: UInt64 = 900,
+        stock: UInt64 = 5000,
+        threshold: UInt64 = 2000,
+        lead: UInt64 = 30,
         constraints: String = ""
     ) -> Operation {
         .capacityReport(
             try! CapacityReport(
-                partner: partner, item: item, site: site, period: period, monthlyCapacity: capacity, monthlyOutput: output,
-                stockOnHand: stock, stockThreshold: threshold, leadTimeDays: lead, constraints: constraints))
+                partner: partner,
+                item: item,
+                site: site,
+                period: period,
+                monthlyCapacity: capacity,
+                monthlyOutput: output,
+                stockOnHand: stock,
+                stockThreshold: threshold,
+                leadTimeDays: lead,
+                constraints: constraints
+            )
+        )
     }
 
-    static func retraction(_ partner: String, item: String = "SHELL-155-HE", site: String = "Plant-1", period: Period = month) -> Operation {
+    static func retraction(
+        _ partner: String,
+        item: String = "SHELL-155-HE",
+        site: String = "Plant-1",
+        period: Period = month
+    ) -> Operation {
         .reportRetraction(try! ReportRetraction(partner: partner, item: item, site: site, period: period))
     }
 
     static func need(
-        _ owner: String, code: String = "NEED-001", item: String = "SHELL-155-HE", quantity: UInt64 = 10_000,
-        due: Day = due, priority: UInt8 = 1, open: Bool = true
+        _ owner: String,
+        code: String = "NEED-001",
+        item: String = "SHELL-155-HE",
+        quantity: UInt64 = 10_000,
+        due: Day = due,
+        priority: UInt8 = 1,
+        open: Bool = true
     ) -> Operation {
-        .need(try! Need(owner: owner, code: code, item: item, quantity: quantity, due: due, priority: priority, isOpen: open))
+        .need(
+            try! Need(
+                owner: owner,
+                code: code,
+                item: item,
+                quantity: quantity,
+                due: due,
+                priority: priority,
+                isOpen: open
+            )
+        )
     }
 
     static func pledge(_ partner: String, to owner: String, code: String = "NEED-001", quantity: UInt64) -> Operation {
@@ -99,5 +168,10 @@ enum Sample {
 }
 
 func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
-    try! Roster(serial: 1, members: authors.map { Roster.Member(partner: $0.partner, key: $0.authorKey, lastValidSeq: lastValid[$0.authorKey]) })
+    try! Roster(
+        serial: 1,
+        members: authors.map {
+            Roster.Member(partner: $0.partner, key: $0.authorKey, lastValidSeq: lastValid[$0.authorKey])
+        }
+    )
 }

@@ -16,16 +16,61 @@ import Testing
     /// NO reports two sites for October and one for November (so only November counts); PL reports October.
     func sampleEntries() -> [Entry] {
         [
-            norway.append(Sample.report("NO", site: "Raufoss", capacity: 100, output: 90, stock: 500, threshold: 200), at: 1_000),
-            norway.append(Sample.report("NO", site: "Nammo-2", capacity: 50, output: 50, stock: 10, threshold: 20), at: 1_001),
             norway.append(
-                Sample.report("NO", site: "Raufoss", period: Sample.nextMonth, capacity: 120, output: 100, stock: 300, threshold: 300),
-                at: 1_002),
-            poland.append(Sample.report("PL", site: "Stalowa Wola", capacity: 400, output: 380, stock: 1000, threshold: 100), at: 1_003),
-            poland.append(Sample.report("PL", item: "BARREL-155", site: "Stalowa Wola", capacity: 4, output: 3, stock: 2, threshold: 2), at: 1_004),
-            ukraine.append(Sample.need("UA", code: "NEED-UA-002", quantity: 800, due: try! Day("2027-03-01"), priority: 2), at: 1_005),
-            ukraine.append(Sample.need("UA", code: "NEED-UA-001", quantity: 1_000, due: try! Day("2027-01-15"), priority: 1), at: 1_006),
-            ukraine.append(Sample.need("UA", code: "NEED-UA-003", quantity: 5, due: try! Day("2027-01-15"), priority: 1, open: false), at: 1_007),
+                Sample.report("NO", site: "Raufoss", capacity: 100, output: 90, stock: 500, threshold: 200),
+                at: 1_000
+            ),
+            norway.append(
+                Sample.report("NO", site: "Nammo-2", capacity: 50, output: 50, stock: 10, threshold: 20),
+                at: 1_001
+            ),
+            norway.append(
+                Sample.report(
+                    "NO",
+                    site: "Raufoss",
+                    period: Sample.nextMonth,
+                    capacity: 120,
+                    output: 100,
+                    stock: 300,
+                    threshold: 300
+                ),
+                at: 1_002
+            ),
+            poland.append(
+                Sample.report("PL", site: "Stalowa Wola", capacity: 400, output: 380, stock: 1000, threshold: 100),
+                at: 1_003
+            ),
+            poland.append(
+                Sample.report(
+                    "PL",
+                    item: "BARREL-155",
+                    site: "Stalowa Wola",
+                    capacity: 4,
+                    output: 3,
+                    stock: 2,
+                    threshold: 2
+                ),
+                at: 1_004
+            ),
+            ukraine.append(
+                Sample.need("UA", code: "NEED-UA-002", quantity: 800, due: try! Day("2027-03-01"), priority: 2),
+                at: 1_005
+            ),
+            ukraine.append(
+                Sample.need("UA", code: "NEED-UA-001", quantity: 1_000, due: try! Day("2027-01-15"), priority: 1),
+                at: 1_006
+            ),
+            ukraine.append(
+                Sample.need(
+                    "UA",
+                    code: "NEED-UA-003",
+                    quantity: 5,
+                    due: try! Day("2027-01-15"),
+                    priority: 1,
+                    open: false
+                ),
+                at: 1_007
+            ),
             norway.append(Sample.pledge("NO", to: "UA", code: "NEED-UA-001", quantity: 300), at: 1_008),
             poland.append(Sample.pledge("PL", to: "UA", code: "NEED-UA-001", quantity: 900), at: 1_009),
             poland.append(Sample.join("PL", item: "BARREL-155"), at: 1_010),
@@ -61,7 +106,11 @@ import Testing
         let state = fold(entries: sampleEntries(), roster: coalition, nowMilliseconds: nil)
         let alerts = state.thresholdAlerts()
         // NO Raufoss November (300 ≤ 300) and PL barrels (2 ≤ 2); NO Nammo-2 is October, not NO's latest month.
-        #expect(alerts.map { "\($0.partner) \($0.item) \($0.site)" } == ["NO SHELL-155-HE Raufoss", "PL BARREL-155 Stalowa Wola"])
+        #expect(
+            alerts.map { "\($0.partner) \($0.item) \($0.site)" } == [
+                "NO SHELL-155-HE Raufoss", "PL BARREL-155 Stalowa Wola",
+            ]
+        )
         #expect(state.poolViews().map(\.item) == ["BARREL-155"])
         #expect(state.poolViews()[0].members.map(\.partner) == ["NO", "PL"])
 
@@ -78,24 +127,34 @@ import Testing
         let more = [
             poland.append(Sample.pledge("PL", to: "UA", code: "NEED-UA-001", quantity: 0), at: 2_000),
             norway.append(Sample.retraction("NO", site: "Nammo-2"), at: 2_001),
-            ukraine.append(Sample.need("UA", code: "NEED-UA-002", quantity: 900, due: try! Day("2027-03-01"), priority: 2), at: 2_002),
+            ukraine.append(
+                Sample.need("UA", code: "NEED-UA-002", quantity: 900, due: try! Day("2027-03-01"), priority: 2),
+                at: 2_002
+            ),
             ukraine.append(Sample.join("UA", item: "CHIP-MCU"), at: 2_003),
         ]
         let after = fold(entries: entries + more, roster: coalition, nowMilliseconds: nil)
         let changes = CoalitionState.diff(before, after)
-        #expect(changes.map { "\($0.area) \($0.action) \($0.subject)" } == [
-            "report removed NO SHELL-155-HE Nammo-2 2026-10",
-            "need changed UA NEED-UA-002",
-            "pledge removed PL -> UA NEED-UA-001",
-            "pool added CHIP-MCU UA",
-        ])
+        #expect(
+            changes.map { "\($0.area) \($0.action) \($0.subject)" } == [
+                "report removed NO SHELL-155-HE Nammo-2 2026-10",
+                "need changed UA NEED-UA-002",
+                "pledge removed PL -> UA NEED-UA-001",
+                "pool added CHIP-MCU UA",
+            ]
+        )
         #expect(changes[0].setBy?.entryID == more[1].id)
         #expect(CoalitionState.diff(after, after).isEmpty)
     }
 
     @Test func asOfShowsThePast() {
         let entries = sampleEntries()
-        let past = fold(entries: entries, roster: coalition, nowMilliseconds: nil, asOf: HLCTimestamp(milliseconds: 1_001))
+        let past = fold(
+            entries: entries,
+            roster: coalition,
+            nowMilliseconds: nil,
+            asOf: HLCTimestamp(milliseconds: 1_001)
+        )
         #expect(past.itemTotals().map(\.monthlyCapacity) == [150])
         #expect(past.shortfalls().isEmpty)
     }
@@ -131,7 +190,8 @@ import Testing
             let format: String
             let items: [Catalog.Item]
         }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Protocol/catalog.json")
         let file = try JSONDecoder().decode(File.self, from: try Data(contentsOf: url))
         #expect(file.format == "capsync-catalog v1")

@@ -9,7 +9,8 @@ import Testing
 /// ever produce a fork or a seq used twice.
 @Suite(.serialized) struct CLIAppendRaceTests {
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
     static var binary: String { packageRoot.appendingPathComponent(".build/debug/capsync").path }
 
@@ -78,11 +79,16 @@ import Testing
             audit.entries == 2 * perLoop, node.store.forkProofs().isEmpty,
             node.store.head(of: AuthorKey(identity.signingKey))?.seq == UInt64(2 * perLoop),
         ]
-        #expect(checks.allSatisfy { $0 }, "checks \(checks); failures \(failures); acknowledged \(acknowledged); \(audit.problems)")
-        print("adversary case two processes appending: \(checks.allSatisfy { $0 } ? "handled" : "NOT handled") — "
-            + "\(acknowledged[0].count + acknowledged[1].count) appends acknowledged by two `capsync report` loops, "
-            + "\(Set(acknowledged[0] + acknowledged[1]).count) distinct seqs, \(node.store.forkProofs().count) forks, "
-            + "\(audit.problems.count) invalid entries")
+        #expect(
+            checks.allSatisfy { $0 },
+            "checks \(checks); failures \(failures); acknowledged \(acknowledged); \(audit.problems)"
+        )
+        print(
+            "adversary case two processes appending: \(checks.allSatisfy { $0 } ? "handled" : "NOT handled") — "
+                + "\(acknowledged[0].count + acknowledged[1].count) appends acknowledged by two `capsync report` loops, "
+                + "\(Set(acknowledged[0] + acknowledged[1]).count) distinct seqs, \(node.store.forkProofs().count) forks, "
+                + "\(audit.problems.count) invalid entries"
+        )
     }
 
     /// NO appends, backs up, appends more and syncs them to NL; its disk is lost and it is restored from the old
@@ -92,24 +98,36 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: swift build (\(Self.binary))")
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let no = root + "/no", nl = root + "/nl", backup = root + "/backup", restored = root + "/no-restored"
+        let no = root + "/no"
+        let nl = root + "/nl"
+        let backup = root + "/backup"
+        let restored = root + "/no-restored"
         let noID = try NodeSetup.create(at: no, options: .init(partner: "NO"))
         let nlID = try NodeSetup.create(at: nl, options: .init(partner: "NL"))
-        let roster = try Roster(serial: 2, members: [
-            .init(partner: "NO", key: AuthorKey(noID.signingKey)), .init(partner: "NL", key: AuthorKey(nlID.signingKey)),
-        ])
+        let roster = try Roster(
+            serial: 2,
+            members: [
+                .init(partner: "NO", key: AuthorKey(noID.signingKey)),
+                .init(partner: "NL", key: AuthorKey(nlID.signingKey)),
+            ]
+        )
         for dir in [no, nl] { try NodeSetup.saveRoster(roster, NodePaths(root: dir)) }
 
         // NL serves on a free port; NO dials it.
         let addressFile = root + "/nl.address"
         let server = Process()
         server.executableURL = URL(fileURLWithPath: Self.binary)
-        server.arguments = ["serve", "--dir", nl, "--listen", "127.0.0.1:0", "--address-file", addressFile, "--log-level", "error"]
+        server.arguments = [
+            "serve", "--dir", nl, "--listen", "127.0.0.1:0", "--address-file", addressFile, "--log-level", "error",
+        ]
         let serverOut = Pipe()
         server.standardOutput = serverOut
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
         // The daemon prints "listening on …" once bound: read its first line, no polling.
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
@@ -143,11 +161,14 @@ import Testing
             #expect(node.store.head(of: AuthorKey(noID.signingKey))?.seq == 6)
             let audit = try auditStore(directory: node.paths.store, roster: roster)
             #expect(audit.problems.isEmpty, "\(audit.problems)")
-            sound = sound && node.store.forkProofs().isEmpty && audit.problems.isEmpty
+            sound =
+                sound && node.store.forkProofs().isEmpty && audit.problems.isEmpty
                 && node.store.head(of: AuthorKey(noID.signingKey))?.seq == 6
         }
-        print("adversary case restore from an old backup, then append: \(sound ? "handled" : "NOT handled") — "
-            + "append before re-learning refused: \(refused.status != 0); next append at seq "
-            + "\(Self.appendedSeq(after.output).map(String.init) ?? "none") (6 expected); forks on either node: none")
+        print(
+            "adversary case restore from an old backup, then append: \(sound ? "handled" : "NOT handled") — "
+                + "append before re-learning refused: \(refused.status != 0); next append at seq "
+                + "\(Self.appendedSeq(after.output).map(String.init) ?? "none") (6 expected); forks on either node: none"
+        )
     }
 }

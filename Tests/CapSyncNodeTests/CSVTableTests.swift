@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct CSVTableTests {
     @Test func parsesQuotedFieldsAndCRLF() throws {
-        let table = try CSVTable(parsing: "item,site,note\r\nA,\"Raufoss, NO\",\"say \"\"hi\"\"\"\r\nB,x,\"two\nlines\"\r\n")
+        let table = try CSVTable(
+            parsing: "item,site,note\r\nA,\"Raufoss, NO\",\"say \"\"hi\"\"\"\r\nB,x,\"two\nlines\"\r\n"
+        )
         #expect(table.header == ["item", "site", "note"])
         #expect(table.rows.map(\.fields) == [["A", "Raufoss, NO", "say \"hi\""], ["B", "x", "two\nlines"]])
         #expect(table.rows.map(\.line) == [2, 3])

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import CapSyncNetwork
 
 /// The admission bookkeeping on its own (Protocol/sync.md §Admission): the per-address and total handshake

@@ -1,7 +1,7 @@
 import CapSyncCrypto
 import CapSyncLog
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import CapSyncSync
 import CapSyncWire
 import Foundation
@@ -45,8 +45,10 @@ extension HostilePeerTests {
         for channel in flood { channel.close(promise: nil) }
         #expect(flood.count == 1200, "flood connections made: \(flood.count)")
         #expect(succeeded == tried)
-        print("adversary case pre-handshake flood (1,000 plain TCP connections from one address, 200 from 200 more): "
-            + "\(succeeded == tried ? "handled" : "NOT handled") — honest syncs tried \(tried), succeeded \(succeeded)")
+        print(
+            "adversary case pre-handshake flood (1,000 plain TCP connections from one address, 200 from 200 more): "
+                + "\(succeeded == tried ? "handled" : "NOT handled") — honest syncs tried \(tried), succeeded \(succeeded)"
+        )
     }
 
     /// A member opening 70 sessions that send only HELLO gets at most 2 (maxSessionsPerPartner); the others are
@@ -82,7 +84,9 @@ extension HostilePeerTests {
             return (ended, honest)
         }
         let refusedWithError = ended.filter { messages in
-            messages?.contains { if case .error(let error) = $0 { error.code == SyncError.Code.tooManySessions.rawValue } else { false } }
+            messages?.contains {
+                if case .error(let error) = $0 { error.code == SyncError.Code.tooManySessions.rawValue } else { false }
+            }
                 ?? false
         }
         #expect(ended.count == 70)
@@ -92,9 +96,11 @@ extension HostilePeerTests {
         #expect(honest.allSatisfy { $0.error == nil }, "\(honest.map(\.error))")
         #expect(relayedStore.head(of: arena.server.author)?.seq == 3)
         let handled = honest.allSatisfy { $0.error == nil }
-        print("adversary case member opening 70 HELLO-only sessions: \(handled ? "handled" : "NOT handled") — "
-            + "\(refusedWithError.count) refused with ERROR tooManySessions (the rest closed before TLS or held); "
-            + "honest syncs tried 3, succeeded \(honest.filter { $0.error == nil }.count)")
+        print(
+            "adversary case member opening 70 HELLO-only sessions: \(handled ? "handled" : "NOT handled") — "
+                + "\(refusedWithError.count) refused with ERROR tooManySessions (the rest closed before TLS or held); "
+                + "honest syncs tried 3, succeeded \(honest.filter { $0.error == nil }.count)"
+        )
     }
 
     /// A member claiming another's label in HELLO is named by its pinned identity; the label is sanitised
@@ -115,8 +121,10 @@ extension HostilePeerTests {
         #expect(outcome.peer?.partner == "EV")
         #expect(outcome.peer?.name.hasPrefix("EV ") == true)
         #expect(outcome.summary.peerLabel == "BB[31mx")
-        print("adversary case HELLO label spoofing another partner: "
-            + "\(outcome.peer?.partner == "EV" ? "handled" : "NOT handled") — session named \(outcome.peer?.name ?? "?")")
+        print(
+            "adversary case HELLO label spoofing another partner: "
+                + "\(outcome.peer?.partner == "EV" ? "handled" : "NOT handled") — session named \(outcome.peer?.name ?? "?")"
+        )
     }
 
     /// A client whose key the node's roster lacks is told so; a client dialing the wrong key names both.
@@ -124,18 +132,29 @@ extension HostilePeerTests {
         let arena = try await HostileArena(limits: Self.limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         // The outsider holds a roster with itself and the node; the node's roster does not hold the outsider.
-        let outsiderRoster = try Roster(serial: 1, members: [
-            .init(partner: "AA", key: arena.server.author), .init(partner: "ZZ", key: arena.outsider.author),
-        ])
+        let outsiderRoster = try Roster(
+            serial: 1,
+            members: [
+                .init(partner: "AA", key: arena.server.author), .init(partner: "ZZ", key: arena.outsider.author),
+            ]
+        )
         let outsiderStore = try LogStore(directory: arena.root + "/outsider", roster: outsiderRoster)
         let context = SyncContext(
-            store: outsiderStore, roster: outsiderRoster, tlsKey: arena.outsider.tlsKey,
-            tlsCertificate: arena.outsider.certificate, label: "ZZ", limits: Self.limits)
+            store: outsiderStore,
+            roster: outsiderRoster,
+            tlsKey: arena.outsider.tlsKey,
+            tlsCertificate: arena.outsider.certificate,
+            label: "ZZ",
+            limits: Self.limits
+        )
         let refused = await SyncClient(context: context, logger: HostileArena.logger)
             .sync(with: PeerList.Peer(partner: "AA", address: "127.0.0.1:\(arena.port)", key: arena.server.author))
         // Dialing the node while expecting the relayed partner's key: the node's key is named, and the expected one.
         let wrong = await arena.sync(
-            as: arena.honest, store: arena.honestStore, expecting: arena.relayed.author)
+            as: arena.honest,
+            store: arena.honestStore,
+            expecting: arena.relayed.author
+        )
         await arena.close()
         let refusal = refused.error.map { "\($0)" } ?? ""
         #expect(refusal.contains("refused this node during TLS"), "\(refusal)")
@@ -149,8 +168,13 @@ extension HostileArena {
     /// `partner` syncs with the server from `store`, pinning `expecting` (default: the server's real key).
     func sync(as partner: TestPartner, store: LogStore, expecting: AuthorKey? = nil) async -> SessionOutcome {
         let context = SyncContext(
-            store: store, roster: roster, tlsKey: partner.tlsKey, tlsCertificate: partner.certificate,
-            label: partner.code, limits: limits)
+            store: store,
+            roster: roster,
+            tlsKey: partner.tlsKey,
+            tlsCertificate: partner.certificate,
+            label: partner.code,
+            limits: limits
+        )
         return await SyncClient(context: context, logger: Self.logger)
             .sync(with: PeerList.Peer(partner: "AA", address: "127.0.0.1:\(port)", key: expecting ?? server.author))
     }

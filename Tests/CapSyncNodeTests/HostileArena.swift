@@ -1,7 +1,7 @@
 import CapSyncCrypto
 import CapSyncLog
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import CapSyncSync
 import CapSyncWire
 import Foundation
@@ -21,11 +21,20 @@ struct TestPartner: Sendable {
         self.code = code
         signingKey = try Ed25519PrivateKey(seed: [UInt8](repeating: seed, count: 32))
         tlsKey = try Ed25519PrivateKey(seed: [UInt8](repeating: seed &+ 100, count: 32))
-        certificate = try X509Certificate.issueTLSCertificate(for: tlsKey.publicKey, partner: code, signedBy: signingKey)
+        certificate = try X509Certificate.issueTLSCertificate(
+            for: tlsKey.publicKey,
+            partner: code,
+            signedBy: signingKey
+        )
     }
 
     /// `count` entries continuing `previous` (or starting a chain), signed by this partner, with distinct payloads.
-    func chain(after previous: Entry?, count: Int, tag: String = "", startTime: UInt64 = 1_700_000_000_000) throws
+    func chain(
+        after previous: Entry?,
+        count: Int,
+        tag: String = "",
+        startTime: UInt64 = 1_700_000_000_000
+    ) throws
         -> [Entry]
     {
         var entries: [Entry] = []
@@ -33,9 +42,13 @@ struct TestPartner: Sendable {
         for _ in 0..<count {
             let seq = (last?.seq ?? 0) + 1
             let entry = try Entry.sign(
-                key: signingKey, seq: seq, prev: last?.id ?? .zero,
-                timestamp: HLCTimestamp(rawValue: (last?.timestamp.rawValue ?? startTime) + 1_000), kind: 1,
-                payload: Array("\(code) \(tag) #\(seq)".utf8))
+                key: signingKey,
+                seq: seq,
+                prev: last?.id ?? .zero,
+                timestamp: HLCTimestamp(rawValue: (last?.timestamp.rawValue ?? startTime) + 1_000),
+                kind: 1,
+                payload: Array("\(code) \(tag) #\(seq)".utf8)
+            )
             entries.append(entry)
             last = entry
         }
@@ -79,25 +92,40 @@ final class HostileArena: Sendable {
         hostile = try TestPartner(code: "EV", seed: 13)
         relayed = try TestPartner(code: "CC", seed: 14)
         outsider = try TestPartner(code: "ZZ", seed: 15)
-        roster = try Roster(serial: 1, members: [server, honest, hostile, relayed].map {
-            Roster.Member(partner: $0.code, key: $0.author)
-        })
+        roster = try Roster(
+            serial: 1,
+            members: [server, honest, hostile, relayed].map {
+                Roster.Member(partner: $0.code, key: $0.author)
+            }
+        )
         self.limits = limits
 
         serverStore = try LogStore(directory: root + "/server", roster: roster)
         _ = try serverStore.append(
-            (1...3).map { (kind: UInt64(1), payload: Array("AA own #\($0)".utf8)) }, signingKey: server.signingKey,
-            nowMilliseconds: 1_700_000_000_000)
+            (1...3).map { (kind: UInt64(1), payload: Array("AA own #\($0)".utf8)) },
+            signingKey: server.signingKey,
+            nowMilliseconds: 1_700_000_000_000
+        )
         hostileChain = try hostile.chain(after: nil, count: 2)
-        _ = try serverStore.ingest(hostileChain + relayed.chain(after: nil, count: 2), nowMilliseconds: 1_700_000_100_000)
+        _ = try serverStore.ingest(
+            hostileChain + relayed.chain(after: nil, count: 2),
+            nowMilliseconds: 1_700_000_100_000
+        )
         honestStore = try LogStore(directory: root + "/honest", roster: roster)
         _ = try honestStore.append(
-            (1...3).map { (kind: UInt64(1), payload: Array("BB own #\($0)".utf8)) }, signingKey: honest.signingKey,
-            nowMilliseconds: 1_700_000_000_000)
+            (1...3).map { (kind: UInt64(1), payload: Array("BB own #\($0)".utf8)) },
+            signingKey: honest.signingKey,
+            nowMilliseconds: 1_700_000_000_000
+        )
 
         let context = SyncContext(
-            store: serverStore, roster: roster, tlsKey: server.tlsKey, tlsCertificate: server.certificate, label: "AA",
-            limits: limits)
+            store: serverStore,
+            roster: roster,
+            tlsKey: server.tlsKey,
+            tlsCertificate: server.certificate,
+            label: "AA",
+            limits: limits
+        )
         let syncServer = try SyncServer(context: context, logger: Self.logger)
         let listener = try await syncServer.bind(host: "127.0.0.1", port: 0)
         port = listener.port
@@ -118,8 +146,13 @@ final class HostileArena: Sendable {
     /// The honest peer syncs with the server over real TLS, as `capsync sync` would.
     func honestSync() async -> SessionOutcome {
         let context = SyncContext(
-            store: honestStore, roster: roster, tlsKey: honest.tlsKey, tlsCertificate: honest.certificate, label: "BB",
-            limits: limits)
+            store: honestStore,
+            roster: roster,
+            tlsKey: honest.tlsKey,
+            tlsCertificate: honest.certificate,
+            label: "BB",
+            limits: limits
+        )
         let client = SyncClient(context: context, logger: Self.logger)
         return await client.sync(with: PeerList.Peer(partner: "AA", address: "127.0.0.1:\(port)", key: server.author))
     }
@@ -156,7 +189,9 @@ func auditStore(directory: String, roster: Roster) throws -> (problems: [String]
         previous = entry
     }
     for proof in store.forkProofs() {
-        do { _ = try ForkProof(proof.first, proof.second) } catch { problems.append("fork proof \(proof.author.short): \(error)") }
+        do { _ = try ForkProof(proof.first, proof.second) } catch {
+            problems.append("fork proof \(proof.author.short): \(error)")
+        }
         if !roster.contains(proof.author) { problems.append("fork proof of an author outside the roster") }
     }
     return (problems, count)

@@ -16,7 +16,8 @@ final class HostilePeer: @unchecked Sendable {  // used by one test task at a ti
     private(set) var nodeHeads: SyncHeads?
 
     private init(
-        channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        channel: any Channel,
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) {
         self.channel = channel
@@ -27,11 +28,20 @@ final class HostilePeer: @unchecked Sendable {  // used by one test task at a ti
     /// Dials the node as `partner`, pinning the node's signing key, and runs `body` over the connection; the
     /// connection is closed when `body` returns (or earlier, by `close()`).
     static func session<Result: Sendable>(
-        port: Int, as partner: TestPartner, trusted: [Ed25519PublicKey], node: Ed25519PublicKey,
+        port: Int,
+        as partner: TestPartner,
+        trusted: [Ed25519PublicKey],
+        node: Ed25519PublicKey,
         _ body: (HostilePeer) async throws -> Result
     ) async throws -> Result {
-        let tls = try TLSContext(configuration: .client(
-            privateKey: partner.tlsKey, certificate: partner.certificate, trustedSigningKeys: trusted, dialing: node))
+        let tls = try TLSContext(
+            configuration: .client(
+                privateKey: partner.tlsKey,
+                certificate: partner.certificate,
+                trustedSigningKeys: trusted,
+                dialing: node
+            )
+        )
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -106,10 +116,23 @@ struct HostileTestError: Error, CustomStringConvertible {
 
 /// Frames a hostile peer sends, built field by field so they can be wrong in exactly one way.
 enum Craft {
-    static func hello(label: String = "EV", roster: Roster, minVersion: UInt16 = 1, maxVersion: UInt16 = 1) -> SyncMessage {
-        .hello(SyncHello(
-            minVersion: minVersion, maxVersion: maxVersion, rosterHash: roster.hash, features: 0,
-            maxFrameBytes: UInt32(SyncLimits.maximumFrameBytes), maxEntriesPerBatch: 4096, label: label))
+    static func hello(
+        label: String = "EV",
+        roster: Roster,
+        minVersion: UInt16 = 1,
+        maxVersion: UInt16 = 1
+    ) -> SyncMessage {
+        .hello(
+            SyncHello(
+                minVersion: minVersion,
+                maxVersion: maxVersion,
+                rosterHash: roster.hash,
+                features: 0,
+                maxFrameBytes: UInt32(SyncLimits.maximumFrameBytes),
+                maxEntriesPerBatch: 4096,
+                label: label
+            )
+        )
     }
 
     /// HEADS naming every roster author at the given heads (seq 0 for the others).
@@ -124,8 +147,11 @@ enum Craft {
     static func run(_ entries: [Entry], index: UInt32, explicitPrev: Bool) -> CompactRun {
         let first = entries[0]
         return CompactRun(
-            authorIndex: index, firstSeq: first.seq, prev: explicitPrev && first.seq > 1 ? first.prev : nil,
-            entries: entries.map(CompactEntry.init))
+            authorIndex: index,
+            firstSeq: first.seq,
+            prev: explicitPrev && first.seq > 1 ? first.prev : nil,
+            entries: entries.map(CompactEntry.init)
+        )
     }
 
     static func entries(_ runs: CompactRun...) -> SyncMessage { .entries(EntriesBatch(runs: runs)) }

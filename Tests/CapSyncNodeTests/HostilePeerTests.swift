@@ -1,7 +1,7 @@
 import CapSyncCrypto
 import CapSyncLog
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import CapSyncSync
 import CapSyncTestSupport
 import CapSyncWire
@@ -16,7 +16,11 @@ import Testing
     /// Generous timers, so a loaded CI machine never turns a case into a timeout (a test process busy with other
     /// suites once left a peer's task unscheduled for 20 s); the timeout cases shorten the one they test
     /// (`HostileCase.limits`). Every case waits on the server's outcome, never on a clock.
-    static let limits = SyncLimits(handshakeTimeout: .seconds(60), idleTimeout: .seconds(60), sessionTimeout: .seconds(300))
+    static let limits = SyncLimits(
+        handshakeTimeout: .seconds(60),
+        idleTimeout: .seconds(60),
+        sessionTimeout: .seconds(300)
+    )
 
     @Test(arguments: HostileCase.allCases)
     func nodeHandlesHostilePeer(_ hostileCase: HostileCase) async throws {
@@ -27,7 +31,12 @@ import Testing
         var hostileOutcomes: [SessionOutcome] = []
         var serverHonest: [SessionOutcome] = []
         let node = arena.server.signingKey.publicKey
-        let honestOutcome = try await HostilePeer.session(port: arena.port, as: arena.hostile, trusted: trusted, node: node) {
+        let honestOutcome = try await HostilePeer.session(
+            port: arena.port,
+            as: arena.hostile,
+            trusted: trusted,
+            node: node
+        ) {
             peer in
             // The honest peer dials once the hostile session is up, so both run against the node at once.
             async let honest = arena.honestSync()
@@ -44,7 +53,11 @@ import Testing
             sessions += 1
         }
         for outcome in await arena.nextOutcomes(sessions + 1) {
-            if outcome.summary.peerLabel == "BB" { serverHonest.append(outcome) } else { hostileOutcomes.append(outcome) }
+            if outcome.summary.peerLabel == "BB" {
+                serverHonest.append(outcome)
+            } else {
+                hostileOutcomes.append(outcome)
+            }
         }
         let residentGrowth = residentMiB() - residentBefore
         let caseDuration = caseStarted.duration(to: .now)
@@ -56,7 +69,10 @@ import Testing
 
         // The honest peer synced, both ways, while the hostile one misbehaved.
         #expect(honestOutcome.error == nil, "honest client: \(String(describing: honestOutcome.error))")
-        #expect(serverHonest.count == 1 && serverHonest[0].error == nil, "honest session on the node: \(serverHonest.map(\.error))")
+        #expect(
+            serverHonest.count == 1 && serverHonest[0].error == nil,
+            "honest session on the node: \(serverHonest.map(\.error))"
+        )
         #expect(serverStore.head(of: arena.honest.author)?.seq == 3)
         #expect(arena.honestStore.head(of: arena.server.author)?.seq == 3)
 
@@ -68,7 +84,10 @@ import Testing
         case .error(let code, let reasonContains):
             #expect(hostile?.error?.code == code, "\(hostileCase): \(String(describing: hostile?.error))")
             if let reasonContains {
-                #expect(hostile?.error?.reason.contains(reasonContains) == true, "\(String(describing: hostile?.error))")
+                #expect(
+                    hostile?.error?.reason.contains(reasonContains) == true,
+                    "\(String(describing: hostile?.error))"
+                )
             }
         case .finished(let refused):
             #expect(hostileOutcomes.allSatisfy { $0.error == nil }, "\(hostileCase): \(hostileOutcomes.map(\.error))")
@@ -81,14 +100,18 @@ import Testing
         let audit = try auditStore(directory: arena.root + "/server", roster: arena.roster)
         #expect(audit.problems.isEmpty, "\(audit.problems)")
         #expect(audit.entries == 3 + 3 + 2 + Int(hostileCase.hostileHeadAfter))
-        let handled = honestOutcome.error == nil && audit.problems.isEmpty && head == hostileCase.hostileHeadAfter
+        let handled =
+            honestOutcome.error == nil && audit.problems.isEmpty && head == hostileCase.hostileHeadAfter
             && audit.entries == 3 + 3 + 2 + Int(hostileCase.hostileHeadAfter)
             && forks == hostileCase.forksAfter && hostileCase.matches(hostile)
-        print("adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
-            + (hostile?.error.map { "\($0.code) (\($0.reason))" } ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
-            + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
-            + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB; "
-            + "case ran \(caseDuration.components.seconds) s")
+        print(
+            "adversary case hostile peer \(hostileCase): \(handled ? "handled" : "NOT handled") — node: "
+                + (hostile?.error.map { "\($0.code) (\($0.reason))" }
+                    ?? "finished, \(hostile?.summary.entriesRefused ?? 0) refused")
+                + "; honest peer synced: \(honestOutcome.error == nil); store audit: \(audit.entries) entries, "
+                + "\(audit.problems.count) invalid; test process RSS \(residentGrowth >= 0 ? "+" : "")\(residentGrowth) MiB; "
+                + "case ran \(caseDuration.components.seconds) s"
+        )
     }
 }
 
@@ -112,7 +135,12 @@ extension HostilePeerTests {
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
         let node = arena.server.signingKey.publicKey
-        let (refused, held) = try await HostilePeer.session(port: arena.port, as: arena.hostile, trusted: trusted, node: node) {
+        let (refused, held) = try await HostilePeer.session(
+            port: arena.port,
+            as: arena.hostile,
+            trusted: trusted,
+            node: node
+        ) {
             peer in
             await peer.send(Craft.hello(roster: arena.roster))
             try await peer.readHandshake()  // the session holds the only slot and says nothing more
@@ -121,26 +149,33 @@ extension HostilePeerTests {
         let retried = await arena.honestSync()
         _ = await arena.nextOutcomes(1)
         await arena.close()
-        #expect(refused.error?.code == .peerError && refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue,
-                "\(String(describing: refused.error))")
+        #expect(
+            refused.error?.code == .peerError && refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue,
+            "\(String(describing: refused.error))"
+        )
         #expect(held?.error?.code == .timeout)
         #expect(retried.error == nil, "\(String(describing: retried.error))")
         let audit = try auditStore(directory: arena.root + "/server", roster: arena.roster)
         #expect(audit.problems.isEmpty)
-        let handled = refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue
+        let handled =
+            refused.error?.remoteCode == SyncError.Code.tooManySessions.rawValue
             && held?.error?.code == .timeout && retried.error == nil && audit.problems.isEmpty
-        print("adversary case hostile peer holdsEverySessionSlot: \(handled ? "handled" : "NOT handled") — one more "
-            + "peer answered: \(refused.error.map { "\($0)" } ?? "no error"); holder dropped: "
-            + "\(held?.error.map { "\($0.code)" } ?? "no"); honest retry synced: \(retried.error == nil)")
+        print(
+            "adversary case hostile peer holdsEverySessionSlot: \(handled ? "handled" : "NOT handled") — one more "
+                + "peer answered: \(refused.error.map { "\($0)" } ?? "no error"); holder dropped: "
+                + "\(held?.error.map { "\($0.code)" } ?? "no"); honest retry synced: \(retried.error == nil)"
+        )
     }
 }
 
 /// One way a roster member misbehaves, what it sends, and how the node must end the session.
 enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     case forgedSignature, brokenChain, fabricatedForkAnswer, fabricatedForkProof, realEquivocation
-    case realEquivocationProof, equivocationProofAheadOfChain, outsiderForkProof, outsiderAuthorIndex, replayOldEntries, replayAfterContinuation
+    case realEquivocationProof, equivocationProofAheadOfChain, outsiderForkProof, outsiderAuthorIndex, replayOldEntries,
+        replayAfterContinuation
     case rollback, maximumFrameLength, truncatedFrame, unknownMessageType, wrongProtocolVersion, headsFlood
-    case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello, slowlorisDribblingFrame,
+    case headsCountOverLimit, largestFrameOfGarbage, slowlorisBelowIdleLimit, slowlorisDribblingHello,
+        slowlorisDribblingFrame,
         neverSendsDone
     case closesMidBatch
 
@@ -256,8 +291,13 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .brokenChain:
             // Validly signed by EV, but seq 3 names seq 1 as its predecessor.
             let unlinked = try Entry.sign(
-                key: ev.signingKey, seq: 3, prev: history[0].id, timestamp: HLCTimestamp(rawValue: fresh[0].timestamp.rawValue),
-                kind: 1, payload: Array("EV unlinked".utf8))
+                key: ev.signingKey,
+                seq: 3,
+                prev: history[0].id,
+                timestamp: HLCTimestamp(rawValue: fresh[0].timestamp.rawValue),
+                kind: 1,
+                payload: Array("EV unlinked".utf8)
+            )
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: unlinked.id)]))
             await peer.send(Craft.entries(Craft.run([unlinked], index: index, explicitPrev: true)))
             await peer.send(Craft.done(entries: 1))
@@ -268,7 +308,9 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Craft.done(entries: 1))
         case .fabricatedForkProof:
             let pair = [history[1], try Craft.forged(conflicting(arena))].sorted { $0.id < $1.id }
-            await peer.send(Craft.heads(roster: roster, [history[1]].map { Head(author: ev.author, seq: 2, id: $0.id) }))
+            await peer.send(
+                Craft.heads(roster: roster, [history[1]].map { Head(author: ev.author, seq: 2, id: $0.id) })
+            )
             await peer.send(Craft.frame(type: 0x04, body: proofsBody(pair)))
         case .realEquivocation:
             let second = try conflicting(arena)
@@ -308,9 +350,12 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             // New entries 3…4, then the old 1…2 again in the same frame: a replay after a continuation is refused,
             // and with it the whole frame (nothing of a refused frame is stored).
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 4, id: fresh[1].id)]))
-            await peer.send(Craft.entries(
-                Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false),
-                Craft.run(history, index: index, explicitPrev: false)))
+            await peer.send(
+                Craft.entries(
+                    Craft.run(Array(fresh[0...1]), index: index, explicitPrev: false),
+                    Craft.run(history, index: index, explicitPrev: false)
+                )
+            )
             await peer.send(Craft.done(entries: 4))
         case .rollback:
             // First session: honest, EV 3…4 delivered. The second session (playRollback) claims less.
@@ -382,9 +427,13 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     private func conflicting(_ arena: HostileArena) throws -> Entry {
         let history = arena.hostileChain
         return try Entry.sign(
-            key: arena.hostile.signingKey, seq: 2, prev: history[0].id,
-            timestamp: HLCTimestamp(rawValue: history[1].timestamp.rawValue + 7), kind: 1,
-            payload: Array("EV equivocates".utf8))
+            key: arena.hostile.signingKey,
+            seq: 2,
+            prev: history[0].id,
+            timestamp: HLCTimestamp(rawValue: history[1].timestamp.rawValue + 7),
+            kind: 1,
+            payload: Array("EV equivocates".utf8)
+        )
     }
 
     private func proofsBody(_ pair: [Entry]) -> [UInt8] {
@@ -403,20 +452,29 @@ extension HostilePeerTests {
     /// transfer to it that lasts longer than the idle limit is progress, not silence, and must not time out on the
     /// sending side.
     @Test func transferLongerThanTheIdleLimitCompletes() async throws {
-        let limits = SyncLimits(maxEntriesPerBatch: 64, handshakeTimeout: .seconds(10), idleTimeout: .seconds(2), sessionTimeout: .seconds(120))
+        let limits = SyncLimits(
+            maxEntriesPerBatch: 64,
+            handshakeTimeout: .seconds(10),
+            idleTimeout: .seconds(2),
+            sessionTimeout: .seconds(120)
+        )
         let arena = try await HostileArena(limits: limits)
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
         // 10,000 more AA entries in 64-entry batches: the honest peer verifies and fsyncs batch after batch (several
         // idle limits in all) while AA keeps sending. Before the idle timer counted only waiting, both sides timed out.
         _ = try arena.serverStore.append(
             (0..<10_000).map { (kind: UInt64(1), payload: Array("AA bulk #\($0)".utf8)) },
-            signingKey: arena.server.signingKey, nowMilliseconds: 1_700_000_000_000)
+            signingKey: arena.server.signingKey,
+            nowMilliseconds: 1_700_000_000_000
+        )
         let started = ContinuousClock.now
         let outcome = await arena.honestSync()
         let served = await arena.nextOutcomes(1).first
         await arena.close()
-        print("transfer of \(outcome.summary.entriesReceived) entries took \(started.duration(to: .now)); "
-            + "client: \(outcome.error.map { "\($0)" } ?? "ok"); node: \(served?.error.map { "\($0)" } ?? "ok")")
+        print(
+            "transfer of \(outcome.summary.entriesReceived) entries took \(started.duration(to: .now)); "
+                + "client: \(outcome.error.map { "\($0)" } ?? "ok"); node: \(served?.error.map { "\($0)" } ?? "ok")"
+        )
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
         #expect(served?.error == nil, "\(String(describing: served?.error))")
         #expect(arena.honestStore.head(of: arena.server.author)?.seq == 10_003)

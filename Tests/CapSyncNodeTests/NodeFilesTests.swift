@@ -28,7 +28,9 @@ import Testing
         try peers.add(.init(partner: "NL", address: "10.0.0.2:7420", key: AuthorKey(key.publicKey)))
         try peers.add(.init(partner: "US", address: "[::1]:7421", key: AuthorKey(key.publicKey)))
         #expect(try PeerList(toml: peers.tomlText) == peers)
-        #expect(throws: NodeError.self) { try peers.add(.init(partner: "US", address: "[::1]:7421", key: AuthorKey(key.publicKey))) }
+        #expect(throws: NodeError.self) {
+            try peers.add(.init(partner: "US", address: "[::1]:7421", key: AuthorKey(key.publicKey)))
+        }
         #expect(peers.remove("NL") == 1)
         #expect(peers.peers.map(\.partner) == ["US"])
     }

@@ -1,9 +1,15 @@
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import Testing
 
 @Suite struct SyncScheduleTests {
-    func schedule(time: String = "02:00", jitter: Int = 0, retries: Int = 4, base: Int = 30, seed: UInt64 = 7) -> SyncSchedule {
+    func schedule(
+        time: String = "02:00",
+        jitter: Int = 0,
+        retries: Int = 4,
+        base: Int = 30,
+        seed: UInt64 = 7
+    ) -> SyncSchedule {
         var config = NodeConfig(partner: "NO")
         config.syncTime = time
         config.jitterMinutes = jitter

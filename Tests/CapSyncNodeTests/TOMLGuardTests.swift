@@ -1,5 +1,6 @@
-@testable import CapSyncNode
 import Testing
+
+@testable import CapSyncNode
 
 /// toml++ aborts the process on these table headers; NodeConfig and PeerList must refuse them as errors
 /// (found by fuzzing: tools/fuzz/regressions/config, tools/fuzz/regressions/peers).
@@ -16,7 +17,9 @@ import Testing
 
     @Test("a '}' where an array expects a value is an error, not an abort", arguments: braces)
     func braceRefused(text: String) {
-        #expect { try NodeConfig(toml: "\(text)\n") } throws: { "\($0)".contains("'}' where a value is expected at line") }
+        #expect { try NodeConfig(toml: "\(text)\n") } throws: {
+            "\($0)".contains("'}' where a value is expected at line")
+        }
         #expect(throws: NodeError.self) { try PeerList(toml: "# peers\n\(text)\n") }
     }
 
@@ -31,8 +34,16 @@ import Testing
     }
 
     @Test func validHeadersStillParse() throws {
-        #expect(try NodeConfig(toml: "partner = \"NO\"\n[ sync ]\ntime = \"01:00\"\n[\"status\"]\nstale_days = 3\n").staleDays == 3)
-        #expect(try PeerList(toml: "[[peer]]\npartner = \"NL\"\naddress = \"10.0.0.2:7420\"\nkey = \"MwTDo3HEF2n0hk5+cYtuwGQIHm550a9/Q3cPCZRZrzw=\"\n").peers.count == 1)
+        #expect(
+            try NodeConfig(toml: "partner = \"NO\"\n[ sync ]\ntime = \"01:00\"\n[\"status\"]\nstale_days = 3\n")
+                .staleDays == 3
+        )
+        #expect(
+            try PeerList(
+                toml:
+                    "[[peer]]\npartner = \"NL\"\naddress = \"10.0.0.2:7420\"\nkey = \"MwTDo3HEF2n0hk5+cYtuwGQIHm550a9/Q3cPCZRZrzw=\"\n"
+            ).peers.count == 1
+        )
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CapSyncSimulation
 
 /// The CI version of the convergence figure (tools/sim/README.md, cluster): 200 seeds in debug, each must converge.

@@ -1,5 +1,6 @@
 import CapSyncLog
 import Testing
+
 @testable import CapSyncSimulation
 
 /// The CI version of the power-loss figure (tools/sim/README.md, power loss): a few seeds, every fsync point, every crash kind.

@@ -8,7 +8,9 @@ import Testing
     static let stream: [UInt8] = {
         func frame(_ bodyCount: Int) -> [UInt8] {
             let length = UInt32(1 + bodyCount)
-            return [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), 0x03]
+            return [
+                UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), 0x03,
+            ]
                 + [UInt8](repeating: 0xab, count: bodyCount)
         }
         return frame(0) + frame(300) + frame(5)

@@ -15,26 +15,50 @@ func sampleMessages() throws -> [SyncMessage] {
     return [
         .hello(
             SyncHello(
-                minVersion: 1, maxVersion: 3, rosterHash: hash, features: 0, maxFrameBytes: 4 << 20,
-                maxEntriesPerBatch: 4096, label: "NOR-oslo-1")),
+                minVersion: 1,
+                maxVersion: 3,
+                rosterHash: hash,
+                features: 0,
+                maxFrameBytes: 4 << 20,
+                maxEntriesPerBatch: 4096,
+                label: "NOR-oslo-1"
+            )
+        ),
         .hello(
             SyncHello(
-                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 1 << 40, maxFrameBytes: 262_144,
-                maxEntriesPerBatch: 1, label: "")),
+                minVersion: 1,
+                maxVersion: 1,
+                rosterHash: .zero,
+                features: 1 << 40,
+                maxFrameBytes: 262_144,
+                maxEntriesPerBatch: 1,
+                label: ""
+            )
+        ),
         .heads(SyncHeads(heads: [], forkClaims: [])),
         .heads(
             SyncHeads(
                 heads: [Head(author: hash, seq: 0, id: .zero), Head(author: author.id, seq: 5, id: author.chain[4].id)]
                     .sorted { $0.author < $1.author },
-                forkClaims: [ForkClaim(author: author.id, seq: 3)])),
+                forkClaims: [ForkClaim(author: author.id, seq: 3)]
+            )
+        ),
         .entries(
             EntriesBatch(runs: [
                 CompactRun(
-                    authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(3).map(CompactEntry.init)),
+                    authorIndex: 0,
+                    firstSeq: 1,
+                    prev: nil,
+                    entries: author.chain.prefix(3).map(CompactEntry.init)
+                ),
                 CompactRun(
-                    authorIndex: 300, firstSeq: 4, prev: author.chain[2].id,
-                    entries: author.chain.suffix(2).map(CompactEntry.init)),
-            ])),
+                    authorIndex: 300,
+                    firstSeq: 4,
+                    prev: author.chain[2].id,
+                    entries: author.chain.suffix(2).map(CompactEntry.init)
+                ),
+            ])
+        ),
         .forks([proof]),
         .done(SyncDone(entriesSent: 0, forkProofsSent: 0)),
         .done(SyncDone(entriesSent: 1_000_000, forkProofsSent: 2)),
@@ -201,8 +225,15 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         }
         let hello = SyncMessage.hello(
             SyncHello(
-                minVersion: 1, maxVersion: 1, rosterHash: .zero, features: 0, maxFrameBytes: 1 << 20,
-                maxEntriesPerBatch: 10, label: "x"))
+                minVersion: 1,
+                maxVersion: 1,
+                rosterHash: .zero,
+                features: 0,
+                maxFrameBytes: 1 << 20,
+                maxEntriesPerBatch: 10,
+                label: "x"
+            )
+        )
         var badMagic = hello.encode()
         badMagic[5] = UInt8(ascii: "X")
         var forged = author.chain[1].encoded
@@ -283,7 +314,8 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
             decoder.feed(corrupted)
             let store = MemoryStore(knownAuthors: [])
             var session = SyncSession(
-                configuration: SessionConfiguration(localRosterHash: .zero, knownAuthors: [], label: "fuzz"))
+                configuration: SessionConfiguration(localRosterHash: .zero, knownAuthors: [], label: "fuzz")
+            )
             _ = session.start(source: store)
             do throws(SyncError) {
                 while let message = try decoder.next() { _ = session.receive(message, source: store) }
@@ -301,8 +333,13 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         let payload = [UInt8](repeating: 0xA5, count: Entry.maxPayloadSize)
         let pair = try [1 as UInt64, 2].map {
             try Entry.sign(
-                key: key, seq: Entry.maxSeq, prev: Bytes32(SHA256.hash([0])), timestamp: HLCTimestamp(rawValue: .max),
-                kind: Entry.maxKind, payload: payload.dropLast(Int($0)))
+                key: key,
+                seq: Entry.maxSeq,
+                prev: Bytes32(SHA256.hash([0])),
+                timestamp: HLCTimestamp(rawValue: .max),
+                kind: Entry.maxKind,
+                payload: payload.dropLast(Int($0))
+            )
         }
         let frame = SyncMessage.forks([try ForkProof(pair[0], pair[1])]).encode()
         let smallest = SyncLimits(maxFrameBytes: 0)
@@ -316,7 +353,11 @@ func decodeError(_ bytes: [UInt8], limits: SyncLimits = .default) -> SyncError? 
         var author = try Author(seedByte: 5)
         try author.append(40, rng: &rng, maxPayload: 300)
         let run = CompactRun(
-            authorIndex: 0, firstSeq: 11, prev: nil, entries: author.chain[10...].map(CompactEntry.init))
+            authorIndex: 0,
+            firstSeq: 11,
+            prev: nil,
+            entries: author.chain[10...].map(CompactEntry.init)
+        )
         let rebuilt = try run.rebuild(author: author.id, prev: author.chain[9].id)
         #expect(rebuilt.map(\.encoded) == author.chain[10...].map(\.encoded))
         #expect(rebuilt.allSatisfy { $0.verifySignature(using: author.key.publicKey) })

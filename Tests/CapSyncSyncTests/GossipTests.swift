@@ -26,9 +26,13 @@ import Testing
             harness.run()
             #expect(harness.a.session.isOver && harness.b.session.isOver)
             #expect(
-                harness.a.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.a.error))")
+                harness.a.error.map { $0.code == .connectionClosed } ?? true,
+                "\(String(describing: harness.a.error))"
+            )
             #expect(
-                harness.b.error.map { $0.code == .connectionClosed } ?? true, "\(String(describing: harness.b.error))")
+                harness.b.error.map { $0.code == .connectionClosed } ?? true,
+                "\(String(describing: harness.b.error))"
+            )
         }
         for (x, y) in [(0, 1), (1, 2), (2, 3), (3, 2), (2, 1), (1, 0)] {
             #expect(synced(nodes[x], nodes[y]).bothFinished)

@@ -86,10 +86,15 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         (8, 100, 1, false), (8, 400, 4, false), (8, 1000, 10, true), (40, 250, 3, true), (10, 50, 1, true),
     ])
     func incrementalBytesStayWithinTarget(
-        authorCount: Int, historyPerAuthor: Int, freshPerAuthor: Int, bothSides: Bool
+        authorCount: Int,
+        historyPerAuthor: Int,
+        freshPerAuthor: Int,
+        bothSides: Bool
     ) throws {
         var authors = try makeAuthors(
-            Array(repeating: historyPerAuthor, count: authorCount), seed: UInt64(authorCount * historyPerAuthor))
+            Array(repeating: historyPerAuthor, count: authorCount),
+            seed: UInt64(authorCount * historyPerAuthor)
+        )
         let a = TestNode("NOR-1", knownAuthors: keys(authors))
         let b = TestNode("POL-1", knownAuthors: keys(authors))
         for author in authors {
@@ -113,7 +118,8 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         let budget = Double(canonicalBytes) * 1.15 + 150 * Double(authorCount)
         #expect(
             Double(wire) <= budget,
-            "\(wire) bytes on the wire, budget \(budget) (new entries \(canonicalBytes) B canonical)")
+            "\(wire) bytes on the wire, budget \(budget) (new entries \(canonicalBytes) B canonical)"
+        )
         // The summaries count the same bytes the transport carried.
         #expect(run.a.summary?.bytesSent == run.a.bytesWritten && run.a.summary?.bytesReceived == run.b.bytesWritten)
     }
@@ -170,10 +176,15 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
     @Test func batchesRespectThePeersLimits() throws {
         let authors = try makeAuthors([120, 80], seed: 23, maxPayload: 30_000)
         let a = TestNode(
-            "A", knownAuthors: keys(authors), limits: SyncLimits(maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096))
+            "A",
+            knownAuthors: keys(authors),
+            limits: SyncLimits(maxFrameBytes: 4 << 20, maxEntriesPerBatch: 4096)
+        )
         let b = TestNode(
-            "B", knownAuthors: keys(authors),
-            limits: SyncLimits(maxFrameBytes: SyncLimits.minimumFrameBytes, maxEntriesPerBatch: 7))
+            "B",
+            knownAuthors: keys(authors),
+            limits: SyncLimits(maxFrameBytes: SyncLimits.minimumFrameBytes, maxEntriesPerBatch: 7)
+        )
         for author in authors { a.store.preload(author.chain) }
         let run = synced(a, b)
         #expect(run.bothFinished)
@@ -335,7 +346,8 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         var actions = session.start(source: b.store)
         actions += session.receive(.hello(helloFrom("evil")), source: b.store)
         actions += session.receive(
-            .heads(SyncHeads(heads: [Head(author: authors[0].id, seq: 6, id: authors[0].chain[5].id)])), source: b.store
+            .heads(SyncHeads(heads: [Head(author: authors[0].id, seq: 6, id: authors[0].chain[5].id)])),
+            source: b.store
         )
         var compact = authors[0].chain.map(CompactEntry.init)
         var signature = Array(compact[3].signature)
@@ -343,7 +355,8 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
         compact[3].signature = signature[...]
         actions += session.receive(
             .entries(EntriesBatch(runs: [CompactRun(authorIndex: 0, firstSeq: 1, prev: nil, entries: compact)])),
-            source: b.store)
+            source: b.store
+        )
         guard case .ingest(let entries) = actions.last else {
             Issue.record("expected an ingest, got \(actions)")
             return
@@ -357,7 +370,12 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
 
 func helloFrom(_ label: String, versions: ClosedRange<UInt16> = 1...1, maxFrameBytes: UInt32 = 4 << 20) -> SyncHello {
     SyncHello(
-        minVersion: versions.lowerBound, maxVersion: versions.upperBound,
+        minVersion: versions.lowerBound,
+        maxVersion: versions.upperBound,
         rosterHash: Bytes32(hex: String(repeating: "ab", count: 32))!,
-        features: 0, maxFrameBytes: maxFrameBytes, maxEntriesPerBatch: 4096, label: label)
+        features: 0,
+        maxFrameBytes: maxFrameBytes,
+        maxEntriesPerBatch: 4096,
+        label: label
+    )
 }

@@ -21,7 +21,11 @@ struct ViolationFixture {
         node.store.preload(Array(author.chain.prefix(3)))
         heads = .heads(SyncHeads(heads: [Head(author: author.id, seq: 6, id: author.chain[5].id)]))
         continuation = CompactRun(
-            authorIndex: 0, firstSeq: 4, prev: nil, entries: author.chain[3...].map(CompactEntry.init))
+            authorIndex: 0,
+            firstSeq: 4,
+            prev: nil,
+            entries: author.chain[3...].map(CompactEntry.init)
+        )
     }
 
     func entries(_ runs: CompactRun...) -> SyncMessage { .entries(EntriesBatch(runs: runs)) }
@@ -87,8 +91,12 @@ let violationCases: [ViolationCase] = [
             .hello(f.hello), f.heads,
             f.entries(
                 CompactRun(
-                    authorIndex: 0, firstSeq: 2, prev: f.author.chain[0].id,
-                    entries: f.author.chain[1...3].map(CompactEntry.init))),
+                    authorIndex: 0,
+                    firstSeq: 2,
+                    prev: f.author.chain[0].id,
+                    entries: f.author.chain[1...3].map(CompactEntry.init)
+                )
+            ),
         ]
     },
     .init(name: "continuation after a fork window", code: .disagreeingClaim) { f in
@@ -98,7 +106,8 @@ let violationCases: [ViolationCase] = [
             .hello(f.hello), f.heads,
             f.entries(
                 CompactRun(authorIndex: 0, firstSeq: 3, prev: f.author.chain[1].id, entries: [CompactEntry(other)]),
-                f.continuation),
+                f.continuation
+            ),
         ]
     },
     .init(name: "DONE counts disagree with what arrived", code: .disagreeingClaim) { f in
@@ -143,7 +152,8 @@ let violationCases: [ViolationCase] = [
         #expect(session.phase == .failed)
         #expect(
             !actions.contains { if case .ingest = $0 { true } else { false } },
-            "nothing of a refused message is ingested")
+            "nothing of a refused message is ingested"
+        )
         #expect(error.description.contains("127.0.0.1:7433"))
         // A failed session ignores whatever comes next.
         #expect(session.receive(.hello(fixture.hello), source: fixture.node.store).isEmpty)
@@ -252,7 +262,11 @@ let violationCases: [ViolationCase] = [
             _ = session.receive(.hello(helloFrom("peer")), source: node.store)
             _ = session.receive(heads, source: node.store)
             let window = CompactRun(
-                authorIndex: 0, firstSeq: 1, prev: nil, entries: author.chain.prefix(length).map(CompactEntry.init))
+                authorIndex: 0,
+                firstSeq: 1,
+                prev: nil,
+                entries: author.chain.prefix(length).map(CompactEntry.init)
+            )
             let actions = session.receive(.entries(EntriesBatch(runs: [window])), source: node.store)
             if length <= SyncLimits.forkWindow {
                 #expect(!session.isOver, "a window of \(length) entries is accepted")
@@ -298,10 +312,12 @@ let violationCases: [ViolationCase] = [
         let fixture = try ViolationFixture()
         let stranger = try Author(seedByte: 62)
         // The peer lists an author this node does not know (its roster differs) beside one it does.
-        let heads = SyncHeads(heads: [
-            Head(author: fixture.author.id, seq: 3, id: fixture.author.chain[2].id),
-            Head(author: stranger.id, seq: 5, id: EntryID([UInt8](repeating: 7, count: 32))),
-        ].sorted { $0.author < $1.author })
+        let heads = SyncHeads(
+            heads: [
+                Head(author: fixture.author.id, seq: 3, id: fixture.author.chain[2].id),
+                Head(author: stranger.id, seq: 5, id: EntryID([UInt8](repeating: 7, count: 32))),
+            ].sorted { $0.author < $1.author }
+        )
         var session = fixture.node.makeSession(peerDescription: "127.0.0.1:7433")
         var actions = session.start(source: fixture.node.store)
         actions += session.receive(.hello(fixture.hello), source: fixture.node.store)

@@ -25,9 +25,13 @@ struct Author {
         let millis = (last?.timestamp.milliseconds ?? 1_790_000_000_000) + 1 + rng.next() % 5000
         let payload = (0..<Int(rng.next() % UInt64(maxPayload + 1))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         return try Entry.sign(
-            key: key, seq: UInt64(chain.count + 1), prev: last?.id ?? .zero,
-            timestamp: HLCTimestamp(milliseconds: millis, logical: UInt16(rng.next() % 4)), kind: 1 + rng.next() % 6,
-            payload: payload)
+            key: key,
+            seq: UInt64(chain.count + 1),
+            prev: last?.id ?? .zero,
+            timestamp: HLCTimestamp(milliseconds: millis, logical: UInt16(rng.next() % 4)),
+            kind: 1 + rng.next() % 6,
+            payload: payload
+        )
     }
 }
 
@@ -137,8 +141,10 @@ struct TestNode {
     var limits: SyncLimits
 
     init(
-        _ label: String, knownAuthors: Set<AuthorKey>,
-        rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!, limits: SyncLimits = .default
+        _ label: String,
+        knownAuthors: Set<AuthorKey>,
+        rosterHash: Bytes32 = Bytes32(hex: String(repeating: "ab", count: 32))!,
+        limits: SyncLimits = .default
     ) {
         self.label = label
         self.store = MemoryStore(knownAuthors: knownAuthors)
@@ -149,8 +155,13 @@ struct TestNode {
     func makeSession(peerDescription: String? = nil) -> SyncSession {
         SyncSession(
             configuration: SessionConfiguration(
-                localRosterHash: rosterHash, knownAuthors: store.knownAuthors, limits: limits, label: label,
-                peerDescription: peerDescription))
+                localRosterHash: rosterHash,
+                knownAuthors: store.knownAuthors,
+                limits: limits,
+                label: label,
+                peerDescription: peerDescription
+            )
+        )
     }
 }
 
@@ -163,7 +174,10 @@ struct MemorySink: SyncSink {
         let (_, refused) = store.ingest(entries)
         let accepted = entries.filter { !before.contains($0.id) && store.entryIDs.contains($0.id) }
         return SyncIngestReport(
-            accepted: accepted, refusals: Array(repeating: "refused by the model store", count: refused), newForks: [])
+            accepted: accepted,
+            refusals: Array(repeating: "refused by the model store", count: refused),
+            newForks: []
+        )
     }
 
     func ingestForkProofs(_ proofs: [ForkProof]) throws -> [ForkProof] {

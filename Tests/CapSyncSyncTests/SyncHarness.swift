@@ -68,7 +68,10 @@ struct SyncHarness {
 
     /// Returns true when the link was cut.
     private static func deliver(
-        from sender: inout Side, to receiver: inout Side, cut: Int?, delivered deliveredAtoB: inout Int
+        from sender: inout Side,
+        to receiver: inout Side,
+        cut: Int?,
+        delivered deliveredAtoB: inout Int
     ) -> Bool {
         var bytes = sender.outbox
         sender.outbox = []

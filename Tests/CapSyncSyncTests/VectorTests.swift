@@ -67,24 +67,33 @@ enum SyncVectors {
                 SyncHello(
                     minVersion: UInt16(try int(fields, "minVersion")),
                     maxVersion: UInt16(try int(fields, "maxVersion")),
-                    rosterHash: try bytes32(fields, "rosterHash"), features: try uint64(fields, "features"),
+                    rosterHash: try bytes32(fields, "rosterHash"),
+                    features: try uint64(fields, "features"),
                     maxFrameBytes: UInt32(try int(fields, "maxFrameBytes")),
                     maxEntriesPerBatch: UInt32(try int(fields, "maxEntriesPerBatch")),
-                    label: try string(fields, "label")))
+                    label: try string(fields, "label")
+                )
+            )
         case "HEADS":
             return .heads(
                 SyncHeads(
                     heads: try list(fields, "heads").map { head in
                         let seq = UInt64(try int(head, "seq"))
                         return Head(
-                            author: try bytes32(head, "author"), seq: seq,
-                            id: seq == 0 ? .zero : try bytes32(head, "id"))
+                            author: try bytes32(head, "author"),
+                            seq: seq,
+                            id: seq == 0 ? .zero : try bytes32(head, "id")
+                        )
                     },
                     forkClaims: try list(fields, "forkClaims").map {
                         ForkClaim(
-                            author: try bytes32($0, "author"), seq: UInt64(try int($0, "seq")),
-                            deeper: try #require($0["deeper"] as? Bool))
-                    }))
+                            author: try bytes32($0, "author"),
+                            seq: UInt64(try int($0, "seq")),
+                            deeper: try #require($0["deeper"] as? Bool)
+                        )
+                    }
+                )
+            )
         case "ENTRIES":
             return .entries(
                 EntriesBatch(
@@ -97,21 +106,31 @@ enum SyncVectors {
                                 CompactEntry(
                                     version: UInt8(try int(entry, "version")),
                                     timestamp: HLCTimestamp(rawValue: try uint64(entry, "timestamp")),
-                                    kind: UInt64(try int(entry, "kind")), payload: try bytes(entry, "payload")[...],
-                                    signature: try bytes(entry, "signature")[...])
-                            })
-                    }))
+                                    kind: UInt64(try int(entry, "kind")),
+                                    payload: try bytes(entry, "payload")[...],
+                                    signature: try bytes(entry, "signature")[...]
+                                )
+                            }
+                        )
+                    }
+                )
+            )
         case "FORKS":
             return .forks(
                 try list(fields, "proofs").map { proof in
                     try ForkProof(
-                        Entry(decoding: try bytes(proof, "first")), Entry(decoding: try bytes(proof, "second")))
-                })
+                        Entry(decoding: try bytes(proof, "first")),
+                        Entry(decoding: try bytes(proof, "second"))
+                    )
+                }
+            )
         case "DONE":
             return .done(
                 SyncDone(
-                    entriesSent: try uint64(fields, "entriesSent"), forkProofsSent: try uint64(fields, "forkProofsSent")
-                ))
+                    entriesSent: try uint64(fields, "entriesSent"),
+                    forkProofsSent: try uint64(fields, "forkProofsSent")
+                )
+            )
         case "ERROR":
             return .error(SyncErrorMessage(code: UInt16(try int(fields, "code")), text: try string(fields, "text")))
         default:
@@ -144,8 +163,10 @@ enum SyncVectors {
             let rebuild = try #require(vector["rebuild"] as? [String: Any])
             let receiverHeads = try SyncVectors.list(rebuild, "receiverHeads").map {
                 Head(
-                    author: try SyncVectors.bytes32($0, "author"), seq: UInt64(try SyncVectors.int($0, "seq")),
-                    id: try SyncVectors.bytes32($0, "id"))
+                    author: try SyncVectors.bytes32($0, "author"),
+                    seq: UInt64(try SyncVectors.int($0, "seq")),
+                    id: try SyncVectors.bytes32($0, "id")
+                )
             }
             let canonical = try SyncVectors.list(rebuild, "entries")
             guard case .entries(let batch) = try decodeOne(try SyncVectors.bytes(vector, "hex")) else {
@@ -163,7 +184,9 @@ enum SyncVectors {
             }
             #expect(
                 rebuilt.map { Hex.encode($0.encoded) }
-                    == (try canonical.map { try SyncVectors.string($0, "canonical") }), "\(name)")
+                    == (try canonical.map { try SyncVectors.string($0, "canonical") }),
+                "\(name)"
+            )
             #expect(rebuilt.map(\.id.hex) == (try canonical.map { try SyncVectors.string($0, "id") }), "\(name)")
         }
     }
@@ -179,7 +202,8 @@ enum SyncVectors {
                     SyncLimits(
                         maxFrameBytes: $0["maxFrameBytes"] as? Int ?? SyncLimits.default.maxFrameBytes,
                         maxEntriesPerBatch: $0["maxEntriesPerBatch"] as? Int ?? SyncLimits.default.maxEntriesPerBatch,
-                        maxAuthorsPerHeads: $0["maxAuthorsPerHeads"] as? Int ?? SyncLimits.default.maxAuthorsPerHeads)
+                        maxAuthorsPerHeads: $0["maxAuthorsPerHeads"] as? Int ?? SyncLimits.default.maxAuthorsPerHeads
+                    )
                 } ?? .default
             #expect(decodeError(try SyncVectors.bytes(vector, "hex"), limits: limits)?.code == code, "\(name)")
         }

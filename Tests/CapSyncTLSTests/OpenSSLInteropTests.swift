@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import CapSyncTLS
 
 /// Answers the first line it reads with "echo:<line>" and then closes (sending close_notify), so an
@@ -55,7 +56,9 @@ struct InteropFiles {
     /// A node's self-signed signing certificate: the trust anchor `openssl -CAfile` verifies its TLS cert against.
     func signingCertificate(of node: TestNode) throws -> String {
         try directory.write(
-            X509Certificate.selfSignedSigningCertificate(for: node.signingKey).pem, to: "\(node.partner)-signing.crt")
+            X509Certificate.selfSignedSigningCertificate(for: node.signingKey).pem,
+            to: "\(node.partner)-signing.crt"
+        )
     }
 
     /// A self-signed certificate made by `openssl req` with a fresh key of `algorithm` (ed25519, rsa:2048).
@@ -182,7 +185,11 @@ struct InteropFiles {
 
     /// Runs `openssl s_server -rev` (answers each line reversed) with the given certificate, requiring a client
     /// certificate issued by Alpha's signing key, and connects a CapSync client (Alpha dialing Bravo) sending a line.
-    func runCapSyncClient(serverCertificate: String, serverKey: String, files: InteropFiles) async throws
+    func runCapSyncClient(
+        serverCertificate: String,
+        serverKey: String,
+        files: InteropFiles
+    ) async throws
         -> (Result<[UInt8], any Error>, OpenSSLTool.Result)
     {
         let anchor = try files.signingCertificate(of: alpha)

@@ -77,7 +77,10 @@ final class OpenSSLTool: @unchecked Sendable {
             return String(decoding: collectedOutput, as: UTF8.self)
         }
         return Result(
-            status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+            status: process.terminationStatus,
+            stdout: stdout,
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     /// Runs a one-shot command (key and certificate generation) to completion.

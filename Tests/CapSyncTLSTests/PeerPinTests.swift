@@ -1,6 +1,7 @@
 import CapSyncCrypto
 import Foundation
 import Testing
+
 @testable import CapSyncTLS
 
 /// The trust decision alone, on certificates made by CapSync and by the `openssl` tool.
@@ -36,7 +37,10 @@ import Testing
     @Test func aCertificateIssuedByTheOutsiderIsRefusedEvenForARosterTLSKey() throws {
         // Bravo's own TLS key, but certified by a signing key outside the roster: the issuer decides, not the key.
         let forged = try X509Certificate.issueTLSCertificate(
-            for: Coalition.bravo.tlsKey.publicKey, partner: "BRAVO", signedBy: Coalition.outsider.signingKey)
+            for: Coalition.bravo.tlsKey.publicKey,
+            partner: "BRAVO",
+            signedBy: Coalition.outsider.signingKey
+        )
         let pin = try PeerPin(trustedSigningKeys: roster, requiredPeerSigningKey: nil)
         #expect(throws: TLSError.self) { try pin.identity(of: forged).get() }
     }

@@ -3,6 +3,7 @@ import CapSyncTestSupport
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import CapSyncTLS
 
 /// The handler pair pumped in memory: every path of the state machine without sockets or threads.
@@ -17,7 +18,8 @@ import Testing
     ) throws -> EmbeddedPair {
         try EmbeddedPair(
             client: alpha.clientContext(trusting: Coalition.roster, dialing: bravo, tweak: clientTweak),
-            server: bravo.serverContext(trusting: Coalition.roster, tweak: serverTweak))
+            server: bravo.serverContext(trusting: Coalition.roster, tweak: serverTweak)
+        )
     }
 
     @Test func handshakePinsBothPeersToTheirSigningKeys() throws {
@@ -96,7 +98,8 @@ import Testing
     @Test func serverRefusesAClientOutsideItsRoster() throws {
         var pair = try EmbeddedPair(
             client: Coalition.outsider.clientContext(trusting: Coalition.roster, dialing: bravo),
-            server: bravo.serverContext(trusting: Coalition.roster))
+            server: bravo.serverContext(trusting: Coalition.roster)
+        )
         defer { pair.finish() }
         try pair.pump()
         #expect(pair.serverApp.peer == nil)
@@ -111,7 +114,8 @@ import Testing
     @Test func clientRefusesAServerOutsideItsRoster() throws {
         var pair = try EmbeddedPair(
             client: alpha.clientContext(trusting: Coalition.roster, dialing: bravo),
-            server: Coalition.outsider.serverContext(trusting: Coalition.roster))
+            server: Coalition.outsider.serverContext(trusting: Coalition.roster)
+        )
         defer { pair.finish() }
         try pair.pump()
         #expect(pair.clientApp.peer == nil && pair.serverApp.peer == nil)
@@ -123,7 +127,8 @@ import Testing
         // Charlie is in the roster, but the client dialed Bravo's address and reached Charlie.
         var pair = try EmbeddedPair(
             client: alpha.clientContext(trusting: Coalition.roster, dialing: bravo),
-            server: charlie.serverContext(trusting: Coalition.roster))
+            server: charlie.serverContext(trusting: Coalition.roster)
+        )
         defer { pair.finish() }
         try pair.pump()
         let error = try #require(pair.clientApp.errors.first)
@@ -133,11 +138,15 @@ import Testing
 
     @Test func serverRefusesAClientWithoutCertificate() throws {
         let configuration = TLSConfiguration.client(
-            privateKey: alpha.tlsKey, certificate: alpha.certificate,
-            trustedSigningKeys: Coalition.roster.map(\.signingKey.publicKey), dialing: bravo.signingKey.publicKey)
+            privateKey: alpha.tlsKey,
+            certificate: alpha.certificate,
+            trustedSigningKeys: Coalition.roster.map(\.signingKey.publicKey),
+            dialing: bravo.signingKey.publicKey
+        )
         var pair = try EmbeddedPair(
             client: TLSContext(configuration: configuration, presentsOwnCertificate: false),
-            server: bravo.serverContext(trusting: Coalition.roster))
+            server: bravo.serverContext(trusting: Coalition.roster)
+        )
         defer { pair.finish() }
         try pair.pump()
         let error = try #require(pair.serverApp.errors.first)
@@ -236,8 +245,10 @@ import Testing
 
     @Test func configurationRefusesACertificateForAnotherKey() {
         let configuration = TLSConfiguration.server(
-            privateKey: alpha.tlsKey, certificate: bravo.certificate,
-            trustedSigningKeys: Coalition.roster.map(\.signingKey.publicKey))
+            privateKey: alpha.tlsKey,
+            certificate: bravo.certificate,
+            trustedSigningKeys: Coalition.roster.map(\.signingKey.publicKey)
+        )
         #expect(throws: TLSError.self) { _ = try TLSContext(configuration: configuration) }
     }
 }

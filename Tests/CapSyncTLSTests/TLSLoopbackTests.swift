@@ -189,7 +189,9 @@ final class ManualReadClientHandler: ChannelInboundHandler {
         let alpha = Coalition.alpha
         let bravo = Coalition.bravo
         let server = try await LoopbackServer.start(
-            group: group, context: bravo.serverContext(trusting: Coalition.roster))
+            group: group,
+            context: bravo.serverContext(trusting: Coalition.roster)
+        )
         defer { server.channel.close(promise: nil) }
 
         var random = SplitMix64(seed: 42)
@@ -215,7 +217,9 @@ final class ManualReadClientHandler: ChannelInboundHandler {
     @Test func wrongPeerIsRefusedOverRealSockets() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try await LoopbackServer.start(
-            group: group, context: Coalition.charlie.serverContext(trusting: Coalition.roster))
+            group: group,
+            context: Coalition.charlie.serverContext(trusting: Coalition.roster)
+        )
         defer { server.channel.close(promise: nil) }
 
         let clientContext = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
@@ -295,7 +299,9 @@ final class ManualReadClientHandler: ChannelInboundHandler {
     @Test func handshakeProgressesWithAutoReadOff() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try await LoopbackServer.start(
-            group: group, context: Coalition.bravo.serverContext(trusting: Coalition.roster))
+            group: group,
+            context: Coalition.bravo.serverContext(trusting: Coalition.roster)
+        )
         defer { server.channel.close(promise: nil) }
         let clientContext = try Coalition.alpha.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
         let loop = group.next()
@@ -312,7 +318,8 @@ final class ManualReadClientHandler: ChannelInboundHandler {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: clientContext))
                     try channel.pipeline.syncOperations.addHandler(
-                        ManualReadClientHandler(payload: payload, done: done))
+                        ManualReadClientHandler(payload: payload, done: done)
+                    )
                 }
             }
             .connect(host: "127.0.0.1", port: server.port).get()
@@ -339,7 +346,8 @@ final class ManualReadClientHandler: ChannelInboundHandler {
     @Test func aRefusedClientDoesNotDisturbTheServerForOthers() async throws {
         let server = try await LoopbackServer.start(
             group: MultiThreadedEventLoopGroup.singleton,
-            context: Coalition.bravo.serverContext(trusting: Coalition.roster))
+            context: Coalition.bravo.serverContext(trusting: Coalition.roster)
+        )
         defer { server.channel.close(promise: nil) }
         let outsider = try Coalition.outsider.clientContext(trusting: Coalition.roster, dialing: Coalition.bravo)
         await #expect(throws: TLSError.self) { _ = try await echo([1, 2, 3], from: outsider, to: server.port) }

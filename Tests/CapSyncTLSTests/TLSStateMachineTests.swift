@@ -1,13 +1,16 @@
 import NIOCore
 import Testing
+
 @testable import CapSyncTLS
 
 /// The state machine on its own: events in, actions out, with no channel at all. Two machines are wired by hand.
 @Suite struct TLSStateMachineTests {
     static func machine(_ context: TLSContext) throws -> TLSStateMachine {
         TLSStateMachine(
-            connection: try context.makeConnection(), configuration: context.configuration,
-            allocator: ByteBufferAllocator())
+            connection: try context.makeConnection(),
+            configuration: context.configuration,
+            allocator: ByteBufferAllocator()
+        )
     }
 
     static func ciphertext(_ actions: TLSStateMachine.Actions) -> [ByteBuffer] {
@@ -25,7 +28,10 @@ import Testing
     }
 
     /// Delivers `actions`' ciphertext to `machine`, returning what that produced.
-    static func deliver(_ actions: TLSStateMachine.Actions, to machine: inout TLSStateMachine)
+    static func deliver(
+        _ actions: TLSStateMachine.Actions,
+        to machine: inout TLSStateMachine
+    )
         -> TLSStateMachine.Actions
     {
         var produced = TLSStateMachine.Actions()
@@ -111,7 +117,10 @@ import Testing
 
     static func identity(_ node: TestNode) -> PeerIdentity {
         PeerIdentity(
-            signingKey: node.signingKey.publicKey, tlsKey: node.tlsKey.publicKey, certificate: node.certificate)
+            signingKey: node.signingKey.publicKey,
+            tlsKey: node.tlsKey.publicKey,
+            certificate: node.certificate
+        )
     }
 
     static func alphaDialingBravo() throws -> TLSStateMachine {

@@ -1,6 +1,7 @@
 import CapSyncCrypto
 import CapSyncTestSupport
 import Foundation
+
 @testable import CapSyncTLS
 
 /// A partner's two keys (docs/design.md D4) and its TLS certificate, derived from a seed.
@@ -16,24 +17,38 @@ struct TestNode {
         signingKey = try Ed25519PrivateKey(seed: random.bytes(32))
         tlsKey = try Ed25519PrivateKey(seed: random.bytes(32))
         certificate = try X509Certificate.issueTLSCertificate(
-            for: tlsKey.publicKey, partner: partner, signedBy: signingKey)
+            for: tlsKey.publicKey,
+            partner: partner,
+            signedBy: signingKey
+        )
     }
 
-    func serverContext(trusting roster: [TestNode], tweak: (inout TLSConfiguration) -> Void = { _ in })
+    func serverContext(
+        trusting roster: [TestNode],
+        tweak: (inout TLSConfiguration) -> Void = { _ in }
+    )
         throws -> TLSContext
     {
         var configuration = TLSConfiguration.server(
-            privateKey: tlsKey, certificate: certificate, trustedSigningKeys: roster.map(\.signingKey.publicKey))
+            privateKey: tlsKey,
+            certificate: certificate,
+            trustedSigningKeys: roster.map(\.signingKey.publicKey)
+        )
         tweak(&configuration)
         return try TLSContext(configuration: configuration)
     }
 
     func clientContext(
-        trusting roster: [TestNode], dialing peer: TestNode, tweak: (inout TLSConfiguration) -> Void = { _ in }
+        trusting roster: [TestNode],
+        dialing peer: TestNode,
+        tweak: (inout TLSConfiguration) -> Void = { _ in }
     ) throws -> TLSContext {
         var configuration = TLSConfiguration.client(
-            privateKey: tlsKey, certificate: certificate, trustedSigningKeys: roster.map(\.signingKey.publicKey),
-            dialing: peer.signingKey.publicKey)
+            privateKey: tlsKey,
+            certificate: certificate,
+            trustedSigningKeys: roster.map(\.signingKey.publicKey),
+            dialing: peer.signingKey.publicKey
+        )
         tweak(&configuration)
         return try TLSContext(configuration: configuration)
     }

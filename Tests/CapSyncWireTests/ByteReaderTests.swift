@@ -44,7 +44,11 @@ import Testing
         writer.writeVarint(UInt64(1) << 40)
         var reader = ByteReader(writer.bytes + [1, 2, 3])
         let expected = WireError(
-            .overLimit, "value 1099511627776 is over the limit 100", offset: 0, context: "blob.length")
+            .overLimit,
+            "value 1099511627776 is over the limit 100",
+            offset: 0,
+            context: "blob.length"
+        )
         #expect(throws: expected) {
             try reader.readLengthPrefixed("blob", limit: 100)
         }

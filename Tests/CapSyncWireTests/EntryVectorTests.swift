@@ -12,9 +12,11 @@ import Testing
     @Test func theVectorSetIsComplete() {
         #expect(Self.validNames.count >= 8)
         #expect(Self.invalidNames.count >= 6)
-        let reasons = Set(Self.invalidNames.compactMap {
-            try? Repository.loadVector(EntryVector.self, "entry", $0).reason
-        })
+        let reasons = Set(
+            Self.invalidNames.compactMap {
+                try? Repository.loadVector(EntryVector.self, "entry", $0).reason
+            }
+        )
         let required: Set<WireError.Code> = [
             .nonMinimalVarint, .trailingBytes, .truncated, .badSignature, .overLimit, .timestampNotIncreasing,
             .brokenChain, .invalidValue,
@@ -62,8 +64,14 @@ import Testing
 
         // Ed25519 is deterministic: signing the same fields again gives the vector's bytes exactly.
         let resigned = try Entry.sign(
-            version: entry.version, key: key, seq: entry.seq, prev: entry.prev, timestamp: entry.timestamp,
-            kind: entry.kind, payload: entry.payload)
+            version: entry.version,
+            key: key,
+            seq: entry.seq,
+            prev: entry.prev,
+            timestamp: entry.timestamp,
+            kind: entry.kind,
+            payload: entry.payload
+        )
         let resignsToTheSameBytes = resigned.encoded == encoded
         #expect(resignsToTheSameBytes)
         #expect(resigned.id == entry.id)

@@ -51,8 +51,13 @@ struct ForkProofVector: Decodable {
         #expect(throws: WireError.self) { try ForkProof(x, x) }
         #expect(throws: WireError.self) { try ForkProof(genesis, x) }
         let stranger = try Entry.sign(
-            key: Ed25519PrivateKey(seed: [UInt8](repeating: 0x22, count: 32)), seq: 2, prev: genesis.id,
-            timestamp: later, kind: 1, payload: [2])
+            key: Ed25519PrivateKey(seed: [UInt8](repeating: 0x22, count: 32)),
+            seq: 2,
+            prev: genesis.id,
+            timestamp: later,
+            kind: 1,
+            payload: [2]
+        )
         #expect(throws: WireError.self) { try ForkProof(x, stranger) }
     }
 }

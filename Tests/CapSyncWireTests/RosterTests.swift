@@ -45,12 +45,15 @@ import Testing
     static func key(_ n: UInt8) -> AuthorKey { AuthorKey([UInt8](repeating: n, count: 32)) }
 
     @Test func builtRosterRoundTripsThroughItsFile() throws {
-        var roster = try Roster(serial: 3, members: [
-            Roster.Member(partner: "US", key: Self.key(3)),
-            Roster.Member(partner: "NATO-SPO", key: Self.key(9), lastValidSeq: 12),
-            Roster.Member(partner: "NO", key: Self.key(1)),
-            Roster.Member(partner: "NO", key: Self.key(0)),
-        ])
+        var roster = try Roster(
+            serial: 3,
+            members: [
+                Roster.Member(partner: "US", key: Self.key(3)),
+                Roster.Member(partner: "NATO-SPO", key: Self.key(9), lastValidSeq: 12),
+                Roster.Member(partner: "NO", key: Self.key(1)),
+                Roster.Member(partner: "NO", key: Self.key(0)),
+            ]
+        )
         #expect(roster.members.map(\.partner) == ["NATO-SPO", "NO", "NO", "US"])
         #expect(roster.keys(of: "NO") == [Self.key(0), Self.key(1)])
         #expect(roster.partners == ["NATO-SPO", "NO", "US"])
@@ -139,7 +142,8 @@ import Testing
         let plain = try Roster(fileText: "capsync-roster v1\nserial 5\nkey NL \(a)\nkey NO \(b) last-seq 9\n")
         let messy = try Roster(
             fileText: "# edited\r\n\r\ncapsync-roster   v1\r\nkey NO\t\(b) last-seq 009 # retired\r\n"
-                + "serial 5\r\nkey NL \(a)")
+                + "serial 5\r\nkey NL \(a)"
+        )
         #expect(messy.hash == plain.hash)
         #expect(messy.fileText == plain.fileText)
     }

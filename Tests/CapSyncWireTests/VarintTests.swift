@@ -52,11 +52,17 @@ import Testing
         Refusal(name: "127 as ff 00", bytes: [0xff, 0x00], code: .nonMinimalVarint),
         Refusal(name: "1 as 81 80 00", bytes: [0x81, 0x80, 0x00], code: .nonMinimalVarint),
         Refusal(
-            name: "10 bytes ending in 00", bytes: [UInt8](repeating: 0x80, count: 9) + [0x00], code: .nonMinimalVarint),
+            name: "10 bytes ending in 00",
+            bytes: [UInt8](repeating: 0x80, count: 9) + [0x00],
+            code: .nonMinimalVarint
+        ),
         Refusal(name: "10th byte 02", bytes: [UInt8](repeating: 0xff, count: 9) + [0x02], code: .varintOverflow),
         Refusal(name: "10th byte 7f", bytes: [UInt8](repeating: 0x80, count: 9) + [0x7f], code: .varintOverflow),
-        Refusal(name: "10th byte 81 (an 11th would follow)", bytes: [UInt8](repeating: 0xff, count: 9) + [0x81, 0x00],
-                code: .varintOverflow),
+        Refusal(
+            name: "10th byte 81 (an 11th would follow)",
+            bytes: [UInt8](repeating: 0xff, count: 9) + [0x81, 0x00],
+            code: .varintOverflow
+        ),
         Refusal(name: "11 bytes", bytes: [UInt8](repeating: 0x80, count: 10) + [0x01], code: .varintOverflow),
         Refusal(name: "20 continuation bytes", bytes: [UInt8](repeating: 0xff, count: 20), code: .varintOverflow),
     ]

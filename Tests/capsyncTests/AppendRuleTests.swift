@@ -21,7 +21,10 @@ import Testing
         #expect(caseSlip.status == 1)
         #expect(caseSlip.stderr.contains("did you mean 'US'?"))
 
-        try cli.ok(["need", "--dir", "NO", "--id", "NEED-1", "--item", "SHELL-155-HE", "--quantity", "50", "--due", "2027-01-31"])
+        try cli.ok([
+            "need", "--dir", "NO", "--id", "NEED-1", "--item", "SHELL-155-HE", "--quantity", "50", "--due",
+            "2027-01-31",
+        ])
         let own = try cli.run(["pledge", "--dir", "NO", "--need", "NO:NEED-1", "--quantity", "5"])
         #expect(own.status == 1)
         #expect(own.stderr.contains("a partner cannot pledge towards its own need"), "\(own.stderr)")
@@ -43,11 +46,19 @@ import Testing
         let cli = CLI()
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
-        let nothing = try cli.run(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"])
+        let nothing = try cli.run([
+            "retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
+        ])
         #expect(nothing.status == 1)
-        #expect(nothing.stderr.contains("NO has no report for SHELL-155-HE at Raufoss in 2026-11, so there is nothing to retract"))
+        #expect(
+            nothing.stderr.contains(
+                "NO has no report for SHELL-155-HE at Raufoss in 2026-11, so there is nothing to retract"
+            )
+        )
         #expect(try cli.report(period: "2026-10").status == 0)
-        let wrongMonth = try cli.run(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"])
+        let wrongMonth = try cli.run([
+            "retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
+        ])
         #expect(wrongMonth.status == 1)
         #expect(wrongMonth.stderr.contains("Reports of NO for SHELL-155-HE: Raufoss 2026-10"), "\(wrongMonth.stderr)")
 
@@ -83,7 +94,9 @@ import Testing
         try cli.makeNodeNO()
         let result = try cli.report(capacity: 100, output: 500)
         #expect(result.status == 0)
-        #expect(result.stderr.contains("warning: output 500 is above capacity 100 for SHELL-155-HE at Raufoss in 2026-11"))
+        #expect(
+            result.stderr.contains("warning: output 500 is above capacity 100 for SHELL-155-HE at Raufoss in 2026-11")
+        )
         #expect(try entryCount(cli) == 1)
         let quiet = try cli.report(capacity: 100, output: 500, extra: ["--quiet"])
         #expect(quiet.status == 0)

@@ -8,16 +8,30 @@ extension CLI {
     func makeNodeNO() throws {
         try ok(["init", "--dir", "NO", "--partner", "NO", "--listen", "127.0.0.1:0"])
         for partner in ["NL", "US"] {
-            try ok(["roster", "add", "--dir", "NO", "--partner", partner, "--key", try Ed25519PrivateKey.generate().publicKey.base64])
+            try ok([
+                "roster", "add", "--dir", "NO", "--partner", partner, "--key",
+                try Ed25519PrivateKey.generate().publicKey.base64,
+            ])
         }
     }
 
     /// `capsync report` on node NO with the given values.
     @discardableResult
-    func report(_ item: String = "SHELL-155-HE", site: String = "Raufoss", period: String = "2026-11", capacity: Int = 100,
-                output: Int = 90, extra: [String] = []) throws -> Result {
-        try run(["report", "--dir", "NO", "--item", item, "--site", site, "--period", period, "--capacity", "\(capacity)",
-                 "--output", "\(output)", "--stock", "40", "--threshold", "10"] + extra)
+    func report(
+        _ item: String = "SHELL-155-HE",
+        site: String = "Raufoss",
+        period: String = "2026-11",
+        capacity: Int = 100,
+        output: Int = 90,
+        extra: [String] = []
+    ) throws -> Result {
+        try run(
+            [
+                "report", "--dir", "NO", "--item", item, "--site", site, "--period", period, "--capacity",
+                "\(capacity)",
+                "--output", "\(output)", "--stock", "40", "--threshold", "10",
+            ] + extra
+        )
     }
 
     func write(_ text: String, to name: String) throws {

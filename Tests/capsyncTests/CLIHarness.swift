@@ -12,7 +12,8 @@ struct CLI {
 
     static let binary: String = {
         if let path = ProcessInfo.processInfo.environment["CAPSYNC_BINARY"] { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         var candidates = [root.appendingPathComponent(".build/debug/capsync").path]
         // The test bundle lives in the same products directory as the binary, whatever the scratch path.
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
@@ -38,14 +39,25 @@ struct CLI {
     func path(_ name: String) -> String { directory + "/" + name }
 
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double? = nil) throws -> Result {
+    func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        input: String? = nil,
+        timeout: Double? = nil
+    ) throws -> Result {
         try Self.exec(Self.binary, arguments, in: directory, environment: environment, input: input, timeout: timeout)
     }
 
     /// `timeout`: a guard for commands that would run forever if the behaviour under test regressed (a daemon
     /// that should have refused to start); the process is terminated then, and the test sees its status.
-    static func exec(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
-                     input: String? = nil, timeout: Double? = nil) throws -> Result {
+    static func exec(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: String,
+        environment: [String: String] = [:],
+        input: String? = nil,
+        timeout: Double? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -54,7 +66,8 @@ struct CLI {
         env.removeValue(forKey: "CAPSYNC_DIR")
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         if let input {
@@ -68,7 +81,9 @@ struct CLI {
         try process.run()
         if let timeout {
             let running = process
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if running.isRunning { running.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if running.isRunning { running.terminate() }
+            }
         }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let group = DispatchGroup()
@@ -81,15 +96,26 @@ struct CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// Runs and requires success, returning stdout.
     @discardableResult
-    func ok(_ arguments: [String], environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    func ok(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
         let result = try run(arguments, environment: environment)
-        #expect(result.status == 0, "capsync \(arguments.joined(separator: " ")) failed: \(result.output)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0,
+            "capsync \(arguments.joined(separator: " ")) failed: \(result.output)",
+            sourceLocation: sourceLocation
+        )
         return result.stdout
     }
 
@@ -119,7 +145,9 @@ struct CLI {
             let line = String(decoding: buffer, as: UTF8.self)
             guard let range = line.range(of: "listening on ") else {
                 process.terminate()
-                throw CLIError("daemon did not start: \(line) \(String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self))")
+                throw CLIError(
+                    "daemon did not start: \(line) \(String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self))"
+                )
             }
             address = String(line[range.upperBound...].prefix { $0 != "\n" })
         }

@@ -20,8 +20,10 @@ import Testing
     }
 
     static let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-    static let report = ["report", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--capacity", "10", "--output", "9",
-                         "--stock", "4", "--threshold", "1"]
+    static let report = [
+        "report", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--capacity", "10", "--output", "9",
+        "--stock", "4", "--threshold", "1",
+    ]
     static let need = ["need", "--dir", "NO", "--id", "NEED-1", "--item", "SHELL-155-HE", "--quantity", "5"]
 
     static let good: [Case] = [
@@ -64,21 +66,47 @@ import Testing
         Case(["serve", "--dir", "NO", "--listen", "127.0.0.1:99999"], 64, "the port must be 0–65535"),
         Case(["sync", "--dir", "NO", "--log-level", "loud"], 64, "--log-level must be one of"),
         Case(["init", "--dir", "NEW", "--partner", "NE", "--listen", "localhost"], 64, "write it as HOST:PORT"),
-        Case(["init", "--dir", "NEW", "--partner", "NE", "--sync-time", "25:99"], 64, "--sync-time: '25:99' is not a time of day"),
+        Case(
+            ["init", "--dir", "NEW", "--partner", "NE", "--sync-time", "25:99"],
+            64,
+            "--sync-time: '25:99' is not a time of day"
+        ),
         Case(["init", "--dir", "NEW", "--partner", "ne"], 64, "--partner:"),
-        Case(["id", "--dir", "NO", "--card", "--address", "nohost"], 64, "--address: address 'nohost' must be host:port"),
+        Case(
+            ["id", "--dir", "NO", "--card", "--address", "nohost"],
+            64,
+            "--address: address 'nohost' must be host:port"
+        ),
         Case(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", "x", "--key", key], 64, "--address:"),
-        Case(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", "10.0.0.7:7420", "--key", "nokey"], 64,
-             "--key: 'nokey' is not a base64 Ed25519 public key"),
+        Case(
+            ["peers", "add", "--dir", "NO", "--partner", "NL", "--address", "10.0.0.7:7420", "--key", "nokey"],
+            64,
+            "--key: 'nokey' is not a base64 Ed25519 public key"
+        ),
         Case(["roster", "add", "--dir", "NO", "--partner", "nl", "--key", key], 64, "--partner:"),
-        Case(["roster", "add", "--dir", "NO", "--partner", "NL", "--key", "nokey"], 64, "is not a base64 Ed25519 public key"),
+        Case(
+            ["roster", "add", "--dir", "NO", "--partner", "NL", "--key", "nokey"],
+            64,
+            "is not a base64 Ed25519 public key"
+        ),
         Case(report + ["--period", "2026-13"], 64, "--period:"),
         Case(report + ["--period", "2026-11", "--item", "shell-155-he"], 1, "did you mean 'SHELL-155-HE'"),
         Case(report + ["--period", "2026-11", "--capacity=-5"], 64, "'-5'"),
-        Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "Nov"], 64, "--period:"),
-        Case(["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1, "nothing to retract"),
-        Case(["retract", "--dir", "NO", "--item", "Shell-155-HE", "--site", "Raufoss", "--period", "2026-11"], 1,
-             "did you mean 'SHELL-155-HE'?"),
+        Case(
+            ["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "Nov"],
+            64,
+            "--period:"
+        ),
+        Case(
+            ["retract", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11"],
+            1,
+            "nothing to retract"
+        ),
+        Case(
+            ["retract", "--dir", "NO", "--item", "Shell-155-HE", "--site", "Raufoss", "--period", "2026-11"],
+            1,
+            "did you mean 'SHELL-155-HE'?"
+        ),
         Case(need + ["--due", "2027-02-30"], 64, "use a calendar day YYYY-MM-DD"),
         Case(need + ["--due", "2027-01-31", "--priority", "9"], 64, "--priority must be 1 (most urgent) to 5"),
         Case(["pledge", "--dir", "NO", "--need", "NEED-1", "--quantity", "5"], 64, "--need must be OWNER:ID"),
@@ -113,12 +141,17 @@ import Testing
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
         try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key])
-        let changed = try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7"])
+        let changed = try cli.ok([
+            "roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7",
+        ])
         #expect(changed.contains("changed last valid seq of UA"))
         #expect(changed.contains("none -> 7"))
         let roster = try cli.ok(["roster", "--dir", "NO", "--format", "csv"])
         #expect(roster.contains("UA,\(Self.key),") && roster.contains(",7\n"), "\(roster)")
-        #expect(try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7"]).contains("already present"))
+        #expect(
+            try cli.ok(["roster", "add", "--dir", "NO", "--partner", "UA", "--key", Self.key, "--last-seq", "7"])
+                .contains("already present")
+        )
     }
 
     @Test func auditExitsFourOnAStoreTooDamagedToOpen() throws {
@@ -145,11 +178,17 @@ import Testing
         try cli.ok(["init", "--dir", "NO", "--partner", "NO", "--encrypt", "--passphrase-file", "pass"])
         let wrong = try cli.report(extra: ["--passphrase-file", "wrong"])
         #expect(wrong.status == 1)
-        #expect(wrong.stderr == "Error: NO/keys/signing.key.pem: wrong passphrase for the signing key (read from the first line "
-            + "of wrong); check it and try again\n", "\(wrong.stderr)")
+        #expect(
+            wrong.stderr
+                == "Error: NO/keys/signing.key.pem: wrong passphrase for the signing key (read from the first line "
+                + "of wrong); check it and try again\n",
+            "\(wrong.stderr)"
+        )
         let missing = try cli.report()
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("the signing key is encrypted: give its passphrase with --passphrase-file FILE"))
+        #expect(
+            missing.stderr.contains("the signing key is encrypted: give its passphrase with --passphrase-file FILE")
+        )
         #expect(!missing.stderr.contains("OpenSSL"))
         #expect(try cli.report(extra: ["--passphrase-file", "pass"]).status == 0)
     }

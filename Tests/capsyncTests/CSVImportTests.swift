@@ -5,8 +5,12 @@ import Testing
 @Suite struct CSVImportTests {
     static let header = "item,site,period,capacity,output,stock,threshold,lead_time_days"
 
-    func importing(_ text: String, file: String = "reports.csv", extra: [String] = [],
-                   check: (CLI, CLI.Result) throws -> Void) throws {
+    func importing(
+        _ text: String,
+        file: String = "reports.csv",
+        extra: [String] = [],
+        check: (CLI, CLI.Result) throws -> Void
+    ) throws {
         let cli = CLI()
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
@@ -23,7 +27,8 @@ import Testing
     }
 
     @Test func semicolonSeparatedFilesAreDetectedAndSaidSo() throws {
-        let text = "\u{FEFF}item;site;period;capacity;output;stock;threshold;lead_time_days;constraints\r\n"
+        let text =
+            "\u{FEFF}item;site;period;capacity;output;stock;threshold;lead_time_days;constraints\r\n"
             + "SHELL-155-HE;Raufoss;2026-11;100;90;40;10;45;\"TNT, one shift\"\r\nFUZE-PD;Horten;2026-11;5;5;1;1;3;\r\n"
         try importing(text) { cli, result throws in
             #expect(result.status == 0, "\(result.output)")
@@ -35,7 +40,10 @@ import Testing
     }
 
     @Test func aMissingColumnNamesTheFileAndTheHeaderRead() throws {
-        try importing("item,site,period,capacity,output,stock\nSHELL-155-HE,Raufoss,2026-11,100,90,40\n", file: "nov.csv") { _, result throws in
+        try importing(
+            "item,site,period,capacity,output,stock\nSHELL-155-HE,Raufoss,2026-11,100,90,40\n",
+            file: "nov.csv"
+        ) { _, result throws in
             #expect(result.status == 1)
             #expect(result.stderr.contains("nov.csv: missing column 'threshold'"), "\(result.stderr)")
             #expect(result.stderr.contains("the header row read with separator ',' is: item,site,period"))
@@ -57,13 +65,18 @@ import Testing
     }
 
     @Test func aTrailingSeparatorIsNoColumnButAnUnnamedColumnWithValuesIsRefused() throws {
-        try importing("\(Self.header);\nSHELL-155-HE;Raufoss;2026-11;100;90;40;10;45;\n".replacingOccurrences(of: ",", with: ";")) { _, result throws in
+        try importing(
+            "\(Self.header);\nSHELL-155-HE;Raufoss;2026-11;100;90;40;10;45;\n".replacingOccurrences(of: ",", with: ";")
+        ) { _, result throws in
             #expect(result.status == 0, "\(result.output)")
             #expect(result.stdout.contains("1 appended"))
         }
         try importing("\(Self.header),\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10,45,x\n") { _, result throws in
             #expect(result.status == 1)
-            #expect(result.stderr.contains("reports.csv: column 9 has no name in the header row but holds values (line 2)"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("reports.csv: column 9 has no name in the header row but holds values (line 2)"),
+                "\(result.stderr)"
+            )
         }
     }
 
@@ -73,18 +86,28 @@ import Testing
             #expect(try cli.report().status == 0)
             #expect(try cli.run(["import", "--dir", "NO", "reports.csv"]).stdout.contains("1 already standing"))
         }
-        try importing("item,site,period,capacity,output,stock,threshold\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10\n") { cli, result throws in
+        try importing("item,site,period,capacity,output,stock,threshold\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10\n") {
+            cli,
+            result throws in
             #expect(result.status == 0, "\(result.output)")
-            #expect(try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--format", "json"]).contains("\"lead_time_days\" : 0"))
+            #expect(
+                try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--format", "json"]).contains(
+                    "\"lead_time_days\" : 0"
+                )
+            )
         }
     }
 
     @Test func repeatedItemSitePeriodRowsAreRefusedWithBothLines() throws {
-        let text = "\(Self.header)\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10,45\nFUZE-PD,Horten,2026-11,5,5,1,1,3\n"
+        let text =
+            "\(Self.header)\nSHELL-155-HE,Raufoss,2026-11,100,90,40,10,45\nFUZE-PD,Horten,2026-11,5,5,1,1,3\n"
             + "SHELL-155-HE,Raufoss,2026-11,120,90,40,10,45\n"
         try importing(text) { cli, result throws in
             #expect(result.status == 1)
-            #expect(result.stderr.contains("line 4, column 2 (site): repeats the item, site and period of line 2"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("line 4, column 2 (site): repeats the item, site and period of line 2"),
+                "\(result.stderr)"
+            )
             #expect(try cli.ok(["log", "--dir", "NO", "--format", "csv"]).contains("SHELL") == false)
         }
     }

@@ -5,10 +5,12 @@ import Testing
 @Suite struct DateTimeFlagTests {
     static let refused = [
         "2026-11-28xyz", "2026-11-28T06:21:00", "2026-11-28 06:21:00Z", "28/11/2026", "2026-13-01", "2026-02-30",
-        "2026-11-28T24:00Z", "2026-11-28T06:21:00.Z", "2026-11-28T06:21:00Zjunk", "2026-11-28T06:21:00+25:00", "yesterday", "",
+        "2026-11-28T24:00Z", "2026-11-28T06:21:00.Z", "2026-11-28T06:21:00Zjunk", "2026-11-28T06:21:00+25:00",
+        "yesterday", "",
     ]
     static let accepted = [
-        "2026-11-28", "2026-11-28T06:21:00Z", "2026-11-28T06:21:00.5Z", "2026-11-28T06:21:00.000Z", "2026-11-28T07:21+01:00",
+        "2026-11-28", "2026-11-28T06:21:00Z", "2026-11-28T06:21:00.5Z", "2026-11-28T06:21:00.000Z",
+        "2026-11-28T07:21+01:00",
         "2026-11-28T01:21:00.123456789-05:00", "2026-11-28T07:21:00+0100",
     ]
 
@@ -17,10 +19,14 @@ import Testing
         let cli = CLI()
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
-        for arguments in [["state", "--dir", "NO", "--as-of", value], ["state", "diff", "--dir", "NO", "--since", value]] {
+        for arguments in [
+            ["state", "--dir", "NO", "--as-of", value], ["state", "diff", "--dir", "NO", "--since", value],
+        ] {
             let result = try cli.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.output)")
-            #expect(result.stderr.contains("use YYYY-MM-DD (a UTC day), or YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset"))
+            #expect(
+                result.stderr.contains("use YYYY-MM-DD (a UTC day), or YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset")
+            )
         }
     }
 
@@ -42,11 +48,21 @@ import Testing
         guard today == CLI.utcDay() else { return }  // midnight UTC passed between the report and now: nothing to compare
         let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", today, "--format", "csv"])
         #expect(diff.contains("SHELL-155-HE"), "a report made today is a change since today: \(diff)")
-        #expect(try cli.ok(["state", "diff", "--dir", "NO", "--since", CLI.utcDay(offset: 1), "--format", "csv"]).contains("SHELL-155-HE") == false)
+        #expect(
+            try cli.ok(["state", "diff", "--dir", "NO", "--since", CLI.utcDay(offset: 1), "--format", "csv"]).contains(
+                "SHELL-155-HE"
+            ) == false
+        )
         #expect(try cli.ok(["state", "--dir", "NO", "--as-of", today, "--format", "csv"]).contains("SHELL-155-HE"))
-        #expect(try cli.ok(["state", "--dir", "NO", "--as-of", CLI.utcDay(offset: -1), "--format", "csv"]).contains("SHELL-155-HE") == false)
+        #expect(
+            try cli.ok(["state", "--dir", "NO", "--as-of", CLI.utcDay(offset: -1), "--format", "csv"]).contains(
+                "SHELL-155-HE"
+            ) == false
+        )
         let tomorrowInTokyo = CLI.utcDay(offset: 1) + "T08:59:59.999+09:00"
-        #expect(try cli.ok(["state", "--dir", "NO", "--as-of", tomorrowInTokyo, "--format", "csv"]).contains("SHELL-155-HE"))
+        #expect(
+            try cli.ok(["state", "--dir", "NO", "--as-of", tomorrowInTokyo, "--format", "csv"]).contains("SHELL-155-HE")
+        )
     }
 
     @Test func helpStatesWhichEndOfTheDayEachFlagMeans() throws {
@@ -63,7 +79,9 @@ import Testing
         let cli = CLI()
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
-        let result = try cli.run(["need", "--dir", "NO", "--id", "NEED-1", "--item", "SHELL-155-HE", "--quantity", "5", "--due", value])
+        let result = try cli.run([
+            "need", "--dir", "NO", "--id", "NEED-1", "--item", "SHELL-155-HE", "--quantity", "5", "--due", value,
+        ])
         #expect(result.status == 64, "\(result.output)")
         #expect(result.stderr.contains("use a calendar day YYYY-MM-DD"))
     }

@@ -35,27 +35,43 @@ import Testing
         let cards = try makeNodes(cli, ["NO", "NL", "US"])
         #expect(try cli.ok(["roster", "hash", "--dir", "NO"]) == cli.ok(["roster", "hash", "--dir", "US"]))
 
-        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "notice"])
+        let daemon = try CLI.Daemon(
+            cli,
+            arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "notice"]
+        )
         // NO and US dial only NL: US's entries reach NO through NL's relay.
         for partner in ["NO", "US"] {
-            try cli.ok(["peers", "add", "--dir", partner, "--partner", "NL", "--address", daemon.address, "--key", key(of: cards["NL"]!)])
+            try cli.ok([
+                "peers", "add", "--dir", partner, "--partner", "NL", "--address", daemon.address, "--key",
+                key(of: cards["NL"]!),
+            ])
         }
-        try cli.ok(["report", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
-                    "--capacity", "12000", "--output", "9500", "--stock", "4200", "--threshold", "1500", "--lead-time", "45"])
-        try "item,site,period,capacity,output,stock,threshold,lead_time_days\nBARREL-155,Pittsburgh,2026-11,40,36,12,10,120\n"
+        try cli.ok([
+            "report", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
+            "--capacity", "12000", "--output", "9500", "--stock", "4200", "--threshold", "1500", "--lead-time", "45",
+        ])
+        try
+            "item,site,period,capacity,output,stock,threshold,lead_time_days\nBARREL-155,Pittsburgh,2026-11,40,36,12,10,120\n"
             .write(toFile: cli.path("us.csv"), atomically: true, encoding: .utf8)
         try cli.ok(["import", "--dir", "US", "us.csv"])
-        try cli.ok(["need", "--dir", "US", "--id", "NEED-001", "--item", "SHELL-155-HE", "--quantity", "50000", "--due", "2027-01-31", "--priority", "1"])
+        try cli.ok([
+            "need", "--dir", "US", "--id", "NEED-001", "--item", "SHELL-155-HE", "--quantity", "50000", "--due",
+            "2027-01-31", "--priority", "1",
+        ])
         // The daemon holds NL's store open; the appending command cooperates with it through the directory lock.
-        try cli.ok(["report", "--dir", "NL", "--item", "BEARING-BALL", "--site", "Veenendaal", "--period", "2026-11",
-                    "--capacity", "90000", "--output", "85000", "--stock", "20000", "--threshold", "5000"])
+        try cli.ok([
+            "report", "--dir", "NL", "--item", "BEARING-BALL", "--site", "Veenendaal", "--period", "2026-11",
+            "--capacity", "90000", "--output", "85000", "--stock", "20000", "--threshold", "5000",
+        ])
         try cli.ok(["pledge", "--dir", "NO", "--need", "US:NEED-001", "--quantity", "8000"])
 
         try cli.ok(["sync", "--dir", "NO"])
         try cli.ok(["sync", "--dir", "US"])
         try cli.ok(["sync", "--dir", "NO"])
 
-        let digestsNO = try digests(cli, "NO"), digestsNL = try digests(cli, "NL"), digestsUS = try digests(cli, "US")
+        let digestsNO = try digests(cli, "NO")
+        let digestsNL = try digests(cli, "NL")
+        let digestsUS = try digests(cli, "US")
         #expect(digestsNO["entries"] as? Int == 5)
         for other in [digestsNL, digestsUS] {
             #expect(other["state_digest"] as? String == digestsNO["state_digest"] as? String)
@@ -81,12 +97,16 @@ import Testing
         defer { cli.cleanUp() }
         try cli.ok(["init", "--dir", "NO", "--partner", "NO"])
         for month in 1...5 {
-            try cli.ok(["report", "--dir", "NO", "--item", "CHIP-MCU", "--site", "Horten", "--period", "2026-0\(month)",
-                        "--capacity", "\(1000 * month)", "--output", "900", "--stock", "50", "--threshold", "60"])
+            try cli.ok([
+                "report", "--dir", "NO", "--item", "CHIP-MCU", "--site", "Horten", "--period", "2026-0\(month)",
+                "--capacity", "\(1000 * month)", "--output", "900", "--stock", "50", "--threshold", "60",
+            ])
         }
         // An auditor's copy holds no private keys; the audit needs none.
         try FileManager.default.copyItem(atPath: cli.path("NO"), toPath: cli.path("auditor-copy"))
-        for key in ["keys/signing.key.pem", "keys/tls.key.pem"] { try FileManager.default.removeItem(atPath: cli.path("auditor-copy/" + key)) }
+        for key in ["keys/signing.key.pem", "keys/tls.key.pem"] {
+            try FileManager.default.removeItem(atPath: cli.path("auditor-copy/" + key))
+        }
         let copyAudit = try cli.run(["audit", "--dir", "auditor-copy"])
         #expect(copyAudit.status == 0, "\(copyAudit.output)")
         #expect(copyAudit.stdout.contains("5 entries from 1 authors"))
@@ -123,12 +143,21 @@ import Testing
         let cli = CLI()
         defer { cli.cleanUp() }
         let cards = try makeNodes(cli, ["NO", "NL"])
-        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "warning"])
+        let daemon = try CLI.Daemon(
+            cli,
+            arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "warning"]
+        )
         defer { _ = daemon.stop() }
-        try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", key(of: cards["NL"]!)])
+        try cli.ok([
+            "peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key",
+            key(of: cards["NL"]!),
+        ])
         func report(_ node: String, _ month: Int) throws -> CLI.Result {
-            try cli.run(["report", "--dir", node, "--item", "FUZE-PD", "--site", "Raufoss", "--period", String(format: "2026-%02d", month),
-                         "--capacity", "500", "--output", "400", "--stock", "90", "--threshold", "30"])
+            try cli.run([
+                "report", "--dir", node, "--item", "FUZE-PD", "--site", "Raufoss", "--period",
+                String(format: "2026-%02d", month),
+                "--capacity", "500", "--output", "400", "--stock", "90", "--threshold", "30",
+            ])
         }
         #expect(try report("NO", 1).status == 0)
         try cli.ok(["backup", "--dir", "NO", "backup-old"])
@@ -144,7 +173,9 @@ import Testing
         try cli.ok(["sync", "--dir", "NO-restored"])
         #expect(try report("NO-restored", 4).status == 0)
         let log = try cli.ok(["log", "--dir", "NO-restored", "--author", "NO", "--format", "json"])
-        let seqs = (try JSONSerialization.jsonObject(with: Data(log.utf8)) as? [[String: Any]])?.compactMap { $0["seq"] as? Int }
+        let seqs = (try JSONSerialization.jsonObject(with: Data(log.utf8)) as? [[String: Any]])?.compactMap {
+            $0["seq"] as? Int
+        }
         #expect(seqs == [1, 2, 3, 4])
         try cli.ok(["sync", "--dir", "NO-restored"])
         let audit = try cli.run(["audit", "--dir", "NL"])
@@ -160,7 +191,8 @@ import Testing
         #expect(wrongFlag.status == 64)
         #expect(wrongFlag.stderr.contains("--itme"))
 
-        try "item,site,period,capacity,output,stock,threshold,lead_time_days\nSHELL-155-HE,A,2026-11,1,1,1,1,1\nSHELL-155-HE,B,2026-11,-4,1,1,1,1\n"
+        try
+            "item,site,period,capacity,output,stock,threshold,lead_time_days\nSHELL-155-HE,A,2026-11,1,1,1,1,1\nSHELL-155-HE,B,2026-11,-4,1,1,1,1\n"
             .write(toFile: cli.path("bad.csv"), atomically: true, encoding: .utf8)
         let badCSV = try cli.run(["import", "--dir", "NO", "bad.csv"])
         #expect(badCSV.status == 1)
@@ -173,8 +205,10 @@ import Testing
         #expect(badLead.status == 1)
         #expect(badLead.stderr.contains("line 2, column 8 (lead_time_days)"))
 
-        let unknownItem = try cli.run(["report", "--dir", "NO", "--item", "SHELL-999", "--site", "A", "--period", "2026-11",
-                                       "--capacity", "1", "--output", "1", "--stock", "1", "--threshold", "1"])
+        let unknownItem = try cli.run([
+            "report", "--dir", "NO", "--item", "SHELL-999", "--site", "A", "--period", "2026-11",
+            "--capacity", "1", "--output", "1", "--stock", "1", "--threshold", "1",
+        ])
         #expect(unknownItem.status == 1)
         #expect(unknownItem.stderr.contains("unknown item code 'SHELL-999'"))
 

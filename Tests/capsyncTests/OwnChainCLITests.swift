@@ -14,8 +14,12 @@ import Testing
         }
         try cli.ok(["roster", "add", "--dir", "NO", "NL.card"])
         try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
-        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "warning"])
-        let key = cards["NL"]!.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        let daemon = try CLI.Daemon(
+            cli,
+            arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "warning"]
+        )
+        let key =
+            cards["NL"]!.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
         try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", key])
         return daemon
     }
@@ -23,7 +27,8 @@ import Testing
     @discardableResult
     func report(_ cli: CLI, _ node: String, _ month: Int) throws -> CLI.Result {
         try cli.run([
-            "report", "--dir", node, "--item", "FUZE-PD", "--site", "Raufoss", "--period", String(format: "2026-%02d", month),
+            "report", "--dir", node, "--item", "FUZE-PD", "--site", "Raufoss", "--period",
+            String(format: "2026-%02d", month),
             "--capacity", "500", "--output", "400", "--stock", "90", "--threshold", "30",
         ])
     }
@@ -53,8 +58,11 @@ import Testing
     func expectPeerClean(_ cli: CLI, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let audit = try cli.run(["audit", "--dir", "NL", "--format", "json"])
         #expect(audit.status == 0, "\(audit.output)", sourceLocation: sourceLocation)
-        #expect(audit.stdout.contains("\"fork_proofs\":0") || audit.stdout.contains("\"fork_proofs\" : 0"),
-                "\(audit.stdout)", sourceLocation: sourceLocation)
+        #expect(
+            audit.stdout.contains("\"fork_proofs\":0") || audit.stdout.contains("\"fork_proofs\" : 0"),
+            "\(audit.stdout)",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test func damagedLastBatchIsReportedByStatusAndPutBackByTheWriter() throws {
@@ -138,7 +146,9 @@ import Testing
         try cli.ok(["init", "--dir", "NO", "--partner", "NO"])
         #expect(try report(cli, "NO", 1).status == 0)
         // Journal lost and store moved: nothing shows how far the key signed.
-        for slot in ["own-chain.0", "own-chain.1"] { try? FileManager.default.removeItem(atPath: cli.path("NO/\(slot)")) }
+        for slot in ["own-chain.0", "own-chain.1"] {
+            try? FileManager.default.removeItem(atPath: cli.path("NO/\(slot)"))
+        }
         try FileManager.default.moveItem(atPath: cli.path("NO/store"), toPath: cli.path("NO/store.old"))
         let refused = try report(cli, "NO", 2)
         #expect(refused.status != 0 && refused.stderr.contains("--continue-own-chain-at 1"))
@@ -177,7 +187,10 @@ extension OwnChainCLITests {
         try cli.ok(["peers", "add", "--dir", "NO-restored", "--partner", "US", "--address", us.address, "--key", usKey])
         try cli.ok(["sync", "--dir", "NO-restored", "--peer", "US"])
         let stillRefused = try report(cli, "NO-restored", 4)
-        #expect(stillRefused.status != 0 && stillRefused.stderr.contains("restored from a backup"), "\(stillRefused.output)")
+        #expect(
+            stillRefused.status != 0 && stillRefused.stderr.contains("restored from a backup"),
+            "\(stillRefused.output)"
+        )
         // NL holds NO's chain up to seq 3: syncing with it brings the chain back, and appends continue at 4.
         try cli.ok(["sync", "--dir", "NO-restored", "--peer", "NL"])
         #expect(try report(cli, "NO-restored", 4).stdout.contains("appended seq 4"))

@@ -9,11 +9,16 @@ import Testing
     }
 
     static let cases = [
-        Case(arguments: ["state", "--partner", "no"], message: "unknown partner 'no': codes are case-sensitive, did you mean 'NO'?"),
+        Case(
+            arguments: ["state", "--partner", "no"],
+            message: "unknown partner 'no': codes are case-sensitive, did you mean 'NO'?"
+        ),
         Case(arguments: ["state", "--partner", "XX"], message: "unknown partner 'XX'"),
         Case(arguments: ["state", "--partner", "NLD"], message: "did you mean 'NL'?"),
-        Case(arguments: ["state", "--item", "shell-155-he"],
-             message: "unknown item code 'shell-155-he': codes are case-sensitive, did you mean 'SHELL-155-HE'?"),
+        Case(
+            arguments: ["state", "--item", "shell-155-he"],
+            message: "unknown item code 'shell-155-he': codes are case-sensitive, did you mean 'SHELL-155-HE'?"
+        ),
         Case(arguments: ["state", "--item", "SHELL-155-H"], message: "did you mean 'SHELL-155-HE'"),
         Case(arguments: ["state", "--item", "NOPE-1"], message: "unknown item code 'NOPE-1'; known: BARREL-155"),
         Case(arguments: ["state", "--partner", "NO", "--item", "NOPE-1"], message: "unknown item code 'NOPE-1'"),
@@ -37,8 +42,16 @@ import Testing
         defer { cli.cleanUp() }
         try cli.makeNodeNO()
         #expect(try cli.report().status == 0)
-        #expect(try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--item", "SHELL-155-HE", "--format", "csv"]).contains("Raufoss"))
-        #expect(try cli.ok(["state", "--dir", "NO", "--partner", "US", "--format", "csv"]).contains("Raufoss") == false)
-        #expect(try cli.ok(["state", "--dir", "NO", "--item", "BARREL-155", "--format", "csv"]).contains("SHELL-155-HE") == false)
+        #expect(
+            try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--item", "SHELL-155-HE", "--format", "csv"])
+                .contains("Raufoss")
+        )
+        #expect(
+            try cli.ok(["state", "--dir", "NO", "--partner", "US", "--format", "csv"]).contains("Raufoss") == false
+        )
+        #expect(
+            try cli.ok(["state", "--dir", "NO", "--item", "BARREL-155", "--format", "csv"]).contains("SHELL-155-HE")
+                == false
+        )
     }
 }

@@ -44,11 +44,19 @@ struct PackedOperation: Sendable {
     private static let low40: UInt64 = (1 << 40) - 1
 
     init(
-        capacity: UInt64, output: UInt64, stock: UInt64, threshold: UInt64, record: RecordID, side: UInt32,
-        leadTime: UInt64, tag: Tag
+        capacity: UInt64,
+        output: UInt64,
+        stock: UInt64,
+        threshold: UInt64,
+        record: RecordID,
+        side: UInt32,
+        leadTime: UInt64,
+        tag: Tag
     ) {
         assert(
-            max(capacity, output, stock, threshold) <= PackedOperation.low40 && leadTime < 1 << 12, "decoders bound these")
+            max(capacity, output, stock, threshold) <= PackedOperation.low40 && leadTime < 1 << 12,
+            "decoders bound these"
+        )
         word0 = capacity & PackedOperation.low40 | output << 40
         word1 = (output >> 24) & 0xffff | (stock & PackedOperation.low40) << 16 | UInt64(tag.rawValue) << 56
         word2 = threshold & PackedOperation.low40 | (leadTime & 0xfff) << 40
@@ -80,12 +88,28 @@ struct PackedOperation: Sendable {
 
     static func retraction(_ record: RecordID) -> PackedOperation {
         PackedOperation(
-            capacity: 0, output: 0, stock: 0, threshold: 0, record: record, side: 0, leadTime: 0, tag: .retraction)
+            capacity: 0,
+            output: 0,
+            stock: 0,
+            threshold: 0,
+            record: record,
+            side: 0,
+            leadTime: 0,
+            tag: .retraction
+        )
     }
 
     static func indexed(_ index: Int, tag: Tag) -> PackedOperation {
         PackedOperation(
-            capacity: 0, output: 0, stock: 0, threshold: 0, record: noRecord, side: UInt32(index), leadTime: 0, tag: tag)
+            capacity: 0,
+            output: 0,
+            stock: 0,
+            threshold: 0,
+            record: noRecord,
+            side: UInt32(index),
+            leadTime: 0,
+            tag: tag
+        )
     }
 
     /// Whether this writes a capacity record (report or retraction).
@@ -163,7 +187,9 @@ struct AuthorChain: Sendable {
     func isPastLastValid(_ seq: UInt64) -> Bool { seq > lastValidLimit }
 
     /// Whether the entry at `index` goes into the registers.
-    func applies(_ index: Int) -> Bool { AuthorChain.applies(kept[index], cutoff: cutoff, lastValidLimit: lastValidLimit) }
+    func applies(_ index: Int) -> Bool {
+        AuthorChain.applies(kept[index], cutoff: cutoff, lastValidLimit: lastValidLimit)
+    }
 
     @inline(__always)
     static func applies(_ entry: KeptEntry, cutoff: UInt64, lastValidLimit: UInt64) -> Bool {
@@ -225,6 +251,13 @@ struct AuthorChain: Sendable {
         } else {
             return nil
         }
-        return IgnoredEntry(id: ids[index], author: author, seq: seq, kind: kind(at: index), reason: reason, detail: detail)
+        return IgnoredEntry(
+            id: ids[index],
+            author: author,
+            seq: seq,
+            kind: kind(at: index),
+            reason: reason,
+            detail: detail
+        )
     }
 }

@@ -10,36 +10,61 @@ enum FastReportDecoder {
     /// `payload` of an entry of kind 1 (report) or 2 (retraction); `partner` the author's partner code bytes,
     /// which must be a valid partner code (the roster's codes are; the caller checks).
     static func decode(
-        kind: UInt64, payload: UnsafeBufferPointer<UInt8>, partner: UnsafeBufferPointer<UInt8>, partnerNumber: UInt32,
+        kind: UInt64,
+        payload: UnsafeBufferPointer<UInt8>,
+        partner: UnsafeBufferPointer<UInt8>,
+        partnerNumber: UInt32,
         interner: inout Interner
     ) -> CompactOperation? {
         var cursor = Cursor(bytes: payload)
         // Partner: the author's own partner code (valid: the caller checked the roster's code), byte for byte.
         guard let partnerField = cursor.text(limit: 16), sameBytes(partnerField, partner),
-            let itemField = cursor.text(limit: FieldRules.maxCodeLength), let siteField = cursor.text(limit: FieldRules.maxSiteLength),
-            let year = cursor.uint16(), let month = cursor.byte(), Period.years.contains(year), (1...12).contains(month),
+            let itemField = cursor.text(limit: FieldRules.maxCodeLength),
+            let siteField = cursor.text(limit: FieldRules.maxSiteLength),
+            let year = cursor.uint16(), let month = cursor.byte(), Period.years.contains(year),
+            (1...12).contains(month),
             // An item or site equal to the last one accepted needs no check again.
             let itemNumber = interner.recent(itemField, slot: .item)
-                ?? (isCode(itemField) ? interner.number(bytes: itemField, slot: .item) { String(decoding: itemField, as: UTF8.self) } : nil),
+                ?? (isCode(itemField)
+                    ? interner.number(bytes: itemField, slot: .item) { String(decoding: itemField, as: UTF8.self) }
+                    : nil),
             let siteNumber = interner.recent(siteField, slot: .site)
-                ?? (isASCIISite(siteField) ? interner.number(bytes: siteField, slot: .site) { String(decoding: siteField, as: UTF8.self) } : nil)
+                ?? (isASCIISite(siteField)
+                    ? interner.number(bytes: siteField, slot: .site) { String(decoding: siteField, as: UTF8.self) }
+                    : nil)
         else { return nil }
-        let record = RecordID(partner: partnerNumber, item: itemNumber, site: siteNumber, period: UInt32(year) << 8 | UInt32(month))
+        let record = RecordID(
+            partner: partnerNumber,
+            item: itemNumber,
+            site: siteNumber,
+            period: UInt32(year) << 8 | UInt32(month)
+        )
         if kind == EntryKind.reportRetraction.rawValue {
             guard cursor.isAtEnd else { return nil }
             return .retraction(record)
         }
         guard kind == EntryKind.capacityReport.rawValue,
-            let capacity = cursor.varint(max: FieldRules.maxQuantity), let output = cursor.varint(max: FieldRules.maxQuantity),
-            let stock = cursor.varint(max: FieldRules.maxQuantity), let threshold = cursor.varint(max: FieldRules.maxQuantity),
+            let capacity = cursor.varint(max: FieldRules.maxQuantity),
+            let output = cursor.varint(max: FieldRules.maxQuantity),
+            let stock = cursor.varint(max: FieldRules.maxQuantity),
+            let threshold = cursor.varint(max: FieldRules.maxQuantity),
             let leadTime = cursor.varint(max: FieldRules.maxLeadTimeDays),
-            let constraintsField = cursor.text(limit: FieldRules.maxConstraintsLength), isASCIIFreeText(constraintsField),
+            let constraintsField = cursor.text(limit: FieldRules.maxConstraintsLength),
+            isASCIIFreeText(constraintsField),
             cursor.isAtEnd
         else { return nil }
         let constraints = constraintsField.isEmpty ? "" : String(decoding: constraintsField, as: UTF8.self)
         return .report(
             record,
-            ReportValues(capacity: capacity, output: output, stock: stock, threshold: threshold, leadTime: leadTime, constraints: constraints))
+            ReportValues(
+                capacity: capacity,
+                output: output,
+                stock: stock,
+                threshold: threshold,
+                leadTime: leadTime,
+                constraints: constraints
+            )
+        )
     }
 
     @inline(__always)
@@ -56,7 +81,8 @@ enum FastReportDecoder {
     }
 
     private static func isCode(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count >= 1 && bytes.count <= FieldRules.maxCodeLength && bytes[0] != UInt8(ascii: "-") && bytes.allSatisfy(isCodeByte)
+        bytes.count >= 1 && bytes.count <= FieldRules.maxCodeLength && bytes[0] != UInt8(ascii: "-")
+            && bytes.allSatisfy(isCodeByte)
     }
 
     /// A site of printable ASCII only (UTF-8 sites take the strict path, which validates UTF-8).

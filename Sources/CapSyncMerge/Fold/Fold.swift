@@ -22,8 +22,12 @@ public struct Fold: Sendable, Hashable {
     public var asOf: HLCTimestamp?
 
     public init(
-        roster: Roster, version: FoldVersion = .v1, forks: [AuthorKey: UInt64] = [:], nowMilliseconds: UInt64? = nil,
-        maxForwardDriftMilliseconds: UInt64 = HybridLogicalClock().maxForwardDriftMilliseconds, asOf: HLCTimestamp? = nil
+        roster: Roster,
+        version: FoldVersion = .v1,
+        forks: [AuthorKey: UInt64] = [:],
+        nowMilliseconds: UInt64? = nil,
+        maxForwardDriftMilliseconds: UInt64 = HybridLogicalClock().maxForwardDriftMilliseconds,
+        asOf: HLCTimestamp? = nil
     ) {
         self.roster = roster
         self.version = version
@@ -46,8 +50,12 @@ public struct Fold: Sendable, Hashable {
 /// entries (order and duplicates do not matter), the roster, the fold version and the known forks; the clock
 /// only adds far-future flags, and `asOf` selects the entries with timestamps up to then.
 public func fold(
-    entries: some Sequence<Entry>, roster: Roster, forks: [AuthorKey: UInt64] = [:], foldVersion: FoldVersion = .v1,
-    nowMilliseconds: UInt64?, asOf: HLCTimestamp? = nil
+    entries: some Sequence<Entry>,
+    roster: Roster,
+    forks: [AuthorKey: UInt64] = [:],
+    foldVersion: FoldVersion = .v1,
+    nowMilliseconds: UInt64?,
+    asOf: HLCTimestamp? = nil
 ) -> CoalitionState {
     Fold(roster: roster, version: foldVersion, forks: forks, nowMilliseconds: nowMilliseconds, asOf: asOf)(entries)
 }

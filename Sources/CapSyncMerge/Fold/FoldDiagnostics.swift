@@ -51,11 +51,21 @@ public struct IgnoredEntry: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard let id = EntryID(hex: try container.decode(String.self, forKey: .id)),
             let author = AuthorKey(hex: try container.decode(String.self, forKey: .author))
-        else { throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "64 hex digits expected") }
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .id,
+                in: container,
+                debugDescription: "64 hex digits expected"
+            )
+        }
         self.init(
-            id: id, author: author, seq: try container.decode(UInt64.self, forKey: .seq),
-            kind: try container.decode(UInt64.self, forKey: .kind), reason: try container.decode(IgnoredReason.self, forKey: .reason),
-            detail: try container.decode(String.self, forKey: .detail))
+            id: id,
+            author: author,
+            seq: try container.decode(UInt64.self, forKey: .seq),
+            kind: try container.decode(UInt64.self, forKey: .kind),
+            reason: try container.decode(IgnoredReason.self, forKey: .reason),
+            detail: try container.decode(String.self, forKey: .detail)
+        )
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,11 +103,20 @@ public struct FlaggedEntry: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard let id = EntryID(hex: try container.decode(String.self, forKey: .id)),
             let author = AuthorKey(hex: try container.decode(String.self, forKey: .author))
-        else { throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "64 hex digits expected") }
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .id,
+                in: container,
+                debugDescription: "64 hex digits expected"
+            )
+        }
         self.init(
-            id: id, author: author, seq: try container.decode(UInt64.self, forKey: .seq),
+            id: id,
+            author: author,
+            seq: try container.decode(UInt64.self, forKey: .seq),
             timestamp: HLCTimestamp(rawValue: try container.decode(UInt64.self, forKey: .timestamp)),
-            aheadMilliseconds: try container.decode(UInt64.self, forKey: .aheadMilliseconds))
+            aheadMilliseconds: try container.decode(UInt64.self, forKey: .aheadMilliseconds)
+        )
     }
 
     public func encode(to encoder: any Encoder) throws {

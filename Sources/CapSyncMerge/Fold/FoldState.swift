@@ -29,14 +29,19 @@ public struct FoldState: Sendable {
     public init(_ fold: Fold) {
         self.fold = fold
         rosterHash = fold.roster.hash
-        let members = fold.roster.authorKeys.sorted().compactMap { key in fold.roster.member(for: key).map { (key, $0) } }
+        let members = fold.roster.authorKeys.sorted().compactMap { key in fold.roster.member(for: key).map { (key, $0) }
+        }
         authorKeys = members.map(\.0)
         authorIndex = AuthorIndex(keys: authorKeys)
         var interner = Interner()
         chains = members.enumerated().map { rank, pair in
             AuthorChain(
-                partner: pair.1.partner, partnerNumber: interner.number(pair.1.partner), rank: UInt32(rank),
-                lastValidSeq: pair.1.lastValidSeq, knownForkSeq: fold.forks[pair.0])
+                partner: pair.1.partner,
+                partnerNumber: interner.number(pair.1.partner),
+                rank: UInt32(rank),
+                lastValidSeq: pair.1.lastValidSeq,
+                knownForkSeq: fold.forks[pair.0]
+            )
         }
         self.interner = interner
     }
@@ -47,8 +52,13 @@ public struct FoldState: Sendable {
         guard let rank = authorIndex.rank(of: entry.author) else {
             if outsiders[entry.id] == nil {
                 outsiders[entry.id] = IgnoredEntry(
-                    id: entry.id, author: entry.author, seq: entry.seq, kind: entry.kind, reason: .notInRoster,
-                    detail: "author \(entry.author.short) is not in roster serial \(fold.roster.serial)")
+                    id: entry.id,
+                    author: entry.author,
+                    seq: entry.seq,
+                    kind: entry.kind,
+                    reason: .notInRoster,
+                    detail: "author \(entry.author.short) is not in roster serial \(fold.roster.serial)"
+                )
                 entryCount += 1
                 flagIfFarFuture(entry)
             }
@@ -79,7 +89,11 @@ public struct FoldState: Sendable {
     /// sets together.
     public mutating func merge(_ other: FoldState) throws(MergeError) {
         guard other.fold == fold else {
-            throw MergeError(.incompatibleFolds, "partial folds made with different rosters, versions, forks, clocks or as-of times cannot be combined", context: "fold merge")
+            throw MergeError(
+                .incompatibleFolds,
+                "partial folds made with different rosters, versions, forks, clocks or as-of times cannot be combined",
+                context: "fold merge"
+            )
         }
         for (id, ignored) in other.outsiders where outsiders[id] == nil {
             outsiders[id] = ignored
@@ -90,10 +104,15 @@ public struct FoldState: Sendable {
         // Equal folds have equal rosters, so a rank names the same key in both.
         for rank in other.chains.indices {
             for index in 0..<other.chains[rank].count {
-                let id = other.chains[rank].ids[index], seq = other.chains[rank].kept[index].seq
+                let id = other.chains[rank].ids[index]
+                let seq = other.chains[rank].kept[index].seq
                 if let held = chains[rank].bySeq[seq], chains[rank].holds(id, atOrBesides: held) { continue }
                 let operation = adopt(other, rank: rank, index: index, numbers: numbers)
-                let kept = KeptEntry(timestamp: other.chains[rank].kept[index].timestamp, seq: seq, operation: operation)
+                let kept = KeptEntry(
+                    timestamp: other.chains[rank].kept[index].timestamp,
+                    seq: seq,
+                    operation: operation
+                )
                 place(kept, at: chains[rank].append(id: id, kept), rank: rank)
                 entryCount += 1
             }
@@ -115,8 +134,16 @@ public struct FoldState: Sendable {
         ignored.sort(by: IgnoredEntry.order)
         let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
         return registers.state(
-            interner: interner, authorKeys: authorKeys, chains: chains, rosterHash: rosterHash, foldVersion: fold.version,
-            ignored: ignored, flagged: flags, entryCount: entryCount, asOf: fold.asOf)
+            interner: interner,
+            authorKeys: authorKeys,
+            chains: chains,
+            rosterHash: rosterHash,
+            foldVersion: fold.version,
+            ignored: ignored,
+            flagged: flags,
+            entryCount: entryCount,
+            asOf: fold.asOf
+        )
     }
 
     // MARK: Internals
@@ -172,9 +199,15 @@ public struct FoldState: Sendable {
         switch operation {
         case .report(let id, let values):
             return PackedOperation(
-                capacity: values.capacity, output: values.output, stock: values.stock, threshold: values.threshold,
+                capacity: values.capacity,
+                output: values.output,
+                stock: values.stock,
+                threshold: values.threshold,
                 record: id,
-                side: keepConstraints(values.constraints, rank: rank), leadTime: values.leadTime, tag: .report)
+                side: keepConstraints(values.constraints, rank: rank),
+                leadTime: values.leadTime,
+                tag: .report
+            )
         case .retraction(let id):
             return .retraction(id)
         default:
@@ -196,13 +229,22 @@ public struct FoldState: Sendable {
         case .report, .retraction:
             let id = theirs.record(partner: other.chains[rank].partnerNumber)
             let record = RecordID(
-                partner: numbers[Int(id.partner)], item: numbers[Int(id.item)], site: numbers[Int(id.site)],
-                period: id.period)
+                partner: numbers[Int(id.partner)],
+                item: numbers[Int(id.item)],
+                site: numbers[Int(id.site)],
+                period: id.period
+            )
             let side = keepConstraints(other.chains[rank].constraintsText(of: theirs), rank: rank)
             return PackedOperation(
-                capacity: theirs.capacity, output: theirs.output, stock: theirs.stock, threshold: theirs.threshold,
+                capacity: theirs.capacity,
+                output: theirs.output,
+                stock: theirs.stock,
+                threshold: theirs.threshold,
                 record: record,
-                side: side, leadTime: theirs.leadTime, tag: theirs.tag)
+                side: side,
+                leadTime: theirs.leadTime,
+                tag: theirs.tag
+            )
         case .other:
             chains[rank].others.append(other.chains[rank].others[Int(theirs.side)].renumbered { numbers[Int($0)] })
             return .indexed(chains[rank].others.count - 1, tag: .other)
@@ -220,14 +262,19 @@ public struct FoldState: Sendable {
             entry.kind == EntryKind.capacityReport.rawValue || entry.kind == EntryKind.reportRetraction.rawValue,
             entry.seq <= chains[rank].lastValidLimit, chains[rank].partnerIsValidCode
         else { return nil }
-        let kind = entry.kind, payloadRange = entry.payloadRange
+        let kind = entry.kind
+        let payloadRange = entry.payloadRange
         let partnerNumber = chains[rank].partnerNumber
         // The payload read in place (no slice of the entry's bytes); nothing in the closures captures `entry`.
         return entry.encoded.withUnsafeBufferPointer { encoded in
             chains[rank].partnerUTF8.withUnsafeBufferPointer { partner in
                 FastReportDecoder.decode(
-                    kind: kind, payload: UnsafeBufferPointer(rebasing: encoded[payloadRange]), partner: partner,
-                    partnerNumber: partnerNumber, interner: &interner)
+                    kind: kind,
+                    payload: UnsafeBufferPointer(rebasing: encoded[payloadRange]),
+                    partner: partner,
+                    partnerNumber: partnerNumber,
+                    interner: &interner
+                )
             }
         }
     }
@@ -264,8 +311,12 @@ public struct FoldState: Sendable {
         let limit = now &+ fold.maxForwardDriftMilliseconds
         guard entry.timestamp.milliseconds > limit else { return }
         flagged[entry.id] = FlaggedEntry(
-            id: entry.id, author: entry.author, seq: entry.seq, timestamp: entry.timestamp,
-            aheadMilliseconds: entry.timestamp.milliseconds - now)
+            id: entry.id,
+            author: entry.author,
+            seq: entry.seq,
+            timestamp: entry.timestamp,
+            aheadMilliseconds: entry.timestamp.milliseconds - now
+        )
     }
 
     /// Recomputes the registers from the chains after a fork excluded entries that were applied.

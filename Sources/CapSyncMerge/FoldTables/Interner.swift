@@ -78,7 +78,8 @@ struct Interner: Sendable {
         bytes.withUnsafeBufferPointer { all in
             var start = 0
             for (number, end) in ends.enumerated() {
-                var index = Int(truncatingIfNeeded: SeededHash.hash(UnsafeBufferPointer(rebasing: all[start..<end]))) & mask
+                var index =
+                    Int(truncatingIfNeeded: SeededHash.hash(UnsafeBufferPointer(rebasing: all[start..<end]))) & mask
                 while buckets[index] != 0 { index = (index + 1) & mask }
                 buckets[index] = UInt32(number + 1)
                 start = end

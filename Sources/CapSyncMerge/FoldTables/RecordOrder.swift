@@ -14,14 +14,18 @@ enum RecordOrder {
     static func sort(_ keys: inout [RecordOrderKey]) {
         guard keys.count > 1 else { return }
         // Bits on which some keys differ: bytes without any are already "sorted".
-        var anyHigh: UInt64 = 0, allHigh: UInt64 = .max, anyLow: UInt64 = 0, allLow: UInt64 = .max
+        var anyHigh: UInt64 = 0
+        var allHigh: UInt64 = .max
+        var anyLow: UInt64 = 0
+        var allLow: UInt64 = .max
         for key in keys {
             anyHigh |= key.high
             allHigh &= key.high
             anyLow |= key.low
             allLow &= key.low
         }
-        let varyingHigh = anyHigh ^ allHigh, varyingLow = anyLow ^ allLow
+        let varyingHigh = anyHigh ^ allHigh
+        let varyingLow = anyLow ^ allLow
         // The second buffer is left unwritten: every pass writes each of its places before the next reads them
         // (each key goes to exactly one place), and the keys are plain values.
         var spare = [RecordOrderKey](unsafeUninitializedCapacity: keys.count) { _, initialized in
@@ -39,7 +43,11 @@ enum RecordOrder {
 
     /// One stable counting-sort pass on one byte of one word.
     private static func pass(
-        from source: [RecordOrderKey], into target: inout [RecordOrderKey], word: Int, shift: UInt64, counts: inout [Int]
+        from source: [RecordOrderKey],
+        into target: inout [RecordOrderKey],
+        word: Int,
+        shift: UInt64,
+        counts: inout [Int]
     ) {
         @inline(__always) func digit(_ key: RecordOrderKey) -> Int {
             Int(truncatingIfNeeded: ((word == 0 ? key.low : key.high) >> shift) & 0xff)

@@ -87,24 +87,43 @@ enum CompactOperation: Sendable {
     init(_ operation: Operation, partner: UInt32, interner: inout Interner) {
         func record(_ item: String, _ site: String, _ period: Period) -> RecordID {
             RecordID(
-                partner: partner, item: interner.number(item), site: interner.number(site),
-                period: UInt32(period.year) << 8 | UInt32(period.month))
+                partner: partner,
+                item: interner.number(item),
+                site: interner.number(site),
+                period: UInt32(period.year) << 8 | UInt32(period.month)
+            )
         }
         switch operation {
         case .capacityReport(let r):
             self = .report(
                 record(r.item, r.site, r.period),
                 ReportValues(
-                    capacity: r.monthlyCapacity, output: r.monthlyOutput, stock: r.stockOnHand, threshold: r.stockThreshold,
-                    leadTime: r.leadTimeDays, constraints: r.constraints))
+                    capacity: r.monthlyCapacity,
+                    output: r.monthlyOutput,
+                    stock: r.stockOnHand,
+                    threshold: r.stockThreshold,
+                    leadTime: r.leadTimeDays,
+                    constraints: r.constraints
+                )
+            )
         case .reportRetraction(let r):
             self = .retraction(record(r.item, r.site, r.period))
         case .need(let n):
             self = .need(
                 NeedID(owner: partner, code: interner.number(n.code)),
-                NeedValues(item: interner.number(n.item), quantity: n.quantity, due: n.due, priority: n.priority, isOpen: n.isOpen))
+                NeedValues(
+                    item: interner.number(n.item),
+                    quantity: n.quantity,
+                    due: n.due,
+                    priority: n.priority,
+                    isOpen: n.isOpen
+                )
+            )
         case .pledge(let p):
-            self = .pledge(PledgeID(partner: partner, owner: interner.number(p.needOwner), code: interner.number(p.needCode)), p.quantity)
+            self = .pledge(
+                PledgeID(partner: partner, owner: interner.number(p.needOwner), code: interner.number(p.needCode)),
+                p.quantity
+            )
         case .poolJoin(let j):
             self = .join(PoolID(item: interner.number(j.item), partner: partner))
         case .poolLeave(let l):
@@ -122,13 +141,20 @@ enum CompactOperation: Sendable {
             return .report(
                 record(id),
                 ReportValues(
-                    capacity: v.capacity, output: v.output, stock: v.stock, threshold: v.threshold, leadTime: v.leadTime,
-                    constraints: v.constraints))
+                    capacity: v.capacity,
+                    output: v.output,
+                    stock: v.stock,
+                    threshold: v.threshold,
+                    leadTime: v.leadTime,
+                    constraints: v.constraints
+                )
+            )
         case .retraction(let id): return .retraction(record(id))
         case .need(let id, let v):
             return .need(
                 NeedID(owner: map(id.owner), code: map(id.code)),
-                NeedValues(item: map(v.item), quantity: v.quantity, due: v.due, priority: v.priority, isOpen: v.isOpen))
+                NeedValues(item: map(v.item), quantity: v.quantity, due: v.due, priority: v.priority, isOpen: v.isOpen)
+            )
         case .pledge(let id, let quantity):
             return .pledge(PledgeID(partner: map(id.partner), owner: map(id.owner), code: map(id.code)), quantity)
         case .join(let id): return .join(PoolID(item: map(id.item), partner: map(id.partner)))
@@ -177,14 +203,26 @@ struct Registers: Sendable {
     /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
     /// put back (records' from the winning entries in `chains`).
     func state(
-        interner: Interner, authorKeys: [AuthorKey], chains: [AuthorChain], rosterHash: Bytes32, foldVersion: FoldVersion,
-        ignored: [IgnoredEntry], flagged: [FlaggedEntry], entryCount: Int, asOf: HLCTimestamp?
+        interner: Interner,
+        authorKeys: [AuthorKey],
+        chains: [AuthorChain],
+        rosterHash: Bytes32,
+        foldVersion: FoldVersion,
+        ignored: [IgnoredEntry],
+        flagged: [FlaggedEntry],
+        entryCount: Int,
+        asOf: HLCTimestamp?
     ) -> CoalitionState {
         let rank = interner.ranks()
         let text = interner.strings
         func r(_ number: UInt32) -> UInt64 { UInt64(rank[Int(number)]) }
         func stamp(_ mark: Mark) -> Stamp {
-            Stamp(timestamp: HLCTimestamp(rawValue: mark.timestamp), author: authorKeys[Int(mark.authorRank)], seq: mark.seq, entryID: mark.id)
+            Stamp(
+                timestamp: HLCTimestamp(rawValue: mark.timestamp),
+                author: authorKeys[Int(mark.authorRank)],
+                seq: mark.seq,
+                entryID: mark.id
+            )
         }
 
         let sortedRecords = self.sortedRecords(rank: rank, text: text, authorKeys: authorKeys, chains: chains)
@@ -195,18 +233,30 @@ struct Registers: Sendable {
         let sortedNeeds = needPairs.sorted { $0.key < $1.key }.map { pair -> CoalitionState.NeedRecord in
             let v = pair.values
             let need = Need(
-                unchecked: text[Int(pair.id.owner)], code: text[Int(pair.id.code)], item: text[Int(v.item)], quantity: v.quantity,
-                due: v.due, priority: v.priority, isOpen: v.isOpen)
+                unchecked: text[Int(pair.id.owner)],
+                code: text[Int(pair.id.code)],
+                item: text[Int(v.item)],
+                quantity: v.quantity,
+                due: v.due,
+                priority: v.priority,
+                isOpen: v.isOpen
+            )
             return CoalitionState.NeedRecord(need: need, setBy: stamp(pair.mark))
         }
 
-        let pledgePairs: [(key: UInt64, low: UInt64, id: PledgeID, mark: Mark, quantity: UInt64)] = pledges.map { id, value in
+        let pledgePairs: [(key: UInt64, low: UInt64, id: PledgeID, mark: Mark, quantity: UInt64)] = pledges.map {
+            id,
+            value in
             (r(id.partner) << 32 | r(id.owner), r(id.code), id, value.mark, value.values)
         }
-        let sortedPledges = pledgePairs.sorted { ($0.key, $0.low) < ($1.key, $1.low) }.map { pair -> CoalitionState.PledgeRecord in
+        let sortedPledges = pledgePairs.sorted { ($0.key, $0.low) < ($1.key, $1.low) }.map {
+            pair -> CoalitionState.PledgeRecord in
             let pledge = Pledge(
-                unchecked: text[Int(pair.id.partner)], needOwner: text[Int(pair.id.owner)], needCode: text[Int(pair.id.code)],
-                quantity: pair.quantity)
+                unchecked: text[Int(pair.id.partner)],
+                needOwner: text[Int(pair.id.owner)],
+                needCode: text[Int(pair.id.code)],
+                quantity: pair.quantity
+            )
             return CoalitionState.PledgeRecord(pledge: pledge, setBy: stamp(pair.mark))
         }
 
@@ -215,13 +265,25 @@ struct Registers: Sendable {
             let live = poolRemoved[id].map { joins.subtracting($0) } ?? joins
             if !live.isEmpty { memberships.append((id, live.sorted())) }
         }
-        let sortedPools = memberships
+        let sortedPools =
+            memberships
             .sorted { r($0.0.item) << 32 | r($0.0.partner) < r($1.0.item) << 32 | r($1.0.partner) }
-            .map { CoalitionState.PoolMembership(item: text[Int($0.0.item)], partner: text[Int($0.0.partner)], tags: $0.1) }
+            .map {
+                CoalitionState.PoolMembership(item: text[Int($0.0.item)], partner: text[Int($0.0.partner)], tags: $0.1)
+            }
 
         return CoalitionState(
-            sortedRosterHash: rosterHash, foldVersion: foldVersion, records: sortedRecords, needs: sortedNeeds, pledges: sortedPledges,
-            pools: sortedPools, ignored: ignored, flagged: flagged, entryCount: entryCount, asOf: asOf)
+            sortedRosterHash: rosterHash,
+            foldVersion: foldVersion,
+            records: sortedRecords,
+            needs: sortedNeeds,
+            pledges: sortedPledges,
+            pools: sortedPools,
+            ignored: ignored,
+            flagged: flagged,
+            entryCount: entryCount,
+            asOf: asOf
+        )
     }
 
     /// The capacity records in canonical order, resolved from the chains: one sequential pass collects every
@@ -229,12 +291,16 @@ struct Registers: Sendable {
     /// together, the greatest stamp of each run wins, and one pass builds the output with its capacity
     /// reserved (strings read back through the ranks, values from the winning entries).
     private func sortedRecords(
-        rank: [UInt32], text: [String], authorKeys: [AuthorKey], chains: [AuthorChain]
+        rank: [UInt32],
+        text: [String],
+        authorKeys: [AuthorKey],
+        chains: [AuthorChain]
     ) -> [CoalitionState.Record] {
         var order: [RecordOrderKey] = []
         order.reserveCapacity(chains.reduce(0) { $0 + $1.count })
         for author in chains.indices {
-            let cutoff = chains[author].cutoff, lastValidLimit = chains[author].lastValidLimit
+            let cutoff = chains[author].cutoff
+            let lastValidLimit = chains[author].lastValidLimit
             let partner = UInt64(rank[Int(chains[author].partnerNumber)])
             chains[author].kept.withUnsafeBufferPointer { kept in
                 for index in kept.indices {
@@ -247,7 +313,9 @@ struct Registers: Sendable {
                         RecordOrderKey(
                             high: partner << 32 | UInt64(rank[Int(operation.item)]),
                             low: UInt64(rank[Int(operation.site)]) << 32 | UInt64(operation.period),
-                            entry: EntryRef(rank: UInt32(author), index: UInt32(index))))
+                            entry: EntryRef(rank: UInt32(author), index: UInt32(index))
+                        )
+                    )
                 }
             }
         }
@@ -271,24 +339,49 @@ struct Registers: Sendable {
             }
             start = end
 
-            let author = Int(winner.rank), index = Int(winner.index)
+            let author = Int(winner.rank)
+            let index = Int(winner.index)
             let entry = chains[author].kept[index]
             let setBy = Stamp(
-                timestamp: HLCTimestamp(rawValue: entry.timestamp), author: authorKeys[author], seq: entry.seq,
-                entryID: chains[author].ids[index])
-            let partner = string(key.high >> 32), item = string(key.high & 0xffff_ffff), site = string(key.low >> 32)
-            let period = Period(unchecked: UInt16(truncatingIfNeeded: key.low >> 8), month: UInt8(truncatingIfNeeded: key.low))
+                timestamp: HLCTimestamp(rawValue: entry.timestamp),
+                author: authorKeys[author],
+                seq: entry.seq,
+                entryID: chains[author].ids[index]
+            )
+            let partner = string(key.high >> 32)
+            let item = string(key.high & 0xffff_ffff)
+            let site = string(key.low >> 32)
+            let period = Period(
+                unchecked: UInt16(truncatingIfNeeded: key.low >> 8),
+                month: UInt8(truncatingIfNeeded: key.low)
+            )
             var report: CapacityReport?
             let operation = entry.operation
             if operation.tag == .report {
                 report = CapacityReport(
-                    unchecked: partner, item: item, site: site, period: period, monthlyCapacity: operation.capacity,
-                    monthlyOutput: operation.output, stockOnHand: operation.stock, stockThreshold: operation.threshold,
+                    unchecked: partner,
+                    item: item,
+                    site: site,
+                    period: period,
+                    monthlyCapacity: operation.capacity,
+                    monthlyOutput: operation.output,
+                    stockOnHand: operation.stock,
+                    stockThreshold: operation.threshold,
                     leadTimeDays: operation.leadTime,
                     // The array read directly: a method call on `chains[author]` can copy the whole chain.
-                    constraints: operation.side == 0 ? "" : chains[author].constraints[Int(operation.side - 1)])
+                    constraints: operation.side == 0 ? "" : chains[author].constraints[Int(operation.side - 1)]
+                )
             }
-            sorted.append(CoalitionState.Record(partner: partner, item: item, site: site, period: period, setBy: setBy, report: report))
+            sorted.append(
+                CoalitionState.Record(
+                    partner: partner,
+                    item: item,
+                    site: site,
+                    period: period,
+                    setBy: setBy,
+                    report: report
+                )
+            )
         }
         return sorted
     }
@@ -296,7 +389,8 @@ struct Registers: Sendable {
     /// Last writer wins: whether entry `a`'s stamp is below `b`'s (timestamp, then author key — rank order is
     /// key order — then entry id).
     private static func precedes(_ a: EntryRef, _ b: EntryRef, in chains: [AuthorChain]) -> Bool {
-        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp, tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
+        let ta = chains[Int(a.rank)].kept[Int(a.index)].timestamp
+        let tb = chains[Int(b.rank)].kept[Int(b.index)].timestamp
         if ta != tb { return ta < tb }
         if a.rank != b.rank { return a.rank < b.rank }
         return chains[Int(a.rank)].ids[Int(a.index)] < chains[Int(b.rank)].ids[Int(b.index)]

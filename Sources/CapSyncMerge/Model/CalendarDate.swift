@@ -10,7 +10,11 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
 
     public init(year: UInt16, month: UInt8) throws(MergeError) {
         guard Period.years.contains(year), (1...12).contains(month) else {
-            throw MergeError(.invalidValue, "\(year)-\(month) is not a month between 1970-01 and 9999-12", context: "period")
+            throw MergeError(
+                .invalidValue,
+                "\(year)-\(month) is not a month between 1970-01 and 9999-12",
+                context: "period"
+            )
         }
         self.year = year
         self.month = month
@@ -28,7 +32,9 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
         guard parts.count == 2, parts[0].utf8.count == 4, parts[1].utf8.count == 2,
             parts.allSatisfy({ $0.utf8.allSatisfy(FieldRules.isDigit) }),
             let year = UInt16(parts[0]), let month = UInt8(parts[1])
-        else { throw MergeError(.invalidValue, "'\(text.prefix(20))' is not a month written YYYY-MM", context: "period") }
+        else {
+            throw MergeError(.invalidValue, "'\(text.prefix(20))' is not a month written YYYY-MM", context: "period")
+        }
         try self.init(year: year, month: month)
     }
 
@@ -42,12 +48,15 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
     }
 
     init(reading reader: inout ByteReader, field: String) throws(MergeError) {
-        let year: UInt16, month: UInt8
+        let year: UInt16
+        let month: UInt8
         do {
             year = try reader.readUInt16(field + ".year")
             month = try reader.readUInt8(field + ".month")
         } catch { throw MergeError(error) }
-        do { try self.init(year: year, month: month) } catch { throw MergeError(.invalidValue, error.reason, context: field) }
+        do { try self.init(year: year, month: month) } catch {
+            throw MergeError(.invalidValue, error.reason, context: field)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,7 +91,9 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
         guard parts.count == 3, parts[0].utf8.count == 4, parts[1].utf8.count == 2, parts[2].utf8.count == 2,
             parts.allSatisfy({ $0.utf8.allSatisfy(FieldRules.isDigit) }),
             let year = UInt16(parts[0]), let month = UInt8(parts[1]), let day = UInt8(parts[2])
-        else { throw MergeError(.invalidValue, "'\(text.prefix(20))' is not a date written YYYY-MM-DD", context: "date") }
+        else {
+            throw MergeError(.invalidValue, "'\(text.prefix(20))' is not a date written YYYY-MM-DD", context: "date")
+        }
         try self.init(year: year, month: month, day: day)
     }
 
@@ -107,13 +118,17 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
     }
 
     init(reading reader: inout ByteReader, field: String) throws(MergeError) {
-        let year: UInt16, month: UInt8, day: UInt8
+        let year: UInt16
+        let month: UInt8
+        let day: UInt8
         do {
             year = try reader.readUInt16(field + ".year")
             month = try reader.readUInt8(field + ".month")
             day = try reader.readUInt8(field + ".day")
         } catch { throw MergeError(error) }
-        do { try self.init(year: year, month: month, day: day) } catch { throw MergeError(.invalidValue, error.reason, context: field) }
+        do { try self.init(year: year, month: month, day: day) } catch {
+            throw MergeError(.invalidValue, error.reason, context: field)
+        }
     }
 
     public init(from decoder: any Decoder) throws {

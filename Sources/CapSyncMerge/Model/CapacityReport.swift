@@ -20,8 +20,16 @@ public struct CapacityReport: Sendable, Hashable {
     public let constraints: String
 
     public init(
-        partner: String, item: String, site: String, period: Period, monthlyCapacity: UInt64, monthlyOutput: UInt64,
-        stockOnHand: UInt64, stockThreshold: UInt64, leadTimeDays: UInt64, constraints: String = ""
+        partner: String,
+        item: String,
+        site: String,
+        period: Period,
+        monthlyCapacity: UInt64,
+        monthlyOutput: UInt64,
+        stockOnHand: UInt64,
+        stockThreshold: UInt64,
+        leadTimeDays: UInt64,
+        constraints: String = ""
     ) throws(MergeError) {
         try FieldRules.checkPartner(partner, field: "capacity report.partner")
         try FieldRules.checkCode(item, field: "capacity report.item")
@@ -31,7 +39,11 @@ public struct CapacityReport: Sendable, Hashable {
         try FieldRules.checkQuantity(stockOnHand, field: "capacity report.stock on hand")
         try FieldRules.checkQuantity(stockThreshold, field: "capacity report.stock threshold")
         guard leadTimeDays <= FieldRules.maxLeadTimeDays else {
-            throw MergeError(.invalidValue, "lead time is at most \(FieldRules.maxLeadTimeDays) days", context: "capacity report.lead time")
+            throw MergeError(
+                .invalidValue,
+                "lead time is at most \(FieldRules.maxLeadTimeDays) days",
+                context: "capacity report.lead time"
+            )
         }
         try FieldRules.checkFreeText(constraints, field: "capacity report.constraints")
         self.partner = partner
@@ -48,8 +60,16 @@ public struct CapacityReport: Sendable, Hashable {
 
     /// For values already validated (rebuilt from the fold's registers).
     init(
-        unchecked partner: String, item: String, site: String, period: Period, monthlyCapacity: UInt64, monthlyOutput: UInt64,
-        stockOnHand: UInt64, stockThreshold: UInt64, leadTimeDays: UInt64, constraints: String
+        unchecked partner: String,
+        item: String,
+        site: String,
+        period: Period,
+        monthlyCapacity: UInt64,
+        monthlyOutput: UInt64,
+        stockOnHand: UInt64,
+        stockThreshold: UInt64,
+        leadTimeDays: UInt64,
+        constraints: String
     ) {
         self.partner = partner
         self.item = item
@@ -101,7 +121,9 @@ public struct CapacityReport: Sendable, Hashable {
         monthlyOutput = try reader.readQuantity("monthly output")
         stockOnHand = try reader.readQuantity("stock on hand")
         stockThreshold = try reader.readQuantity("stock threshold")
-        do { leadTimeDays = try reader.readVarint("lead time", max: FieldRules.maxLeadTimeDays) } catch { throw MergeError(error) }
+        do { leadTimeDays = try reader.readVarint("lead time", max: FieldRules.maxLeadTimeDays) } catch {
+            throw MergeError(error)
+        }
         constraints = try reader.readFreeText("constraints")
         try reader.finish("capacity report")
     }

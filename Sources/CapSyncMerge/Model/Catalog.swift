@@ -34,8 +34,10 @@ public struct Catalog: Sendable, Hashable {
         try FieldRules.checkCode(code, field: "item")
         guard let item = item(code) else {
             throw MergeError(
-                .invalidValue, "unknown item code '\(code)'; known codes: \(items.map(\.code).joined(separator: ", "))",
-                context: "item")
+                .invalidValue,
+                "unknown item code '\(code)'; known codes: \(items.map(\.code).joined(separator: ", "))",
+                context: "item"
+            )
         }
         return item
     }

@@ -18,8 +18,10 @@ public enum FieldRules {
             utf8.allSatisfy({ isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
         else {
             throw MergeError(
-                .invalidValue, "'\(code.prefix(40))' must be 1–\(maxCodeLength) characters of A–Z, 0–9 and '-'",
-                context: field)
+                .invalidValue,
+                "'\(code.prefix(40))' must be 1–\(maxCodeLength) characters of A–Z, 0–9 and '-'",
+                context: field
+            )
         }
     }
 
@@ -31,8 +33,10 @@ public enum FieldRules {
             utf8.allSatisfy({ isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
         else {
             throw MergeError(
-                .invalidValue, "partner code '\(code.prefix(20))' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'",
-                context: field)
+                .invalidValue,
+                "partner code '\(code.prefix(20))' must be 2–16 characters: A–Z first, then A–Z, 0–9 or '-'",
+                context: field
+            )
         }
     }
 
@@ -43,8 +47,10 @@ public enum FieldRules {
             utf8.first != UInt8(ascii: " "), utf8.last != UInt8(ascii: " ")
         else {
             throw MergeError(
-                .invalidValue, "a site name is 1–\(maxSiteLength) bytes without control characters or surrounding spaces",
-                context: field)
+                .invalidValue,
+                "a site name is 1–\(maxSiteLength) bytes without control characters or surrounding spaces",
+                context: field
+            )
         }
     }
 
@@ -53,8 +59,10 @@ public enum FieldRules {
         let utf8 = text.utf8
         guard utf8.count <= maxConstraintsLength, utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7f) || $0 == 0x0a }) else {
             throw MergeError(
-                .invalidValue, "free text is at most \(maxConstraintsLength) bytes without control characters other than newline",
-                context: field)
+                .invalidValue,
+                "free text is at most \(maxConstraintsLength) bytes without control characters other than newline",
+                context: field
+            )
         }
     }
 
@@ -79,7 +87,8 @@ public enum FieldRules {
 
     /// memcmp-style three-way comparison of the UTF-8 bytes (shorter prefix first).
     static func compareBytes(_ a: String, _ b: String) -> Int {
-        var a = a, b = b
+        var a = a
+        var b = b
         return a.withUTF8 { x in
             b.withUTF8 { y in
                 let common = min(x.count, y.count)
@@ -118,7 +127,12 @@ extension ByteReader {
             }
         }
         guard let text = String(validating: bytes[range], as: UTF8.self) else {
-            throw MergeError(.malformedPayload, "not valid UTF-8", context: context.map { "\($0).\(field)" } ?? field, offset: start)
+            throw MergeError(
+                .malformedPayload,
+                "not valid UTF-8",
+                context: context.map { "\($0).\(field)" } ?? field,
+                offset: start
+            )
         }
         return text
     }

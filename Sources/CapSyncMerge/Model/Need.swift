@@ -18,14 +18,24 @@ public struct Need: Sendable, Hashable {
     public static let priorities: ClosedRange<UInt8> = 1...5
 
     public init(
-        owner: String, code: String, item: String, quantity: UInt64, due: Day, priority: UInt8, isOpen: Bool = true
+        owner: String,
+        code: String,
+        item: String,
+        quantity: UInt64,
+        due: Day,
+        priority: UInt8,
+        isOpen: Bool = true
     ) throws(MergeError) {
         try FieldRules.checkPartner(owner, field: "need.owner")
         try FieldRules.checkCode(code, field: "need.code")
         try FieldRules.checkCode(item, field: "need.item")
         try FieldRules.checkQuantity(quantity, field: "need.quantity")
         guard Need.priorities.contains(priority) else {
-            throw MergeError(.invalidValue, "priority is 1 (most urgent) to 5, not \(priority)", context: "need.priority")
+            throw MergeError(
+                .invalidValue,
+                "priority is 1 (most urgent) to 5, not \(priority)",
+                context: "need.priority"
+            )
         }
         self.owner = owner
         self.code = code
@@ -36,7 +46,8 @@ public struct Need: Sendable, Hashable {
         self.isOpen = isOpen
     }
 
-    init(unchecked owner: String, code: String, item: String, quantity: UInt64, due: Day, priority: UInt8, isOpen: Bool) {
+    init(unchecked owner: String, code: String, item: String, quantity: UInt64, due: Day, priority: UInt8, isOpen: Bool)
+    {
         self.owner = owner
         self.code = code
         self.item = item
@@ -73,7 +84,8 @@ public struct Need: Sendable, Hashable {
         item = try reader.readCode("item")
         quantity = try reader.readQuantity("quantity")
         due = try Day(reading: &reader, field: "due")
-        let priority: UInt8, status: UInt8
+        let priority: UInt8
+        let status: UInt8
         do {
             priority = try reader.readUInt8("priority")
             status = try reader.readUInt8("status")
@@ -81,7 +93,9 @@ public struct Need: Sendable, Hashable {
         guard Need.priorities.contains(priority) else {
             throw MergeError(.invalidValue, "priority is 1 to 5, not \(priority)", context: "need.priority")
         }
-        guard status <= 1 else { throw MergeError(.invalidValue, "status is 0 (open) or 1 (closed), not \(status)", context: "need.status") }
+        guard status <= 1 else {
+            throw MergeError(.invalidValue, "status is 0 (open) or 1 (closed), not \(status)", context: "need.status")
+        }
         self.priority = priority
         isOpen = status == 0
         try reader.finish("need")

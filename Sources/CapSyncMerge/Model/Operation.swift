@@ -38,7 +38,11 @@ public enum Operation: Sendable, Hashable {
     /// Decodes an entry's payload strictly; refuses other entry versions and unknown kinds.
     public init(entry: Entry) throws(MergeError) {
         guard entry.version == Operation.entryVersion else {
-            throw MergeError(.unsupportedVersion, "entry version \(entry.version) is not read by this fold (version 1 only)", context: "entry")
+            throw MergeError(
+                .unsupportedVersion,
+                "entry version \(entry.version) is not read by this fold (version 1 only)",
+                context: "entry"
+            )
         }
         let payload = entry.payload
         var reader = ByteReader(entry.encoded, range: payload.startIndex..<payload.endIndex)

@@ -45,7 +45,11 @@ public struct PoolLeave: Sendable, Hashable {
         try FieldRules.checkCode(item, field: "pool leave.item")
         let tags = Array(Set(observedTags)).sorted()
         guard tags.count <= FieldRules.maxObservedTags else {
-            throw MergeError(.invalidValue, "a leave names at most \(FieldRules.maxObservedTags) tags", context: "pool leave.tags")
+            throw MergeError(
+                .invalidValue,
+                "a leave names at most \(FieldRules.maxObservedTags) tags",
+                context: "pool leave.tags"
+            )
         }
         self.partner = partner
         self.item = item
@@ -73,14 +77,24 @@ public struct PoolLeave: Sendable, Hashable {
         do throws(WireError) {
             let count = try reader.readCount("tags.count", limit: FieldRules.maxObservedTags)
             guard reader.remaining >= count * 32 else {
-                throw WireError(.truncated, "input ends before \(count) tags", offset: reader.offset, context: "pool leave.tags")
+                throw WireError(
+                    .truncated,
+                    "input ends before \(count) tags",
+                    offset: reader.offset,
+                    context: "pool leave.tags"
+                )
             }
             tags.reserveCapacity(count)
             for _ in 0..<count {
                 let range = try reader.skipBytes("tag", count: 32)
                 let tag = EntryID(reader.bytes, at: range.lowerBound)
                 if let last = tags.last, !(last < tag) {
-                    throw WireError(.invalidValue, "tags must be strictly ascending", offset: range.lowerBound, context: "pool leave.tags")
+                    throw WireError(
+                        .invalidValue,
+                        "tags must be strictly ascending",
+                        offset: range.lowerBound,
+                        context: "pool leave.tags"
+                    )
                 }
                 tags.append(tag)
             }

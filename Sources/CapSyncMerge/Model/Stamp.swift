@@ -44,9 +44,18 @@ public struct Stamp: Sendable, Hashable, Comparable, Codable, CustomStringConver
         let author = try container.decode(String.self, forKey: .author)
         let entry = try container.decode(String.self, forKey: .entry)
         guard let authorKey = AuthorKey(hex: author), let id = EntryID(hex: entry) else {
-            throw DecodingError.dataCorruptedError(forKey: .entry, in: container, debugDescription: "author and entry are 64 hex digits")
+            throw DecodingError.dataCorruptedError(
+                forKey: .entry,
+                in: container,
+                debugDescription: "author and entry are 64 hex digits"
+            )
         }
-        self.init(timestamp: HLCTimestamp(rawValue: raw), author: authorKey, seq: try container.decode(UInt64.self, forKey: .seq), entryID: id)
+        self.init(
+            timestamp: HLCTimestamp(rawValue: raw),
+            author: authorKey,
+            seq: try container.decode(UInt64.self, forKey: .seq),
+            entryID: id
+        )
     }
 
     public func encode(to encoder: any Encoder) throws {

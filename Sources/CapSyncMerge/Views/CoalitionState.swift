@@ -59,8 +59,15 @@ public struct CoalitionState: Sendable, Hashable {
 
     /// Builds the state from explicit parts, sorting them canonically.
     public init(
-        rosterHash: Bytes32, foldVersion: FoldVersion, records: [Record], needs: [NeedRecord], pledges: [PledgeRecord],
-        pools: [PoolMembership], ignored: [IgnoredEntry] = [], flagged: [FlaggedEntry] = [], entryCount: Int = 0,
+        rosterHash: Bytes32,
+        foldVersion: FoldVersion,
+        records: [Record],
+        needs: [NeedRecord],
+        pledges: [PledgeRecord],
+        pools: [PoolMembership],
+        ignored: [IgnoredEntry] = [],
+        flagged: [FlaggedEntry] = [],
+        entryCount: Int = 0,
         asOf: HLCTimestamp? = nil
     ) {
         self.rosterHash = rosterHash
@@ -68,11 +75,14 @@ public struct CoalitionState: Sendable, Hashable {
         // Sort indices, not the (large) records themselves.
         let order = records.indices.sorted { CoalitionState.recordOrder(records[$0], records[$1]) }
         self.records = order.map { records[$0] }
-        self.needs = needs.sorted { CoalitionState.textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code]) }
+        self.needs = needs.sorted {
+            CoalitionState.textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code])
+        }
         self.pledges = pledges.sorted {
             CoalitionState.textOrder(
                 [$0.pledge.partner, $0.pledge.needOwner, $0.pledge.needCode],
-                [$1.pledge.partner, $1.pledge.needOwner, $1.pledge.needCode])
+                [$1.pledge.partner, $1.pledge.needOwner, $1.pledge.needCode]
+            )
         }
         self.pools = pools.sorted { CoalitionState.textOrder([$0.item, $0.partner], [$1.item, $1.partner]) }
         self.ignored = ignored
@@ -83,8 +93,15 @@ public struct CoalitionState: Sendable, Hashable {
 
     /// From parts already in canonical order (the fold sorts by interned ranks).
     init(
-        sortedRosterHash rosterHash: Bytes32, foldVersion: FoldVersion, records: [Record], needs: [NeedRecord],
-        pledges: [PledgeRecord], pools: [PoolMembership], ignored: [IgnoredEntry], flagged: [FlaggedEntry], entryCount: Int,
+        sortedRosterHash rosterHash: Bytes32,
+        foldVersion: FoldVersion,
+        records: [Record],
+        needs: [NeedRecord],
+        pledges: [PledgeRecord],
+        pools: [PoolMembership],
+        ignored: [IgnoredEntry],
+        flagged: [FlaggedEntry],
+        entryCount: Int,
         asOf: HLCTimestamp?
     ) {
         self.rosterHash = rosterHash

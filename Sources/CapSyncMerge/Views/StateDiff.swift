@@ -35,37 +35,80 @@ extension CoalitionState {
     public static func diff(_ old: CoalitionState, _ new: CoalitionState) -> [Change] {
         var changes: [Change] = []
         if old.rosterHash != new.rosterHash {
-            changes.append(Change(area: .roster, action: .changed, subject: "roster hash", before: old.rosterHash.hex, after: new.rosterHash.hex, setBy: nil))
+            changes.append(
+                Change(
+                    area: .roster,
+                    action: .changed,
+                    subject: "roster hash",
+                    before: old.rosterHash.hex,
+                    after: new.rosterHash.hex,
+                    setBy: nil
+                )
+            )
         }
         if old.foldVersion != new.foldVersion {
             changes.append(
-                Change(area: .foldVersion, action: .changed, subject: "fold version", before: "\(old.foldVersion.rawValue)",
-                    after: "\(new.foldVersion.rawValue)", setBy: nil))
+                Change(
+                    area: .foldVersion,
+                    action: .changed,
+                    subject: "fold version",
+                    before: "\(old.foldVersion.rawValue)",
+                    after: "\(new.foldVersion.rawValue)",
+                    setBy: nil
+                )
+            )
         }
         var retractions: [RecordKey: Stamp] = [:]
         for record in new.records where record.report == nil { retractions[record.key] = record.setBy }
         var withdrawals: [TextKey: Stamp] = [:]
         for record in new.pledges where record.pledge.quantity == 0 { withdrawals[record.key] = record.setBy }
         changes += compare(
-            area: .report, old: old.records.filter { $0.report != nil }, new: new.records.filter { $0.report != nil },
-            key: { "\($0.partner) \($0.item) \($0.site) \($0.period)" }, order: recordOrder,
-            summary: { $0.report.map(Self.summary) ?? "" }, stamp: \.setBy, tombstone: { retractions[$0.key] })
+            area: .report,
+            old: old.records.filter { $0.report != nil },
+            new: new.records.filter { $0.report != nil },
+            key: { "\($0.partner) \($0.item) \($0.site) \($0.period)" },
+            order: recordOrder,
+            summary: { $0.report.map(Self.summary) ?? "" },
+            stamp: \.setBy,
+            tombstone: { retractions[$0.key] }
+        )
         changes += compare(
-            area: .need, old: old.needs, new: new.needs, key: { "\($0.need.owner) \($0.need.code)" },
+            area: .need,
+            old: old.needs,
+            new: new.needs,
+            key: { "\($0.need.owner) \($0.need.code)" },
             order: { textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code]) },
-            summary: { n in "\(n.need.item) \(n.need.quantity) due \(n.need.due) priority \(n.need.priority) \(n.need.isOpen ? "open" : "closed")" },
-            stamp: \.setBy, tombstone: { _ in nil })
+            summary: { n in
+                "\(n.need.item) \(n.need.quantity) due \(n.need.due) priority \(n.need.priority) \(n.need.isOpen ? "open" : "closed")"
+            },
+            stamp: \.setBy,
+            tombstone: { _ in nil }
+        )
         changes += compare(
-            area: .pledge, old: old.pledges.filter { $0.pledge.quantity > 0 }, new: new.pledges.filter { $0.pledge.quantity > 0 },
+            area: .pledge,
+            old: old.pledges.filter { $0.pledge.quantity > 0 },
+            new: new.pledges.filter { $0.pledge.quantity > 0 },
             key: { "\($0.pledge.partner) -> \($0.pledge.needOwner) \($0.pledge.needCode)" },
             order: {
-                textOrder([$0.pledge.partner, $0.pledge.needOwner, $0.pledge.needCode], [$1.pledge.partner, $1.pledge.needOwner, $1.pledge.needCode])
+                textOrder(
+                    [$0.pledge.partner, $0.pledge.needOwner, $0.pledge.needCode],
+                    [$1.pledge.partner, $1.pledge.needOwner, $1.pledge.needCode]
+                )
             },
-            summary: { "\($0.pledge.quantity)" }, stamp: \.setBy, tombstone: { withdrawals[$0.key] })
+            summary: { "\($0.pledge.quantity)" },
+            stamp: \.setBy,
+            tombstone: { withdrawals[$0.key] }
+        )
         changes += compare(
-            area: .pool, old: old.pools, new: new.pools, key: { "\($0.item) \($0.partner)" },
+            area: .pool,
+            old: old.pools,
+            new: new.pools,
+            key: { "\($0.item) \($0.partner)" },
             order: { textOrder([$0.item, $0.partner], [$1.item, $1.partner]) },
-            summary: { "member (\($0.tags.count) join\($0.tags.count == 1 ? "" : "s"))" }, stamp: { _ in nil }, tombstone: { _ in nil })
+            summary: { "member (\($0.tags.count) join\($0.tags.count == 1 ? "" : "s"))" },
+            stamp: { _ in nil },
+            tombstone: { _ in nil }
+        )
         return changes
     }
 
@@ -78,24 +121,57 @@ extension CoalitionState {
     /// Merges two canonically sorted lists, reporting keys only in `new` (added), only in `old` (removed), and in
     /// both with a different summary or stamp (changed).
     private static func compare<T>(
-        area: Change.Area, old: [T], new: [T], key: (T) -> String, order: (T, T) -> Bool, summary: (T) -> String,
-        stamp: (T) -> Stamp?, tombstone: (T) -> Stamp?
+        area: Change.Area,
+        old: [T],
+        new: [T],
+        key: (T) -> String,
+        order: (T, T) -> Bool,
+        summary: (T) -> String,
+        stamp: (T) -> Stamp?,
+        tombstone: (T) -> Stamp?
     ) -> [Change] {
         var changes: [Change] = []
         var i = 0
         var j = 0
         while i < old.count || j < new.count {
             if j == new.count || (i < old.count && order(old[i], new[j])) {
-                changes.append(Change(area: area, action: .removed, subject: key(old[i]), before: summary(old[i]), after: nil, setBy: tombstone(old[i])))
+                changes.append(
+                    Change(
+                        area: area,
+                        action: .removed,
+                        subject: key(old[i]),
+                        before: summary(old[i]),
+                        after: nil,
+                        setBy: tombstone(old[i])
+                    )
+                )
                 i += 1
             } else if i == old.count || order(new[j], old[i]) {
-                changes.append(Change(area: area, action: .added, subject: key(new[j]), before: nil, after: summary(new[j]), setBy: stamp(new[j])))
+                changes.append(
+                    Change(
+                        area: area,
+                        action: .added,
+                        subject: key(new[j]),
+                        before: nil,
+                        after: summary(new[j]),
+                        setBy: stamp(new[j])
+                    )
+                )
                 j += 1
             } else {
                 let before = summary(old[i])
                 let after = summary(new[j])
                 if before != after || stamp(old[i]) != stamp(new[j]) {
-                    changes.append(Change(area: area, action: .changed, subject: key(new[j]), before: before, after: after, setBy: stamp(new[j])))
+                    changes.append(
+                        Change(
+                            area: area,
+                            action: .changed,
+                            subject: key(new[j]),
+                            before: before,
+                            after: after,
+                            setBy: stamp(new[j])
+                        )
+                    )
                 }
                 i += 1
                 j += 1

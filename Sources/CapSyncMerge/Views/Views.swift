@@ -152,7 +152,9 @@ extension CoalitionState {
             while end < records.count, FieldRules.sameBytes(records[end].partner, first.partner),
                 FieldRules.sameBytes(records[end].item, first.item)
             {
-                if records[end].report != nil, latest.map({ $0 < records[end].period }) ?? true { latest = records[end].period }
+                if records[end].report != nil, latest.map({ $0 < records[end].period }) ?? true {
+                    latest = records[end].period
+                }
                 end += 1
             }
             if let latest {
@@ -173,12 +175,23 @@ extension CoalitionState {
             guard let c = current else { return }
             byItem[c.item, default: []].append(
                 PartnerContribution(
-                    partner: c.partner, period: c.period, sites: c.sites, monthlyCapacity: c.values[0],
-                    monthlyOutput: c.values[1], stockOnHand: c.values[2], availableAboveThreshold: c.values[3]))
+                    partner: c.partner,
+                    period: c.period,
+                    sites: c.sites,
+                    monthlyCapacity: c.values[0],
+                    monthlyOutput: c.values[1],
+                    stockOnHand: c.values[2],
+                    availableAboveThreshold: c.values[3]
+                )
+            )
         }
         for (report, _) in latestPeriodRecords() {
-            let values = [report.monthlyCapacity, report.monthlyOutput, report.stockOnHand, report.availableAboveThreshold]
-            if let c = current, FieldRules.sameBytes(c.partner, report.partner), FieldRules.sameBytes(c.item, report.item) {
+            let values = [
+                report.monthlyCapacity, report.monthlyOutput, report.stockOnHand, report.availableAboveThreshold,
+            ]
+            if let c = current, FieldRules.sameBytes(c.partner, report.partner),
+                FieldRules.sameBytes(c.item, report.item)
+            {
                 current = (c.partner, c.item, c.period, c.sites + 1, zip(c.values, values).map { $0 &+ $1 })
             } else {
                 flush()
@@ -189,10 +202,13 @@ extension CoalitionState {
         return byItem.keys.sorted(by: FieldRules.precedes).map { item in
             let partners = byItem[item] ?? []
             return ItemTotal(
-                item: item, monthlyCapacity: partners.reduce(0) { $0 &+ $1.monthlyCapacity },
+                item: item,
+                monthlyCapacity: partners.reduce(0) { $0 &+ $1.monthlyCapacity },
                 monthlyOutput: partners.reduce(0) { $0 &+ $1.monthlyOutput },
                 stockOnHand: partners.reduce(0) { $0 &+ $1.stockOnHand },
-                availableAboveThreshold: partners.reduce(0) { $0 &+ $1.availableAboveThreshold }, partners: partners)
+                availableAboveThreshold: partners.reduce(0) { $0 &+ $1.availableAboveThreshold },
+                partners: partners
+            )
         }
     }
 
@@ -202,16 +218,29 @@ extension CoalitionState {
         for record in pledges where record.pledge.quantity > 0 {
             let key = TextKey(a: record.pledge.needOwner, b: record.pledge.needCode, c: "")
             pledgesByNeed[key, default: []].append(
-                Shortfall.PledgeShare(partner: record.pledge.partner, quantity: record.pledge.quantity, setBy: record.setBy))
+                Shortfall.PledgeShare(
+                    partner: record.pledge.partner,
+                    quantity: record.pledge.quantity,
+                    setBy: record.setBy
+                )
+            )
         }
         let open = needs.filter(\.need.isOpen).map { record -> Shortfall in
             let need = record.need
             let shares = pledgesByNeed[TextKey(a: need.owner, b: need.code, c: "")] ?? []
             let pledged = shares.reduce(0) { $0 &+ $1.quantity }
             return Shortfall(
-                owner: need.owner, code: need.code, item: need.item, quantity: need.quantity, pledged: pledged,
-                remaining: need.quantity > pledged ? need.quantity - pledged : 0, due: need.due, priority: need.priority,
-                pledges: shares, setBy: record.setBy)
+                owner: need.owner,
+                code: need.code,
+                item: need.item,
+                quantity: need.quantity,
+                pledged: pledged,
+                remaining: need.quantity > pledged ? need.quantity - pledged : 0,
+                due: need.due,
+                priority: need.priority,
+                pledges: shares,
+                setBy: record.setBy
+            )
         }
         return open.sorted { a, b in
             if a.due != b.due { return a.due < b.due }
@@ -224,8 +253,14 @@ extension CoalitionState {
     public func thresholdAlerts() -> [ThresholdAlert] {
         latestPeriodRecords().filter { $0.report.stockOnHand <= $0.report.stockThreshold }.map { report, setBy in
             ThresholdAlert(
-                partner: report.partner, item: report.item, site: report.site, period: report.period,
-                stockOnHand: report.stockOnHand, stockThreshold: report.stockThreshold, setBy: setBy)
+                partner: report.partner,
+                item: report.item,
+                site: report.site,
+                period: report.period,
+                stockOnHand: report.stockOnHand,
+                stockThreshold: report.stockThreshold,
+                setBy: setBy
+            )
         }
     }
 
@@ -239,7 +274,9 @@ extension CoalitionState {
             views.append(
                 PoolView(
                     item: pools[index].item,
-                    members: pools[index..<end].map { PoolView.Member(partner: $0.partner, tags: $0.tags.map(\.hex)) }))
+                    members: pools[index..<end].map { PoolView.Member(partner: $0.partner, tags: $0.tags.map(\.hex)) }
+                )
+            )
             index = end
         }
         return views
@@ -256,20 +293,34 @@ extension CoalitionState {
             },
             needs: needs.filter { FieldRules.sameBytes($0.need.owner, partner) }.map(\.row),
             pledges: pledges.filter { FieldRules.sameBytes($0.pledge.partner, partner) }.map(\.row),
-            pools: pools.filter { FieldRules.sameBytes($0.partner, partner) }.map(\.item))
+            pools: pools.filter { FieldRules.sameBytes($0.partner, partner) }.map(\.item)
+        )
     }
 }
 
 extension CoalitionState.NeedRecord {
     var row: NeedRow {
         NeedRow(
-            owner: need.owner, code: need.code, item: need.item, quantity: need.quantity, due: need.due,
-            priority: need.priority, isOpen: need.isOpen, setBy: setBy)
+            owner: need.owner,
+            code: need.code,
+            item: need.item,
+            quantity: need.quantity,
+            due: need.due,
+            priority: need.priority,
+            isOpen: need.isOpen,
+            setBy: setBy
+        )
     }
 }
 
 extension CoalitionState.PledgeRecord {
     var row: PledgeRow {
-        PledgeRow(partner: pledge.partner, needOwner: pledge.needOwner, needCode: pledge.needCode, quantity: pledge.quantity, setBy: setBy)
+        PledgeRow(
+            partner: pledge.partner,
+            needOwner: pledge.needOwner,
+            needCode: pledge.needCode,
+            quantity: pledge.quantity,
+            setBy: setBy
+        )
     }
 }

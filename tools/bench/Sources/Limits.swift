@@ -17,8 +17,10 @@ struct Limits {
         let cores = Double(BenchContext.cores)
         print("   cores \(BenchContext.cores)")
         print("   openssl Ed25519 sign       \(BenchContext.format(limits.signPerSecond)) /s per core")
-        print("   openssl Ed25519 verify     \(BenchContext.format(limits.verifyPerSecond)) /s one core; "
-            + "\(BenchContext.format(limits.verifyAllCoresPerSecond)) /s with -multi \(Int(cores))")
+        print(
+            "   openssl Ed25519 verify     \(BenchContext.format(limits.verifyPerSecond)) /s one core; "
+                + "\(BenchContext.format(limits.verifyAllCoresPerSecond)) /s with -multi \(Int(cores))"
+        )
         print("   openssl SHA-256 (256 B)    \(BenchContext.format(limits.sha256BytesPerSecond256 / 1e6)) MB/s")
         print("   write 200 B + fdatasync    \(BenchContext.format(limits.fdatasyncPerSecond)) /s")
         print("   1000 x 200 B + fdatasync   \(BenchContext.format(limits.batchedFdatasyncEntriesPerSecond)) entries/s")
@@ -35,8 +37,13 @@ struct Limits {
         }
         let (single, batched) = fdatasyncRates()
         return Limits(
-            signPerSecond: sign, verifyPerSecond: verify, verifyAllCoresPerSecond: allCores, sha256BytesPerSecond256: sha256, fdatasyncPerSecond: single,
-            batchedFdatasyncEntriesPerSecond: batched)
+            signPerSecond: sign,
+            verifyPerSecond: verify,
+            verifyAllCoresPerSecond: allCores,
+            sha256BytesPerSecond256: sha256,
+            fdatasyncPerSecond: single,
+            batchedFdatasyncEntriesPerSecond: batched
+        )
     }
 
     /// `openssl speed -seconds 1 [-multi N] ed25519`: sign/s and verify/s.
@@ -72,7 +79,10 @@ struct Limits {
         let path = NSTemporaryDirectory() + "capsync-bench-fsync-\(getpid())"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { return (0, 0) }
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         let record = [UInt8](repeating: 0x78, count: 200)
         let single = BenchContext.seconds {
             for _ in 0..<500 {

@@ -7,16 +7,23 @@ import Foundation
 /// authors, and open time and RSS of the resulting store (measured in a fresh child process).
 enum StoreBenchmarks {
     static let authorCount = 40
-    static let payload = Array(String(repeating: "capacity-report NO 155mm-shell site-7 2026-Q4 qty 1200; ", count: 2).utf8)
+    static let payload = Array(
+        String(repeating: "capacity-report NO 155mm-shell site-7 2026-Q4 qty 1200; ", count: 2).utf8
+    )
 
     static func run(_ context: BenchContext) throws {
         let limits = context.limits
         let cores = Double(BenchContext.cores)
         print("   CRC32C hardware: \(LogStore.usesHardwareCRC32C)")
         let ownKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32))
-        let authors = try (0..<authorCount).map { try Ed25519PrivateKey(seed: [UInt8](repeating: UInt8(10 + $0), count: 32)) }
-        let roster = try Roster(serial: 1, members: [.init(partner: "NO", key: AuthorKey(ownKey.publicKey))]
-            + authors.enumerated().map { .init(partner: "P\($0.offset)", key: AuthorKey($0.element.publicKey)) })
+        let authors = try (0..<authorCount).map {
+            try Ed25519PrivateKey(seed: [UInt8](repeating: UInt8(10 + $0), count: 32))
+        }
+        let roster = try Roster(
+            serial: 1,
+            members: [.init(partner: "NO", key: AuthorKey(ownKey.publicKey))]
+                + authors.enumerated().map { .init(partner: "P\($0.offset)", key: AuthorKey($0.element.publicKey)) }
+        )
         var now: UInt64 = 1_800_000_000_000
         // As a node appends: with its own-chain journal (one unsynced slot write per batch besides the store's).
         func ownStore(_ directory: String) throws -> LogStore {
@@ -28,7 +35,10 @@ enum StoreBenchmarks {
 
         // Single acknowledged appends: one entry, one fsync each.
         let singleDirectory = context.scratchDirectory("single")
-        defer { context.remove(singleDirectory); context.remove(singleDirectory + "-node") }
+        defer {
+            context.remove(singleDirectory)
+            context.remove(singleDirectory + "-node")
+        }
         let single = try ownStore(singleDirectory)
         let singleCount = 300
         let singleTime = try BenchContext.seconds {
@@ -38,13 +48,20 @@ enum StoreBenchmarks {
             }
         }
         BenchContext.report(
-            "append, single acknowledged", value: Double(singleCount) / singleTime, unit: "entries/s",
+            "append, single acknowledged",
+            value: Double(singleCount) / singleTime,
+            unit: "entries/s",
             limit: "fdatasync \(BenchContext.format(limits.fdatasyncPerSecond))/s",
-            target: 0.5 * limits.fdatasyncPerSecond, meets: Double(singleCount) / singleTime >= 0.5 * limits.fdatasyncPerSecond)
+            target: 0.5 * limits.fdatasyncPerSecond,
+            meets: Double(singleCount) / singleTime >= 0.5 * limits.fdatasyncPerSecond
+        )
 
         // Batched appends: 1000 entries a batch.
         let batchDirectory = context.scratchDirectory("batched")
-        defer { context.remove(batchDirectory); context.remove(batchDirectory + "-node") }
+        defer {
+            context.remove(batchDirectory)
+            context.remove(batchDirectory + "-node")
+        }
         let batched = try ownStore(batchDirectory)
         let batchedCount = min(context.entryCount, 200_000)
         let operations = (0..<1000).map { _ in (kind: UInt64(1), payload: payload) }
@@ -66,19 +83,31 @@ enum StoreBenchmarks {
         if let waitBefore, let waitAfter = runQueueWaitSeconds() {
             let waited = waitAfter - waitBefore
             BenchContext.report(
-                "append, batches of 1000, wall clock", value: batchedRate, unit: "entries/s",
+                "append, batches of 1000, wall clock",
+                value: batchedRate,
+                unit: "entries/s",
                 limit: "waited \(BenchContext.format(waited)) s of \(BenchContext.format(batchedTime)) s for a CPU",
-                target: nil, meets: nil)
+                target: nil,
+                meets: nil
+            )
             let ownRate = Double(batchedCount) / max(batchedTime - waited, 1e-9)
             BenchContext.report(
-                "append, batches of 1000, on CPU or in I/O", value: ownRate, unit: "entries/s",
+                "append, batches of 1000, on CPU or in I/O",
+                value: ownRate,
+                unit: "entries/s",
                 limit: "Ed25519 sign \(BenchContext.format(signRate))/s per CPU second",
-                target: 0.8 * signRate, meets: ownRate >= 0.8 * signRate)
+                target: 0.8 * signRate,
+                meets: ownRate >= 0.8 * signRate
+            )
         } else {
             BenchContext.report(
-                "append, batches of 1000", value: batchedRate, unit: "entries/s",
+                "append, batches of 1000",
+                value: batchedRate,
+                unit: "entries/s",
                 limit: "Ed25519 sign \(BenchContext.format(signRate))/s on one core",
-                target: 0.8 * signRate, meets: batchedRate >= 0.8 * signRate)
+                target: 0.8 * signRate,
+                meets: batchedRate >= 0.8 * signRate
+            )
         }
 
         // Ingest from 40 authors, in per-author runs of 1000 (as sync sends them). Entries are signed ahead
@@ -108,35 +137,57 @@ enum StoreBenchmarks {
         // its share of the cores, and per-core × cores would overstate what is available.
         let verifyAll = (limits.verifyAllCoresPerSecond + Limits.ed25519AllCores()) / 2
         BenchContext.report(
-            "ingest \(ingested) entries from \(authorCount) authors", value: ingestRate, unit: "entries/s",
+            "ingest \(ingested) entries from \(authorCount) authors",
+            value: ingestRate,
+            unit: "entries/s",
             limit: "Ed25519 verify \(BenchContext.format(verifyAll))/s on \(Int(cores)) cores "
                 + "(per core × cores: \(BenchContext.format(limits.verifyPerSecond * cores))/s)",
-            target: 0.75 * verifyAll, meets: ingestRate >= 0.75 * verifyAll)
+            target: 0.75 * verifyAll,
+            meets: ingestRate >= 0.75 * verifyAll
+        )
         print("   store size \(ingestStore.sizeOnDisk / 1_048_576) MiB, \(ingestStore.entryCount) entries")
 
         // Open time and RSS, in a fresh process so nothing else is resident.
         let output = runChild(["open-child", ingestDirectory])
-        let fields = Dictionary(uniqueKeysWithValues: output.split(separator: " ").compactMap { pair -> (String, Double)? in
-            let parts = pair.split(separator: "=")
-            guard parts.count == 2, let value = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                return nil
+        let fields = Dictionary(
+            uniqueKeysWithValues: output.split(separator: " ").compactMap { pair -> (String, Double)? in
+                let parts = pair.split(separator: "=")
+                guard parts.count == 2, let value = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines))
+                else {
+                    return nil
+                }
+                return (String(parts[0]), value)
             }
-            return (String(parts[0]), value)
-        })
+        )
         if let seconds = fields["open_seconds"], let cpu = fields["cpu_seconds"], let rss = fields["rss_mib"],
             let entries = fields["entries"]
         {
             // Open is one thread: its CPU time is what the wall time would be on an idle machine, and on a shared
             // machine the wall time mostly measures the other load. Both are printed; CPU time is judged.
             BenchContext.report(
-                "open of \(Int(entries)) entries, wall", value: seconds, unit: "s", limit: "≤ 1 s for 1M entries",
-                target: nil, meets: nil)
+                "open of \(Int(entries)) entries, wall",
+                value: seconds,
+                unit: "s",
+                limit: "≤ 1 s for 1M entries",
+                target: nil,
+                meets: nil
+            )
             BenchContext.report(
-                "open of \(Int(entries)) entries, CPU (whole process)", value: cpu, unit: "s",
-                limit: "≤ 1 s for 1M entries", target: nil, meets: cpu <= 1.0 * max(1, entries / 1_000_000))
+                "open of \(Int(entries)) entries, CPU (whole process)",
+                value: cpu,
+                unit: "s",
+                limit: "≤ 1 s for 1M entries",
+                target: nil,
+                meets: cpu <= 1.0 * max(1, entries / 1_000_000)
+            )
             BenchContext.report(
-                "RSS of the open store (peak)", value: rss, unit: "MiB", limit: "≤ 512 MiB for 1M entries",
-                target: nil, meets: rss <= 512)
+                "RSS of the open store (peak)",
+                value: rss,
+                unit: "MiB",
+                limit: "≤ 512 MiB for 1M entries",
+                target: nil,
+                meets: rss <= 512
+            )
         } else {
             print("   open-child failed: \(output)")
         }
@@ -166,8 +217,13 @@ enum StoreBenchmarks {
             var prev = EntryID.zero
             for seq in 1...count {
                 let entry = try! Entry.sign(
-                    key: keys[index], seq: UInt64(seq), prev: prev, timestamp: HLCTimestamp(milliseconds: start + UInt64(seq)),
-                    kind: 1, payload: payload)
+                    key: keys[index],
+                    seq: UInt64(seq),
+                    prev: prev,
+                    timestamp: HLCTimestamp(milliseconds: start + UInt64(seq)),
+                    kind: 1,
+                    payload: payload
+                )
                 prev = entry.id
                 chain.append(entry)
             }
@@ -194,7 +250,8 @@ enum StoreBenchmarks {
             let rss = peakRSSMiB()
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            let cpu =
+                Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
                 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
             print("open_seconds=\(store.seconds) cpu_seconds=\(cpu) rss_mib=\(rss) entries=\(store.entries)")
         } catch {

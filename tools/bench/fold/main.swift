@@ -1,4 +1,3 @@
-import CapSyncTestSupport
 // capsync-bench-fold — throughput and memory of the fold (README, performance; a harness that prints, never asserts).
 //
 //   swift build -c release --product capsync-bench-fold && .build/release/capsync-bench-fold [entries] [partners] [items]
@@ -10,6 +9,7 @@ import CapSyncTestSupport
 // and prints the resident memory the fold state adds. SHA-256 is measured in the same run for comparison.
 import CapSyncCrypto
 import CapSyncMerge
+import CapSyncTestSupport
 import CapSyncWire
 import Foundation
 
@@ -57,7 +57,9 @@ var entries: [Entry] = []
 entries.reserveCapacity(entryTarget)
 let months = max(1, entryTarget / (partnerCount * itemCount))
 let t0: UInt64 = 1_700_000_000_000
-print("building \(entryTarget) entries: \(partnerCount) partners × \(itemCount) items × \(months) months of reports, with needs, pledges, pools…")
+print(
+    "building \(entryTarget) entries: \(partnerCount) partners × \(itemCount) items × \(months) months of reports, with needs, pledges, pools…"
+)
 let buildTime = seconds {
     var month = 0
     var index = 0
@@ -65,18 +67,45 @@ let buildTime = seconds {
         let p = index % partnerCount
         let i = (index / partnerCount) % itemCount
         if index > 0 && index % (partnerCount * itemCount) == 0 { month += 1 }
-        let year = UInt16(2000 + month / 12), monthOfYear = UInt8(1 + month % 12)
+        let year = UInt16(2000 + month / 12)
+        let monthOfYear = UInt8(1 + month % 12)
         let operation: CapSyncMerge.Operation
         switch rng.next() % 100 {
-        case 0: operation = .need(try! Need(owner: partners[p], code: "NEED-\(i)", item: items[i], quantity: rng.next() % 10_000, due: try! Day(year: year, month: monthOfYear, day: 28), priority: 1))
-        case 1: operation = .pledge(try! Pledge(partner: partners[p], needOwner: partners[(p + 1) % partnerCount], needCode: "NEED-\(i)", quantity: rng.next() % 1_000))
+        case 0:
+            operation = .need(
+                try! Need(
+                    owner: partners[p],
+                    code: "NEED-\(i)",
+                    item: items[i],
+                    quantity: rng.next() % 10_000,
+                    due: try! Day(year: year, month: monthOfYear, day: 28),
+                    priority: 1
+                )
+            )
+        case 1:
+            operation = .pledge(
+                try! Pledge(
+                    partner: partners[p],
+                    needOwner: partners[(p + 1) % partnerCount],
+                    needCode: "NEED-\(i)",
+                    quantity: rng.next() % 1_000
+                )
+            )
         case 2: operation = .poolJoin(try! PoolJoin(partner: partners[p], item: items[i]))
         default:
             operation = .capacityReport(
                 try! CapacityReport(
-                    partner: partners[p], item: items[i], site: "Site-\(rng.next() % 2)", period: try! Period(year: year, month: monthOfYear),
-                    monthlyCapacity: rng.next() % 100_000, monthlyOutput: rng.next() % 100_000, stockOnHand: rng.next() % 1_000_000,
-                    stockThreshold: rng.next() % 100_000, leadTimeDays: rng.next() % 365))
+                    partner: partners[p],
+                    item: items[i],
+                    site: "Site-\(rng.next() % 2)",
+                    period: try! Period(year: year, month: monthOfYear),
+                    monthlyCapacity: rng.next() % 100_000,
+                    monthlyOutput: rng.next() % 100_000,
+                    stockOnHand: rng.next() % 1_000_000,
+                    stockThreshold: rng.next() % 100_000,
+                    leadTimeDays: rng.next() % 365
+                )
+            )
         }
         seqs[p] += 1
         var writer = ByteWriter(capacity: 256)
@@ -103,7 +132,14 @@ var decoded = 0
 _ = seconds {
     for entry in entries where (try? MergeOperation(entry: entry)) != nil { decoded += 1 }
 }
-print(String(format: "payload decode alone:    %.2f s CPU %10.0f entries/s (%d decoded)", lastCPU, Double(entries.count) / lastCPU, decoded))
+print(
+    String(
+        format: "payload decode alone:    %.2f s CPU %10.0f entries/s (%d decoded)",
+        lastCPU,
+        Double(entries.count) / lastCPU,
+        decoded
+    )
+)
 
 let rssBefore = residentBytes()
 var state = FoldState(Fold(roster: roster))
@@ -119,11 +155,27 @@ let foldTime = seconds {
 let rssAfter = residentBytes()
 let coalition = result!
 let foldCPU = lastCPU
-print(String(format: "fold (add + finish):     %.2f s wall %10.0f entries/s; %.2f s CPU %10.0f entries/s  (target ≥ 1,000,000)",
-    foldTime, Double(entries.count) / foldTime, foldCPU, Double(entries.count) / foldCPU))
-print(String(format: "  of which add:          %.2f s CPU %10.0f entries/s; finish (sorted state): %.2f s CPU", addCPU,
-    Double(entries.count) / addCPU, foldCPU - addCPU))
-print("fold state memory:       \(mb(rssAfter - rssBefore)) resident added (\(coalition.records.count) records, \(coalition.needs.count) needs, \(coalition.pledges.count) pledges, \(coalition.pools.count) pool memberships; entries themselves \(mb(entries.reduce(0) { $0 + $1.encoded.count })) not counted)")
+print(
+    String(
+        format:
+            "fold (add + finish):     %.2f s wall %10.0f entries/s; %.2f s CPU %10.0f entries/s  (target ≥ 1,000,000)",
+        foldTime,
+        Double(entries.count) / foldTime,
+        foldCPU,
+        Double(entries.count) / foldCPU
+    )
+)
+print(
+    String(
+        format: "  of which add:          %.2f s CPU %10.0f entries/s; finish (sorted state): %.2f s CPU",
+        addCPU,
+        Double(entries.count) / addCPU,
+        foldCPU - addCPU
+    )
+)
+print(
+    "fold state memory:       \(mb(rssAfter - rssBefore)) resident added (\(coalition.records.count) records, \(coalition.needs.count) needs, \(coalition.pledges.count) pledges, \(coalition.pools.count) pool memberships; entries themselves \(mb(entries.reduce(0) { $0 + $1.encoded.count })) not counted)"
+)
 
 // CAPSYNC_BENCH_FOLD_ONLY=1 stops here: a profile (perf record) then shows the fold alone.
 if ProcessInfo.processInfo.environment["CAPSYNC_BENCH_FOLD_ONLY"] == "1" { exit(0) }
@@ -164,8 +216,15 @@ let partialTime = seconds {
     for part in parts.dropFirst() { try! combined.merge(part) }
     merged = combined.finish()
 }
-print(String(format: "shuffled, 4 partial folds merged: %.2f s wall; %.2f s CPU %10.0f entries/s  same digest: %@", partialTime,
-    lastCPU, Double(entries.count) / lastCPU, merged!.digest == digest ? "yes" : "NO"))
+print(
+    String(
+        format: "shuffled, 4 partial folds merged: %.2f s wall; %.2f s CPU %10.0f entries/s  same digest: %@",
+        partialTime,
+        lastCPU,
+        Double(entries.count) / lastCPU,
+        merged!.digest == digest ? "yes" : "NO"
+    )
+)
 
 // MARK: Reference figure measured in the same run
 

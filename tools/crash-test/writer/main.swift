@@ -94,7 +94,8 @@ case "verify":
         fclose(handle)
     }
     // Only whole lines count: the kill may cut the last one.
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() where line.hasPrefix("acked ") {
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() where line.hasPrefix("acked ")
+    {
         let fields = line.dropFirst(6).split(separator: " ")
         if fields.count == 2, let seq = UInt64(fields[0]) { acked[seq, default: []].insert(String(fields[1])) }
     }
@@ -108,7 +109,11 @@ case "verify":
         var checked = 0
         try store.forEachEntry { entry in
             guard entry.verifySignature(using: signingKey.publicKey) else { fail("seq \(entry.seq) does not verify") }
-            if let previous { try entry.checkFollows(previous) } else if entry.seq != 1 { fail("chain starts at \(entry.seq)") }
+            if let previous {
+                try entry.checkFollows(previous)
+            } else if entry.seq != 1 {
+                fail("chain starts at \(entry.seq)")
+            }
             if let ids = acked[entry.seq], ids.count == 1, !ids.contains(entry.id.hex) { selfForks += 1 }
             previous = entry
             checked += 1

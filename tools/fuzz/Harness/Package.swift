@@ -14,7 +14,7 @@ import PackageDescription
 let package = Package(
     name: "CapSyncFuzz",
     dependencies: [
-        .package(name: "CapSync", path: "../../.."),
+        .package(name: "CapSync", path: "../../..")
     ],
     targets: [
         // Declares LLVMFuzzerRunDriver (defined in the libFuzzer runtime that -sanitize=fuzzer links).

@@ -80,7 +80,9 @@ enum SegmentTarget {
                 var body = chunk
                 if control & 4 == 0 {
                     for crc in pending { chain = CRC32C.update(chain, bigEndian(crc)) }
-                    body = bigEndian(UInt32(truncatingIfNeeded: batchNumber >> 32)) + bigEndian(UInt32(truncatingIfNeeded: batchNumber))
+                    body =
+                        bigEndian(UInt32(truncatingIfNeeded: batchNumber >> 32))
+                        + bigEndian(UInt32(truncatingIfNeeded: batchNumber))
                         + bigEndian(UInt32(truncatingIfNeeded: pending.count)) + bigEndian(chain)
                     batchNumber += 1
                     pending = []
@@ -112,8 +114,10 @@ enum SegmentTarget {
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-         UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     /// A LEB128 length of at most 3 bytes (a chunk never needs more).

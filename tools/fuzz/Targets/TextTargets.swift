@@ -11,7 +11,9 @@ enum TextTargets {
     static func roster(_ bytes: [UInt8]) -> String? {
         guard let roster = try? Roster(fileText: text(bytes)) else { return nil }
         let written = roster.fileText
-        guard let again = try? Roster(fileText: written) else { return "the written roster does not parse:\n\(written)" }
+        guard let again = try? Roster(fileText: written) else {
+            return "the written roster does not parse:\n\(written)"
+        }
         guard again == roster, again.hash == roster.hash else { return "the written roster parses to another roster" }
         return nil
     }

@@ -5,8 +5,8 @@
 //
 //   capsync-load [--peers 50] [--entries 100000] [--rounds 3] [--new 5] [--capsync .build/debug/capsync]
 import CapSyncLog
-import CapSyncNode
 import CapSyncNetwork
+import CapSyncNode
 import CapSyncSync
 import CapSyncWire
 import Foundation
@@ -48,7 +48,9 @@ struct LoadMain {
         }
 
         let root = NSTemporaryDirectory() + "capsync-load-\(getpid())"
-        say("load: \(peerCount) peers, hub store \(entryCount) entries, \(rounds) rounds, \(newPerPeer) new entries per peer per round")
+        say(
+            "load: \(peerCount) peers, hub store \(entryCount) entries, \(rounds) rounds, \(newPerPeer) new entries per peer per round"
+        )
         let setupStarted = ContinuousClock.now
         let setup = try LoadSetup.make(root: root, peerCount: peerCount, entries: entryCount, seed: 0x5a)
         say("  set up in \(setupStarted.duration(to: .now))")
@@ -77,7 +79,9 @@ struct LoadMain {
         let gauge = ProcessGauge(pid: server.processIdentifier)
         let baseline = gauge.memory()
         let baselineDescriptors = gauge.openDescriptors()
-        say("  hub listening on \(address) after \(openStarted.duration(to: .now)); RSS \(baseline.currentKB / 1024) MiB, \(baselineDescriptors) open descriptors")
+        say(
+            "  hub listening on \(address) after \(openStarted.duration(to: .now)); RSS \(baseline.currentKB / 1024) MiB, \(baselineDescriptors) open descriptors"
+        )
 
         let sampler = Sampler()
         let sampling = Task.detached {
@@ -87,7 +91,11 @@ struct LoadMain {
             }
         }
 
-        let logger = { var logger = Logger(label: "capsync.load"); logger.logLevel = .critical; return logger }()
+        let logger = {
+            var logger = Logger(label: "capsync.load")
+            logger.logLevel = .critical
+            return logger
+        }()
         let hub = PeerList.Peer(partner: "HUB", address: address, key: setup.hubAuthor)
         var sessions = 0
         var errors: [String] = []
@@ -100,7 +108,8 @@ struct LoadMain {
             let report = Process()
             report.executableURL = URL(fileURLWithPath: capsync)
             report.arguments = [
-                "report", "--dir", setup.hubDirectory, "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", "2026-11",
+                "report", "--dir", setup.hubDirectory, "--item", "SHELL-155-HE", "--site", "Raufoss", "--period",
+                "2026-11",
                 "--capacity", "\(12_000 + round)", "--output", "9500", "--stock", "4200", "--threshold", "1500",
             ]
             report.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
@@ -116,12 +125,20 @@ struct LoadMain {
                     group.addTask {
                         do {
                             _ = try setup.replica.append(
-                                (0..<newPerPeer).map { (kind: UInt64(1), payload: Array("\(peer.code) round \(round) #\($0)".utf8)) },
-                                signingKey: peer.signingKey, nowMilliseconds: Node.nowMilliseconds())
+                                (0..<newPerPeer).map {
+                                    (kind: UInt64(1), payload: Array("\(peer.code) round \(round) #\($0)".utf8))
+                                },
+                                signingKey: peer.signingKey,
+                                nowMilliseconds: Node.nowMilliseconds()
+                            )
                         } catch { return (peer.code, nil, "append: \(error)") }
                         let context = SyncContext(
-                            store: setup.replica, roster: setup.roster, tlsKey: peer.tlsKey, tlsCertificate: peer.certificate,
-                            label: peer.code)
+                            store: setup.replica,
+                            roster: setup.roster,
+                            tlsKey: peer.tlsKey,
+                            tlsCertificate: peer.certificate,
+                            label: peer.code
+                        )
                         let client = SyncClient(context: context, logger: logger, sourceAddress: source)
                         return (peer.code, await client.sync(with: hub), nil)
                     }
@@ -131,7 +148,10 @@ struct LoadMain {
                 return collected
             }
             for (code, outcome, failure) in outcomes {
-                if let failure { errors.append("\(code): \(failure)"); continue }
+                if let failure {
+                    errors.append("\(code): \(failure)")
+                    continue
+                }
                 guard let outcome else { continue }
                 sessions += 1
                 durations.append(outcome.duration)
@@ -140,7 +160,9 @@ struct LoadMain {
                 if let error = outcome.error { errors.append("\(code): \(error)") }
             }
             let memory = gauge.memory()
-            say("  round \(round): \(outcomes.count) sessions at once in \(roundStarted.duration(to: .now)); server RSS \(memory.currentKB / 1024) MiB, peak \(memory.peakKB / 1024) MiB, descriptors now \(gauge.openDescriptors())")
+            say(
+                "  round \(round): \(outcomes.count) sessions at once in \(roundStarted.duration(to: .now)); server RSS \(memory.currentKB / 1024) MiB, peak \(memory.peakKB / 1024) MiB, descriptors now \(gauge.openDescriptors())"
+            )
         }
         sampling.cancel()
         let final = gauge.memory()
@@ -149,20 +171,27 @@ struct LoadMain {
 
         // Every entry a peer sent must be on the hub: each peer's chain there reaches rounds × new.
         let hubStore = try LogStore(directory: NodePaths(root: setup.hubDirectory).store, roster: setup.roster)
-        let missing = setup.peers.filter { (hubStore.head(of: $0.author)?.seq ?? 0) != UInt64(rounds * newPerPeer) }.count
+        let missing =
+            setup.peers.filter { (hubStore.head(of: $0.author)?.seq ?? 0) != UInt64(rounds * newPerPeer) }.count
             + (setup.replica.head(of: setup.hubAuthor)?.seq == UInt64(entryCount + rounds) ? 0 : 1)
         let sorted = durations.sorted()
-        func seconds(_ d: Duration) -> String { String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+        func seconds(_ d: Duration) -> String {
+            String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        }
         for error in errors.prefix(10) { say("  error: \(error)") }
         // The peers share one replica store, so each session also offers the hub the other peers' new entries:
         // the hub's store takes each once and counts the rest as duplicates (concurrent overlapping ingest).
-        say("  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
-            + "entries to the hub \(entriesSent), from the hub \(entriesReceived)")
-        say("load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB (VmHWM, "
-            + "reached while opening the store or under load); under load: RSS \(baseline.currentKB / 1024) MiB before, "
-            + "peak \(sampler.peakResidentKB / 1024) MiB, growth \((sampler.peakResidentKB - baseline.currentKB) / 1024) MiB; "
-            + "server open descriptors peak \(sampler.peakDescriptors) (at start \(baselineDescriptors)); hub store "
-            + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)")
+        say(
+            "  session duration: median \(sorted.isEmpty ? "-" : seconds(sorted[sorted.count / 2])) s, max \(sorted.last.map(seconds) ?? "-") s; "
+                + "entries to the hub \(entriesSent), from the hub \(entriesReceived)"
+        )
+        say(
+            "load: sessions \(sessions), errors \(errors.count), server peak RSS \(final.peakKB / 1024) MiB (VmHWM, "
+                + "reached while opening the store or under load); under load: RSS \(baseline.currentKB / 1024) MiB before, "
+                + "peak \(sampler.peakResidentKB / 1024) MiB, growth \((sampler.peakResidentKB - baseline.currentKB) / 1024) MiB; "
+                + "server open descriptors peak \(sampler.peakDescriptors) (at start \(baselineDescriptors)); hub store "
+                + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)"
+        )
         try? FileManager.default.removeItem(atPath: root)
         exit(errors.isEmpty && missing == 0 ? 0 : 1)
     }

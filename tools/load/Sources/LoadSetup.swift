@@ -38,11 +38,18 @@ struct LoadSetup: Sendable {
             seedBytes[1] = UInt8(index >> 8)
             let signingKey = try Ed25519PrivateKey(seed: seedBytes)
             let tlsKey = try Ed25519PrivateKey.generate()
-            let certificate = try X509Certificate.issueTLSCertificate(for: tlsKey.publicKey, partner: code, signedBy: signingKey)
+            let certificate = try X509Certificate.issueTLSCertificate(
+                for: tlsKey.publicKey,
+                partner: code,
+                signedBy: signingKey
+            )
             peers.append(Peer(code: code, signingKey: signingKey, tlsKey: tlsKey, certificate: certificate))
         }
-        let roster = try Roster(serial: 2, members: [Roster.Member(partner: "HUB", key: hubAuthor)]
-            + peers.map { Roster.Member(partner: $0.code, key: $0.author) })
+        let roster = try Roster(
+            serial: 2,
+            members: [Roster.Member(partner: "HUB", key: hubAuthor)]
+                + peers.map { Roster.Member(partner: $0.code, key: $0.author) }
+        )
         let paths = NodePaths(root: hubDirectory)
         try NodeSetup.saveRoster(roster, paths)
 
@@ -53,7 +60,10 @@ struct LoadSetup: Sendable {
         while appended < entries {
             let count = min(10_000, entries - appended)
             let operations = (0..<count).map { i in
-                (kind: UInt64(1), payload: Array("HUB capacity record \(appended + i) — SHELL-155-HE, site Raufoss".utf8))
+                (
+                    kind: UInt64(1),
+                    payload: Array("HUB capacity record \(appended + i) — SHELL-155-HE, site Raufoss".utf8)
+                )
             }
             _ = try hubStore.append(operations, signingKey: hubKey, nowMilliseconds: Node.nowMilliseconds())
             appended += count
@@ -68,7 +78,13 @@ struct LoadSetup: Sendable {
         }
         let replica = try LogStore(directory: replicaDirectory, roster: roster)
         return LoadSetup(
-            root: root, hubDirectory: hubDirectory, hubAuthor: hubAuthor, roster: roster, peers: peers, replica: replica)
+            root: root,
+            hubDirectory: hubDirectory,
+            hubAuthor: hubAuthor,
+            roster: roster,
+            peers: peers,
+            replica: replica
+        )
     }
 }
 

@@ -8,14 +8,16 @@ struct SimTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capsync-sim",
         abstract: "Power-loss and multi-node simulations over the real store and sync session core.",
-        subcommands: [PowerLoss.self, Cluster.self])
+        subcommands: [PowerLoss.self, Cluster.self]
+    )
 }
 
 extension SimTool {
     struct PowerLoss: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "powerloss",
-            abstract: "Crash one store at every fsync point of seeded workloads until --crashes crashes were checked.")
+            abstract: "Crash one store at every fsync point of seeded workloads until --crashes crashes were checked."
+        )
 
         @Option(help: "Stop after at least this many simulated crashes.")
         var crashes = 10_000
@@ -30,7 +32,9 @@ extension SimTool {
         var verbose = false
 
         func validate() throws {
-            guard crashes >= 1, steps >= 1, steps <= 500 else { throw ValidationError("--crashes ≥ 1, --steps in 1...500") }
+            guard crashes >= 1, steps >= 1, steps <= 500 else {
+                throw ValidationError("--crashes ≥ 1, --steps in 1...500")
+            }
         }
 
         func run() throws {
@@ -48,10 +52,14 @@ extension SimTool {
             print("  acknowledged entries checked after crashes: \(total.acknowledgedEntriesChecked)")
             print("  reopenings that cut an unacknowledged tail: \(total.tailsCut)")
             print("  reopenings that put own entries back from the journal: \(total.ownEntriesPutBack)")
-            print("  own seqs served to a peer and checked after the crash: \(total.ownSeqsServed); self-forks: \(total.selfForks)")
+            print(
+                "  own seqs served to a peer and checked after the crash: \(total.ownSeqsServed); self-forks: \(total.selfForks)"
+            )
             print(String(format: "  wall time: %.1f s", seconds))
-            print("simulated crashes: \(total.crashes), acknowledged entries lost: \(total.acknowledgedEntriesLost), "
-                + "corrupt records accepted: \(total.corruptRecordsAccepted)")
+            print(
+                "simulated crashes: \(total.crashes), acknowledged entries lost: \(total.acknowledgedEntriesLost), "
+                    + "corrupt records accepted: \(total.corruptRecordsAccepted)"
+            )
             for failure in total.failures.prefix(verbose ? .max : 10) { print("FAIL \(failure)") }
             if !total.failures.isEmpty { throw ExitCode(1) }
         }
