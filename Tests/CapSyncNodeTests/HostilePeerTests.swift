@@ -381,7 +381,8 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             // (the limit allows that much) and refuses it whole.
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: fresh[3].id)]))
             var noise = SplitMix64(seed: 7)
-            var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]  // 1 run, EV, from seq 3, implied prev, 4 entries
+            // 1 run, EV, from seq 3, implied prev, 4 entries.
+            var body: [UInt8] = [0x01, UInt8(index), 0x03, 0x00, 0x04]
             let wanted = SyncLimits.maximumFrameBytes - 1  // type byte + body: the largest frame
             while body.count < wanted {  // eight bytes of noise per draw, little-endian
                 let word = noise.next()

@@ -45,7 +45,8 @@ import Testing
         try cli.makeNodeNO()
         let today = CLI.utcDay()
         #expect(try cli.report().status == 0)
-        guard today == CLI.utcDay() else { return }  // midnight UTC passed between the report and now: nothing to compare
+        // Midnight UTC passed between the report and now: nothing to compare.
+        guard today == CLI.utcDay() else { return }
         let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", today, "--format", "csv"])
         #expect(diff.contains("SHELL-155-HE"), "a report made today is a change since today: \(diff)")
         #expect(
