@@ -90,15 +90,24 @@ public final class Node: Sendable {
 
     /// The coalition view from every entry held, optionally as of a past time.
     public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
+        try Self.coalitionState(of: store, roster: roster, asOf: asOf)
+    }
+
+    /// The coalition view of any store under `roster` (also a store-only copy an auditor holds).
+    public static func coalitionState(
+        of store: LogStore,
+        roster: Roster,
+        asOf: HLCTimestamp? = nil
+    ) throws(NodeError) -> CoalitionState {
         let fold = Fold(
             roster: roster,
             forks: store.forkedAuthors(),
-            nowMilliseconds: Self.nowMilliseconds(),
+            nowMilliseconds: nowMilliseconds(),
             asOf: asOf
         )
         var state = FoldState(fold)
         do { try store.forEachEntry { state.add($0) } } catch {
-            throw NodeError(.store, "\(error)", context: paths.store)
+            throw NodeError(.store, "\(error)", context: store.directory)
         }
         return state.finish()
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapSyncCrypto
+import CapSyncLog
 import CapSyncMerge
 import CapSyncNode
 import CapSyncWire
@@ -15,10 +16,14 @@ extension CapSyncCommand {
                 signature, id and prev link, and each author's public key PEM, so stock tools can check them \
                 (see the README's audit section for the openssl/sha256sum loop).
 
+                An auditor holding only a copy of a store (no node directory) names it and the roster to judge it by:
+                --store DIR --roster FILE (both, and then no --dir).
+
                 Examples:
                   capsync audit
                   capsync audit --format json
                   capsync audit --export /tmp/audit --author NL --from-seq 1
+                  capsync audit --store /media/usb/store --roster /media/usb/roster.txt
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -32,6 +37,49 @@ extension CapSyncCommand {
         var export: String?
         @Option(help: "Export only this author (partner code, base64 key or hex prefix).") var author: String?
         @Option(help: "Export from this seq.") var fromSeq: UInt64 = 1
+        @Option(help: ArgumentHelp("Audit a store directory on its own (with --roster), not a node.", valueName: "dir"))
+        var store: String?
+        @Option(help: ArgumentHelp("The roster file to judge a --store copy by.", valueName: "file"))
+        var roster: String?
+
+        func validate() throws {
+            guard (store == nil) == (roster == nil) else {
+                throw ValidationError("--store and --roster go together: a store copy is judged by a roster file")
+            }
+            if store != nil && node.dir != nil {
+                throw ValidationError("give either --dir (a node) or --store with --roster (a store copy), not both")
+            }
+        }
+
+        /// What is audited: a node directory, or a bare store copy and a roster file.
+        struct Subject {
+            var store: LogStore
+            var roster: Roster
+            var name: String
+        }
+
+        func openSubject() throws -> Subject {
+            guard let store, let roster else {
+                let node = try openForAudit()
+                return Subject(store: node.store, roster: node.roster, name: node.paths.root)
+            }
+            let parsed: Roster
+            do { parsed = try Roster(fileText: try readFileText(roster, what: "roster")) } catch let error as WireError
+            {
+                throw CLIError("\(roster): \(error)")
+            }
+            guard FileManager.default.fileExists(atPath: store) else {
+                throw CLIError("no store directory at \(store)")
+            }
+            do {
+                let opened = try LogStore(directory: store, roster: parsed, options: .init(readOnly: true))
+                return Subject(store: opened, roster: parsed, name: store)
+            } catch {
+                printError("Error: \(store): \(error)")
+                printError("audit: the store could not be read, so nothing in it verifies — PROBLEMS FOUND")
+                throw ExitCode(4)
+            }
+        }
 
         /// A store that cannot be read does not verify: the auditor's exit status says so, as for a bad entry.
         func openForAudit() throws -> Node {
@@ -51,12 +99,17 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            let node = try openForAudit()
-            warnAboutPendingRepair(node)
-            var report = try Auditor.audit(store: node.store, roster: node.roster)
-            Auditor.addAuthorityFindings(try node.coalitionState(), to: &report)
+            let subject = try openSubject()
+            if let pending = subject.store.pendingRepair {
+                printError("warning: store damage found (left as it is; audit never changes the store): \(pending)")
+            }
+            var report = try Auditor.audit(store: subject.store, roster: subject.roster)
+            Auditor.addAuthorityFindings(
+                try Node.coalitionState(of: subject.store, roster: subject.roster),
+                to: &report
+            )
             var table = Table(
-                title: "Audit of \(node.paths.root) (roster \(report.rosterHash.prefix(16)))",
+                title: "Audit of \(subject.name) (roster \(report.rosterHash.prefix(16)))",
                 name: "authors",
                 columns: [
                     "partner", "author", "entries", "head_seq", "bad_signatures", "broken_links", "forked_from",
@@ -88,17 +141,21 @@ extension CapSyncCommand {
                 )
             }
             if let export {
-                let authors = try resolveAuthors(author, roster: node.roster, known: node.store.heads().map(\.author))
+                let authors = try resolveAuthors(
+                    author,
+                    roster: subject.roster,
+                    known: subject.store.heads().map(\.author)
+                )
                 let count = try Auditor.export(
-                    store: node.store,
-                    roster: node.roster,
+                    store: subject.store,
+                    roster: subject.roster,
                     to: export,
                     authors: authors,
                     fromSeq: fromSeq
                 )
                 printError("exported \(count) entries to \(export)")
             }
-            if !report.ok || node.store.pendingRepair != nil { throw ExitCode(4) }
+            if !report.ok || subject.store.pendingRepair != nil { throw ExitCode(4) }
         }
     }
 }
