@@ -365,12 +365,13 @@ extension LogStore {
     /// damaged final batch) then either puts the same entries back or refuses to sign those seqs again. Returns
     /// the highest seq of `author` that may be served (nil: not our own key, serve everything).
     func ownServeLimit(_ author: AuthorKey, upTo wanted: UInt64) -> UInt64? {
-        let durable = withLock { state -> UInt64? in
+        let known = withLock { state -> (durable: UInt64, held: UInt64)? in
             guard let tracker = state.ownChain, tracker.author == author, !options.readOnly else { return nil }
-            return tracker.durableHead
+            return (tracker.durableHead, state.index.head(author)?.seq ?? 0)
         }
-        guard let durable else { return nil }
-        guard wanted > durable else { return durable }
+        guard let (durable, held) = known else { return nil }
+        // Only what the store holds can be served: asking past it needs no sync.
+        guard min(wanted, held) > durable else { return durable }
         // Make the journal cover what the store holds, durably (another process's unsynced slot included).
         _ = try? writeTransaction { (state) throws(StoreError) in
             guard let tracker = state.ownChain else { return }
