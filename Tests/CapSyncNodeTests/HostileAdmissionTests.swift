@@ -61,6 +61,7 @@ extension HostilePeerTests {
         let trusted = try arena.roster.authorKeys.map { try $0.publicKey() }
         let node = arena.server.signingKey.publicKey
         let relayedStore = try LogStore(directory: arena.root + "/relayed", roster: arena.roster)
+        let thirdStore = try LogStore(directory: arena.root + "/third", roster: arena.roster)
         let (ended, honest) = try await withThrowingTaskGroup(of: [SyncMessage]?.self) { group in
             for _ in 0..<70 {
                 group.addTask {
@@ -74,10 +75,11 @@ extension HostilePeerTests {
             // The node holds 2 of them open (waiting for HEADS); the other 68 end, refused.
             var ended: [[SyncMessage]?] = []
             while ended.count < 68, let result = try await group.next() { ended.append(result) }
+            // Three honest partners (BB, CC, DD) sync while EV holds its two sessions.
             async let first = arena.honestSync()
-            async let second = arena.honestSync()
-            async let other = arena.sync(as: arena.relayed, store: relayedStore)
-            let honest = await [first, second, other]
+            async let second = arena.sync(as: arena.relayed, store: relayedStore)
+            async let third = arena.sync(as: arena.third, store: thirdStore)
+            let honest = await [first, second, third]
             _ = await arena.nextOutcomes(3)
             await arena.close()  // ends the two held sessions
             for try await result in group { ended.append(result) }
@@ -95,9 +97,10 @@ extension HostilePeerTests {
         #expect(refusedWithError.count >= 1, "ERROR tooManySessions answers: \(refusedWithError.count)")
         #expect(honest.allSatisfy { $0.error == nil }, "\(honest.map(\.error))")
         #expect(relayedStore.head(of: arena.server.author)?.seq == 3)
+        #expect(thirdStore.head(of: arena.server.author)?.seq == 3)
         let handled = honest.allSatisfy { $0.error == nil }
         print(
-            "adversary case member opening 70 HELLO-only sessions: \(handled ? "handled" : "NOT handled") — "
+            "adversary case member opening 70 HELLO-only sessions while partners BB, CC and DD sync: \(handled ? "handled" : "NOT handled") — "
                 + "\(refusedWithError.count) refused with ERROR tooManySessions (the rest closed before TLS or held); "
                 + "honest syncs tried 3, succeeded \(honest.filter { $0.error == nil }.count)"
         )

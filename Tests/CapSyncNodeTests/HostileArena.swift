@@ -68,6 +68,8 @@ final class HostileArena: Sendable {
     let honest: TestPartner
     let hostile: TestPartner
     let relayed: TestPartner
+    /// A third honest partner (DD) for cases that need several; the server holds none of its entries.
+    let third: TestPartner
     let outsider: TestPartner
     let serverStore: LogStore
     let honestStore: LogStore
@@ -92,9 +94,10 @@ final class HostileArena: Sendable {
         hostile = try TestPartner(code: "EV", seed: 13)
         relayed = try TestPartner(code: "CC", seed: 14)
         outsider = try TestPartner(code: "ZZ", seed: 15)
+        third = try TestPartner(code: "DD", seed: 16)
         roster = try Roster(
             serial: 1,
-            members: [server, honest, hostile, relayed].map {
+            members: [server, honest, hostile, relayed, third].map {
                 Roster.Member(partner: $0.code, key: $0.author)
             }
         )
