@@ -35,7 +35,15 @@ public struct NodeDaemon: Sendable {
         let context = try node.syncContext(limits: limits)
         let server = try SyncServer(context: context, logger: logger)
         let address = try HostPort(node.config.listen, allowAnyPort: true)
-        let listener = try await server.bind(host: address.host, port: address.port)
+        let listener: SyncServer.Listener
+        do { listener = try await server.bind(host: address.host, port: address.port) } catch {
+            throw NodeError(
+                .sync,
+                NetworkErrorText.bind(error, address: node.config.listen),
+                context: node.paths.config,
+                hint: "choose another address with --listen HOST:PORT, or stop what listens there"
+            )
+        }
         let bound = "\(address.host):\(listener.port)"
         logger.notice("listening", metadata: ["address": "\(bound)", "partner": "\(node.config.partner)"])
         onListening(bound)

@@ -34,12 +34,16 @@ public struct SyncClient: Sendable {
     /// Syncs with one peer; never throws: failures are in the outcome.
     public func sync(with peer: PeerList.Peer, connectTimeout: TimeAmount = .seconds(10)) async -> SessionOutcome {
         let context = self.context.refreshed()
+        let started = ContinuousClock.now
         let failure = { (reason: String) in
-            SessionOutcome(
+            var outcome = SessionOutcome(
                 summary: SessionSummary(localLabel: context.label),
                 error: SyncError(.connectionClosed, reason),
                 rosterMismatch: nil
             )
+            outcome.peer = peer.pinned
+            outcome.duration = ContinuousClock.now - started
+            return outcome
         }
         let address: HostPort
         do { address = try HostPort(peer.address) } catch { return failure("\(error)") }
@@ -84,7 +88,7 @@ public struct SyncClient: Sendable {
                 logger: logger
             )
         } catch {
-            return failure("cannot connect to \(peer.name): \(error)")
+            return failure(NetworkErrorText.connect(error, address: peer.address, timeout: connectTimeout))
         }
     }
 

@@ -129,14 +129,16 @@ enum SyncConnection {
         outcome.peer = pinned
         let s = outcome.summary
         if let error = outcome.error {
-            logger.warning(
+            logger.log(
+                level: context.logsSessionResults ? .warning : .debug,
                 "sync session failed: \(error)",
                 metadata: [
                     "entries_in": "\(s.entriesReceived)", "entries_out": "\(s.entriesSent)",
                 ]
             )
         } else {
-            logger.info(
+            logger.log(
+                level: context.logsSessionResults ? .info : .debug,
                 "sync session done",
                 metadata: [
                     "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)",

@@ -21,6 +21,9 @@ public struct SyncContext: Sendable {
     public var clock: @Sendable () -> UInt64
     /// When set, each new session uses the roster file's current content (a daemon follows roster edits).
     public var rosterWatcher: RosterWatcher?
+    /// Whether each session's result is logged at warning/info (the daemon) or only at debug (a command that
+    /// prints its own summary).
+    public var logsSessionResults = true
 
     public init(
         store: LogStore,

@@ -121,19 +121,19 @@ extension CapSyncCommand {
             guard !peers.isEmpty else {
                 throw CLIError("no peers to sync with: add some with 'capsync peers add CARD'")
             }
-            let context = try node.syncContext()
+            var context = try node.syncContext()
+            context.logsSessionResults = false  // the summary table reports them
             let client = SyncClient(context: context, logger: logger)
             let interactive = format.format == .table
+            // Each result is printed once, in the summary; a sync that takes longer than a second shows progress.
+            let progress = SyncProgress(peers: peers.count, interactive: interactive)
+            let ticker = Task { await progress.tick() }
             let results = await client.syncAll(peers) { peer, outcome in
                 node.record(outcome, peer: peer.pinned.name, logger: logger)
-                if interactive {
-                    let s = outcome.summary
-                    let status = outcome.error.map { "FAILED: \($0)" } ?? "ok"
-                    printError(
-                        "\(peer.name): \(status) — received \(s.entriesReceived) (\(s.bytesReceived) B), sent \(s.entriesSent) (\(s.bytesSent) B) in \(seconds(outcome.duration)) s"
-                    )
-                }
+                progress.done(outcome)
             }
+            ticker.cancel()
+            progress.finish()
             var table = Table(
                 title: "Sync summary",
                 columns: [
@@ -179,4 +179,54 @@ extension CapSyncCommand {
 
 func seconds(_ duration: Duration) -> String {
     String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+}
+
+/// Progress of a `capsync sync` on standard error: after the first second, a line a second with the peers done,
+/// the entries received and sent so far and the rate. Nothing for syncs that finish within a second.
+final class SyncProgress: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private let peers: Int
+    private let interactive: Bool
+    private let started = ContinuousClock.now
+    private var finished = 0
+    private var received = 0
+    private var sent = 0
+    private var printed = false
+
+    init(peers: Int, interactive: Bool) {
+        self.peers = peers
+        self.interactive = interactive
+    }
+
+    func done(_ outcome: SessionOutcome) {
+        lock.withLock {
+            finished += 1
+            received += outcome.summary.entriesReceived
+            sent += outcome.summary.entriesSent
+        }
+    }
+
+    /// Prints a line a second until cancelled.
+    func tick() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { return }
+            report()
+        }
+    }
+
+    func finish() { if lock.withLock({ printed }) { report() } }
+
+    private func report() {
+        guard interactive else { return }
+        let line: String = lock.withLock {
+            printed = true
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rate = seconds > 0 ? Int(Double(received + sent) / seconds) : 0
+            return "sync: \(finished) of \(peers) peers done, \(received) entries received, \(sent) sent, "
+                + "\(rate) entries/s, \(Int(seconds)) s"
+        }
+        printError(line)
+    }
 }
