@@ -12,6 +12,15 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case timestampNotIncreasing
         case wrongAuthor
         case parse
+        // Roster chain (Protocol/roster.md §6.5): why a roster version was not adopted.
+        case rollback
+        case wrongPrevious
+        case serialNotIncreasing
+        case signerNotMember
+        case duplicateSigner
+        case belowThreshold
+        case illegalChange
+        case cutoffRaised
     }
 
     public var code: Code
