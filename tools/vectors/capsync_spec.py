@@ -367,3 +367,291 @@ def roster_file_text(serial: int, members: List[Member]) -> str:
             line += f" last-seq {member.last_valid_seq}"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Roster chain (roster.md §6)
+
+VERSION_HASH_DOMAIN = b"CAPSYNC-ROSTER-VERSION-V1" + b"\x00"
+APPROVAL_DOMAIN = b"CAPSYNC-ROSTER-APPROVAL-V1" + b"\x00"
+MAX_VERSION_SERIAL = 1 << 62
+MAX_CHANGES = 8192
+MAX_APPROVALS = ROSTER_MAX_MEMBERS
+MAX_LAST_VALID_SEQ = MAX_SEQ
+MAX_DENOMINATOR = 65536
+ADD_PARTNER, ADD_KEY, RETIRE_KEY, REVOKE_KEY, REMOVE_PARTNER, SET_THRESHOLD = 1, 2, 3, 4, 5, 6
+
+
+def _string(text: str) -> bytes:
+    raw = text.encode()
+    return encode_varint(len(raw)) + raw
+
+
+def encode_change(change: tuple) -> bytes:
+    """A change as a tuple: (tag, ...fields) in the order of §6.2; removal cut-offs as [(key, last), ...]."""
+    tag = change[0]
+    if tag in (ADD_PARTNER, ADD_KEY):
+        return bytes([tag]) + _string(change[1]) + change[2]
+    if tag in (RETIRE_KEY, REVOKE_KEY):
+        return bytes([tag]) + change[1] + encode_varint(change[2])
+    if tag == REMOVE_PARTNER:
+        cutoffs = sorted(change[2])
+        return (bytes([tag]) + _string(change[1]) + encode_varint(len(cutoffs))
+                + b"".join(key + encode_varint(last) for key, last in cutoffs))
+    if tag == SET_THRESHOLD:
+        return bytes([tag]) + encode_varint(change[1]) + encode_varint(change[2])
+    raise ValueError(tag)
+
+
+def encode_version_body(serial: int, previous: bytes, timestamp: int, changes: List[tuple],
+                        sort: bool = True) -> bytes:
+    encoded = [encode_change(c) for c in changes]
+    if sort:
+        encoded.sort()
+    return (encode_varint(serial) + previous + timestamp.to_bytes(8, "big") + encode_varint(len(encoded))
+            + b"".join(encoded))
+
+
+def version_hash(body: bytes) -> bytes:
+    return hashlib.sha256(VERSION_HASH_DOMAIN + body).digest()
+
+
+def approve(body: bytes, partner: str, seed: bytes) -> tuple:
+    return partner, raw_public_key(seed), private_key(seed).sign(APPROVAL_DOMAIN + body)
+
+
+def encode_version(body: bytes, approvals: List[tuple], sort: bool = True) -> bytes:
+    if sort:
+        approvals = sorted(approvals, key=lambda a: (a[0].encode(), a[1]))
+    return body + encode_varint(len(approvals)) + b"".join(_string(p) + k + s for p, k, s in approvals)
+
+
+@dataclass
+class RosterVersionValue:
+    serial: int
+    previous: bytes
+    timestamp: int
+    changes: List[tuple]
+    approvals: List[tuple]
+    body: bytes
+
+    @property
+    def hash(self) -> bytes:
+        return version_hash(self.body)
+
+
+def _read_partner(data: bytes, offset: int, field: str) -> Tuple[str, int]:
+    length, offset = read_varint(data, offset, field + ".length", 16)
+    raw, end = _take(data, offset, length, field)
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        raise SpecError("invalidValue", "not valid UTF-8", field, offset)
+    if not valid_partner_code(text):
+        raise SpecError("invalidValue", f"bad partner code {text!r}", field, offset)
+    return text, end
+
+
+def decode_version(data: bytes) -> RosterVersionValue:
+    """§6.2, fields in order, the first problem met is the error."""
+    serial, offset = read_varint(data, 0, "serial", MAX_VERSION_SERIAL)
+    previous, offset = _take(data, offset, 32, "previous")
+    raw, ts_offset = _take(data, offset, 8, "timestamp")
+    timestamp = int.from_bytes(raw, "big")
+    if timestamp == 0:
+        raise SpecError("invalidValue", "timestamp 0", "timestamp", offset)
+    offset = ts_offset
+    count, offset = read_varint(data, offset, "changeCount", MAX_CHANGES)
+    changes = []
+    last_encoding = None
+    for _ in range(count):
+        start = offset
+        if offset >= len(data):
+            raise SpecError("truncated", "input ends before the change tag", "change.tag", offset)
+        tag = data[offset]
+        offset += 1
+        if tag in (ADD_PARTNER, ADD_KEY):
+            partner, offset = _read_partner(data, offset, "change.partner")
+            key, offset = _take(data, offset, 32, "change.key")
+            change = (tag, partner, key)
+        elif tag in (RETIRE_KEY, REVOKE_KEY):
+            key, offset = _take(data, offset, 32, "change.key")
+            last, offset = read_varint(data, offset, "change.lastValidSeq", MAX_LAST_VALID_SEQ)
+            change = (tag, key, last)
+        elif tag == REMOVE_PARTNER:
+            partner, offset = _read_partner(data, offset, "change.partner")
+            n, n_offset = read_varint(data, offset, "change.keyCount", ROSTER_MAX_MEMBERS)
+            if n == 0:
+                raise SpecError("invalidValue", "a removal lists at least one key", "change.keyCount", offset)
+            offset = n_offset
+            cutoffs = []
+            for _ in range(n):
+                key, key_end = _take(data, offset, 32, "change.cutoff.key")
+                last, key_end = read_varint(data, key_end, "change.cutoff.lastValidSeq", MAX_LAST_VALID_SEQ)
+                if cutoffs and not cutoffs[-1][0] < key:
+                    raise SpecError("invalidValue", "removal keys not strictly ascending", "change.cutoff.key", offset)
+                cutoffs.append((key, last))
+                offset = key_end
+            change = (tag, partner, cutoffs)
+        elif tag == SET_THRESHOLD:
+            numerator, n_end = read_varint(data, offset, "change.numerator", MAX_DENOMINATOR)
+            denominator, n_end = read_varint(data, n_end, "change.denominator", MAX_DENOMINATOR)
+            if not 1 <= numerator <= denominator:
+                raise SpecError("invalidValue", "threshold must be 1 <= n <= d", "change.threshold", offset)
+            offset = n_end
+            change = (tag, numerator, denominator)
+        else:
+            raise SpecError("invalidValue", f"unknown change tag {tag}", "change.tag", start)
+        encoding = data[start:offset]
+        if last_encoding is not None and not last_encoding < encoding:
+            raise SpecError("invalidValue", "changes not strictly ascending", "change", start)
+        last_encoding = encoding
+        changes.append(change)
+    body = data[:offset]
+    count, offset = read_varint(data, offset, "approvalCount", MAX_APPROVALS)
+    approvals = []
+    for _ in range(count):
+        start = offset
+        partner, offset = _read_partner(data, offset, "approval.partner")
+        key, offset = _take(data, offset, 32, "approval.key")
+        signature, offset = _take(data, offset, 64, "approval.signature")
+        if approvals and not (approvals[-1][0].encode(), approvals[-1][1]) < (partner.encode(), key):
+            raise SpecError("invalidValue", "approvals not strictly ascending", "approval", start)
+        approvals.append((partner, key, signature))
+    if offset != len(data):
+        raise SpecError("trailingBytes", f"{len(data) - offset} unexpected trailing byte(s)", "roster version", offset)
+    return RosterVersionValue(serial, previous, timestamp, changes, approvals, body)
+
+
+class ChainState:
+    """§6.1: keys (key -> [partner, last or None, revoked]), partners (code -> active), threshold."""
+
+    def __init__(self):
+        self.serial = 0
+        self.keys = {}
+        self.partners = {}
+        self.threshold = None
+        self.timestamp = 0
+        self.hash = bytes(32)
+
+    def copy(self) -> "ChainState":
+        other = ChainState()
+        other.serial, other.threshold, other.timestamp, other.hash = (self.serial, self.threshold,
+                                                                       self.timestamp, self.hash)
+        other.keys = {k: list(v) for k, v in self.keys.items()}
+        other.partners = dict(self.partners)
+        return other
+
+    def active(self) -> List[str]:
+        return sorted((p for p, a in self.partners.items() if a), key=str.encode)
+
+    def required(self) -> int:
+        numerator, denominator = self.threshold
+        return -(-numerator * len(self.active()) // denominator)
+
+    def may_approve(self, partner: str, key: bytes) -> bool:
+        entry = self.keys.get(key)
+        return self.partners.get(partner) is True and entry is not None and entry[0] == partner and entry[1] is None
+
+    def members(self) -> List[Member]:
+        return sorted((Member(v[0], k, v[1]) for k, v in self.keys.items()), key=Member.sort_key)
+
+    def apply_changes(self, version: RosterVersionValue) -> "ChainState":
+        state = self.copy()
+        for change in version.changes:
+            state._apply(change)
+        if not state.active():
+            raise SpecError("illegalChange", "no partner would remain active", "roster version")
+        state.serial, state.timestamp, state.hash = version.serial, version.timestamp, version.hash
+        return state
+
+    def _lower(self, key: bytes, last: int) -> None:
+        current = self.keys[key][1]
+        if current is not None and last > current:
+            raise SpecError("cutoffRaised", f"last valid seq {current} raised to {last}", "roster version")
+        self.keys[key][1] = last
+
+    def _add_key(self, partner: str, key: bytes) -> None:
+        if key in self.keys:
+            raise SpecError("illegalChange", "key already in the roster", "roster version")
+        if len(self.keys) >= ROSTER_MAX_MEMBERS:
+            raise SpecError("illegalChange", "too many keys", "roster version")
+        self.keys[key] = [partner, None, False]
+
+    def _apply(self, change: tuple) -> None:
+        tag = change[0]
+        if tag == ADD_PARTNER:
+            if change[1] in self.partners:
+                raise SpecError("illegalChange", "partner code already used", "roster version")
+            self._add_key(change[1], change[2])
+            self.partners[change[1]] = True
+        elif tag == ADD_KEY:
+            if self.partners.get(change[1]) is not True:
+                raise SpecError("illegalChange", "not an active partner", "roster version")
+            self._add_key(change[1], change[2])
+        elif tag in (RETIRE_KEY, REVOKE_KEY):
+            if change[1] not in self.keys:
+                raise SpecError("illegalChange", "key not in the roster", "roster version")
+            self._lower(change[1], change[2])
+            if tag == REVOKE_KEY:
+                self.keys[change[1]][2] = True
+        elif tag == REMOVE_PARTNER:
+            partner = change[1]
+            if self.partners.get(partner) is not True:
+                raise SpecError("illegalChange", "not an active partner", "roster version")
+            own = sorted(k for k, v in self.keys.items() if v[0] == partner)
+            if [k for k, _ in change[2]] != own:
+                raise SpecError("illegalChange", "removal must list exactly the partner's keys", "roster version")
+            for key, last in change[2]:
+                self._lower(key, last)
+            self.partners[partner] = False
+        elif tag == SET_THRESHOLD:
+            self.threshold = (change[1], change[2])
+
+
+def _check_approvers(version: RosterVersionValue, state: ChainState, required: int) -> None:
+    signed = []
+    for partner, key, _ in version.approvals:
+        if not state.may_approve(partner, key):
+            raise SpecError("signerNotMember", f"{partner} with that key may not approve", "roster version")
+        if partner in signed:
+            raise SpecError("duplicateSigner", f"{partner} approved twice", "roster version")
+        signed.append(partner)
+    if len(signed) < required:
+        raise SpecError("belowThreshold", f"{len(signed)} of {required} approvals", "roster version")
+
+
+def _check_signatures(version: RosterVersionValue) -> None:
+    for partner, key, signature in version.approvals:
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(signature, APPROVAL_DOMAIN + version.body)
+        except (InvalidSignature, ValueError):
+            raise SpecError("badSignature", f"approval by {partner} does not verify", "roster version")
+
+
+def adopt_genesis(version: RosterVersionValue) -> ChainState:
+    """§6.4."""
+    if version.previous != bytes(32):
+        raise SpecError("invalidValue", "genesis previous must be zero", "roster genesis")
+    if not any(c[0] == SET_THRESHOLD for c in version.changes):
+        raise SpecError("illegalChange", "genesis sets the threshold", "roster genesis")
+    state = ChainState().apply_changes(version)
+    _check_approvers(version, state, len(state.active()))
+    _check_signatures(version)
+    return state
+
+
+def adopt_next(head: ChainState, version: RosterVersionValue) -> ChainState:
+    """§6.5, in order."""
+    if version.previous != head.hash:
+        if version.serial <= head.serial:
+            raise SpecError("rollback", "older than the roster in force", "roster version")
+        raise SpecError("wrongPrevious", "previous is not the hash of the roster in force", "roster version")
+    if version.serial != head.serial + 1:
+        raise SpecError("serialNotIncreasing", "serial must be one above the previous", "roster version")
+    if version.timestamp <= head.timestamp:
+        raise SpecError("timestampNotIncreasing", "timestamp not after the previous version's", "roster version")
+    _check_approvers(version, head, head.required())
+    state = head.apply_changes(version)
+    _check_signatures(version)
+    return state
