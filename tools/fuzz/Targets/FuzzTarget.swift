@@ -36,6 +36,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case segment
     /// `Roster(fileText:)`.
     case roster
+    /// `RosterVersion(decoding:)`: one roster chain version (Protocol/roster.md §6.2).
+    case rosterVersion = "roster-version"
     /// `TrustCard(text:)`.
     case trustCard = "trust-card"
     /// `NodeConfig(toml:)` (capsync.toml).
@@ -55,6 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .message: outcome = SyncTargets.message(bytes)
         case .segment: outcome = SegmentTarget.open(bytes)
         case .roster: outcome = TextTargets.roster(bytes)
+        case .rosterVersion: outcome = WireTargets.rosterVersion(bytes)
         case .trustCard: outcome = TextTargets.trustCard(bytes)
         case .config: outcome = TextTargets.config(bytes)
         case .peers: outcome = TextTargets.peers(bytes)
