@@ -3,7 +3,7 @@ import CapSyncTestSupport
 import CapSyncWire
 import Testing
 
-/// One file of Protocol/vectors/roster-chain (Protocol/roster.md §6.7).
+/// One file of Protocol/vectors/roster-chain (Protocol/roster.md §6.8).
 struct RosterChainVector: Decodable {
     struct Version: Decodable {
         let encoded: String
@@ -174,6 +174,24 @@ struct RosterChainVector: Decodable {
             }
         }
         return keys
+    }
+
+    /// History is never rewritten: along every valid chain, no key disappears or changes partner, and a last
+    /// valid seq, once set, only falls: an entry allowed by an earlier version at a seq at or
+    /// below the later cut-off is allowed by the later one too.
+    @Test(arguments: validNames)
+    func keysAreNeverDeletedAndCutoffsOnlyFall(_ name: String) throws {
+        let (chain, _) = Self.replay(try Self.versions(try Self.load(name)))
+        let links = try #require(chain).links
+        for (earlier, later) in zip(links, links.dropFirst()) {
+            for member in earlier.roster.members {
+                let after = try #require(later.roster.member(for: member.key))
+                #expect(after.partner == member.partner)
+                if let before = member.lastValidSeq {
+                    #expect(after.lastValidSeq.map { $0 <= before } == true, "\(name): cut-off of \(member.key.short) raised")
+                }
+            }
+        }
     }
 
     @Test func belowThresholdNamesWhoApprovedAndWhoMayStill() throws {
