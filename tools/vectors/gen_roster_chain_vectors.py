@@ -107,7 +107,7 @@ def describe_state(state: spec.ChainState) -> Dict[str, object]:
     }
 
 
-ALL_SEEDS = {p: [seed(p, i).hex() for i in range(3)] for p in GENESIS_PARTNERS + ["SE", "XX"]}
+ALL_SEEDS = {p: [seed(p, i).hex() for i in range(3)] for p in GENESIS_PARTNERS + ["SE"]}
 
 
 class Writer:
@@ -294,12 +294,10 @@ def main() -> None:
 
     c = Chain()
     c.add([(spec.REMOVE_PARTNER, "NO", [(key("NO"), 300), (key("NO", 1), 40)])], THREE)
-    old = c.versions[0]
     c2 = Chain()
     other = c2.add([(spec.ADD_PARTNER, "SE", key("SE"))], THREE)
     out.chain("invalid-09-rollback-competing", "a different serial 8 (from an older fork or a replay) offered "
               "after serial 8 was adopted", c.versions + [other], "rollback")
-    del old
 
     c = Chain()
     c.add([(spec.RETIRE_KEY, key("NO", 1), 41)], THREE)
