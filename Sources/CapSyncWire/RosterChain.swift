@@ -8,7 +8,14 @@ public struct RosterChain: Sendable {
     public struct Link: Sendable, Hashable {
         public let version: RosterVersion
         public let state: RosterState
-        public var roster: Roster { state.roster }
+        /// Built once: entries are judged against it many times.
+        public let roster: Roster
+
+        init(version: RosterVersion, state: RosterState) {
+            self.version = version
+            self.state = state
+            self.roster = state.roster
+        }
     }
 
     /// Oldest first; never empty (genesis is first).
@@ -125,9 +132,9 @@ public struct RosterChain: Sendable {
     }
 
     /// The roster in force at HLC time `time`: the latest adopted version at or before it; nil before genesis.
-    public func roster(asOf time: HLCTimestamp) -> Roster? { state(asOf: time)?.roster }
+    public func roster(asOf time: HLCTimestamp) -> Roster? { link(asOf: time)?.roster }
 
-    public func state(asOf time: HLCTimestamp) -> RosterState? {
+    public func link(asOf time: HLCTimestamp) -> Link? {
         // Timestamps strictly increase along the chain, so the versions are sorted by time.
         var low = 0
         var high = links.count
@@ -135,7 +142,7 @@ public struct RosterChain: Sendable {
             let middle = (low + high) / 2
             if links[middle].version.timestamp <= time { low = middle + 1 } else { high = middle }
         }
-        return low == 0 ? nil : links[low - 1].state
+        return low == 0 ? nil : links[low - 1]
     }
 
     // MARK: Forks (§6.6)
