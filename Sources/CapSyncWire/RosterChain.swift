@@ -47,15 +47,20 @@ public struct RosterChain: Sendable {
         if version.previous != head.version.hash {
             if version.serial <= head.version.serial {
                 let adopted = link(serial: version.serial)
-                let what = adopted?.version.hash == version.hash
+                let what =
+                    adopted?.version.hash == version.hash
                     ? "is already adopted" : "is older than the roster in force (serial \(head.version.serial))"
-                throw WireError(.rollback, "roster version \(version.serial) \(what); versions only move forward",
-                                context: "roster version \(version.serial)")
+                throw WireError(
+                    .rollback,
+                    "roster version \(version.serial) \(what); versions only move forward",
+                    context: "roster version \(version.serial)"
+                )
             }
             throw WireError(
                 .wrongPrevious,
                 "roster version \(version.serial) follows \(version.previous.short), but the roster in force is serial \(head.version.serial), \(head.version.hash.short)",
-                context: "roster version \(version.serial)")
+                context: "roster version \(version.serial)"
+            )
         }
         let state = try RosterChain.validate(version, after: head)
         links.append(Link(version: version, state: state))
@@ -70,14 +75,22 @@ public struct RosterChain: Sendable {
             throw WireError(
                 .serialNotIncreasing,
                 "roster version after serial \(before.serial) must have serial \(before.serial + 1), not \(version.serial)",
-                context: context)
+                context: context
+            )
         }
         guard version.timestamp > before.timestamp else {
             throw WireError(
                 .timestampNotIncreasing,
-                "timestamp \(version.timestamp) is not after \(before.timestamp) of serial \(before.serial)", context: context)
+                "timestamp \(version.timestamp) is not after \(before.timestamp) of serial \(before.serial)",
+                context: context
+            )
         }
-        try checkApprovers(of: version, against: previous.state, required: previous.state.requiredApprovals, context: context)
+        try checkApprovers(
+            of: version,
+            against: previous.state,
+            required: previous.state.requiredApprovals,
+            context: context
+        )
         let state = try previous.state.applying(version)
         try checkSignatures(of: version, context: context)
         return state
@@ -85,21 +98,33 @@ public struct RosterChain: Sendable {
 
     /// Steps 3–4: every approver an open key of a distinct active partner, and enough of them.
     private static func checkApprovers(
-        of version: RosterVersion, against state: RosterState, required: Int, context: String
+        of version: RosterVersion,
+        against state: RosterState,
+        required: Int,
+        context: String
     ) throws(WireError) {
         var signed: [String] = []
         for approval in version.approvals {
             guard state.mayApprove(approval.key, for: approval.partner) else {
-                let why = state.keys[approval.key].map { key in
-                    key.partner != approval.partner ? "belongs to \(key.partner)"
-                        : state.partnerActive[key.partner] != true ? "belongs to a removed partner" : "is retired or revoked"
-                } ?? "is not in the roster"
+                let why =
+                    state.keys[approval.key].map { key in
+                        key.partner != approval.partner
+                            ? "belongs to \(key.partner)"
+                            : state.partnerActive[key.partner] != true
+                                ? "belongs to a removed partner" : "is retired or revoked"
+                    } ?? "is not in the roster"
                 throw WireError(
-                    .signerNotMember, "approval by \(approval.partner) with key \(approval.key.short): the key \(why)",
-                    context: context)
+                    .signerNotMember,
+                    "approval by \(approval.partner) with key \(approval.key.short): the key \(why)",
+                    context: context
+                )
             }
             guard !signed.contains(approval.partner) else {
-                throw WireError(.duplicateSigner, "\(approval.partner) approved twice (with two keys)", context: context)
+                throw WireError(
+                    .duplicateSigner,
+                    "\(approval.partner) approved twice (with two keys)",
+                    context: context
+                )
             }
             signed.append(approval.partner)
         }
@@ -108,19 +133,24 @@ public struct RosterChain: Sendable {
             throw WireError(
                 .belowThreshold,
                 "\(signed.count) of the \(required) approvals needed: approved by \(list(signed)); may still approve: \(list(waiting))",
-                context: context)
+                context: context
+            )
         }
     }
 
     private static func checkSignatures(of version: RosterVersion, context: String) throws(WireError) {
         for approval in version.approvals where !version.verifies(approval) {
             throw WireError(
-                .badSignature, "the approval by \(approval.partner) with key \(approval.key.short) does not verify",
-                context: context)
+                .badSignature,
+                "the approval by \(approval.partner) with key \(approval.key.short) does not verify",
+                context: context
+            )
         }
     }
 
-    private static func list(_ partners: [String]) -> String { partners.isEmpty ? "none" : partners.joined(separator: ", ") }
+    private static func list(_ partners: [String]) -> String {
+        partners.isEmpty ? "none" : partners.joined(separator: ", ")
+    }
 
     // MARK: Looking up
 

@@ -93,7 +93,12 @@ public enum RosterChange: Sendable, Hashable {
             let countOffset = reader.offset
             let count = try reader.readCount("change.keyCount", limit: Roster.maxMembers)
             guard count > 0 else {
-                throw WireError(.invalidValue, "a removal lists at least one key", offset: countOffset, context: "roster version.change.keyCount")
+                throw WireError(
+                    .invalidValue,
+                    "a removal lists at least one key",
+                    offset: countOffset,
+                    context: "roster version.change.keyCount"
+                )
             }
             var cutoffs: [Cutoff] = []
             cutoffs.reserveCapacity(min(count, reader.remaining / 33))
@@ -103,8 +108,11 @@ public enum RosterChange: Sendable, Hashable {
                 let last = try reader.readVarint("change.cutoff.lastValidSeq", max: RosterChange.maxLastValidSeq)
                 if let previous = cutoffs.last, !(previous.key < key) {
                     throw WireError(
-                        .invalidValue, "removal keys must be strictly ascending", offset: keyOffset,
-                        context: "roster version.change.cutoff.key")
+                        .invalidValue,
+                        "removal keys must be strictly ascending",
+                        offset: keyOffset,
+                        context: "roster version.change.cutoff.key"
+                    )
                 }
                 cutoffs.append(Cutoff(key: key, lastValidSeq: last))
             }
@@ -115,12 +123,20 @@ public enum RosterChange: Sendable, Hashable {
             let denominator = try reader.readVarint("change.denominator", max: RosterChange.maxDenominator)
             guard numerator >= 1, numerator <= denominator else {
                 throw WireError(
-                    .invalidValue, "a threshold is a fraction n/d with 1 ≤ n ≤ d, not \(numerator)/\(denominator)",
-                    offset: numeratorOffset, context: "roster version.change.threshold")
+                    .invalidValue,
+                    "a threshold is a fraction n/d with 1 ≤ n ≤ d, not \(numerator)/\(denominator)",
+                    offset: numeratorOffset,
+                    context: "roster version.change.threshold"
+                )
             }
             self = .setThreshold(numerator: numerator, denominator: denominator)
         default:
-            throw WireError(.invalidValue, "unknown change tag \(tag)", offset: start, context: "roster version.change.tag")
+            throw WireError(
+                .invalidValue,
+                "unknown change tag \(tag)",
+                offset: start,
+                context: "roster version.change.tag"
+            )
         }
     }
 

@@ -20,7 +20,12 @@ public struct RosterState: Sendable, Hashable {
 
     /// The state before genesis: no keys, no partners, and a threshold only genesis may set.
     static let empty = RosterState(
-        serial: 0, keys: [:], partnerActive: [:], thresholdNumerator: 0, thresholdDenominator: 0)
+        serial: 0,
+        keys: [:],
+        partnerActive: [:],
+        thresholdNumerator: 0,
+        thresholdDenominator: 0
+    )
 
     /// The active partner codes, in roster order (UTF-8 bytes).
     public var partners: [String] {
@@ -48,7 +53,9 @@ public struct RosterState: Sendable, Hashable {
     /// The roster of this state: every key with its partner and last valid seq.
     public var roster: Roster {
         // Keys and partner codes were checked when they were added, so building the roster cannot fail.
-        let members = keys.map { Roster.Member(partner: $0.value.partner, key: $0.key, lastValidSeq: $0.value.lastValidSeq) }
+        let members = keys.map {
+            Roster.Member(partner: $0.value.partner, key: $0.key, lastValidSeq: $0.value.lastValidSeq)
+        }
         guard let roster = try? Roster(serial: serial, members: members) else {
             preconditionFailure("a roster state holds only valid, distinct keys")
         }
@@ -73,8 +80,11 @@ public struct RosterState: Sendable, Hashable {
         case .addPartner(let partner, let key):
             if let active = partnerActive[partner] {
                 throw illegal(
-                    active ? "partner \(partner) is already in the roster"
-                        : "partner \(partner) was removed, and partner codes are not reused", serial)
+                    active
+                        ? "partner \(partner) is already in the roster"
+                        : "partner \(partner) was removed, and partner codes are not reused",
+                    serial
+                )
             }
             try addKey(key, partner: partner, serial: serial)
             partnerActive[partner] = true
@@ -95,7 +105,10 @@ public struct RosterState: Sendable, Hashable {
             }
             let own = Set(keys.filter { $0.value.partner == partner }.map(\.key))
             guard Set(cutoffs.map(\.key)) == own, cutoffs.count == own.count else {
-                throw illegal("removing \(partner) must give a last valid seq for each of its \(own.count) keys, and no other", serial)
+                throw illegal(
+                    "removing \(partner) must give a last valid seq for each of its \(own.count) keys, and no other",
+                    serial
+                )
             }
             for cutoff in cutoffs {
                 guard var entry = keys[cutoff.key] else { continue }
@@ -112,7 +125,10 @@ public struct RosterState: Sendable, Hashable {
 
     private mutating func addKey(_ key: AuthorKey, partner: String, serial: UInt64) throws(WireError) {
         if let existing = keys[key] {
-            throw illegal("key \(key.short) is already in the roster (for \(existing.partner)); a key is added once, ever", serial)
+            throw illegal(
+                "key \(key.short) is already in the roster (for \(existing.partner)); a key is added once, ever",
+                serial
+            )
         }
         guard keys.count < Roster.maxMembers else {
             throw illegal("a roster holds at most \(Roster.maxMembers) keys", serial)
@@ -121,12 +137,14 @@ public struct RosterState: Sendable, Hashable {
     }
 
     /// Last valid seqs only fall: an entry valid when signed must stay valid under every later version.
-    private static func checkLowering(_ key: AuthorKey, _ entry: Key, to last: UInt64, serial: UInt64) throws(WireError) {
+    private static func checkLowering(_ key: AuthorKey, _ entry: Key, to last: UInt64, serial: UInt64) throws(WireError)
+    {
         if let current = entry.lastValidSeq, last > current {
             throw WireError(
                 .cutoffRaised,
                 "key \(key.short) of \(entry.partner) is valid up to seq \(current); a version may lower that, never raise it to \(last)",
-                context: "roster version \(serial)")
+                context: "roster version \(serial)"
+            )
         }
     }
 

@@ -47,12 +47,20 @@ public struct RosterVersion: Sendable, Hashable {
 
     /// Builds an unapproved version; changes and approvals are put in canonical order here.
     public init(
-        serial: UInt64, previous: Bytes32, timestamp: HLCTimestamp, changes: [RosterChange],
+        serial: UInt64,
+        previous: Bytes32,
+        timestamp: HLCTimestamp,
+        changes: [RosterChange],
         approvals: [Approval] = []
     ) throws(WireError) {
         guard serial <= RosterVersion.maxSerial, timestamp.rawValue > 0, changes.count <= RosterVersion.maxChanges,
             approvals.count <= RosterVersion.maxApprovals
-        else { throw WireError(.invalidValue, "roster version fields out of range (serial \(serial), \(changes.count) changes)") }
+        else {
+            throw WireError(
+                .invalidValue,
+                "roster version fields out of range (serial \(serial), \(changes.count) changes)"
+            )
+        }
         let sorted = changes.map { ($0.encoded, $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var writer = ByteWriter(capacity: 64 + sorted.reduce(0) { $0 + $1.0.count })
         writer.writeVarint(serial)
@@ -83,8 +91,11 @@ public struct RosterVersion: Sendable, Hashable {
             let approval = Approval(partner: partner, key: key, signature: signature)
             if let last = approvals.last, !(last < approval) {
                 throw WireError(
-                    .invalidValue, "approvals must be strictly ascending by (partner, key)", offset: start,
-                    context: "roster version.approval")
+                    .invalidValue,
+                    "approvals must be strictly ascending by (partner, key)",
+                    offset: start,
+                    context: "roster version.approval"
+                )
             }
             approvals.append(approval)
         }
@@ -99,7 +110,12 @@ public struct RosterVersion: Sendable, Hashable {
         let timestampOffset = reader.offset
         let rawTimestamp = try reader.readUInt64("timestamp")
         guard rawTimestamp > 0 else {
-            throw WireError(.invalidValue, "timestamp 0 is not allowed", offset: timestampOffset, context: "roster version.timestamp")
+            throw WireError(
+                .invalidValue,
+                "timestamp 0 is not allowed",
+                offset: timestampOffset,
+                context: "roster version.timestamp"
+            )
         }
         timestamp = HLCTimestamp(rawValue: rawTimestamp)
         let count = try reader.readCount("changeCount", limit: RosterVersion.maxChanges)
@@ -114,8 +130,11 @@ public struct RosterVersion: Sendable, Hashable {
                 !reader.bytes[previousRange].lexicographicallyPrecedes(reader.bytes[range])
             {
                 throw WireError(
-                    .invalidValue, "changes must be strictly ascending by their encoding", offset: changeStart,
-                    context: "roster version.change")
+                    .invalidValue,
+                    "changes must be strictly ascending by their encoding",
+                    offset: changeStart,
+                    context: "roster version.change"
+                )
             }
             previousRange = range
             changes.append(change)

@@ -12,7 +12,8 @@ struct RosterVersionTargetTests {
 
     static func versions() throws -> [[UInt8]] {
         var found: [[UInt8]] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: vectors.path).sorted() where name.hasSuffix(".json") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: vectors.path).sorted()
+        where name.hasSuffix(".json") {
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: vectors.appendingPathComponent(name)))
             guard let vector = object as? [String: Any] else { continue }
             var hexes = ((vector["versions"] as? [[String: Any]]) ?? []).compactMap { $0["encoded"] as? String }
@@ -36,7 +37,7 @@ struct RosterVersionTargetTests {
     @Test func vectorsAndTheirMutationsAreRefusedOrRoundTrip() throws {
         let inputs = try Self.versions()
         #expect(inputs.count > 40)
-        var state: UInt64 = 0x726f73746572
+        var state: UInt64 = 0x726f_7374_6572
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state

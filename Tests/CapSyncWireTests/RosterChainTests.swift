@@ -141,8 +141,12 @@ struct RosterChainVector: Decodable {
             let decoded = try RosterVersion(decoding: raw)
             #expect(decoded.encoded == raw)
             let rebuilt = try RosterVersion(
-                serial: decoded.serial, previous: decoded.previous, timestamp: decoded.timestamp,
-                changes: decoded.changes.reversed(), approvals: decoded.approvals.reversed())
+                serial: decoded.serial,
+                previous: decoded.previous,
+                timestamp: decoded.timestamp,
+                changes: decoded.changes.reversed(),
+                approvals: decoded.approvals.reversed()
+            )
             #expect(rebuilt.encoded == raw)
             #expect(rebuilt.hash == decoded.hash)
         }
@@ -188,7 +192,10 @@ struct RosterChainVector: Decodable {
                 let after = try #require(later.roster.member(for: member.key))
                 #expect(after.partner == member.partner)
                 if let before = member.lastValidSeq {
-                    #expect(after.lastValidSeq.map { $0 <= before } == true, "\(name): cut-off of \(member.key.short) raised")
+                    #expect(
+                        after.lastValidSeq.map { $0 <= before } == true,
+                        "\(name): cut-off of \(member.key.short) raised"
+                    )
                 }
             }
         }
@@ -226,16 +233,28 @@ struct RosterChainVector: Decodable {
         let changes: [RosterChange] = [
             .addPartner(partner: "NATO-SPO", key: key), .addKey(partner: "NATO-SPO", key: other),
             .retireKey(key: key, lastValidSeq: 0), .revokeKey(key: other, lastValidSeq: Entry.maxSeq),
-            .removePartner(partner: "NATO-SPO", cutoffs: [.init(key: other, lastValidSeq: 9), .init(key: key, lastValidSeq: 0)]),
+            .removePartner(
+                partner: "NATO-SPO",
+                cutoffs: [.init(key: other, lastValidSeq: 9), .init(key: key, lastValidSeq: 0)]
+            ),
             .setThreshold(numerator: 65_536, denominator: 65_536),
         ]
         let version = try RosterVersion(
-            serial: RosterVersion.maxSerial, previous: .zero, timestamp: HLCTimestamp(rawValue: .max), changes: changes)
+            serial: RosterVersion.maxSerial,
+            previous: .zero,
+            timestamp: HLCTimestamp(rawValue: .max),
+            changes: changes
+        )
         let decoded = try RosterVersion(decoding: version.encoded)
         #expect(decoded == version)
         #expect(decoded.changes.count == changes.count)
         #expect(throws: WireError.self) {
-            try RosterVersion(serial: 1, previous: .zero, timestamp: HLCTimestamp(rawValue: 1), changes: [changes[5], changes[5]])
+            try RosterVersion(
+                serial: 1,
+                previous: .zero,
+                timestamp: HLCTimestamp(rawValue: 1),
+                changes: [changes[5], changes[5]]
+            )
         }
     }
 }

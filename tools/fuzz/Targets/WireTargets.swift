@@ -65,11 +65,17 @@ enum WireTargets {
     static func rosterVersion(_ bytes: [UInt8]) -> String? {
         guard let version = try? RosterVersion(decoding: bytes) else { return nil }
         guard version.encoded == bytes else {
-            return "accepted a non-canonical roster version: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(version.encoded))"
+            return
+                "accepted a non-canonical roster version: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(version.encoded))"
         }
-        guard let rebuilt = try? RosterVersion(
-            serial: version.serial, previous: version.previous, timestamp: version.timestamp,
-            changes: version.changes.reversed(), approvals: version.approvals.reversed())
+        guard
+            let rebuilt = try? RosterVersion(
+                serial: version.serial,
+                previous: version.previous,
+                timestamp: version.timestamp,
+                changes: version.changes.reversed(),
+                approvals: version.approvals.reversed()
+            )
         else { return "a decoded roster version cannot be rebuilt from its fields" }
         guard rebuilt.encoded == bytes, rebuilt.hash == version.hash, rebuilt == version else {
             return "roster version differs after a rebuild: \(hexPrefix(rebuilt.encoded))"
