@@ -147,7 +147,9 @@ public enum Auditor {
     /// Writes, per author, `author.pub.pem` and per entry `<seq>.entry` (canonical bytes), `<seq>.msg` (signing
     /// message), `<seq>.sig` (64-byte signature), `<seq>.id` and `<seq>.prev` (hex, newline), so that
     /// `openssl pkeyutl -verify -pubin -rawin` and `sha256sum` check signatures, ids and links without CapSync.
-    /// Fork proofs go to `forks/<author>-<seq>/{a,b}.*` the same way.
+    /// Fork proofs go to `forks/<author>-<seq>/{a,b}.*` the same way. Folders are named by the key in hex (base64
+    /// holds `/`); `index.csv` maps each folder to its partner code and the key in base64, the form the roster and
+    /// the CLI print (columns folder, partner, key, first_seq, last_seq; for a fork proof both are its seq).
     @discardableResult
     public static func export(
         store: LogStore,
@@ -176,6 +178,13 @@ public enum Auditor {
             }
         }
         try makeDirectory(directory)
+        var index: [[String]] = []
+        func indexRow(_ folder: String, _ author: AuthorKey, _ first: UInt64, _ last: UInt64) {
+            index.append([
+                folder, roster.partner(of: author) ?? "", Ed25519Base64.encode(author.bytes), String(first),
+                String(last),
+            ])
+        }
         for head in store.heads() where authors?.contains(head.author) ?? true {
             let dir = directory + "/" + head.author.hex
             try makeDirectory(dir)
@@ -188,6 +197,7 @@ public enum Auditor {
                 try write(Array((partner + "\n").utf8), dir + "/partner")
             }
             var seq = max(1, fromSeq)
+            if seq <= head.seq { indexRow(head.author.hex, head.author, seq, head.seq) }
             while seq <= head.seq {
                 let batch: [Entry]
                 do { batch = try store.entries(author: head.author, fromSeq: seq, limit: 4096) } catch {
@@ -207,7 +217,12 @@ public enum Auditor {
             if let key = try? proof.author.publicKey() { try write(Array(key.pem.utf8), dir + "/author.pub.pem") }
             try writeEntry(proof.first, base: dir + "/a")
             try writeEntry(proof.second, base: dir + "/b")
+            indexRow("forks/\(proof.author.hex)-\(proof.seq)", proof.author, proof.seq, proof.seq)
         }
+        try write(
+            Array(CSVTable.render(header: ["folder", "partner", "key", "first_seq", "last_seq"], rows: index).utf8),
+            directory + "/index.csv"
+        )
         return written
     }
 }

@@ -118,14 +118,14 @@ extension CapSyncCommand {
             )
             for author in report.authors {
                 table.add([
-                    .text(author.partner ?? "(not in roster)"), .text(String(author.author.prefix(16))),
+                    author.partner.map { .text($0) } ?? .none, .text(keyText(hex: author.author)),
                     .int(Int64(author.entries)),
                     .int(Int64(author.headSeq)), .int(Int64(author.badSignatures)), .int(Int64(author.brokenLinks)),
                     author.forkedFromSeq.map { .int(Int64($0)) } ?? .none,
                     .text(author.ok ? "ok" : author.problems.joined(separator: "; ")),
                 ])
             }
-            format.printer.print(
+            try format.printer.print(
                 [table],
                 extra: format.format == .json
                     ? [

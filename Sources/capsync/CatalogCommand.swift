@@ -15,7 +15,7 @@ extension CapSyncCommand {
         func run() async throws {
             var table = Table(name: "items", columns: ["code", "name", "unit"])
             for item in Catalog.standard.items { table.add([.text(item.code), .text(item.name), .text(item.unit)]) }
-            format.printer.print([table])
+            try format.printer.print([table])
         }
     }
 }

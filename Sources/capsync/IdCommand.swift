@@ -71,7 +71,7 @@ extension CapSyncCommand {
                 .text(identity.partner), .text(identity.signingKey.base64), .text(identity.signingKey.fingerprint),
                 .text(tlsKey.base64),
             ])
-            format.printer.print([table])
+            try format.printer.print([table])
         }
     }
 }

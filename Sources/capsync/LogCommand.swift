@@ -4,7 +4,8 @@ import CapSyncMerge
 import CapSyncNode
 import CapSyncWire
 
-/// Resolves `--author`: a partner code (all its keys), a base64 key, or a hex key prefix.
+/// Resolves `--author`: a partner code (all its keys), a base64 key (the form every output prints), or a hex key
+/// prefix (the folder names of an audit export).
 func resolveAuthors(_ text: String?, roster: Roster, known: [AuthorKey]) throws -> Set<AuthorKey>? {
     guard let text else { return nil }
     let byPartner = roster.keys(of: text)
@@ -71,19 +72,8 @@ extension CapSyncCommand {
             warnAboutPendingRepair(node)
             if ignored {
                 let state = try node.coalitionState()
-                var table = Table(
-                    title: "Entries ignored by the fold",
-                    name: "ignored",
-                    columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"]
-                )
-                for entry in state.ignored {
-                    table.add([
-                        .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short),
-                        .int(Int64(entry.seq)),
-                        .int(Int64(entry.kind)), .text(entry.reason.rawValue), .text(entry.detail), .text(entry.id.hex),
-                    ])
-                }
-                format.printer.print([table])
+                let table = ignoredTable(state.ignored, roster: node.roster)
+                try format.printer.print([table])
                 return
             }
             let authors = try resolveAuthors(author, roster: node.roster, known: node.store.heads().map(\.author))
@@ -99,8 +89,8 @@ extension CapSyncCommand {
                     if batch.isEmpty { break }
                     for entry in batch where limit == 0 || count < limit {
                         var row: [Cell] = [
-                            .text(node.roster.partner(of: entry.author) ?? "?"),
-                            .text(full ? entry.author.hex : entry.author.short),
+                            node.roster.partner(of: entry.author).map { .text($0) } ?? .none,
+                            .text(KeyText.canonical(entry.author)),
                             .int(Int64(entry.seq)), .text(timeText(entry.timestamp)),
                             .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"),
                             .text(full ? entry.id.hex : entry.id.short),
@@ -119,7 +109,7 @@ extension CapSyncCommand {
                     seq = batch.last!.seq + 1
                 }
             }
-            format.printer.print([table])
+            try format.printer.print([table])
         }
     }
 }

@@ -136,6 +136,7 @@ extension CapSyncCommand {
             progress.finish()
             var table = Table(
                 title: "Sync summary",
+                name: "peers",
                 columns: [
                     "peer", "status", "entries_in", "accepted", "entries_out", "bytes_in", "bytes_out", "seconds",
                     "error",
@@ -147,7 +148,7 @@ extension CapSyncCommand {
                     .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)),
                     .int(Int64(s.entriesAccepted)),
                     .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)),
-                    .text(seconds(outcome.duration)),
+                    .number(secondsValue(outcome.duration)),
                     outcome.error.map { .text($0.description) } ?? .none,
                 ])
                 if let mismatch = outcome.rosterMismatch {
@@ -156,7 +157,7 @@ extension CapSyncCommand {
                     )
                 }
             }
-            format.printer.print([table])
+            try format.printer.print([table])
             var failed = results.filter { $0.1.error != nil }.map(\.0.name)
             if let own = node.store.ownChainStatus, let seq = own.forkedAt {
                 let proof = node.store.forkProofs().first { $0.author == own.author && $0.seq == seq }
@@ -177,8 +178,10 @@ extension CapSyncCommand {
     }
 }
 
-func seconds(_ duration: Duration) -> String {
-    String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+func seconds(_ duration: Duration) -> String { String(format: "%.3f", secondsValue(duration)) }
+
+func secondsValue(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// Progress of a `capsync sync` on standard error: after the first second, a line a second with the peers done,

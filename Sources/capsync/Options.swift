@@ -22,8 +22,17 @@ struct NodeOptions: ParsableArguments {
 struct FormatOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: table (for people), json or csv (for scripts).")
     var format: OutputFormat = .table
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Print only this table. Needed with --format csv when a command prints several (one table a stream); "
+                + "the command's help lists the names.",
+            valueName: "name"
+        )
+    )
+    var table: String?
 
-    var printer: Printer { Printer(format: format) }
+    var printer: Printer { Printer(format: format, table: table) }
 }
 
 /// The signing key's passphrase, when it is encrypted: from a file (first line) or $CAPSYNC_PASSPHRASE.

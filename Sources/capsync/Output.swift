@@ -1,5 +1,7 @@
 import ArgumentParser
+import CapSyncCrypto
 import CapSyncNode
+import CapSyncWire
 import Foundation
 
 /// How a command prints results: a table for people, JSON or CSV for scripts.
@@ -12,20 +14,40 @@ enum Cell: Sendable, Equatable {
     case text(String)
     case int(Int64)
     case bool(Bool)
+    case number(Double)
+    /// A list: an array in JSON; items joined by "; " in tables and CSV.
+    case list([Cell])
+    /// Named values: an object in JSON; the values joined by spaces in tables and CSV.
+    case record([Field])
+    /// No value, shown to people as a word ("never"): empty in CSV, null in JSON.
+    case absent(String)
     case none
+
+    struct Field: Sendable, Equatable {
+        var name: String
+        var value: Cell
+        init(_ name: String, _ value: Cell) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     var plain: String {
         switch self {
         case .text(let s): s
         case .int(let n): String(n)
         case .bool(let b): b ? "yes" : "no"
-        case .none: ""
+        case .number(let x): String(format: "%.3f", x)
+        case .list(let items): items.map(\.plain).joined(separator: "; ")
+        case .record(let fields): fields.map(\.value.plain).filter { !$0.isEmpty }.joined(separator: " ")
+        case .absent, .none: ""
         }
     }
 
     /// The text for a table for people: one line per row, so a line break or tab inside a value (constraints are
     /// free text) is shown escaped (\n, \r, \t) instead of breaking the table; JSON and CSV keep the value as it is.
     var tableText: String {
+        if case .absent(let word) = self { return word }
         let text = plain
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
         var out = ""
@@ -46,11 +68,19 @@ enum Cell: Sendable, Equatable {
         case .text(let s): s
         case .int(let n): n
         case .bool(let b): b
-        case .none: NSNull()
+        case .number(let x): x
+        case .list(let items): items.map(\.json)
+        case .record(let fields): Dictionary(fields.map { ($0.name, $0.value.json) }, uniquingKeysWith: { a, _ in a })
+        case .absent, .none: NSNull()
         }
     }
 
-    var isNumeric: Bool { if case .int = self { true } else { false } }
+    var isNumeric: Bool {
+        switch self {
+        case .int, .number: true
+        default: false
+        }
+    }
 }
 
 /// One titled table of rows; every output format renders from it, so the three never disagree.
@@ -86,7 +116,7 @@ struct Table: Sendable {
         var out = ""
         if let title { out += "\(title)\n" }
         let numericColumns = columns.indices.map { i in
-            !rows.isEmpty && rows.allSatisfy { $0[i].isNumeric || $0[i] == .none }
+            !rows.isEmpty && rows.allSatisfy { $0[i].isNumeric || $0[i].plain.isEmpty }
         }
         out += line(columns, numeric: numericColumns) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
@@ -105,11 +135,33 @@ struct Table: Sendable {
 }
 
 /// Prints tables in the chosen format. Several tables: text prints them one after another; JSON prints one
-/// object keyed by table title; CSV prints them separated by a blank line, each with its header row.
+/// object keyed by table name. CSV is one table a stream (so `sqlite3 .import` and spreadsheets read it): with
+/// several tables `--table NAME` picks one, and without it the command refuses (exit 64) naming the choices.
+/// `--table` also narrows text and JSON output to that table (JSON: just its array of rows).
 struct Printer {
     var format: OutputFormat
+    var table: String? = nil
 
-    func print(_ tables: [Table], extra: [String: Any] = [:]) {
+    func print(_ tables: [Table], extra: [String: Any] = [:]) throws {
+        let names = tables.map(Self.name)
+        var tables = tables
+        var extra = extra
+        if let table {
+            guard let index = names.firstIndex(of: table) else {
+                printError(
+                    "--table: this output has no table '\(table)'; choose one of: \(names.joined(separator: ", "))"
+                )
+                throw ExitCode(64)
+            }
+            tables = [tables[index]]
+            extra = [:]
+        } else if format == .csv && tables.count > 1 {
+            printError(
+                "--format csv prints one table a stream and this output has \(tables.count); add --table NAME with "
+                    + "one of: \(names.joined(separator: ", "))"
+            )
+            throw ExitCode(64)
+        }
         switch format {
         case .table:
             Swift.print(tables.map { $0.renderText() }.joined(separator: "\n"), terminator: "")
@@ -122,7 +174,7 @@ struct Printer {
                 printJSON(tables[0].jsonObjects)
                 return
             }
-            for table in tables { object[table.name ?? Self.key(table.title ?? "rows")] = table.jsonObjects }
+            for table in tables { object[Self.name(table)] = table.jsonObjects }
             printJSON(object)
         }
     }
@@ -133,6 +185,8 @@ struct Printer {
             ?? Data("null".utf8)
         Swift.print(String(decoding: data, as: UTF8.self))
     }
+
+    static func name(_ table: Table) -> String { table.name ?? key(table.title ?? "rows") }
 
     static func key(_ title: String) -> String {
         title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
@@ -145,4 +199,17 @@ extension String {
         while s.last == " " { s.removeLast() }
         return s
     }
+}
+
+/// The one text form of a signing key the CLI prints and reads: standard base64 of the 32-byte Ed25519 public key
+/// (44 characters), as the roster and trust cards write it, so an operator can paste it from any output into
+/// `--author` or a roster. Printed with the partner code beside it wherever the roster knows one.
+enum KeyText {
+    static func canonical(_ key: AuthorKey) -> String { Ed25519Base64.encode(key.bytes) }
+}
+
+/// The canonical text of a key given as 64 hex digits (the auditor's report); the text as it is otherwise.
+func keyText(hex: String) -> String {
+    guard hex.count == 64, let bytes = Hex.decode(hex), bytes.count == 32 else { return hex }
+    return Ed25519Base64.encode(bytes)
 }

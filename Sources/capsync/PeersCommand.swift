@@ -20,11 +20,14 @@ extension CapSyncCommand {
 
             func run() async throws {
                 let peers = try NodeSetup.loadPeers(node.paths)
-                var table = Table(columns: ["partner", "address", "key_fingerprint"])
+                var table = Table(columns: ["partner", "address", "key", "fingerprint"])
                 for peer in peers.peers {
-                    table.add([.text(peer.partner), .text(peer.address), .text(Fingerprint.of(peer.key.bytes))])
+                    table.add([
+                        .text(peer.partner), .text(peer.address), .text(Ed25519Base64.encode(peer.key.bytes)),
+                        .text(Fingerprint.of(peer.key.bytes)),
+                    ])
                 }
-                format.printer.print([table])
+                try format.printer.print([table])
             }
         }
 

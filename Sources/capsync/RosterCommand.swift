@@ -39,7 +39,7 @@ extension CapSyncCommand {
                         member.lastValidSeq.map { .int(Int64($0)) } ?? .none,
                     ])
                 }
-                format.printer.print([table])
+                try format.printer.print([table])
             }
         }
 

@@ -21,11 +21,14 @@ extension CapSyncCommand {
 
                 Examples:
                   capsync state
-                  capsync state --item SHELL-155-HE --format csv
+                  capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
                   capsync state --as-of 2026-10-31      # the view as it was then
                   capsync state --digest
                   capsync state diff --since 2026-11-01
+
+                Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
+                below_threshold, pools; with --partner: reports, needs, pledges, pools; with --digest: digests.
                 """,
             subcommands: [Show.self, Diff.self],
             defaultSubcommand: Show.self
@@ -88,11 +91,11 @@ extension CapSyncCommand {
                         .int(Int64(node.store.entryCount)),
                         .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)),
                     ])
-                    format.printer.print([table])
+                    try format.printer.print([table])
                     return
                 }
                 if let partner {
-                    format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
+                    try format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
                     return
                 }
                 var tables = StateTables.overview(state, item: item)
@@ -100,21 +103,14 @@ extension CapSyncCommand {
                     "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
                     + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(state.digest.hex)"
                 if format.format == .table {
-                    format.printer.print(tables)
+                    try format.printer.print(tables)
                     print("\n" + footer)
                     if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
                 } else {
                     if format.format == .json {
-                        var ignored = Table(name: "ignored", columns: ["author", "seq", "kind", "reason", "detail"])
-                        for entry in state.ignored {
-                            ignored.add([
-                                .text(entry.author.hex), .int(Int64(entry.seq)), .int(Int64(entry.kind)),
-                                .text(entry.reason.rawValue), .text(entry.detail),
-                            ])
-                        }
-                        tables.append(ignored)
+                        tables.append(ignoredTable(state.ignored, roster: node.roster))
                     }
-                    format.printer.print(
+                    try format.printer.print(
                         tables,
                         extra: format.format == .json
                             ? ["state_digest": state.digest.hex, "entries": state.entryCount] : [:]
@@ -174,11 +170,12 @@ extension CapSyncCommand {
                 for change in changes {
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
-                        change.before.map { .text($0) } ?? .none, change.after.map { .text($0) } ?? .none,
+                        change.before.map { changeValue(change.area, $0) } ?? .none,
+                        change.after.map { changeValue(change.area, $0) } ?? .none,
                         change.setBy.map { .text(timeText($0.timestamp)) } ?? .none,
                     ])
                 }
-                format.printer.print([table])
+                try format.printer.print([table])
             }
         }
     }
@@ -217,7 +214,11 @@ enum StateTables {
                 .text(need.due.description), .int(Int64(need.priority)), .text("\(need.owner):\(need.code)"),
                 .text(need.item),
                 .int(Int64(need.quantity)), .int(Int64(need.pledged)), .int(Int64(need.remaining)),
-                .text(need.pledges.map { "\($0.partner) \($0.quantity)" }.joined(separator: "; ")),
+                .list(
+                    need.pledges.map {
+                        .record([.init("partner", .text($0.partner)), .init("quantity", .int(Int64($0.quantity)))])
+                    }
+                ),
             ])
         }
         var alerts = Table(
@@ -235,7 +236,7 @@ enum StateTables {
         }
         var pools = Table(title: "Joint procurement pools", name: "pools", columns: ["item", "members"])
         for pool in state.poolViews() where item == nil || pool.item == item {
-            pools.add([.text(pool.item), .text(pool.members.map(\.partner).joined(separator: ", "))])
+            pools.add([.text(pool.item), .list(pool.members.map { .text($0.partner) })])
         }
         return [totals, shortfalls, alerts, pools]
     }
@@ -283,5 +284,68 @@ enum StateTables {
         var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
         for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }
         return [reports, needs, pledges, pools]
+    }
+}
+
+/// The entries a fold ignored, as one table for `log --ignored` and `state --format json`: the kind by name as in
+/// `log`, and the entry id.
+func ignoredTable(_ ignored: [IgnoredEntry], roster: Roster) -> Table {
+    var table = Table(
+        title: "Entries ignored by the fold",
+        name: "ignored",
+        columns: ["partner", "author", "seq", "kind", "reason", "detail", "entry"]
+    )
+    for entry in ignored {
+        table.add([
+            roster.partner(of: entry.author).map { .text($0) } ?? .none, .text(KeyText.canonical(entry.author)),
+            .int(Int64(entry.seq)), .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"),
+            .text(entry.reason.rawValue), .text(entry.detail), .text(entry.id.hex),
+        ])
+    }
+    return table
+}
+
+/// A `state diff` value as named values instead of prose: a report's figures, a need's fields, a pledge's quantity.
+func changeValue(_ area: Change.Area, _ summary: String) -> Cell {
+    switch area {
+    case .pledge:
+        return Int64(summary).map { .record([.init("quantity", .int($0))]) } ?? .text(summary)
+    case .foldVersion:
+        return Int64(summary).map { .int($0) } ?? .text(summary)
+    case .roster:
+        return .text(summary)
+    case .pool:
+        let joins = summary.split(separator: "(").last.flatMap { Int64($0.prefix { $0.isNumber }) } ?? 0
+        return .record([.init("member", .bool(true)), .init("joins", .int(joins))])
+    case .need:
+        let words = summary.split(separator: " ").map(String.init)
+        guard words.count == 7, let quantity = Int64(words[1]), let priority = Int64(words[5]) else {
+            return .text(summary)
+        }
+        return .record([
+            .init("item", .text(words[0])), .init("quantity", .int(quantity)), .init("due", .text(words[3])),
+            .init("priority", .int(priority)), .init("open", .bool(words[6] == "open")),
+        ])
+    case .report:
+        var text = summary
+        var constraints = ""
+        if let range = text.range(of: ", constraints \"") {
+            constraints = String(text[range.upperBound...].dropLast())
+            text = String(text[..<range.lowerBound])
+        }
+        let names = [
+            "capacity": "capacity", "output": "output", "stock": "stock", "threshold": "threshold",
+            "lead": "lead_time_days",
+        ]
+        var fields: [Cell.Field] = []
+        for part in text.components(separatedBy: ", ") {
+            let pair = part.split(separator: " ", maxSplits: 1).map(String.init)
+            guard pair.count == 2, let name = names[pair[0]],
+                let value = Int64(pair[1].hasSuffix("d") ? String(pair[1].dropLast()) : pair[1])
+            else { return .text(summary) }
+            fields.append(.init(name, .int(value)))
+        }
+        fields.append(.init("constraints", .text(constraints)))
+        return .record(fields)
     }
 }

@@ -10,7 +10,15 @@ extension CapSyncCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Node health: heads per author, last sync per peer, forks, roster hash, silent partners, store size.",
-            discussion: "Examples:\n  capsync status\n  capsync status --format json"
+            discussion: """
+                Examples:
+                  capsync status
+                  capsync status --format json
+                  capsync status --format csv --table peers
+
+                Tables (--table NAME; --format csv prints one table a stream and needs it): heads, peers, \
+                silent_partners, forks, far_future.
+                """
         )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
@@ -29,12 +37,13 @@ extension CapSyncCommand {
             var lastByPartner: [String: UInt64] = [:]
             for head in node.store.heads() {
                 let entry = try node.store.entry(author: head.author, seq: head.seq)
-                let partner = node.roster.partner(of: head.author) ?? "(not in roster)"
+                let partner = node.roster.partner(of: head.author)
                 if let ms = entry?.timestamp.milliseconds {
-                    lastByPartner[partner] = max(lastByPartner[partner] ?? 0, ms)
+                    if let partner { lastByPartner[partner] = max(lastByPartner[partner] ?? 0, ms) }
                 }
                 heads.add([
-                    .text(partner), .text(head.author.short), .int(Int64(head.seq)), .text(head.id.short),
+                    partner.map { .text($0) } ?? .none, .text(KeyText.canonical(head.author)), .int(Int64(head.seq)),
+                    .text(head.id.short),
                     entry.map { .text(timeText($0.timestamp)) } ?? .none,
                 ])
             }
@@ -45,7 +54,7 @@ extension CapSyncCommand {
                 name: "peers",
                 columns: [
                     "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
-                    "roster_mismatch",
+                    "roster_mismatch", "peer_roster_hash",
                 ]
             )
             let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.pinned.name)
@@ -53,11 +62,12 @@ extension CapSyncCommand {
                 let record = sync.peers[name]
                 peers.add([
                     .text(name), record?.label.map { .text($0) } ?? .none,
-                    record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .text("never"),
+                    record?.lastSuccess.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .absent("never"),
                     record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
                     record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
                     .int(Int64(record?.entriesSent ?? 0)),
-                    .text(record?.rosterMismatch == true ? (record?.remoteRosterHash ?? "yes") : "no"),
+                    .bool(record?.rosterMismatch == true),
+                    record?.rosterMismatch == true ? (record?.remoteRosterHash.map { .text($0) } ?? .none) : .none,
                 ])
             }
             var silent = Table(
@@ -69,7 +79,7 @@ extension CapSyncCommand {
             for partner in node.roster.partners where (lastByPartner[partner] ?? 0) < cutoff {
                 silent.add([
                     .text(partner),
-                    lastByPartner[partner].map { .text(timeText(HLCTimestamp(milliseconds: $0))) } ?? .text("never"),
+                    lastByPartner[partner].map { .text(timeText(HLCTimestamp(milliseconds: $0))) } ?? .absent("never"),
                 ])
             }
             var forks = Table(
@@ -78,7 +88,10 @@ extension CapSyncCommand {
                 columns: ["partner", "author", "from_seq"]
             )
             for (author, seq) in node.store.forkedAuthors().sorted(by: { $0.key < $1.key }) {
-                forks.add([.text(node.roster.partner(of: author) ?? "?"), .text(author.short), .int(Int64(seq))])
+                forks.add([
+                    node.roster.partner(of: author).map { .text($0) } ?? .none, .text(KeyText.canonical(author)),
+                    .int(Int64(seq)),
+                ])
             }
             var flagged = Table(
                 title: "Entries timestamped far in the future",
@@ -87,7 +100,8 @@ extension CapSyncCommand {
             )
             for entry in state.flagged {
                 flagged.add([
-                    .text(node.roster.partner(of: entry.author) ?? "?"), .text(entry.author.short),
+                    node.roster.partner(of: entry.author).map { .text($0) } ?? .none,
+                    .text(KeyText.canonical(entry.author)),
                     .int(Int64(entry.seq)),
                     .int(Int64(entry.aheadMilliseconds / 1000)),
                 ])
@@ -128,9 +142,9 @@ extension CapSyncCommand {
                     )
                 }
                 print("")
-                format.printer.print([heads, peers, silent, forks, flagged])
+                try format.printer.print([heads, peers, silent, forks, flagged])
             } else {
-                format.printer.print(
+                try format.printer.print(
                     [heads, peers, silent, forks, flagged],
                     extra: format.format == .json ? extra : [:]
                 )
