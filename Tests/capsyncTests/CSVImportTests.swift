@@ -34,7 +34,7 @@ import Testing
             #expect(result.status == 0, "\(result.output)")
             #expect(result.stdout.contains("reports.csv: separator ';'"))
             #expect(result.stdout.contains("2 rows read"))
-            let view = try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--format", "csv"])
+            let view = try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--format", "csv", "--table", "reports"])
             #expect(view.contains("\"TNT, one shift\""))
         }
     }

@@ -54,15 +54,22 @@ import Testing
                 "SHELL-155-HE"
             ) == false
         )
-        #expect(try cli.ok(["state", "--dir", "NO", "--as-of", today, "--format", "csv"]).contains("SHELL-155-HE"))
         #expect(
-            try cli.ok(["state", "--dir", "NO", "--as-of", CLI.utcDay(offset: -1), "--format", "csv"]).contains(
+            try cli.ok(["state", "--dir", "NO", "--as-of", today, "--format", "csv", "--table", "totals"]).contains(
+                "SHELL-155-HE"
+            )
+        )
+        #expect(
+            try cli.ok([
+                "state", "--dir", "NO", "--as-of", CLI.utcDay(offset: -1), "--format", "csv", "--table", "totals",
+            ]).contains(
                 "SHELL-155-HE"
             ) == false
         )
         let tomorrowInTokyo = CLI.utcDay(offset: 1) + "T08:59:59.999+09:00"
         #expect(
-            try cli.ok(["state", "--dir", "NO", "--as-of", tomorrowInTokyo, "--format", "csv"]).contains("SHELL-155-HE")
+            try cli.ok(["state", "--dir", "NO", "--as-of", tomorrowInTokyo, "--format", "csv", "--table", "totals"])
+                .contains("SHELL-155-HE")
         )
     }
 

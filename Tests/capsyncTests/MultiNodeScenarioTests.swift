@@ -77,7 +77,9 @@ import Testing
             #expect(other["state_digest"] as? String == digestsNO["state_digest"] as? String)
             #expect(other["entry_set_digest"] as? String == digestsNO["entry_set_digest"] as? String)
         }
-        let view = try cli.ok(["state", "--dir", "NO", "--format", "csv"])
+        let view = try ["totals", "shortfalls"].map {
+            try cli.ok(["state", "--dir", "NO", "--format", "csv", "--table", $0])
+        }.joined()
         #expect(view.contains("NO:NEED-001") == false)
         #expect(view.contains("US:NEED-001"))
         #expect(view.contains("SHELL-155-HE,rounds,12000,9500,4200,2700,1"))

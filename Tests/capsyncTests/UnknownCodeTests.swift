@@ -43,14 +43,20 @@ import Testing
         try cli.makeNodeNO()
         #expect(try cli.report().status == 0)
         #expect(
-            try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--item", "SHELL-155-HE", "--format", "csv"])
-                .contains("Raufoss")
+            try cli.ok([
+                "state", "--dir", "NO", "--partner", "NO", "--item", "SHELL-155-HE", "--format", "csv", "--table",
+                "reports",
+            ])
+            .contains("Raufoss")
         )
         #expect(
-            try cli.ok(["state", "--dir", "NO", "--partner", "US", "--format", "csv"]).contains("Raufoss") == false
+            try cli.ok(["state", "--dir", "NO", "--partner", "US", "--format", "csv", "--table", "reports"]).contains(
+                "Raufoss"
+            ) == false
         )
         #expect(
-            try cli.ok(["state", "--dir", "NO", "--item", "BARREL-155", "--format", "csv"]).contains("SHELL-155-HE")
+            try cli.ok(["state", "--dir", "NO", "--item", "BARREL-155", "--format", "csv", "--table", "totals"])
+                .contains("SHELL-155-HE")
                 == false
         )
     }
