@@ -163,7 +163,7 @@ extension CapSyncCommand {
                 let proof = node.store.forkProofs().first { $0.author == own.author && $0.seq == seq }
                 let from = results.filter { $0.1.summary.divergentAuthors.contains(own.author) }.map(\.0.name)
                 printError(
-                    "FAILED: this node's own signing key \(own.author.short) is forked at seq \(seq)"
+                    "FAILED: this node's own signing key \(KeyText.canonical(own.author)) (\(node.config.partner)) is forked at seq \(seq)"
                         + (proof.map { ": entries \($0.first.id.short) and \($0.second.id.short)" } ?? "")
                         + (from.isEmpty ? "" : " (peer \(from.joined(separator: ", ")) holds the other branch)")
                         + ". Own appends are stopped for good; see 'capsync status'."

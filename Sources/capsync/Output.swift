@@ -19,6 +19,8 @@ enum Cell: Sendable, Equatable {
     case list([Cell])
     /// Named values: an object in JSON; the values joined by spaces in tables and CSV.
     case record([Field])
+    /// A value with its own words for tables and CSV (a `state diff` summary) and its typed form for JSON.
+    indirect case described(String, Cell)
     /// No value, shown to people as a word ("never"): empty in CSV, null in JSON.
     case absent(String)
     case none
@@ -40,6 +42,7 @@ enum Cell: Sendable, Equatable {
         case .number(let x): String(format: "%.3f", x)
         case .list(let items): items.map(\.plain).joined(separator: "; ")
         case .record(let fields): fields.map(\.value.plain).filter { !$0.isEmpty }.joined(separator: " ")
+        case .described(let text, _): text
         case .absent, .none: ""
         }
     }
@@ -71,6 +74,7 @@ enum Cell: Sendable, Equatable {
         case .number(let x): x
         case .list(let items): items.map(\.json)
         case .record(let fields): Dictionary(fields.map { ($0.name, $0.value.json) }, uniquingKeysWith: { a, _ in a })
+        case .described(_, let value): value.json
         case .absent, .none: NSNull()
         }
     }

@@ -17,7 +17,7 @@ func ownChainLines(_ node: Node) -> [String] {
     var lines: [String] = []
     if let seq = own.forkedAt {
         lines.append(
-            "OWN KEY FORKED: this node's signing key \(own.author.short) signed two different entries at seq \(seq). "
+            "OWN KEY FORKED: this node's signing key \(KeyText.canonical(own.author)) (\(node.config.partner)) signed two different entries at seq \(seq). "
                 + "Its entries from seq \(seq) on are excluded from the coalition view, and own appends are stopped "
                 + "for good. A new signing key must be admitted through the coalition roster (key rotation is not "
                 + "in this version yet: agree a new key with the roster's holders out of band)."

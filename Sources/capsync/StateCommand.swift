@@ -170,8 +170,8 @@ extension CapSyncCommand {
                 for change in changes {
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
-                        change.before.map { changeValue(change.area, $0) } ?? .none,
-                        change.after.map { changeValue(change.area, $0) } ?? .none,
+                        change.before.map { .described($0, changeValue(change.area, $0)) } ?? .none,
+                        change.after.map { .described($0, changeValue(change.area, $0)) } ?? .none,
                         change.setBy.map { .text(timeText($0.timestamp)) } ?? .none,
                     ])
                 }

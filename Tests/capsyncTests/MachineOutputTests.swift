@@ -95,6 +95,8 @@ import Testing
         #expect(status.contains("\"roster_mismatch\" : false"), "\(status)")
         let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01", "--format", "json"])
         #expect(diff.contains("\"constraints\" : \"TNT, one shift\""), "\(diff)")
+        let words = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01"])
+        #expect(words.contains("capacity 100, output 90"), "tables keep the words: \(words)")
     }
 
     @Test func csvIsOneTableAStream() throws {

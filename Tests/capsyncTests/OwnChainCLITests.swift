@@ -136,6 +136,14 @@ import Testing
         #expect(sync.stderr.contains("own signing key") && sync.stderr.contains("forked at seq 2"))
         let status = try cli.run(["status", "--dir", "NO"])
         #expect(status.stdout.hasPrefix("OWN KEY FORKED"))
+        let heads = try cli.ok(["status", "--dir", "NO", "--format", "json", "--table", "heads"])
+        let key = try #require(
+            (try JSONSerialization.jsonObject(with: Data(heads.utf8)) as? [[String: Any]])?.first {
+                $0["partner"] as? String == "NO"
+            }?["author"] as? String
+        )
+        #expect(sync.stderr.contains("own signing key \(key) (NO) is forked"), "\(sync.stderr)")
+        #expect(status.stdout.contains("signing key \(key) (NO) signed two different entries"))
         let refused = try report(cli, "NO", 4)
         #expect(refused.status != 0 && refused.stderr.contains("stopped for good"))
     }
