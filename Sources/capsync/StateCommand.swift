@@ -170,8 +170,8 @@ extension CapSyncCommand {
                 for change in changes {
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
-                        change.before.map { .described($0, changeValue(change.area, $0)) } ?? .none,
-                        change.after.map { .described($0, changeValue(change.area, $0)) } ?? .none,
+                        changeValue(change.before, change.beforeFields),
+                        changeValue(change.after, change.afterFields),
                         change.setBy.map { .text(timeText($0.timestamp)) } ?? .none,
                     ])
                 }
@@ -305,47 +305,19 @@ func ignoredTable(_ ignored: [IgnoredEntry], roster: Roster) -> Table {
     return table
 }
 
-/// A `state diff` value as named values instead of prose: a report's figures, a need's fields, a pledge's quantity.
-func changeValue(_ area: Change.Area, _ summary: String) -> Cell {
-    switch area {
-    case .pledge:
-        return Int64(summary).map { .record([.init("quantity", .int($0))]) } ?? .text(summary)
-    case .foldVersion:
-        return Int64(summary).map { .int($0) } ?? .text(summary)
-    case .roster:
-        return .text(summary)
-    case .pool:
-        let joins = summary.split(separator: "(").last.flatMap { Int64($0.prefix { $0.isNumber }) } ?? 0
-        return .record([.init("member", .bool(true)), .init("joins", .int(joins))])
-    case .need:
-        let words = summary.split(separator: " ").map(String.init)
-        guard words.count == 7, let quantity = Int64(words[1]), let priority = Int64(words[5]) else {
-            return .text(summary)
+/// A `state diff` value: its words for tables and CSV, its named fields for JSON (a single field stands alone).
+func changeValue(_ text: String?, _ fields: [Change.Field]?) -> Cell {
+    guard let text else { return .none }
+    guard let fields, !fields.isEmpty else { return .text(text) }
+    func cell(_ value: Change.Field.Value) -> Cell {
+        switch value {
+        case .int(let n): .int(Int64(clamping: n))
+        case .text(let s): .text(s)
+        case .bool(let b): .bool(b)
         }
-        return .record([
-            .init("item", .text(words[0])), .init("quantity", .int(quantity)), .init("due", .text(words[3])),
-            .init("priority", .int(priority)), .init("open", .bool(words[6] == "open")),
-        ])
-    case .report:
-        var text = summary
-        var constraints = ""
-        if let range = text.range(of: ", constraints \"") {
-            constraints = String(text[range.upperBound...].dropLast())
-            text = String(text[..<range.lowerBound])
-        }
-        let names = [
-            "capacity": "capacity", "output": "output", "stock": "stock", "threshold": "threshold",
-            "lead": "lead_time_days",
-        ]
-        var fields: [Cell.Field] = []
-        for part in text.components(separatedBy: ", ") {
-            let pair = part.split(separator: " ", maxSplits: 1).map(String.init)
-            guard pair.count == 2, let name = names[pair[0]],
-                let value = Int64(pair[1].hasSuffix("d") ? String(pair[1].dropLast()) : pair[1])
-            else { return .text(summary) }
-            fields.append(.init(name, .int(value)))
-        }
-        fields.append(.init("constraints", .text(constraints)))
-        return .record(fields)
     }
+    if fields.count == 1 && ["roster_hash", "fold_version"].contains(fields[0].name) {
+        return .described(text, cell(fields[0].value))
+    }
+    return .described(text, .record(fields.map { Cell.Field($0.name, cell($0.value)) }))
 }

@@ -95,6 +95,11 @@ import Testing
         #expect(status.contains("\"roster_mismatch\" : false"), "\(status)")
         let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01", "--format", "json"])
         #expect(diff.contains("\"constraints\" : \"TNT, one shift\""), "\(diff)")
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(diff.utf8)) as? [[String: Any]])
+        let need = try #require(changes.first { $0["area"] as? String == "need" })
+        #expect(need["before"] is NSNull, "\(need)")
+        #expect((need["after"] as? [String: Any])?["open"] as? Bool == false, "\(need)")
+        #expect((need["after"] as? [String: Any])?["quantity"] as? Int == 7, "\(need)")
         let words = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01"])
         #expect(words.contains("capacity 100, output 90"), "tables keep the words: \(words)")
     }

@@ -19,6 +19,24 @@ public struct Change: Sendable, Hashable, Codable, CustomStringConvertible {
     public let after: String?
     /// The entry that set the new value (nil for removals that no entry of the new state explains).
     public let setBy: Stamp?
+    /// The values before and after as named fields, for machine output (a report's figures, a need's fields).
+    public var beforeFields: [Field]? = nil
+    public var afterFields: [Field]? = nil
+
+    /// One named value of a record.
+    public struct Field: Sendable, Hashable, Codable {
+        public enum Value: Sendable, Hashable, Codable {
+            case int(UInt64)
+            case text(String)
+            case bool(Bool)
+        }
+        public let name: String
+        public let value: Value
+        public init(_ name: String, _ value: Value) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     public var description: String {
         switch action {
@@ -42,7 +60,9 @@ extension CoalitionState {
                     subject: "roster hash",
                     before: old.rosterHash.hex,
                     after: new.rosterHash.hex,
-                    setBy: nil
+                    setBy: nil,
+                    beforeFields: [Change.Field("roster_hash", .text(old.rosterHash.hex))],
+                    afterFields: [Change.Field("roster_hash", .text(new.rosterHash.hex))]
                 )
             )
         }
@@ -54,7 +74,9 @@ extension CoalitionState {
                     subject: "fold version",
                     before: "\(old.foldVersion.rawValue)",
                     after: "\(new.foldVersion.rawValue)",
-                    setBy: nil
+                    setBy: nil,
+                    beforeFields: [Change.Field("fold_version", .int(UInt64(old.foldVersion.rawValue)))],
+                    afterFields: [Change.Field("fold_version", .int(UInt64(new.foldVersion.rawValue)))]
                 )
             )
         }
@@ -69,6 +91,7 @@ extension CoalitionState {
             key: { "\($0.partner) \($0.item) \($0.site) \($0.period)" },
             order: recordOrder,
             summary: { $0.report.map(Self.summary) ?? "" },
+            fields: { $0.report.map(Self.fields) ?? [] },
             stamp: \.setBy,
             tombstone: { retractions[$0.key] }
         )
@@ -80,6 +103,13 @@ extension CoalitionState {
             order: { textOrder([$0.need.owner, $0.need.code], [$1.need.owner, $1.need.code]) },
             summary: { n in
                 "\(n.need.item) \(n.need.quantity) due \(n.need.due) priority \(n.need.priority) \(n.need.isOpen ? "open" : "closed")"
+            },
+            fields: { n in
+                [
+                    Change.Field("item", .text(n.need.item)), Change.Field("quantity", .int(n.need.quantity)),
+                    Change.Field("due", .text(n.need.due.description)),
+                    Change.Field("priority", .int(UInt64(n.need.priority))), Change.Field("open", .bool(n.need.isOpen)),
+                ]
             },
             stamp: \.setBy,
             tombstone: { _ in nil }
@@ -96,6 +126,7 @@ extension CoalitionState {
                 )
             },
             summary: { "\($0.pledge.quantity)" },
+            fields: { [Change.Field("quantity", .int($0.pledge.quantity))] },
             stamp: \.setBy,
             tombstone: { withdrawals[$0.key] }
         )
@@ -106,10 +137,20 @@ extension CoalitionState {
             key: { "\($0.item) \($0.partner)" },
             order: { textOrder([$0.item, $0.partner], [$1.item, $1.partner]) },
             summary: { "member (\($0.tags.count) join\($0.tags.count == 1 ? "" : "s"))" },
+            fields: { [Change.Field("member", .bool(true)), Change.Field("joins", .int(UInt64($0.tags.count)))] },
             stamp: { _ in nil },
             tombstone: { _ in nil }
         )
         return changes
+    }
+
+    static func fields(_ report: CapacityReport) -> [Change.Field] {
+        [
+            Change.Field("capacity", .int(report.monthlyCapacity)), Change.Field("output", .int(report.monthlyOutput)),
+            Change.Field("stock", .int(report.stockOnHand)), Change.Field("threshold", .int(report.stockThreshold)),
+            Change.Field("lead_time_days", .int(report.leadTimeDays)),
+            Change.Field("constraints", .text(report.constraints)),
+        ]
     }
 
     static func summary(_ report: CapacityReport) -> String {
@@ -127,6 +168,7 @@ extension CoalitionState {
         key: (T) -> String,
         order: (T, T) -> Bool,
         summary: (T) -> String,
+        fields: (T) -> [Change.Field],
         stamp: (T) -> Stamp?,
         tombstone: (T) -> Stamp?
     ) -> [Change] {
@@ -142,7 +184,8 @@ extension CoalitionState {
                         subject: key(old[i]),
                         before: summary(old[i]),
                         after: nil,
-                        setBy: tombstone(old[i])
+                        setBy: tombstone(old[i]),
+                        beforeFields: fields(old[i])
                     )
                 )
                 i += 1
@@ -154,7 +197,8 @@ extension CoalitionState {
                         subject: key(new[j]),
                         before: nil,
                         after: summary(new[j]),
-                        setBy: stamp(new[j])
+                        setBy: stamp(new[j]),
+                        afterFields: fields(new[j])
                     )
                 )
                 j += 1
@@ -169,7 +213,9 @@ extension CoalitionState {
                             subject: key(new[j]),
                             before: before,
                             after: after,
-                            setBy: stamp(new[j])
+                            setBy: stamp(new[j]),
+                            beforeFields: fields(old[i]),
+                            afterFields: fields(new[j])
                         )
                     )
                 }
