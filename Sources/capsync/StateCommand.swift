@@ -28,7 +28,7 @@ extension CapSyncCommand {
                   capsync state diff --since 2026-11-01
 
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
-                below_threshold, pools; with --partner: reports, needs, pledges, pools; with --digest: digests.
+                below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --partner: reports, needs, pledges, pools; with --digest: digests.
                 """,
             subcommands: [Show.self, Diff.self],
             defaultSubcommand: Show.self
@@ -107,9 +107,7 @@ extension CapSyncCommand {
                     print("\n" + footer)
                     if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
                 } else {
-                    if format.format == .json {
-                        tables.append(ignoredTable(state.ignored, roster: node.roster))
-                    }
+                    tables.append(ignoredTable(state.ignored, roster: node.roster))
                     try format.printer.print(
                         tables,
                         extra: format.format == .json

@@ -91,6 +91,8 @@ import Testing
         let state = try cli.ok(["state", "--dir", "NO", "--format", "json"])
         let view = try #require(try JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any])
         #expect((view["ignored"] as? [Any])?.count == 1)
+        let ignoredCSV = try cli.ok(["state", "--dir", "NO", "--format", "csv", "--table", "ignored"])
+        #expect(ignoredCSV.hasPrefix("partner,author,seq,kind,reason,detail,entry\n"), "\(ignoredCSV)")
         let status = try cli.ok(["status", "--dir", "NO", "--format", "json"])
         #expect(status.contains("\"roster_mismatch\" : false"), "\(status)")
         let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01", "--format", "json"])
