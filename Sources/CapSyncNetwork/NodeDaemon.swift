@@ -44,10 +44,11 @@ public struct NodeDaemon: Sendable {
                 hint: "choose another address with --listen HOST:PORT, or stop what listens there"
             )
         }
+        // Stop signals are caught before anyone is told the daemon listens (who may stop it at once).
+        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let bound = "\(address.host):\(listener.port)"
         logger.notice("listening", metadata: ["address": "\(bound)", "partner": "\(node.config.partner)"])
         onListening(bound)
-        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let node = self.node
         let logger = self.logger
 
@@ -119,6 +120,8 @@ final class SignalWaiter: @unchecked Sendable {  // immutable after init
     init(signals: [Int32]) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.stream = stream
+        // Ignore first, then let dispatch take the signal: on Linux, dispatch installs its own handler when the
+        // source is made, which must not be replaced by SIG_IGN afterwards.
         sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
