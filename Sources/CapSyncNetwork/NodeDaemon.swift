@@ -115,19 +115,27 @@ public struct NodeDaemon: Sendable {
 /// Turns SIGINT/SIGTERM into an awaitable value (the default action is disabled while waiting).
 final class SignalWaiter: @unchecked Sendable {  // immutable after init
     private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
 
+    /// The handler is installed with `signal` before this returns (not registered later on a queue, as a
+    /// dispatch signal source is on Linux, where a signal arriving in between was lost and a daemon told to stop
+    /// right after it started ran on). It only writes the signal's number to a pipe (async-signal-safe); a
+    /// thread of its own reads the pipe and wakes the daemon.
     init(signals: [Int32]) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.stream = stream
-        // Ignore first, then let dispatch take the signal: on Linux, dispatch installs its own handler when the
-        // source is made, which must not be replaced by SIG_IGN afterwards.
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { fatalError("cannot create the signal pipe: \(String(cString: strerror(errno)))") }
+        signalPipeWriteEnd = ends[1]
+        for number in signals {
+            signal(number) { received in
+                var byte = UInt8(truncatingIfNeeded: received)
+                _ = write(signalPipeWriteEnd, &byte, 1)
+            }
+        }
+        let readEnd = ends[0]
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) == 1 { continuation.yield(Int32(byte)) }
         }
     }
 
@@ -136,3 +144,6 @@ final class SignalWaiter: @unchecked Sendable {  // immutable after init
         return 0
     }
 }
+
+/// Where the stop-signal handler writes (set once, before the handler is installed).
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1

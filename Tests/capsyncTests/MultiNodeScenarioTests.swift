@@ -130,7 +130,11 @@ import Testing
         #expect(clean.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "5")
 
         // The same loop catches a forged signature and a broken link.
-        let dir = try FileManager.default.contentsOfDirectory(atPath: cli.path("export")).first!
+        let dir = try #require(
+            FileManager.default.contentsOfDirectory(atPath: cli.path("export")).sorted().first {
+                $0 != "index.csv" && $0 != "forks"
+            }
+        )
         var signature = try Data(contentsOf: URL(fileURLWithPath: cli.path("export/\(dir)/3.sig")))
         signature[10] ^= 1
         try signature.write(to: URL(fileURLWithPath: cli.path("export/\(dir)/3.sig")))
