@@ -45,7 +45,7 @@ public struct NodeDaemon: Sendable {
             )
         }
         // Stop signals are caught before anyone is told the daemon listens (who may stop it at once).
-        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
+        let signals = try SignalWaiter(signals: [SIGINT, SIGTERM])
         let bound = "\(address.host):\(listener.port)"
         logger.notice("listening", metadata: ["address": "\(bound)", "partner": "\(node.config.partner)"])
         onListening(bound)
@@ -120,11 +120,17 @@ final class SignalWaiter: @unchecked Sendable {  // immutable after init
     /// dispatch signal source is on Linux, where a signal arriving in between was lost and a daemon told to stop
     /// right after it started ran on). It only writes the signal's number to a pipe (async-signal-safe); a
     /// thread of its own reads the pipe and wakes the daemon.
-    init(signals: [Int32]) {
+    init(signals: [Int32]) throws(NodeError) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.stream = stream
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { fatalError("cannot create the signal pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&ends) == 0 else {
+            throw NodeError(
+                .io,
+                "cannot create the pipe the stop-signal handler writes to: \(String(cString: strerror(errno)))",
+                hint: "the process may be out of file descriptors (ulimit -n)"
+            )
+        }
         signalPipeWriteEnd = ends[1]
         for number in signals {
             signal(number) { received in
