@@ -11,6 +11,8 @@ public struct NodePaths: Sendable {
 
     public var config: String { root + "/capsync.toml" }
     public var roster: String { root + "/roster.txt" }
+    /// The roster chain's genesis version once adopted: the trust anchor the chain is derived from.
+    public var rosterGenesis: String { root + "/roster-genesis.bin" }
     public var peers: String { root + "/peers.toml" }
     public var keys: String { root + "/keys" }
     /// The partner's identity; signs log entries; may be passphrase-encrypted. Needed only by appending commands.
