@@ -48,7 +48,11 @@ public struct SyncContext: Sendable {
         )
     }
 
-    var trustedKeys: [Ed25519PublicKey] { roster.authorKeys.compactMap { try? $0.publicKey() } }
+    /// Keys a peer may prove at the handshake: keys with no last valid seq. A retired, revoked or removed
+    /// partner's key still verifies its old entries but no longer opens a session.
+    var trustedKeys: [Ed25519PublicKey] {
+        roster.members.filter { $0.lastValidSeq == nil }.compactMap { try? $0.key.publicKey() }
+    }
 
     /// This context with the roster now in force (unchanged without a watcher).
     func refreshed() -> SyncContext {
