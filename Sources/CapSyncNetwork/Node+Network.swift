@@ -16,7 +16,12 @@ extension Node {
             label: config.partner,
             limits: limits
         )
-        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
+        context.rosterWatcher = RosterWatcher(
+            path: paths.roster,
+            roster: roster,
+            store: store,
+            certificatePath: paths.tlsCertificate
+        )
         return context
     }
 
