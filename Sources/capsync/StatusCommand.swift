@@ -106,6 +106,9 @@ extension CapSyncCommand {
                     .int(Int64(entry.aheadMilliseconds / 1000)),
                 ])
             }
+            let rosterStatus = node.rosterStatus
+            let chain = rosterStatus.chain
+            let pendingProposals = rosterStatus.ledger.pending(anchor: rosterStatus.anchor).count
             var mismatched = Set<String>()
             for record in sync.peers.values where record.rosterMismatch {
                 mismatched.insert(record.remoteRosterHash ?? "?")
@@ -123,6 +126,13 @@ extension CapSyncCommand {
                     "refusal": own?.appendRefusal?.reason as Any? ?? NSNull(),
                 ] as [String: Any],
                 "store_damage": node.store.pendingRepair?.description as Any? ?? NSNull(),
+                "roster_chain": [
+                    "adopted": chain != nil,
+                    "head_serial": chain.map { Int($0.head.version.serial) } as Any? ?? NSNull(),
+                    "head_id": chain?.head.version.hash.hex as Any? ?? NSNull(),
+                    "pending": pendingProposals,
+                    "fork_serial": rosterStatus.ledger.fork.map { Int($0.serial) } as Any? ?? NSNull(),
+                ] as [String: Any],
             ]
             if format.format == .table {
                 for line in ownLines { print(line) }
@@ -134,6 +144,18 @@ extension CapSyncCommand {
                         + (mismatched.isEmpty
                             ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))")
                 )
+                if let chain {
+                    print(
+                        "roster chain: version \(chain.head.version.serial) (\(chain.head.version.hash.hex.prefix(16))), \(pendingProposals) pending proposal(s)"
+                    )
+                } else {
+                    print("roster chain: none adopted (the roster file rules; capsync roster propose genesis)")
+                }
+                if let fork = rosterStatus.ledger.fork {
+                    print(
+                        "ROSTER FORK at serial \(fork.serial): \(fork.versions.count) versions each approved by the threshold; none adopted"
+                    )
+                }
                 print("store: \(node.store.entryCount) entries, \(node.store.sizeOnDisk) bytes")
                 if let own {
                     print(

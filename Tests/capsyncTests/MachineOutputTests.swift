@@ -169,3 +169,47 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: cli.path("export/\(hex)/partner")))
     }
 }
+
+/// The roster chain commands' JSON: two partners adopt a genesis through a daemon, then one proposes a change.
+@Suite(.serialized) struct RosterChainOutputTests {
+    @Test func rosterChainCommandsMatchTheirSchemas() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        for partner in ["NO", "NL"] {
+            try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
+            try cli.write(
+                try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"]),
+                to: "\(partner).card"
+            )
+        }
+        try cli.ok(["roster", "add", "--dir", "NO", "NL.card"])
+        try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
+        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "86400"])
+        defer { _ = daemon.stop() }
+        let nlKey =
+            try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]).split(separator: "\n")
+            .first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", nlKey])
+        let proposal = try cli.ok([
+            "roster", "propose", "genesis", "--dir", "NO", "--threshold", "1/2", "--format", "json",
+        ])
+        let checker = MachineOutputTests()
+        #expect(try checker.schemaErrors(document: proposal, schema: "roster-proposal.json", in: cli) == "")
+        try cli.ok(["sync", "--dir", "NO"])
+        let pending = try cli.ok(["roster", "pending", "--dir", "NL", "--format", "json"])
+        #expect(try checker.schemaErrors(document: pending, schema: "roster-pending.json", in: cli) == "")
+        let id = try #require(
+            (try JSONSerialization.jsonObject(with: Data(pending.utf8)) as? [[String: Any]])?.first?["id"] as? String
+        )
+        let approved = try cli.ok(["roster", "approve", "--dir", "NL", id, "--format", "json"])
+        #expect(try checker.schemaErrors(document: approved, schema: "roster-proposal.json", in: cli) == "")
+        #expect(approved.contains("\"adopted\" : true"), "\(approved)")
+        try cli.ok(["sync", "--dir", "NO"])
+        let log = try cli.ok(["roster", "log", "--dir", "NO", "--format", "json"])
+        #expect(try checker.schemaErrors(document: log, schema: "roster-log.json", in: cli) == "")
+        #expect(log.contains("\"serial\" : 1"))
+        let status = try cli.ok(["status", "--dir", "NO", "--format", "json"])
+        #expect(try checker.schemaErrors(document: status, schema: "status.json", in: cli) == "")
+        #expect(status.contains("\"adopted\" : true"), "\(status)")
+    }
+}
