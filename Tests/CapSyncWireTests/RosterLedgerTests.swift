@@ -176,4 +176,34 @@ import Testing
         #expect(throws: WireError.self) { try RosterGovernance.Approval(payload: approval.payload + [0]) }
         #expect(throws: WireError.self) { try RosterGovernance.Approval(payload: Array(approval.payload.dropLast())) }
     }
+
+    /// One file of Protocol/vectors/roster-ledger (Protocol/roster.md §7.4), written by the Python spec.
+    struct LedgerVector: Decodable {
+        struct Fork: Decodable {
+            let serial: UInt64
+            let versions: [String]
+        }
+        struct Expected: Decodable {
+            let chain: [String]
+            let fork: Fork?
+            let malformed: [String]
+        }
+        let description: String
+        let anchorRoster: String
+        let entries: [String]
+        let expected: Expected
+    }
+
+    @Test(arguments: Repository.vectorNames("roster-ledger", prefix: "0"))
+    func vectorsFromTheSpecDeriveTheSameChain(_ name: String) throws {
+        let vector = try Repository.loadVector(LedgerVector.self, "roster-ledger", name)
+        let anchor = try Roster(fileText: vector.anchorRoster)
+        var ledger = RosterLedger()
+        for hex in vector.entries { ledger.add(try Entry(decoding: Hex.decode(hex) ?? [])) }
+        try ledger.derive(anchor: anchor, genesis: nil)
+        #expect(ledger.chain?.links.map(\.version.hash.hex) ?? [] == vector.expected.chain, "\(name)")
+        #expect(ledger.fork?.serial == vector.expected.fork?.serial, "\(name)")
+        #expect(ledger.fork?.versions.map(\.hash.hex) == vector.expected.fork?.versions, "\(name)")
+        #expect(ledger.malformed.map(\.entry.hex).sorted() == vector.expected.malformed, "\(name)")
+    }
 }

@@ -76,7 +76,10 @@ import Testing
         defer { cli.cleanUp() }
         try makeBusyNode(cli)
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemas).filter { $0.hasSuffix(".json") }
-        #expect(Set(files) == Set(Self.commands.map(\.schema)), "every schema has a command and every command one")
+        #expect(
+            Set(files) == Set(Self.commands.map(\.schema)).union(RosterChainOutputTests.schemas),
+            "every schema has a command and every command one"
+        )
         for (schema, arguments, status) in Self.commands {
             let result = try cli.run(arguments + ["--format", "json"])
             #expect(status.contains(result.status), "\(arguments): \(result.output)")
@@ -172,6 +175,9 @@ import Testing
 
 /// The roster chain commands' JSON: two partners adopt a genesis through a daemon, then one proposes a change.
 @Suite(.serialized) struct RosterChainOutputTests {
+    /// The schemas this suite checks (a roster chain needs two nodes and a daemon, which the busy node lacks).
+    static let schemas: Set<String> = ["roster-proposal.json", "roster-pending.json", "roster-log.json"]
+
     @Test func rosterChainCommandsMatchTheirSchemas() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
