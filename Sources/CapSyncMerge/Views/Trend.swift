@@ -88,14 +88,16 @@ extension CoalitionState {
         return points
     }
 
-    /// The months a trend covers when none are given: the 12 months up to the view's month, and after it every
-    /// month up to the item's latest plan (at most 24 months ahead).
+    /// The months a trend covers when none are given: the 12 months up to the view's month (from the item's first
+    /// report, if later), and after it every month up to the item's latest plan (at most 24 months ahead).
     public func defaultTrendRange(item: String, view: ViewPeriod) -> ClosedRange<Period> {
         let horizon = view.period.adding(months: 24)
+        var first = view.period
         var last = view.period
         for record in records where record.report != nil && FieldRules.sameBytes(record.item, item) {
+            if record.period < first { first = record.period }
             if record.period > last, record.period <= horizon { last = record.period }
         }
-        return view.period.adding(months: -11)...last
+        return max(first, view.period.adding(months: -11))...last
     }
 }
