@@ -61,10 +61,9 @@ enum PeriodTables {
         _ totals: [FigureTotal],
         by grouping: TotalsGrouping,
         view: ViewPeriod,
-        name: String? = nil
-    )
-        -> Table
-    {
+        name: String? = nil,
+        title: String? = nil
+    ) -> Table {
         let key: [String] =
             switch grouping {
             case .item: ["item"]
@@ -72,7 +71,7 @@ enum PeriodTables {
             case .site: ["site", "item"]
             }
         var table = Table(
-            title: "Totals by \(grouping.rawValue) for \(view.period) (\(staleNote(view)))",
+            title: title ?? "Totals by \(grouping.rawValue) for \(view.period) (\(staleNote(view)))",
             name: name ?? "by_\(grouping.rawValue)",
             columns: key + [
                 "unit", "capacity_per_month", "output_per_month", "stock", "available_above_threshold",

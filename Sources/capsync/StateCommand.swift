@@ -210,7 +210,8 @@ enum StateTables {
                     state.totals(at: view, by: .partner, item: item),
                     by: .partner,
                     view: view,
-                    name: "partners"
+                    name: "partners",
+                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))"
                 )
             )
         }
