@@ -68,6 +68,11 @@ extension CapSyncCommand {
             var digest = false
 
             func validate() throws {
+                if by != nil, partner != nil {
+                    throw ValidationError(
+                        "--by groups totals of every partner; --partner shows one partner's detail: drop one of them"
+                    )
+                }
                 if digest, let flag = partner != nil ? "--partner" : item != nil ? "--item" : by != nil ? "--by" : nil {
                     throw ValidationError(
                         "--digest covers the whole view and cannot be combined with \(flag); drop one of them"

@@ -90,15 +90,11 @@ public struct FigureTotal: Sendable, Hashable, Codable {
         self.item = item
         self.partner = partner
         self.site = site
-        var partners: [String] = []
-        var stalePartners: [String] = []
+        var partners: Set<TextKey> = []
+        var stalePartners: Set<TextKey> = []
         for figure in figures {
-            if !partners.contains(where: { FieldRules.sameBytes($0, figure.partner) }) {
-                partners.append(figure.partner)
-            }
-            if figure.isStale, !stalePartners.contains(where: { FieldRules.sameBytes($0, figure.partner) }) {
-                stalePartners.append(figure.partner)
-            }
+            partners.insert(TextKey(a: figure.partner, b: "", c: ""))
+            if figure.isStale { stalePartners.insert(TextKey(a: figure.partner, b: "", c: "")) }
         }
         self.partners = partners.count
         self.stalePartners = stalePartners.count
@@ -117,7 +113,9 @@ extension CoalitionState {
     /// For each (partner, item, site): its live report for the view's month, else its latest live report of an
     /// earlier month; never a later one. Ordered by item, partner, site (UTF-8 bytes).
     public func siteFigures(at view: ViewPeriod, item: String? = nil) -> [SiteFigure] {
-        var figures: [SiteFigure] = []
+        // Records are sorted by partner, item, site, month: figures come out by partner, item, site, and are
+        // regrouped by item keeping that order, so no comparison sort of the figures is needed.
+        var byItem: [TextKey: [SiteFigure]] = [:]
         var index = 0
         while index < records.count {
             let first = records[index]
@@ -131,13 +129,13 @@ extension CoalitionState {
                 end += 1
             }
             if let chosen, let report = chosen.report, item.map({ FieldRules.sameBytes($0, report.item) }) ?? true {
-                figures.append(SiteFigure(report, setBy: chosen.setBy, view: view))
+                byItem[TextKey(a: report.item, b: "", c: ""), default: []].append(
+                    SiteFigure(report, setBy: chosen.setBy, view: view)
+                )
             }
             index = end
         }
-        return figures.sorted {
-            CoalitionState.textOrder([$0.item, $0.partner, $0.site], [$1.item, $1.partner, $1.site])
-        }
+        return byItem.keys.sorted { FieldRules.precedes($0.a, $1.a) }.flatMap { byItem[$0] ?? [] }
     }
 
     /// Totals of the view's month, grouped by item (default), by partner and item, or by site and item; ordered by
@@ -152,38 +150,29 @@ extension CoalitionState {
         CoalitionState.totals(of: siteFigures(at: view, item: item), by: grouping)
     }
 
-    /// Groups figures (of any month) and sums each group.
+    /// Groups figures (of any month) and sums each group, ordered by the group's key.
     static func totals(of figures: [SiteFigure], by grouping: TotalsGrouping) -> [FigureTotal] {
-        func key(_ figure: SiteFigure) -> [String] {
+        func key(_ figure: SiteFigure) -> TextKey {
             switch grouping {
-            case .item: [figure.item]
-            case .partner: [figure.partner, figure.item]
-            case .site: [figure.site, figure.item]
+            case .item: TextKey(a: figure.item, b: "", c: "")
+            case .partner: TextKey(a: figure.partner, b: figure.item, c: "")
+            case .site: TextKey(a: figure.site, b: figure.item, c: "")
             }
         }
-        let sorted = figures.sorted {
-            CoalitionState.textOrder(key($0) + [$0.partner, $0.site], key($1) + [$1.partner, $1.site])
+        var groups: [TextKey: [SiteFigure]] = [:]
+        for figure in figures { groups[key(figure), default: []].append(figure) }
+        let keys = groups.keys.sorted { x, y in
+            FieldRules.sameBytes(x.a, y.a) ? FieldRules.precedes(x.b, y.b) : FieldRules.precedes(x.a, y.a)
         }
-        var totals: [FigureTotal] = []
-        var index = 0
-        while index < sorted.count {
-            let groupKey = key(sorted[index])
-            var end = index + 1
-            while end < sorted.count, zip(key(sorted[end]), groupKey).allSatisfy({ FieldRules.sameBytes($0, $1) }) {
-                end += 1
-            }
-            let first = sorted[index]
-            totals.append(
-                FigureTotal(
-                    item: first.item,
-                    partner: grouping == .partner ? first.partner : nil,
-                    site: grouping == .site ? first.site : nil,
-                    figures: sorted[index..<end]
-                )
+        return keys.map { groupKey in
+            let group = groups[groupKey] ?? []
+            return FigureTotal(
+                item: group[0].item,
+                partner: grouping == .partner ? group[0].partner : nil,
+                site: grouping == .site ? group[0].site : nil,
+                figures: group[...]
             )
-            index = end
         }
-        return totals
     }
 
     /// Sites whose stock in the view's month is at or below their threshold, ordered by item, partner, site.

@@ -44,14 +44,15 @@ extension CoalitionState {
     /// passed or the need is covered. Ranked by `covers` (most first), then `earliest`, partner, site, source
     /// (stock first).
     public func shortfallMatches(at view: ViewPeriod, today: Day) -> [ShortfallMatch] {
-        let figures = siteFigures(at: view)
+        var figuresByItem: [TextKey: [SiteFigure]] = [:]
+        for figure in siteFigures(at: view) {
+            figuresByItem[TextKey(a: figure.item, b: "", c: ""), default: []].append(figure)
+        }
         return shortfalls().map { shortfall in
             guard shortfall.remaining > 0 else { return ShortfallMatch(shortfall: shortfall, candidates: []) }
             var candidates: [MatchCandidate] = []
-            for figure in figures
-            where FieldRules.sameBytes(figure.item, shortfall.item)
-                && !FieldRules.sameBytes(figure.partner, shortfall.owner)
-            {
+            for figure in figuresByItem[TextKey(a: shortfall.item, b: "", c: "")] ?? []
+            where !FieldRules.sameBytes(figure.partner, shortfall.owner) {
                 let pledged =
                     shortfall.pledges.first { FieldRules.sameBytes($0.partner, figure.partner) }?.quantity ?? 0
                 func candidate(_ source: MatchCandidate.Source, _ amount: UInt64, _ earliest: Day) -> MatchCandidate {
