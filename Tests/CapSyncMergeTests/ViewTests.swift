@@ -4,8 +4,8 @@ import CapSyncWire
 import Foundation
 import Testing
 
-/// The views the CLI renders: totals over each partner's latest month, shortfalls, threshold alerts, pools,
-/// per-partner detail, diff, JSON form.
+/// The views the CLI renders: totals for a month (each site's report for it, else its latest earlier one), shortfalls,
+/// threshold alerts, pools, trend, shortfall matches, per-partner detail, diff, JSON form.
 @Suite struct ViewTests {
     let norway = TestAuthor(partner: "NO", seedByte: 1)
     let poland = TestAuthor(partner: "PL", seedByte: 3)
