@@ -26,10 +26,10 @@ extension CapSyncCommand {
 
                 Examples:
                   capsync state --period 2026-11
-                  capsync state --item SHELL-155-HE          # every partner and site making it, with subtotals
-                  capsync state --by partner                 # totals per partner and item (or --by site)
-                  capsync state trend --item SHELL-155-HE    # the monthly series, actuals then plans
-                  capsync state shortfalls --match           # who could fill each open need
+                  capsync state --item SHELL-155-HE     # who makes it where, subtotals
+                  capsync state --by partner            # per partner and item (or site)
+                  capsync state trend --item SHELL-155-HE  # actuals, then plans
+                  capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
                   capsync state --as-of 2026-10-31      # the view as it was then
