@@ -230,6 +230,7 @@ extension LogStore {
             ) {
                 throw StoreError(.corruptCommitted, "own entry \(entry.seq) from the journal does not fit: \(problem)")
             }
+            if state.options.indexedKinds.contains(entry.kind) { state.index.noteIndexedKind(at: location) }
         }
     }
 

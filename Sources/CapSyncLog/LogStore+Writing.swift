@@ -106,6 +106,7 @@ extension LogStore {
                 ) {
                     preconditionFailure("own append produced an entry that does not extend the chain: \(problem)")
                 }
+                if state.options.indexedKinds.contains(entry.kind) { state.index.noteIndexedKind(at: location) }
             }
             return entries
         }
@@ -158,6 +159,7 @@ extension LogStore {
                 ) {
                     preconditionFailure("planned ingest does not extend the chain: \(problem)")
                 }
+                if state.options.indexedKinds.contains(entry.kind) { state.index.noteIndexedKind(at: location) }
                 if !state.clock.observe(entry.timestamp, nowMilliseconds: nowMilliseconds) { report.farFuture += 1 }
             }
             for proof in report.newForks { state.index.addForkProof(proof) }

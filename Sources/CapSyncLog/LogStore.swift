@@ -143,6 +143,19 @@ public final class LogStore: Sendable {
 
     public var entryCount: Int { withLock { state in state.index.entryCount } }
 
+    /// The entries whose kind is one of `StoreOptions.indexedKinds`, in the order they were stored.
+    public func entriesOfIndexedKinds() throws(StoreError) -> [Entry] {
+        let found = withLock { state in
+            state.index.indexedKindLocations.compactMap { location in state.file(of: location).map { (location, $0) } }
+        }
+        var result: [Entry] = []
+        result.reserveCapacity(found.count)
+        for (location, (file, name)) in found {
+            result.append(try StoreState.readEntry(from: file, name: name, at: location))
+        }
+        return result
+    }
+
     /// Every equivocation proven so far (each self-verifying: both entries, validly signed, one seq).
     public func forkProofs() -> [ForkProof] { withLock { state in state.index.forkProofs } }
 

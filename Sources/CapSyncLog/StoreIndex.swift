@@ -23,6 +23,10 @@ struct StoreIndex {
     /// Author → lowest seq at which a fork is proven.
     private(set) var forked: [AuthorKey: UInt64] = [:]
     private(set) var entryCount = 0
+    /// Locations of the entries of `StoreOptions.indexedKinds`, in the order they were stored.
+    private(set) var indexedKindLocations: [RecordLocation] = []
+
+    mutating func noteIndexedKind(at location: RecordLocation) { indexedKindLocations.append(location) }
     /// The chain appended to last: records of one author come in runs, so most appends skip the lookup.
     /// Indices of `chains` stay valid until a key is inserted, which only happens right here.
     private var lastChain: (author: AuthorKey, position: Dictionary<AuthorKey, Chain>.Index)?

@@ -17,6 +17,9 @@ public struct StoreOptions: Sendable, Hashable {
     /// moving or losing the store cannot make the node forget how far its key has signed). With it, the store
     /// guarantees the node never signs two different entries at one seq (Protocol/store.md).
     public var ownChain: OwnChainOptions?
+    /// Entry kinds whose locations the store keeps a list of (`entries(ofIndexedKinds:)`), so a few entries of
+    /// special meaning (roster proposals and approvals) are found without reading the whole log.
+    public var indexedKinds: Set<UInt64> = []
 
     public init(
         segmentSize: Int64 = 64 << 20,

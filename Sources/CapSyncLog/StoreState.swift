@@ -309,6 +309,7 @@ final class StoreState {
                 let seq: UInt64
                 let prev: EntryID
                 let timestamp: UInt64
+                let kind: UInt64
                 do {
                     _ = try reader.readUInt8("version")
                     let authorRange = try reader.skipBytes("author", count: 32)
@@ -317,6 +318,7 @@ final class StoreState {
                     let prevRange = try reader.skipBytes("prev", count: 32)
                     prev = EntryID(bytes, at: prevRange.lowerBound)
                     timestamp = try reader.readUInt64("timestamp")
+                    kind = try reader.readVarint("kind", max: UInt64(UInt32.max))
                 } catch {
                     throw corrupt("entry does not decode (\(error))")
                 }
@@ -331,6 +333,7 @@ final class StoreState {
                 ) {
                     throw corrupt(problem)
                 }
+                if options.indexedKinds.contains(kind) { index.noteIndexedKind(at: location) }
             case .forkProof:
                 do {
                     index.addForkProof(try ForkProof(decoding: Array(bytes[record.body])))

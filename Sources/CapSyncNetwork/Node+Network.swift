@@ -16,7 +16,12 @@ extension Node {
             label: config.partner,
             limits: limits
         )
-        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
+        context.rosterWatcher = RosterWatcher(
+            path: paths.roster,
+            roster: roster,
+            store: store,
+            certificatePath: paths.tlsCertificate
+        )
         return context
     }
 
@@ -46,5 +51,20 @@ extension Node {
             state.peers[peer] = record
             do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
         }
+        // Roster proposals and approvals arrive as entries: the roster in force may have moved.
+        guard outcome.summary.entriesReceived > 0 else { return }
+        do {
+            if try refreshRoster() {
+                let status = rosterStatus
+                logger.notice(
+                    "roster in force is now serial \(status.roster.serial) (\(status.roster.hash.hex.prefix(16)))"
+                )
+            }
+            if let fork = rosterStatus.ledger.fork {
+                logger.error(
+                    "ROSTER FORK at serial \(fork.serial): \(fork.versions.count) versions each approved by the threshold; none adopted"
+                )
+            }
+        } catch { logger.error("cannot re-derive the roster: \(error)") }
     }
 }

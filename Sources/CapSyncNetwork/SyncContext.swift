@@ -48,14 +48,20 @@ public struct SyncContext: Sendable {
         )
     }
 
-    var trustedKeys: [Ed25519PublicKey] { roster.authorKeys.compactMap { try? $0.publicKey() } }
+    /// Keys a peer may prove at the handshake: keys with no last valid seq. A retired, revoked or removed
+    /// partner's key still verifies its old entries but no longer opens a session.
+    var trustedKeys: [Ed25519PublicKey] {
+        roster.members.filter { $0.lastValidSeq == nil }.compactMap { try? $0.key.publicKey() }
+    }
 
     /// This context with the roster now in force (unchanged without a watcher).
     func refreshed() -> SyncContext {
         guard let watcher = rosterWatcher else { return self }
         let current = watcher.current()
-        guard current != roster else { return self }
+        let certificate = watcher.currentTLSCertificate() ?? tlsCertificate
+        guard current != roster || certificate != tlsCertificate else { return self }
         var copy = self
+        copy.tlsCertificate = certificate
         copy.roster = current
         copy.sessionConfiguration.localRosterHash = current.hash
         copy.sessionConfiguration.knownAuthors = Set(current.authorKeys)

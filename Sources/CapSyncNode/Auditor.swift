@@ -18,6 +18,8 @@ public enum Auditor {
         public var beyondLastValidSeq = 0
         public var forkedFromSeq: UInt64?
         public var problems: [String] = []
+        /// What the auditor should know that is not a fault (entries excluded by a roster cut-off).
+        public var notes: [String] = []
 
         public var ok: Bool { problems.isEmpty }
     }
@@ -95,8 +97,11 @@ public enum Auditor {
             if author.badSignatures > 0 { author.problems.append("\(author.badSignatures) bad signature(s)") }
             if author.brokenLinks > 0 { author.problems.append("\(author.brokenLinks) broken chain link(s)") }
             if author.beyondLastValidSeq > 0 {
-                author.problems.append(
-                    "\(author.beyondLastValidSeq) entr(y/ies) beyond the roster's last valid seq (ignored by the fold)"
+                // Entries stored before the roster cut the key (a retirement, revocation or removal adopted
+                // later): verified like the rest, and excluded by the fold. Not a fault of the log.
+                let revoked = roster.member(for: head.author)?.lastValidSeq.map { "after seq \($0)" } ?? ""
+                author.notes.append(
+                    "\(author.beyondLastValidSeq) entr(y/ies) after the key's cut-off \(revoked) excluded from the view"
                 )
             }
             report.entries += author.entries

@@ -8,9 +8,37 @@ internal import Foundation
 public final class Node: Sendable {
     public let paths: NodePaths
     public let config: NodeConfig
-    public let roster: Roster
     public let store: LogStore
+    private let access: Access
     private let stateLock = NSLock()
+    private let rosterLock = NSLock()
+    nonisolated(unsafe) private var currentRoster: NodeRoster  // guarded by rosterLock
+
+    /// The roster in force (the chain's head once a genesis is adopted; Protocol/roster.md §7).
+    public var roster: Roster { rosterStatus.roster }
+
+    /// The roster in force with the chain and the pending proposals it was derived with.
+    public var rosterStatus: NodeRoster {
+        rosterLock.lock()
+        defer { rosterLock.unlock() }
+        return currentRoster
+    }
+
+    /// Re-derives the roster from the log's proposals and approvals (after a sync or an append). When the head
+    /// moved, the store's ingest checks follow, and a writer records the genesis and the roster file. Returns
+    /// whether the roster in force changed.
+    @discardableResult
+    public func refreshRoster() throws(NodeError) -> Bool {
+        let fileRoster = try NodeSetup.loadRoster(paths)
+        let fresh = try NodeRoster.derive(paths: paths, store: store, fileRoster: fileRoster)
+        if access == .write { try fresh.persist(paths: paths, fileRoster: fileRoster) }
+        rosterLock.lock()
+        let changed = fresh.roster != currentRoster.roster
+        currentRoster = fresh
+        rosterLock.unlock()
+        if changed { store.updateRoster(fresh.roster) }
+        return changed
+    }
 
     /// Serialises read-modify-write of the node's small state files (sync-state.json) within the process.
     package func withStateLock<Result>(_ body: () throws -> Result) rethrows -> Result {
@@ -36,9 +64,11 @@ public final class Node: Sendable {
             config.listen = listenOverride.hasPrefix(":") ? "0.0.0.0" + listenOverride : listenOverride
         }
         self.config = config
-        roster = try NodeSetup.loadRoster(paths)
+        self.access = access
+        let fileRoster = try NodeSetup.loadRoster(paths)
         var options = storeOptions
         options.readOnly = access == .readOnly
+        options.indexedKinds.formUnion(RosterGovernance.kinds)
         if options.ownChain == nil, FileManager.default.fileExists(atPath: paths.signingPublicKey) {
             do {
                 let key = try KeyFile.readPublicKey(from: paths.signingPublicKey)
@@ -47,9 +77,15 @@ public final class Node: Sendable {
                 throw NodeError(.keys, "cannot read the signing public key: \(error)", context: paths.signingPublicKey)
             }
         }
-        do { store = try LogStore(directory: paths.store, roster: roster, options: options) } catch {
+        let store: LogStore
+        do { store = try LogStore(directory: paths.store, roster: fileRoster, options: options) } catch {
             throw NodeError(.store, error.description, context: paths.store)
         }
+        self.store = store
+        let derived = try NodeRoster.derive(paths: paths, store: store, fileRoster: fileRoster)
+        currentRoster = derived
+        if access == .write { try derived.persist(paths: paths, fileRoster: fileRoster) }
+        if derived.roster != fileRoster { store.updateRoster(derived.roster) }
     }
 
     public static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
@@ -88,22 +124,31 @@ public final class Node: Sendable {
         }
     }
 
-    /// The coalition view from every entry held, optionally as of a past time.
+    /// The coalition view from every entry held, optionally as of a past time: judged by the roster in force
+    /// then (Protocol/roster.md §7), with partners removed by then left out.
     public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
-        try Self.coalitionState(of: store, roster: roster, asOf: asOf)
+        let status = rosterStatus
+        return try Self.coalitionState(
+            of: store,
+            roster: status.foldRoster(asOf: asOf),
+            asOf: asOf,
+            removedPartners: Set(status.removedPartners(asOf: asOf).keys)
+        )
     }
 
     /// The coalition view of any store under `roster` (also a store-only copy an auditor holds).
     public static func coalitionState(
         of store: LogStore,
         roster: Roster,
-        asOf: HLCTimestamp? = nil
+        asOf: HLCTimestamp? = nil,
+        removedPartners: Set<String> = []
     ) throws(NodeError) -> CoalitionState {
         let fold = Fold(
             roster: roster,
             forks: store.forkedAuthors(),
             nowMilliseconds: nowMilliseconds(),
-            asOf: asOf
+            asOf: asOf,
+            removedPartners: removedPartners
         )
         var state = FoldState(fold)
         do { try store.forEachEntry { state.add($0) } } catch {
@@ -112,13 +157,22 @@ public final class Node: Sendable {
         return state.finish()
     }
 
-    /// The digest of the entry set alone (Protocol/fold.md).
+    /// The entry-set digest (Protocol/fold.md): over the entries the roster in force admits, and the forks.
     public func entrySetDigest() throws(NodeError) -> Bytes32 {
+        try Self.entrySetDigest(of: store, roster: roster)
+    }
+
+    public static func entrySetDigest(of store: LogStore, roster: Roster) throws(NodeError) -> Bytes32 {
+        let forks = store.forkedAuthors()
         var ids: [EntryID] = []
         ids.reserveCapacity(store.entryCount)
-        do { try store.forEachEntry { ids.append($0.id) } } catch {
-            throw NodeError(.store, "\(error)", context: paths.store)
-        }
-        return CapSyncMerge.entrySetDigest(ids)
+        do {
+            try store.forEachEntry { entry in
+                if EntrySetDigest.admits(entry.author, seq: entry.seq, roster: roster, forks: forks) {
+                    ids.append(entry.id)
+                }
+            }
+        } catch { throw NodeError(.store, "\(error)", context: store.directory) }
+        return EntrySetDigest.digest(admittedIDs: ids, forks: forks, roster: roster)
     }
 }

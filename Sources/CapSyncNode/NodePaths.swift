@@ -1,3 +1,5 @@
+public import CapSyncWire
+
 /// Where everything of a node lives inside its directory. One place, so the CLI, the daemon, backups and
 /// docs agree.
 public struct NodePaths: Sendable {
@@ -11,6 +13,8 @@ public struct NodePaths: Sendable {
 
     public var config: String { root + "/capsync.toml" }
     public var roster: String { root + "/roster.txt" }
+    /// The roster chain's genesis version once adopted: the trust anchor the chain is derived from.
+    public var rosterGenesis: String { root + "/roster-genesis.bin" }
     public var peers: String { root + "/peers.toml" }
     public var keys: String { root + "/keys" }
     /// The partner's identity; signs log entries; may be passphrase-encrypted. Needed only by appending commands.
@@ -18,6 +22,11 @@ public struct NodePaths: Sendable {
     /// Self-signed certificate of the signing key, so stock tools (`openssl verify`) can check the TLS chain.
     public var signingCertificate: String { keys + "/signing.cert.pem" }
     public var signingPublicKey: String { keys + "/signing.pub.pem" }
+    /// A key being rotated in (`capsync key rotate`): made and proposed, used once the roster adopts it.
+    public var nextSigningKey: String { keys + "/next-signing.key.pem" }
+    public var nextSigningPublicKey: String { keys + "/next-signing.pub.pem" }
+    /// Where a rotated-out key's files and its own-chain journal are kept, one folder per key.
+    public func retiredKeyFolder(_ key: AuthorKey) -> String { keys + "/retired/" + key.hex.prefix(16) }
     /// The daemon's TLS key (never encrypted: the daemon starts unattended) and its certificate, issued by the
     /// signing key.
     public var tlsKey: String { keys + "/tls.key.pem" }

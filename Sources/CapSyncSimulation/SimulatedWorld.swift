@@ -406,7 +406,11 @@ final class SimulatedWorld {
                 throw SimulationFailure("\(node.name) holds fork proofs: an honest node equivocated")
             }
             let heads = store.heads()
-            let entrySet = entrySetDigest(entries.map(\.id))
+            let entrySet = EntrySetDigest.digest(
+                of: entries.map { ($0.id, $0.author, $0.seq) },
+                roster: cast.roster,
+                forks: store.forkedAuthors()
+            )
             let state = Fold(roster: cast.roster, forks: store.forkedAuthors(), nowMilliseconds: nil)(entries).digest
             guard let expected = reference else {
                 reference = (heads, entrySet, state)

@@ -103,6 +103,13 @@ public struct RosterVersion: Sendable, Hashable {
         self.approvals = approvals
     }
 
+    /// Decodes a body alone (a version with no approvals) that fills `bytes` exactly: a roster proposal.
+    public init(decodingBody bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, context: "roster proposal")
+        try self.init(readingBody: &reader)
+        try reader.expectEnd("roster proposal")
+    }
+
     private init(readingBody reader: inout ByteReader) throws(WireError) {
         let start = reader.offset
         serial = try reader.readVarint("serial", max: RosterVersion.maxSerial)

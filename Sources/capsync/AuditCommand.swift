@@ -56,12 +56,23 @@ extension CapSyncCommand {
             var store: LogStore
             var roster: Roster
             var name: String
+            /// The node's roster chain fork, if its log proves one.
+            var rosterFork: RosterLedger.Fork? = nil
+            /// Partners the roster in force removed (their entries verify; the view leaves them out).
+            var removedPartners: Set<String> = []
         }
 
         func openSubject() throws -> Subject {
             guard let store, let roster else {
                 let node = try openForAudit()
-                return Subject(store: node.store, roster: node.roster, name: node.paths.root)
+                let status = node.rosterStatus
+                return Subject(
+                    store: node.store,
+                    roster: node.roster,
+                    name: node.paths.root,
+                    rosterFork: status.ledger.fork,
+                    removedPartners: Set(status.removedPartners(asOf: nil).keys)
+                )
             }
             let parsed: Roster
             do { parsed = try Roster(fileText: try readFileText(roster, what: "roster")) } catch let error as WireError
@@ -105,7 +116,11 @@ extension CapSyncCommand {
             }
             var report = try Auditor.audit(store: subject.store, roster: subject.roster)
             Auditor.addAuthorityFindings(
-                try Node.coalitionState(of: subject.store, roster: subject.roster),
+                try Node.coalitionState(
+                    of: subject.store,
+                    roster: subject.roster,
+                    removedPartners: subject.removedPartners
+                ),
                 to: &report
             )
             var table = Table(
@@ -122,7 +137,11 @@ extension CapSyncCommand {
                     .int(Int64(author.entries)),
                     .int(Int64(author.headSeq)), .int(Int64(author.badSignatures)), .int(Int64(author.brokenLinks)),
                     author.forkedFromSeq.map { .int(Int64($0)) } ?? .none,
-                    .text(author.ok ? "ok" : author.problems.joined(separator: "; ")),
+                    .text(
+                        author.ok
+                            ? (["ok"] + author.notes).joined(separator: "; ")
+                            : (author.problems + author.notes).joined(separator: "; ")
+                    ),
                 ])
             }
             try format.printer.print(
@@ -155,7 +174,14 @@ extension CapSyncCommand {
                 )
                 printError("exported \(count) entries to \(export)")
             }
-            if !report.ok || subject.store.pendingRepair != nil { throw ExitCode(4) }
+            var rosterForked = false
+            if let fork = subject.rosterFork {
+                rosterForked = true
+                printError(
+                    "ROSTER FORK at serial \(fork.serial): \(fork.versions.count) versions were each approved by the threshold (\(fork.versions.map { String($0.hash.hex.prefix(16)) }.joined(separator: ", "))); none is adopted"
+                )
+            }
+            if !report.ok || subject.store.pendingRepair != nil || rosterForked { throw ExitCode(4) }
         }
     }
 }

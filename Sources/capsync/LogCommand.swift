@@ -27,6 +27,20 @@ func resolveAuthors(_ text: String?, roster: Roster, known: [AuthorKey]) throws 
 
 /// A one-line human summary of an entry's operation.
 func summary(of entry: Entry) -> String {
+    switch entry.kind {
+    case RosterGovernance.proposalKind:
+        guard let version = try? RosterGovernance.proposal(fromPayload: Array(entry.payload)) else {
+            return "(a roster proposal that does not decode)"
+        }
+        return
+            "propose roster version \(version.serial) \(version.hash.hex.prefix(16)): \(version.changes.count) change(s)"
+    case RosterGovernance.approvalKind:
+        guard let approval = try? RosterGovernance.Approval(payload: Array(entry.payload)) else {
+            return "(a roster approval that does not decode)"
+        }
+        return "approve roster version \(approval.versionHash.hex.prefix(16))"
+    default: break
+    }
     do {
         switch try CapSyncMerge.Operation(entry: entry) {
         case .capacityReport(let r):
@@ -92,7 +106,7 @@ extension CapSyncCommand {
                             node.roster.partner(of: entry.author).map { .text($0) } ?? .none,
                             .text(KeyText.canonical(entry.author)),
                             .int(Int64(entry.seq)), .text(timeText(entry.timestamp)),
-                            .text(EntryKind(rawValue: entry.kind)?.name ?? "kind \(entry.kind)"),
+                            .text(kindName(entry.kind)),
                             .text(full ? entry.id.hex : entry.id.short),
                             .text(summary(of: entry)),
                         ]
@@ -111,5 +125,14 @@ extension CapSyncCommand {
             }
             try format.printer.print([table])
         }
+    }
+}
+
+/// An entry kind's name for people: the fold's kinds and the roster chain's.
+func kindName(_ kind: UInt64) -> String {
+    switch kind {
+    case RosterGovernance.proposalKind: "roster proposal"
+    case RosterGovernance.approvalKind: "roster approval"
+    default: EntryKind(rawValue: kind)?.name ?? "kind \(kind)"
     }
 }

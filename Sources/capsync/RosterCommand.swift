@@ -2,6 +2,7 @@ import ArgumentParser
 import CapSyncCrypto
 import CapSyncNode
 import CapSyncWire
+import Foundation
 
 extension CapSyncCommand {
     struct RosterCommand: AsyncParsableCommand {
@@ -10,14 +11,19 @@ extension CapSyncCommand {
             abstract: "The coalition roster: partner codes and their pinned signing keys.",
             discussion: """
                 Every partner holds the same roster; its hash is compared at every sync and a mismatch is warned \
-                about. Edit it from trust cards, or import the file the coalition distributes.
+                about. Until the coalition adopts a roster chain, edit it from trust cards, or import the file the \
+                coalition distributes. Once a genesis is adopted (roster propose genesis, approved by every \
+                partner), the roster changes only by versions the threshold approves: propose, approve, pending, log.
 
                 Examples:
                   capsync roster add NL.card US.card
                   capsync roster hash
                   capsync roster export > roster.txt;  capsync roster import roster.txt
                 """,
-            subcommands: [Show.self, Add.self, Remove.self, Import.self, Export.self, Hash.self],
+            subcommands: [
+                Show.self, Add.self, Remove.self, Import.self, Export.self, Hash.self, Propose.self, Approve.self,
+                Pending.self, Log.self,
+            ],
             defaultSubcommand: Show.self
         )
 
@@ -76,6 +82,7 @@ extension CapSyncCommand {
 
             func run() async throws {
                 let paths = node.paths
+                try refuseOnceChained(paths)
                 var roster = try NodeSetup.loadRoster(paths)
                 var added: [Roster.Member] = []
                 if let partner, let key {
@@ -122,6 +129,7 @@ extension CapSyncCommand {
 
             func run() async throws {
                 let paths = node.paths
+                try refuseOnceChained(paths)
                 var roster = try NodeSetup.loadRoster(paths)
                 let keys: [AuthorKey] =
                     Ed25519Base64.decode(keyOrPartner).map { [AuthorKey($0)] } ?? roster.keys(of: keyOrPartner)
@@ -147,6 +155,7 @@ extension CapSyncCommand {
 
             func run() async throws {
                 let paths = node.paths
+                try refuseOnceChained(paths)
                 let text = try readFileText(file, what: "roster file")
                 let roster: Roster
                 do { roster = try Roster(fileText: text) } catch { throw CLIError("\(file): \(error.description)") }
@@ -167,7 +176,22 @@ extension CapSyncCommand {
             static let configuration = CommandConfiguration(abstract: "Print the roster file (canonical form).")
             @OptionGroup var node: NodeOptions
 
-            func run() async throws { print(try NodeSetup.loadRoster(node.paths).fileText, terminator: "") }
+            @Flag(
+                help:
+                    "Print the roster of the adopted genesis instead: what a newcomer installs (roster import) to derive every later version by sync."
+            )
+            var genesis = false
+
+            func run() async throws {
+                guard genesis else {
+                    print(try NodeSetup.loadRoster(node.paths).fileText, terminator: "")
+                    return
+                }
+                guard let chain = try Node(root: node.paths.root, access: .readOnly).rosterStatus.chain else {
+                    throw CLIError("this node holds no roster chain yet: no genesis to export")
+                }
+                print(chain.genesis.roster.fileText, terminator: "")
+            }
         }
 
         struct Hash: AsyncParsableCommand {
@@ -179,4 +203,13 @@ extension CapSyncCommand {
             func run() async throws { print(try NodeSetup.loadRoster(node.paths).hash.hex) }
         }
     }
+}
+
+/// Once a roster chain is adopted the roster file follows the chain's head: editing it by hand would put this
+/// node on a roster nobody approved (and an older file would roll membership back).
+private func refuseOnceChained(_ paths: NodePaths) throws {
+    guard FileManager.default.fileExists(atPath: paths.rosterGenesis) else { return }
+    throw CLIError(
+        "this node's roster is governed by its roster chain (\(paths.rosterGenesis)); it changes only by approved versions: capsync roster propose ..., capsync roster approve ID"
+    )
 }

@@ -38,6 +38,8 @@ import Testing
         let forks: [Fork]
         let nowMilliseconds: UInt64?
         let asOf: UInt64?
+        /// Partners removed from the roster in force for the view (absent: none).
+        var removedPartners: [String]?
         let entries: [String]
         var expected: Expected
     }
@@ -56,12 +58,17 @@ import Testing
             forks: forks,
             foldVersion: FoldVersion(rawValue: vector.foldVersion)!,
             nowMilliseconds: vector.nowMilliseconds,
-            asOf: vector.asOf.map(HLCTimestamp.init(rawValue:))
+            asOf: vector.asOf.map(HLCTimestamp.init(rawValue:)),
+            removedPartners: Set(vector.removedPartners ?? [])
         )
         return Vector.Expected(
             state: Hex.encode(state.canonicalBytes),
             digest: state.digest.hex,
-            entrySetDigest: entrySetDigest(entries.map(\.id)).hex,
+            entrySetDigest: EntrySetDigest.digest(
+                of: entries.map { ($0.id, $0.author, $0.seq) },
+                roster: roster,
+                forks: forks
+            ).hex,
             ignored: state.ignored.map { Vector.Ignored(id: $0.id.hex, reason: $0.reason.rawValue) },
             flagged: state.flagged.map(\.id.hex)
         )
@@ -135,16 +142,18 @@ enum FoldVectorBook {
         entries: [Entry],
         forks: [AuthorKey: UInt64] = [:],
         now: UInt64? = nil,
-        asOf: HLCTimestamp? = nil
+        asOf: HLCTimestamp? = nil,
+        removed: [String]? = nil
     ) -> Vector {
         Vector(
             name: name,
             description: description,
             roster: roster(authors, lastValid: lastValid).fileText,
-            foldVersion: 1,
+            foldVersion: FoldVersion.current.rawValue,
             forks: forks.sorted { $0.key < $1.key }.map { Vector.Fork(author: $0.key.hex, seq: $0.value) },
             nowMilliseconds: now,
             asOf: asOf?.rawValue,
+            removedPartners: removed,
             entries: entries.map { Hex.encode($0.encoded) },
             expected: .init(state: "", digest: "", entrySetDigest: "", ignored: [], flagged: [])
         )
@@ -388,6 +397,48 @@ enum FoldVectorBook {
             )
         }
         vectors.append(mixedCoalition())
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let proposal = try RosterVersion(
+                serial: 2,
+                previous: Bytes32(Array(repeating: 7, count: 32)),
+                timestamp: HLCTimestamp(milliseconds: t0, logical: 0),
+                changes: [.setThreshold(numerator: 1, denominator: 2)]
+            )
+            let approval = try RosterGovernance.Approval.signing(proposal, with: pl.key)
+            vectors.append(
+                vector(
+                    "14-roster-governance",
+                    "A roster proposal (kind 16) and an approval (kind 17) are read by the roster chain: listed as rosterGovernance, they change no record; NO's report applies.",
+                    authors: [no, pl],
+                    entries: [
+                        no.append(kind: 16, payload: RosterGovernance.proposalPayload(proposal), at: t0),
+                        pl.append(kind: 17, payload: approval.payload, at: t0 + 1_000),
+                        no.append(Sample.report("NO"), at: t0 + 2_000),
+                    ]
+                )
+            )
+        }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            vectors.append(
+                vector(
+                    "15-partner-removed",
+                    "PL was removed from the roster in force for this view: its report, need and pool join are listed as partnerRemoved and leave the state; NO's pledge towards PL's need stays (a pledge towards a need not in the state is kept). The entry-set digest still covers PL's entries (its keys are in the roster up to their cut-off).",
+                    authors: [no, pl],
+                    entries: [
+                        pl.append(Sample.report("PL"), at: t0),
+                        pl.append(Sample.need("PL", code: "N-1"), at: t0 + 1_000),
+                        pl.append(Sample.join("PL"), at: t0 + 2_000),
+                        no.append(Sample.report("NO"), at: t0 + 3_000),
+                        no.append(Sample.pledge("NO", to: "PL", code: "N-1", quantity: 10), at: t0 + 4_000),
+                    ],
+                    removed: ["PL"]
+                )
+            )
+        }
         return vectors
     }
 

@@ -11,6 +11,7 @@ struct ReferenceFold {
     let forks: [AuthorKey: UInt64]
     var nowMilliseconds: UInt64?
     var asOf: HLCTimestamp?
+    var removedPartners: Set<String> = []
     let driftMilliseconds: UInt64 = 5 * 60_000
 
     struct Result {
@@ -53,8 +54,16 @@ struct ReferenceFold {
                 ignored.append((entry.id, .forkedAuthor))
                 continue
             }
+            if removedPartners.contains(member.partner) {
+                ignored.append((entry.id, .partnerRemoved))
+                continue
+            }
             if entry.version != 1 {
                 ignored.append((entry.id, .unsupportedVersion))
+                continue
+            }
+            if entry.kind == 16 || entry.kind == 17 {
+                ignored.append((entry.id, .rosterGovernance))
                 continue
             }
             if EntryKind(rawValue: entry.kind) == nil {
@@ -126,7 +135,7 @@ struct ReferenceFold {
         members.sort(by: keyOrder)
 
         // The canonical encoding, written out field by field from the spec.
-        var out: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0, 0, 0, 0, 1] + roster.hash.bytes
+        var out: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0, 0, 0, 0, 2] + roster.hash.bytes
         func varint(_ v: UInt64) {
             var v = v
             while v >= 0x80 {

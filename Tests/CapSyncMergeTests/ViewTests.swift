@@ -311,14 +311,29 @@ import Testing
         _ = try encoder.encode(state.ignored)
     }
 
-    @Test func entrySetDigestIsTheSortedDistinctIds() {
-        let ids = sampleEntries().map(\.id)
-        let digest = entrySetDigest(ids)
-        #expect(entrySetDigest(ids.reversed() + ids) == digest)
-        var expected: [UInt8] = Array("CAPSYNC-ENTRYSET-V1".utf8) + [0, 0, 0, 0, 0, 0, 0, 0, UInt8(ids.count)]
-        for id in ids.sorted() { expected += id.bytes }
+    @Test func entrySetDigestCoversAdmittedIdsAndForks() {
+        let entries = sampleEntries()
+        let authors = Set(entries.map(\.author))
+        let roster = try! Roster(
+            serial: 1,
+            members: authors.sorted().enumerated().map { Roster.Member(partner: "P\($0.offset)A", key: $0.element) }
+        )
+        let triples = entries.map { ($0.id, $0.author, $0.seq) }
+        let digest = EntrySetDigest.digest(of: triples, roster: roster, forks: [:])
+        #expect(EntrySetDigest.digest(of: triples.reversed() + triples, roster: roster, forks: [:]) == digest)
+        var expected: [UInt8] = Array("CAPSYNC-ENTRYSET-V2".utf8) + [0, 0, 0, 0, 0, 0, 0, 0, UInt8(entries.count)]
+        for id in entries.map(\.id).sorted() { expected += id.bytes }
+        expected += [0, 0, 0, 0, 0, 0, 0, 0]
         #expect(digest == Bytes32(SHA256.hash(expected)))
-        #expect(entrySetDigest(ids.dropLast()) != digest)
+        #expect(EntrySetDigest.digest(of: triples.dropLast(), roster: roster, forks: [:]) != digest)
+        // A fork seq excludes the author's entries from it on, and is itself covered.
+        let forked = entries[0].author
+        let withFork = EntrySetDigest.digest(of: triples, roster: roster, forks: [forked: 1])
+        let kept = entries.filter { $0.author != forked }
+        var forkExpected: [UInt8] = Array("CAPSYNC-ENTRYSET-V2".utf8) + [0, 0, 0, 0, 0, 0, 0, 0, UInt8(kept.count)]
+        for id in kept.map(\.id).sorted() { forkExpected += id.bytes }
+        forkExpected += [0, 0, 0, 0, 0, 0, 0, 1] + forked.bytes + [0, 0, 0, 0, 0, 0, 0, 1]
+        #expect(withFork == Bytes32(SHA256.hash(forkExpected)))
     }
 }
 

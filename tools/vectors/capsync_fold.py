@@ -3,9 +3,9 @@
 A second implementation (it shares no code with the Swift sources) of the part of the fold the view vectors
 exercise: capacity reports, retractions, needs and pledges (kinds 1-4), the authority rules, last writer wins,
 the state encoding and digest, and the views for a month (site figures, totals by item/partner/site, trend,
-shortfall matches). Pools, forks and far-future flags are left to the Swift-generated vectors in
-Protocol/vectors/fold/; an entry this module does not implement raises NotImplementedError rather than being
-folded wrongly.
+shortfall matches), under fold version 2. Pools, forks, removed partners, governance kinds and far-future
+flags are left to the Swift-generated vectors in Protocol/vectors/fold/; an entry this module does not
+implement raises NotImplementedError rather than being folded wrongly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 import capsync_spec as spec
 
 STATE_DOMAIN = b"CAPSYNC-STATE-V1" + b"\x00"
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 KIND_REPORT, KIND_RETRACTION, KIND_NEED, KIND_PLEDGE = 1, 2, 3, 4
 
 

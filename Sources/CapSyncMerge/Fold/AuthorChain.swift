@@ -139,6 +139,8 @@ struct AuthorChain: Sendable {
     let partnerUTF8: [UInt8]
     /// Whether `partner` is a valid partner code (a roster's always is): the fast report path relies on it.
     let partnerIsValidCode: Bool
+    /// The partner was removed from the roster in force for the view: every entry is ignored (`partnerRemoved`).
+    var partnerRemoved = false
     let partnerNumber: UInt32
     /// The key's position among the roster's keys in ascending order.
     let rank: UInt32

@@ -3,7 +3,11 @@ public import CapSyncWire
 /// The fold rules' version. It is an input of the fold and part of the state digest, so nodes running
 /// different rules see different digests instead of silently different views.
 public enum FoldVersion: UInt32, Sendable, Hashable, Codable, CaseIterable {
-    case v1 = 1
+    /// Judges entries by the roster chain (removed partners leave current views, governance kinds are known)
+    /// and defines the entry-set digest over the entries the fold admits.
+    case v2 = 2
+
+    public static let current = FoldVersion.v2
 }
 
 /// Everything besides the entries that a fold depends on. Two partial folds combine only if their `Fold`s
@@ -20,15 +24,20 @@ public struct Fold: Sendable, Hashable {
     public var maxForwardDriftMilliseconds: UInt64
     /// Fold only entries with a timestamp at or before this: the view as it was then.
     public var asOf: HLCTimestamp?
+    /// Partners removed from the roster in force for this view (Protocol/roster.md §7): their entries are
+    /// ignored (`partnerRemoved`), so their reports, needs, pledges and pool memberships leave the view.
+    public var removedPartners: Set<String>
 
     public init(
         roster: Roster,
-        version: FoldVersion = .v1,
+        version: FoldVersion = .current,
         forks: [AuthorKey: UInt64] = [:],
         nowMilliseconds: UInt64? = nil,
         maxForwardDriftMilliseconds: UInt64 = HybridLogicalClock().maxForwardDriftMilliseconds,
-        asOf: HLCTimestamp? = nil
+        asOf: HLCTimestamp? = nil,
+        removedPartners: Set<String> = []
     ) {
+        self.removedPartners = removedPartners
         self.roster = roster
         self.version = version
         self.forks = forks
@@ -53,9 +62,17 @@ public func fold(
     entries: some Sequence<Entry>,
     roster: Roster,
     forks: [AuthorKey: UInt64] = [:],
-    foldVersion: FoldVersion = .v1,
+    foldVersion: FoldVersion = .current,
     nowMilliseconds: UInt64?,
-    asOf: HLCTimestamp? = nil
+    asOf: HLCTimestamp? = nil,
+    removedPartners: Set<String> = []
 ) -> CoalitionState {
-    Fold(roster: roster, version: foldVersion, forks: forks, nowMilliseconds: nowMilliseconds, asOf: asOf)(entries)
+    Fold(
+        roster: roster,
+        version: foldVersion,
+        forks: forks,
+        nowMilliseconds: nowMilliseconds,
+        asOf: asOf,
+        removedPartners: removedPartners
+    )(entries)
 }

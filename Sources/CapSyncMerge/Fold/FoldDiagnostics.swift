@@ -20,6 +20,10 @@ public enum IgnoredReason: String, Sendable, Hashable, Codable, CaseIterable {
     case notOwnRecord
     /// A partner pledging towards its own need.
     case selfPledge
+    /// A roster proposal or approval (Protocol/roster.md §7): read by the roster chain, it changes no record.
+    case rosterGovernance
+    /// The author's partner was removed from the roster in force for this view: its records no longer count.
+    case partnerRemoved
 }
 
 /// An entry the fold did not apply, and why: shown to operators and auditors, never silently dropped.

@@ -35,13 +35,15 @@ public struct FoldState: Sendable {
         authorIndex = AuthorIndex(keys: authorKeys)
         var interner = Interner()
         chains = members.enumerated().map { rank, pair in
-            AuthorChain(
+            var chain = AuthorChain(
                 partner: pair.1.partner,
                 partnerNumber: interner.number(pair.1.partner),
                 rank: UInt32(rank),
                 lastValidSeq: pair.1.lastValidSeq,
                 knownForkSeq: fold.forks[pair.0]
             )
+            chain.partnerRemoved = fold.removedPartners.contains(pair.1.partner)
+            return chain
         }
         self.interner = interner
     }
@@ -183,6 +185,11 @@ public struct FoldState: Sendable {
     /// The packed form of an entry's operation, or of why it is ignored.
     @inline(__always)
     private mutating func pack(_ entry: Entry, rank: Int) -> PackedOperation {
+        if chains[rank].partnerRemoved {
+            let detail = "\(chains[rank].partner) was removed from the roster; its records no longer count"
+            chains[rank].ignoredInfo.append(IgnoredInfo(kind: entry.kind, reason: .partnerRemoved, detail: detail))
+            return .indexed(chains[rank].ignoredInfo.count - 1, tag: .ignored)
+        }
         if let operation = fastOperation(entry, rank: rank) { return pack(operation, rank: rank) }
         let chain = chains[rank]
         switch FoldState.classify(entry, partner: chain.partner, lastValidSeq: chain.lastValidSeq) {
@@ -288,6 +295,12 @@ public struct FoldState: Sendable {
     private static func classify(_ entry: Entry, partner: String, lastValidSeq: UInt64?) -> Classification {
         if let lastValidSeq, entry.seq > lastValidSeq {
             return .ignore(.pastLastValidSeq, "key retired after seq \(lastValidSeq)")
+        }
+        if entry.version == Operation.entryVersion, RosterGovernance.kinds.contains(entry.kind) {
+            return .ignore(
+                .rosterGovernance,
+                "a roster proposal or approval: read by the roster chain, changes no record"
+            )
         }
         let operation: Operation
         do { operation = try Operation(entry: entry) } catch {

@@ -182,32 +182,3 @@ public struct CoalitionState: Sendable, Hashable {
     public static func == (a: CoalitionState, b: CoalitionState) -> Bool { a.canonicalBytes == b.canonicalBytes }
     public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 }
-
-/// The digest of an entry set alone (Protocol/fold.md §Entry-set digest): SHA-256 over a domain string, the
-/// count, and the distinct entry ids in ascending order. Two nodes holding the same entries agree on it
-/// whatever their rosters.
-public enum EntrySetDigest {
-    public static let domain: [UInt8] = Array("CAPSYNC-ENTRYSET-V1".utf8) + [0]
-
-    public static func digest(of ids: some Sequence<EntryID>) -> Bytes32 {
-        let sorted = Array(Set(ids)).sorted()
-        var hash = SHA256()
-        var header = ByteWriter(capacity: 32)
-        header.writeBytes(domain)
-        header.writeUInt64(UInt64(sorted.count))
-        hash.update(header.bytes)
-        var chunk = ByteWriter(capacity: 32 * 1024)
-        for id in sorted {
-            chunk.write(id)
-            if chunk.count >= 32 * 1024 {
-                hash.update(chunk.bytes)
-                chunk = ByteWriter(capacity: 32 * 1024)
-            }
-        }
-        hash.update(chunk.bytes)
-        return Bytes32(hash.finalize())
-    }
-}
-
-/// `entrySetDigest(ids)`: see `EntrySetDigest`.
-public func entrySetDigest(_ ids: some Sequence<EntryID>) -> Bytes32 { EntrySetDigest.digest(of: ids) }
