@@ -47,6 +47,9 @@ public struct SyncSession: Sendable {
     public var isFinished: Bool { phase == .finished }
     /// Both sides set the acknowledgements feature: the session ends only after both ACKs.
     public private(set) var isAcknowledging = false
+    /// This side sent its ACK and waits only for the peer's, which the peer sends once it has stored what this
+    /// side sent (the shell applies `acknowledgementTimeout` instead of the idle limit then).
+    public var isAwaitingPeerAcknowledgement: Bool { sentAck && !receivedAck && !isOver }
     /// Finished or failed: the connection can be closed.
     public var isOver: Bool { phase == .finished || phase == .failed }
 
