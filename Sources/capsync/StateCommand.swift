@@ -38,6 +38,7 @@ extension CapSyncCommand {
             static let configuration = CommandConfiguration(abstract: "The coalition view (default).")
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
+            @OptionGroup var quiet: QuietOptions
             @Option(help: "Only this item code.") var item: String?
             @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner:
                 String?
@@ -105,7 +106,7 @@ extension CapSyncCommand {
                 if format.format == .table {
                     try format.printer.print(tables)
                     print("\n" + footer)
-                    if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
+                    if !state.ignored.isEmpty && !quiet.quiet { print("ignored entries: capsync log --ignored") }
                 } else {
                     tables.append(ignoredTable(state.ignored, roster: node.roster))
                     try format.printer.print(
