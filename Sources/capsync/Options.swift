@@ -90,6 +90,12 @@ struct QuietOptions: ParsableArguments {
     func info(_ text: String) {
         if !quiet { printError(text) }
     }
+
+    /// A result line for people on standard output (what a command that changes the node did), left out with
+    /// --quiet.
+    func say(_ text: String) {
+        if !quiet { print(text) }
+    }
 }
 
 /// Writes to standard error (progress, warnings), keeping standard output for results.

@@ -86,36 +86,6 @@ import Testing
         #expect(failed.status != 0 && failed.stderr.contains("XX"), "\(failed.output)")
     }
 
-    @Test func quietAuditLeavesOutTheExportLineOnly() throws {
-        let cli = CLI()
-        defer { cli.cleanUp() }
-        try cli.makeNodeNO()
-        #expect(try cli.report().status == 0)
-        let loud = try cli.run(["audit", "--dir", "NO", "--export", cli.path("loud")])
-        #expect(loud.status == 0 && loud.stderr.contains("exported 1 entries"), "\(loud.output)")
-        let quiet = try cli.run(["audit", "--dir", "NO", "--export", cli.path("quiet"), "--quiet"])
-        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.output)")
-        #expect(quiet.stdout == loud.stdout)
-    }
-
-    @Test func quietStateLeavesOutTheHintOnly() throws {
-        let cli = CLI()
-        defer { cli.cleanUp() }
-        try cli.makeNodeNO()
-        #expect(try cli.report(period: "2026-10").status == 0)
-        #expect(try cli.report(period: "2026-11").status == 0)
-        // Cutting the own key off after seq 1 leaves the second report ignored by the fold.
-        let id = try cli.ok(["id", "--dir", "NO", "--format", "json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(id.utf8)) as? [[String: Any]])
-        let key = try #require(rows.first?["signing_key"] as? String)
-        try cli.ok(["roster", "add", "--dir", "NO", "--partner", "NO", "--key", key, "--last-seq", "1"])
-        let loud = try cli.run(["state", "--dir", "NO"])
-        #expect(loud.status == 0 && loud.stdout.contains("ignored entries: capsync log --ignored"), "\(loud.output)")
-        let quiet = try cli.run(["state", "--dir", "NO", "--quiet"])
-        #expect(quiet.status == 0, "\(quiet.output)")
-        #expect(quiet.stdout + "ignored entries: capsync log --ignored\n" == loud.stdout, "\(quiet.stdout)")
-    }
-
     @Test(arguments: [false, true])
     func serveWritesOnlyTheListeningLineToStandardOutput(quiet: Bool) throws {
         let cli = CLI()
