@@ -152,6 +152,7 @@ enum SyncConnection {
                 metadata: [
                     "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)",
                     "entries_out": "\(s.entriesSent)",
+                    "peer_stored": "\(s.peerAcknowledgement.map { "\($0.entriesStored)" } ?? "not acknowledged")",
                     "bytes_in": "\(s.bytesReceived)", "bytes_out": "\(s.bytesSent)", "duration": "\(outcome.duration)",
                 ]
             )
