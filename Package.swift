@@ -66,6 +66,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The coalition view as one self-contained HTML page with inline SVG charts (`capsync dashboard`).
+        .target(
+            name: "CapSyncDashboard",
+            dependencies: ["CapSyncCrypto", "CapSyncWire", "CapSyncMerge"],
+            swiftSettings: swiftSettings
+        ),
         // The network: server and client over mutual TLS, the session driver and channel handlers, the daemon.
         .target(
             name: "CapSyncNetwork",
@@ -81,7 +87,7 @@ let package = Package(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork",
+                "CapSyncNetwork", "CapSyncDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
