@@ -190,9 +190,12 @@ import Testing
         try chromium.screenshot("dash.html", to: "dash.png")
         let png = try Data(contentsOf: URL(fileURLWithPath: cli.path("dash.png")))
         #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(png.count) bytes")
-        if let keep = ProcessInfo.processInfo.environment["CAPSYNC_KEEP_SCREENSHOT"] {
-            try? FileManager.default.removeItem(atPath: keep)
-            try FileManager.default.copyItem(atPath: cli.path("dash.png"), toPath: keep)
+        // CAPSYNC_KEEP_DASHBOARD=DIR keeps the page and its screenshot (the README's pictures come from them).
+        if let keep = ProcessInfo.processInfo.environment["CAPSYNC_KEEP_DASHBOARD"] {
+            for file in ["dash.html", "dash.png"] {
+                try? FileManager.default.removeItem(atPath: keep + "/" + file)
+                try FileManager.default.copyItem(atPath: cli.path(file), toPath: keep + "/" + file)
+            }
         }
     }
 
