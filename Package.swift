@@ -83,11 +83,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small read-only HTTP/1.1 server (GET/HEAD, bounded): the operator endpoints (metrics, health, pages).
+        .target(
+            name: "CapSyncHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork", "CapSyncDashboard",
+                "CapSyncNetwork", "CapSyncDashboard", "CapSyncHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -213,6 +221,14 @@ let package = Package(
         .testTarget(
             name: "CapSyncSimulationTests",
             dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncHTTPTests",
+            dependencies: [
+                "CapSyncHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
