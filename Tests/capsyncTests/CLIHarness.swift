@@ -155,6 +155,9 @@ struct CLI {
             address = String(line[range.upperBound...].prefix { $0 != "\n" })
         }
 
+        /// The daemon's first write to standard output: "listening on" and, with --http, "dashboard on".
+        var startOutput: String { firstOutput }
+
         /// SIGTERM, then wait; returns the exit status and what it logged.
         func stop() -> (Int32, String) {
             let (status, _, log) = stopCollectingOutput()
