@@ -138,6 +138,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Dashboard benchmark harness (tools/bench/dashboard): page build and browser render times, never asserts.
+        .executableTarget(
+            name: "capsync-bench-dashboard",
+            dependencies: ["CapSyncDashboard", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
+            path: "tools/bench/dashboard",
+            swiftSettings: swiftSettings
+        ),
+
         // What tests, simulators, fuzz targets and benchmarks share and a node never ships with: the seeded
         // generator and the fault-injecting file layer under the store.
         .target(name: "CapSyncTestSupport", dependencies: ["CapSyncLog"], swiftSettings: swiftSettings),

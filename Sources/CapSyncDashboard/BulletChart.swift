@@ -70,9 +70,7 @@ struct BulletChart {
             )
             if let marker = row.marker {
                 html += "<line class=\"marker\" data-series=\"\(marker.series)\" data-value=\"\(marker.value)\" "
-                html += "x1=\"\(x(marker.value))\" x2=\"\(x(marker.value))\" y1=\"\(top + 1)\" y2=\"\(top + 23)\">"
-                html +=
-                    "<title>\(HTMLText.escape(row.label)): \(marker.series) \(HTMLText.number(marker.value))</title></line>"
+                html += "x1=\"\(x(marker.value))\" x2=\"\(x(marker.value))\" y1=\"\(top + 1)\" y2=\"\(top + 23)\"/>"
             }
             html += "<text class=\"note\" x=\"\(Self.labelWidth + Self.barWidth)\" y=\"\(top + 16)\">"
             html += HTMLText.escape(row.note) + "</text></g>"
@@ -90,10 +88,10 @@ struct BulletChart {
         height: Int,
         key row: Row
     ) {
+        // No <title> per mark: the row's label and note say it in words, and the table under the chart has it all.
         let width = max(0, (Double(end) ?? 0) - Double(x))
         html += "<rect class=\"\(role)\" data-series=\"\(value.series)\" data-value=\"\(value.value)\" x=\"\(x)\" "
-        html += "y=\"\(top)\" width=\"\(format(width))\" height=\"\(height)\"><title>"
-        html += HTMLText.escape(row.label) + ": \(value.series) \(HTMLText.number(value.value))</title></rect>"
+        html += "y=\"\(top)\" width=\"\(format(width))\" height=\"\(height)\"/>"
     }
 }
 

@@ -145,7 +145,7 @@ struct StockSection: DashboardSection {
                     isAlert: level.sitesAtOrBelowThreshold > 0
                 )
             }
-            html += "<h3>\(HTMLText.escape(item))</h3>"
+            html += "<div class=\"item\"><h3>\(HTMLText.escape(item))</h3>"
             BulletChart(
                 id: HTMLText.identifier("chart-stock", item),
                 name: "stock",
@@ -167,6 +167,7 @@ struct StockSection: DashboardSection {
                 ])
             }
             table.renderFolded(into: &html)
+            html += "</div>"
             index = end
         }
         if levels.isEmpty { html += "<p>No site has reported stock for \(model.period) or earlier.</p>" }

@@ -34,7 +34,9 @@ enum DashboardAssets {
         svg .s2 path,svg line.s2{stroke:var(--s2)}svg .s2 circle{stroke:var(--s2);fill:var(--s2)}
         svg circle.plan{fill:var(--bg);stroke-width:1.5}
         svg .legend line{stroke-width:2}
-        figure.trend{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}
+        figure.trend{display:inline-block;margin:8px 16px 8px 0;vertical-align:top;content-visibility:auto;\
+        contain-intrinsic-size:auto 640px auto 300px}
+        div.item{content-visibility:auto;contain-intrinsic-size:auto 400px}
         figcaption{font-weight:600}
         table.data{border-collapse:collapse;margin:8px 0;font-size:13px}
         table.data caption{text-align:left;font-weight:600;padding:4px 0}
@@ -57,15 +59,15 @@ enum DashboardAssets {
         """
 
     /// Opens every table before printing (paper cannot be clicked) and closes the ones it opened afterwards; notes
-    /// on the body how many chart marks were drawn and when the page finished loading, for the tests and the
-    /// benchmark.
+    /// on the body how many chart marks were drawn and when the page had loaded and been laid out (reading
+    /// `offsetHeight` forces the layout), for the tests and the benchmark.
     static let script = """
         (function(){
         var opened=[];
         addEventListener('beforeprint',function(){document.querySelectorAll('details.fallback:not([open])')\
         .forEach(function(d){d.open=true;opened.push(d);});});
         addEventListener('afterprint',function(){opened.forEach(function(d){d.open=false;});opened=[];});
-        function done(){var b=document.body;b.dataset.marks=String(document.querySelectorAll('svg.chart [data-value]').length);\
+        function done(){var b=document.body;void b.offsetHeight;b.dataset.marks=String(document.querySelectorAll('svg.chart [data-value]').length);\
         b.dataset.loadedMs=String(Math.round(performance.now()));b.dataset.ready='true';}
         if(document.readyState==='complete'){done();}else{addEventListener('load',done);}
         })();

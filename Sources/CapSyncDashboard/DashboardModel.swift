@@ -61,11 +61,23 @@ public struct DashboardModel: Sendable, Encodable {
         totals = state.totals(at: view, item: item)
         shortfalls = state.shortfallMatches(at: view, today: today).filter { item == nil || $0.shortfall.item == item }
         stock = Self.stockLevels(state.siteFigures(at: view, item: item))
+        // Each item's trend from a state holding only that item's records: the trend scans every record it is
+        // given, and a page draws every item's.
+        var recordsByItem: [String: [CoalitionState.Record]] = [:]
+        for record in state.records { recordsByItem[record.item, default: []].append(record) }
         trends = totals.map { total in
-            let range = state.defaultTrendRange(item: total.item, view: view)
+            let own = CoalitionState(
+                rosterHash: state.rosterHash,
+                foldVersion: state.foldVersion,
+                records: recordsByItem[total.item] ?? [],
+                needs: [],
+                pledges: [],
+                pools: []
+            )
+            let range = own.defaultTrendRange(item: total.item, view: view)
             return ItemTrend(
                 item: total.item,
-                points: state.trend(item: total.item, from: range.lowerBound, to: range.upperBound, view: view)
+                points: own.trend(item: total.item, from: range.lowerBound, to: range.upperBound, view: view)
             )
         }
         pools = state.poolViews().filter { item == nil || $0.item == item }

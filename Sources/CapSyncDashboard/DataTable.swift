@@ -31,7 +31,6 @@ struct DataTable {
         for row in rows {
             html += "<tr>"
             for (index, cell) in row.enumerated() {
-                let column = HTMLText.escape(columns[index])
                 switch cell {
                 case .text(let text):
                     html +=
@@ -39,9 +38,9 @@ struct DataTable {
                         ? "<th scope=\"row\">" + HTMLText.escape(text) + "</th>" : "<td>\(HTMLText.escape(text))</td>"
                 case .number(let value):
                     html +=
-                        "<td class=\"num\" data-column=\"\(column)\" data-value=\"\(value)\">\(HTMLText.number(value))</td>"
+                        "<td class=\"num\" data-value=\"\(value)\">\(HTMLText.number(value))</td>"
                 case .flag(let value):
-                    html += "<td data-column=\"\(column)\">\(value ? "yes" : "no")</td>"
+                    html += "<td>\(value ? "yes" : "no")</td>"
                 }
             }
             html += "</tr>"

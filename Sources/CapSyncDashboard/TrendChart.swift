@@ -74,10 +74,7 @@ struct TrendChart {
                 let kind = point.isPlan ? "plan" : "actual"
                 html += "<circle class=\"point \(kind)\" data-period=\"\(HTMLText.escape(point.period))\" "
                 html +=
-                    "data-kind=\"\(kind)\" data-value=\"\(point.value)\" cx=\"\(x(index))\" cy=\"\(y(point.value))\" r=\"3\">"
-                html += "<title>\(HTMLText.escape(item)) \(name), \(HTMLText.escape(point.period))"
-                html += point.isPlan ? " (plan)" : ""
-                html += ": \(HTMLText.number(point.value))</title></circle>"
+                    "data-kind=\"\(kind)\" data-value=\"\(point.value)\" cx=\"\(x(index))\" cy=\"\(y(point.value))\" r=\"3\"/>"
             }
             html += "</g>"
         }
