@@ -240,6 +240,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CapSyncDashboardTests",
+            dependencies: ["CapSyncDashboard", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CapSyncWireTests",
             dependencies: ["CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
             swiftSettings: swiftSettings
