@@ -93,4 +93,33 @@ import Testing
         #expect(result.status == 64, "\(result.output)")
         #expect(result.stderr.contains("--http"), "\(result.stderr)")
     }
+
+    /// --item narrows every section to one item; --as-of shows the view as it was; bad flags are usage errors.
+    @Test func dashboardFlags() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.ok(["init", "--dir", "NO", "--partner", "NO", "--listen", "127.0.0.1:0"])
+        try report(cli, "2026-10", capacity: 12_000)
+        try cli.ok([
+            "report", "--dir", "NO", "--item", "FUZE-PD", "--site", "Horten", "--period", "2026-10", "--capacity",
+            "500", "--output", "400", "--stock", "50", "--threshold", "10", "--lead-time", "30", "--quiet",
+        ])
+        try cli.ok(["dashboard", "--dir", "NO", "--out", "fuze.html", "--item", "FUZE-PD", "--period", "2026-11"])
+        let fuze = DashboardDOM(try String(contentsOfFile: cli.path("fuze.html"), encoding: .utf8))
+        #expect(fuze.charts("totals").first?.rows.map(\.key) == ["FUZE-PD"])
+        #expect(fuze.charts("trend").map(\.item) == ["FUZE-PD"])
+        #expect(fuze.charts("stock").map(\.item) == ["FUZE-PD"])
+
+        try cli.ok(["dashboard", "--dir", "NO", "--out", "before.html", "--as-of", "2020-01-01", "--period", "2026-11"])
+        let before = try String(contentsOfFile: cli.path("before.html"), encoding: .utf8)
+        #expect(DashboardDOM(before).charts("totals").first?.rows.isEmpty == true)
+        #expect(before.contains("view as of 2020-01-01T23:59:59"))
+
+        let unknown = try cli.run(["dashboard", "--dir", "NO", "--out", "x.html", "--item", "NO-SUCH-ITEM"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("NO-SUCH-ITEM"), "\(unknown.output)")
+        #expect(try cli.run(["dashboard", "--dir", "NO"]).status == 64)
+        #expect(try cli.run(["dashboard", "--dir", "NO", "--out", "x.html", "--period", "2026-13"]).status == 64)
+        let unwritable = try cli.run(["dashboard", "--dir", "NO", "--out", cli.path("missing-dir/x.html")])
+        #expect(unwritable.status == 1 && unwritable.stderr.contains("--out"), "\(unwritable.output)")
+    }
 }
