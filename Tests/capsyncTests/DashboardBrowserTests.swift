@@ -187,6 +187,15 @@ import Testing
         #expect(rendering.dom.contains("data-table=\"peers\""))
         #expect(rendering.dom.contains("<th scope=\"row\">UA</th>"))
 
+        // Printed: every page A4 landscape (841.92 x 594.96 points), each of the six sections on pages of its own.
+        let pdf = String(decoding: try chromium.printToPDF("dash.html"), as: UTF8.self)
+        let boxes = DashboardDOM.matches(#"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]"#, in: pdf)
+        #expect(boxes.count >= 6, "\(boxes.count) pages")
+        #expect(
+            boxes.allSatisfy { abs((Double($0[0]) ?? 0) - 841.92) < 1 && abs((Double($0[1]) ?? 0) - 594.96) < 1 },
+            "\(Set(boxes.map { $0.joined(separator: "x") }))"
+        )
+
         try chromium.screenshot("dash.html", to: "dash.png")
         let png = try Data(contentsOf: URL(fileURLWithPath: cli.path("dash.png")))
         #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(png.count) bytes")

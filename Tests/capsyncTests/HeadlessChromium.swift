@@ -60,6 +60,22 @@ struct HeadlessChromium {
         #expect(result.status == 0, "chromium --screenshot \(file): \(result.stderr.suffix(2000))")
     }
 
+    /// Prints `file` to PDF as the page's print stylesheet lays it out; returns the PDF's bytes.
+    func printToPDF(_ file: String) throws -> Data {
+        let binary = try #require(Self.binary, "headless Chromium is needed: apt-get install -y chromium")
+        let pdf = cli.path(file + ".pdf")
+        let result = try CLI.exec(
+            binary,
+            arguments(file + "-print") + [
+                "--no-pdf-header-footer", "--print-to-pdf=\(pdf)", "file://" + cli.path(file),
+            ],
+            in: cli.directory,
+            timeout: 120
+        )
+        #expect(result.status == 0, "chromium --print-to-pdf \(file): \(result.stderr.suffix(2000))")
+        return try Data(contentsOf: URL(fileURLWithPath: pdf))
+    }
+
     /// The URLs of URL_REQUEST_START_JOB events whose initiator is an origin (a page's request; a file:// page's
     /// origin is "null"). Chromium's own update and account checks have the initiator "not an origin".
     static func pageRequests(_ netLog: String) throws -> [String] {
