@@ -140,7 +140,8 @@ extension Node {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let verified = try readBundle(path, size: size, pass: "verify", expected: nil, progress: progress) {
             try self.checkCreator($0)
-        } chunk: { _ in }
+        } chunk: { _ in
+        }
         var report = BundleImportReport(summary: verified.summary)
         while true {
             report.passes += 1

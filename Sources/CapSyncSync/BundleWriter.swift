@@ -190,7 +190,12 @@ struct ChunkPacker {
         let delta = continues ? entry.timestamp.rawValue &- runs.last!.entries.last!.timestamp.rawValue : nil
         var cost = CompactRun.entrySize(compact, delta: delta)
         if !continues {
-            cost += CompactRun.headerSize(authorIndex: authorIndex, firstSeq: entry.seq, explicitPrev: false, count: 4096)
+            cost += CompactRun.headerSize(
+                authorIndex: authorIndex,
+                firstSeq: entry.seq,
+                explicitPrev: false,
+                count: 4096
+            )
         }
         if entries == BundleFormat.maxEntriesPerChunk || size + cost > ChunkPacker.budget {
             full = flush()
