@@ -55,6 +55,13 @@ public struct BundleHeader: Sendable, Hashable {
     /// The creator's heads (what it held when it made the bundle).
     public var creatorHeads: [Head] { authors.map { Head(author: $0.author, seq: $0.headSeq, id: $0.headID) } }
 
+    /// The header body as a bundle carries it (after the preamble).
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: 128 + authors.count * 106)
+        write(to: &writer)
+        return writer.bytes
+    }
+
     func write(to writer: inout ByteWriter) {
         writer.writeString(creatorPartner)
         writer.writeBytes(creatorKey.bytes)
