@@ -128,55 +128,30 @@ public struct BundleProgress: Sendable {
 }
 
 extension Node {
-    /// Imports a bundle. First pass: the whole file is read and checked — format, limits, every claim of the header,
-    /// fork proofs, the digest and the creator's signature, the creator against the roster — and nothing is kept
-    /// unless all of it holds. Second pass: each chunk, after checking it is byte for byte the one the first pass
-    /// verified, goes to the store, which checks every entry signature, chain link and roster rule as for a sync.
-    /// Memory holds one chunk at a time.
+    /// Imports a bundle (Protocol/bundle.md §5): `BundleImporter.verify`, then ingest passes until the roster in
+    /// force stops moving, then the creator's heads are recorded for its partner.
     public func importBundle(
         from path: String,
         progress: (BundleProgress) -> Void = { _ in }
     ) throws -> BundleImportReport {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        let verified = try readBundle(path, size: size, pass: "verify", expected: nil, progress: progress) {
-            try self.checkCreator($0)
-        } chunk: { _ in
+        let importer = BundleImporter(path: path)
+        let verified = try importer.verify(progress: progress) { header throws(BundleError) in
+            try self.checkCreator(header)
         }
         var report = BundleImportReport(summary: verified.summary)
         while true {
             report.passes += 1
-            var refused = 0
-            var refusals: [String] = []
-            _ = try readBundle(path, size: size, pass: "import", expected: verified.digests, progress: progress) {
-                _ in
-            } chunk: { chunk in
-                func ingest(_ entries: [Entry]) throws {
-                    let result = try self.store.ingest(entries, nowMilliseconds: Node.nowMilliseconds())
-                    report.accepted += result.accepted.count
-                    report.duplicates += result.duplicates
-                    report.newForkProofs += result.newForks.count
-                    refused += result.rejected.count
-                    for rejection in result.rejected.prefix(max(0, 20 - refusals.count)) {
-                        refusals.append(rejection.description)
-                    }
-                }
-                switch chunk {
-                case .entries(let entries):
-                    try ingest(entries)
-                case .forks(let proofs):
-                    report.newForkProofs += try self.store.ingestForkProofs(proofs).count
-                    for proof in proofs where proof.seq <= (self.store.head(of: proof.author)?.seq ?? 0) + 1 {
-                        try ingest([proof.first, proof.second])
-                    }
-                }
-            }
-            report.refused = refused
-            report.refusals = refusals
+            let pass = try importer.ingest(verified, into: store, progress: progress)
+            report.accepted += pass.accepted
+            report.duplicates += pass.duplicates
+            report.newForkProofs += pass.newForkProofs
+            report.refused = pass.refused
+            report.refusals = pass.refusals
             // Roster proposals and approvals travel as entries: when they moved the roster in force, entries of
             // a partner it added were refused as unknown authors in this pass, and fit in the next.
             let changed = try refreshRoster()
             report.rosterChanged = report.rosterChanged || changed
-            if !changed || refused == 0 || report.passes >= 8 { break }
+            if !changed || pass.refused == 0 || report.passes >= 8 { break }
         }
         recordPartnerHeads(
             verified.summary.header.creatorPartner,
@@ -193,45 +168,11 @@ extension Node {
         guard listed == header.creatorPartner else {
             throw BundleError(
                 .unknownCreator,
-                "the bundle names its creator \(header.creatorPartner) with key \(KeyTextShort.of(header.creatorKey)), "
+                "the bundle names its creator \(header.creatorPartner) with key \(Ed25519Base64.encode(header.creatorKey.bytes)), "
                     + (listed.map { "a key the roster lists for \($0)" } ?? "a key the roster does not list"),
                 offset: BundleFormat.preambleSize,
                 context: "header.creatorKey"
             )
         }
     }
-
-    /// Reads a bundle file through, calling `chunk` for each ENTRIES or FORKS chunk; returns the summary and the
-    /// chunk digests.
-    func readBundle(
-        _ path: String,
-        size: Int,
-        pass: String,
-        expected: [[UInt8]]?,
-        progress: (BundleProgress) -> Void,
-        header onHeader: (BundleHeader) throws -> Void,
-        chunk onChunk: (BundleChunk) throws -> Void
-    ) throws -> (summary: BundleSummary, digests: [[UInt8]]) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw NodeError(.io, "cannot open the bundle", context: path)
-        }
-        defer { try? handle.close() }
-        let reader = BundleReader(
-            source: { count in try handle.read(upToCount: count).map { Array($0) } ?? [] },
-            expectedChunkDigests: expected
-        )
-        try onHeader(try reader.readHeader())
-        var entries = 0
-        while let chunk = try reader.nextChunk() {
-            if case .entries(let batch) = chunk { entries += batch.count }
-            try onChunk(chunk)
-            progress(BundleProgress(pass: pass, bytesDone: reader.offset, bytesTotal: size, entries: entries))
-        }
-        return (reader.summary!, reader.chunkDigests)
-    }
-}
-
-/// A key as the CLI prints it in one line: base64, the form of the roster.
-enum KeyTextShort {
-    static func of(_ key: AuthorKey) -> String { Ed25519Base64.encode(key.bytes) }
 }
