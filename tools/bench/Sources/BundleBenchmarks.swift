@@ -137,5 +137,9 @@ enum BundleBenchmarks {
             target: nil,
             meets: nil
         )
+        print(
+            "      bundle \(bytes) bytes, sync \(wire) application bytes both ways (\(full.summary.framesReceived) frames in), "
+                + "ratio \(String(format: "%.4f", Double(bytes) / Double(wire))); canonical \(canonical) bytes"
+        )
     }
 }
