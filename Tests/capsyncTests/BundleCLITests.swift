@@ -95,6 +95,14 @@ import Testing
         #expect(lastRow["entries"] as? Int == 1, "only NO's new entry: \(last)")
         try cli.ok(["bundle", "import", "--dir", "US", "nl-to-us-2.csb"])
 
+        // A sync records the peer's HEADS: after a second sync NO knows NL holds everything NO has.
+        try cli.ok(["sync", "--dir", "NO"])
+        let none = try cli.ok([
+            "bundle", "create", "--dir", "NO", "--for", "NL", "--out", "no-to-nl.csb", "--format", "json",
+        ])
+        let noneRow = try #require((try JSONSerialization.jsonObject(with: Data(none.utf8)) as? [[String: Any]])?.first)
+        #expect(noneRow["entries"] as? Int == 0, "\(none)")
+
         let no = try digests(cli, "NO")
         #expect(no["entries"] as? Int == 7)
         for other in ["NL", "US"] {
