@@ -143,7 +143,8 @@ extension Node {
             report.passes += 1
             let pass = try importer.ingest(verified, into: store, progress: progress)
             report.accepted += pass.accepted
-            report.duplicates += pass.duplicates
+            // A later pass offers what the first kept again: only the first pass's duplicates were held before.
+            if report.passes == 1 { report.duplicates = pass.duplicates }
             report.newForkProofs += pass.newForkProofs
             report.refused = pass.refused
             report.refusals = pass.refusals

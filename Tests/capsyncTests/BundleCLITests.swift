@@ -224,3 +224,103 @@ import Testing
         #expect(bad.stderr.contains("line 3"), "\(bad.stderr)")
     }
 }
+
+/// Roster changes and strictly incremental bundles imported out of order, with the real binary.
+@Suite(.serialized) struct BundleRosterAndOrderTests {
+    func json(_ text: String) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+    }
+
+    func digest(_ cli: CLI, _ node: String) throws -> String? {
+        try json(try cli.ok(["state", "--dir", node, "--digest", "--format", "json"])).first?["state_digest"] as? String
+    }
+
+    /// NO and US, bundles only: a genesis approved by both travels by bundle; then NO's proposal adding SE is
+    /// adopted at once (threshold 1/2) and reaches US in the same bundle as SE's first report — refused as an
+    /// unknown author in the first ingest pass, kept in the pass after the roster moved.
+    @Test func rosterChangesTravelInBundlesWithTheEntriesTheyAdmit() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        for partner in ["NO", "US", "SE"] {
+            try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
+            let card = try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"])
+            try card.write(toFile: cli.path("\(partner).card"), atomically: true, encoding: .utf8)
+        }
+        try cli.ok(["roster", "add", "--dir", "NO", "US.card"])
+        try cli.ok(["roster", "add", "--dir", "US", "NO.card"])
+        try cli.ok(["roster", "add", "--dir", "SE", "NO.card", "US.card"])
+        let genesis = try json(
+            try cli.ok(["roster", "propose", "genesis", "--dir", "NO", "--threshold", "1/2", "--format", "json"])
+        )
+        let id = try #require(genesis.first?["id"] as? String)
+        try cli.ok(["bundle", "create", "--dir", "NO", "--for", "US", "--out", "genesis.csb"])
+        try cli.ok(["bundle", "import", "--dir", "US", "genesis.csb"])
+        try cli.ok(["roster", "approve", "--dir", "US", String(id.prefix(16))])
+        try cli.ok(["bundle", "create", "--dir", "US", "--for", "NO", "--out", "approval.csb"])
+        try cli.ok(["bundle", "import", "--dir", "NO", "approval.csb"])
+        #expect(try cli.ok(["roster", "hash", "--dir", "NO"]) == cli.ok(["roster", "hash", "--dir", "US"]))
+
+        try cli.ok(["roster", "propose", "add", "--dir", "NO", "SE.card"])
+        try cli.ok([
+            "report", "--dir", "SE", "--item", "SHELL-155-HE", "--site", "Karlskoga", "--period", "2026-11",
+            "--capacity", "10", "--output", "9", "--stock", "4", "--threshold", "1",
+        ])
+        try cli.ok(["bundle", "create", "--dir", "SE", "--all", "--out", "se.csb"])
+        try cli.ok(["bundle", "import", "--dir", "NO", "se.csb"])
+        try cli.ok(["bundle", "create", "--dir", "NO", "--for", "US", "--out", "no-to-us.csb"])
+        let imported = try cli.run(["bundle", "import", "--dir", "US", "no-to-us.csb", "--format", "json"])
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.stderr.contains("the roster in force changed"), "\(imported.stderr)")
+        let row = try #require(try json(imported.stdout).first)
+        #expect(row["accepted"] as? Int == 3, "NO's proposal and approval, SE's report: \(imported.stdout)")
+        #expect(row["refused"] as? Int == 0)
+        #expect(try cli.ok(["roster", "hash", "--dir", "US"]) == cli.ok(["roster", "hash", "--dir", "NO"]))
+        #expect(try digest(cli, "US") == digest(cli, "NO"))
+    }
+
+    /// Bundles cut against heads files, so each holds only what the one before did not: the later one imported
+    /// first keeps nothing of the chain it cannot link yet (a gap, exit 4); after the earlier one, it imports.
+    @Test func strictlyIncrementalBundlesOutOfOrderConvergeOnceBothAreIn() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        for partner in ["NO", "NL"] {
+            try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
+            let card = try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"])
+            try card.write(toFile: cli.path("\(partner).card"), atomically: true, encoding: .utf8)
+        }
+        try cli.ok(["roster", "add", "--dir", "NO", "NL.card"])
+        try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
+        func report(_ period: String) throws {
+            try cli.ok([
+                "report", "--dir", "NO", "--item", "SHELL-155-HE", "--site", "Raufoss", "--period", period,
+                "--capacity", "10", "--output", "9", "--stock", "4", "--threshold", "1",
+            ])
+        }
+        try cli.ok(["bundle", "heads", "--dir", "NL", "--out", "h0.heads"])
+        try report("2026-11")
+        try cli.ok(["bundle", "create", "--dir", "NO", "--since", "h0.heads", "--out", "c1.csb"])
+        // What NL will hold after c1: NO's head as c1 brings it.
+        let id = try #require(
+            try json(try cli.ok(["log", "--dir", "NO", "--format", "json"])).last?["entry"] as? String
+        )
+        let key = try String(contentsOfFile: cli.path("NO/keys/signing.pub.pem"), encoding: .utf8)
+        let author = try AuthorKey(Ed25519PublicKey(pem: key)).hex
+        try "capsync-heads 1\npartner NL\nhead \(author) 1 \(id)\n".write(
+            toFile: cli.path("h1.heads"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try report("2026-12")
+        let c2 = try cli.ok([
+            "bundle", "create", "--dir", "NO", "--since", "h1.heads", "--out", "c2.csb", "--format", "json",
+        ])
+        #expect(try json(c2).first?["entries"] as? Int == 1)
+
+        let early = try cli.run(["bundle", "import", "--dir", "NL", "c2.csb"])
+        #expect(early.status == 4, "\(early.output)")
+        #expect(early.stderr.contains("refused"), "\(early.stderr)")
+        try cli.ok(["bundle", "import", "--dir", "NL", "c1.csb"])
+        try cli.ok(["bundle", "import", "--dir", "NL", "c2.csb"])
+        #expect(try digest(cli, "NL") == digest(cli, "NO"))
+    }
+}
