@@ -49,6 +49,12 @@ public enum BundleAuditor {
         var authors: [AuthorKey: Auditor.AuthorReport] = [:]
         var forks: [AuthorKey: UInt64] = [:]
         var keys: [AuthorKey: Ed25519PublicKey?] = [:]
+        // The first export failure (a full disk, a directory that cannot be written), reported after the pass.
+        var exportError: NodeError?
+        func exporting(_ body: (inout AuditExportWriter) throws(NodeError) -> Void) {
+            guard exportError == nil, exporter != nil else { return }
+            do throws(NodeError) { try body(&exporter!) } catch { exportError = error }
+        }
         // First pass: everything that can be checked, entry by entry; nothing held but one chunk.
         let first = Result { () throws(BundleError) -> BundleSummary in
             let reader = try open(path)
@@ -73,7 +79,9 @@ public enum BundleAuditor {
                     )
                 }
                 authors[author.author] = entry
-                try? exporter?.beginAuthor(author.author, firstSeq: author.baseSeq + 1, lastSeq: author.headSeq)
+                exporting { (writer) throws(NodeError) in
+                    try writer.beginAuthor(author.author, firstSeq: author.baseSeq + 1, lastSeq: author.headSeq)
+                }
             }
             while let chunk = try reader.nextChunk() {
                 switch chunk {
@@ -93,7 +101,7 @@ public enum BundleAuditor {
                             if roster.contains(author) && !roster.allows(author, seq: entry.seq) {
                                 record.beyondLastValidSeq += 1
                             }
-                            try? exporter?.writeEntry(entry)
+                            exporting { (writer) throws(NodeError) in try writer.writeEntry(entry) }
                         }
                         authors[author] = record
                         start = end
@@ -101,12 +109,13 @@ public enum BundleAuditor {
                 case .forks(let proofs):
                     for proof in proofs {
                         forks[proof.author] = min(forks[proof.author] ?? .max, proof.seq)
-                        try? exporter?.writeForkProof(proof)
+                        exporting { (writer) throws(NodeError) in try writer.writeForkProof(proof) }
                     }
                 }
             }
             return reader.summary!
         }
+        if let exportError { throw exportError }
         try exporter?.finish()
         switch first {
         case .failure(let error):

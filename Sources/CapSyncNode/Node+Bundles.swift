@@ -70,8 +70,10 @@ extension Node {
             }
             try handle.synchronize()
             try handle.close()
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            // rename(2) replaces an older file of that name at once: the name never holds half a bundle.
+            guard rename(temporary, path) == 0 else {
+                throw NodeError(.io, "cannot rename \(temporary) to the bundle's name: errno \(errno)", context: path)
+            }
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)

@@ -280,7 +280,7 @@ func auditBundle(_ file: String, rosterFile: String, export: String?, format: Fo
 }
 
 /// A progress line on standard error while a bundle is read, after its first second: pass, bytes and entries.
-final class BundleProgressLine: @unchecked Sendable {
+final class BundleProgressLine {
     private let started = ContinuousClock.now
     private var lastPrinted: ContinuousClock.Instant?
     private let interactive: Bool
