@@ -23,9 +23,6 @@ public struct BundleError: Error, Hashable, Sendable, CustomStringConvertible {
         case badSignature
         /// The creator key is not a roster key of the partner the header names.
         case unknownCreator
-        /// An entry's signature does not verify under its author's key (checked by `bundle verify` and audit;
-        /// on import the store checks it and refuses the entry).
-        case badEntrySignature
         /// The file changed between the verifying pass and the ingesting pass.
         case changedWhileReading
         /// The file could not be read or written.
