@@ -24,8 +24,12 @@ public struct BundleImporter: Sendable {
     public struct Pass: Sendable {
         public var accepted = 0
         public var duplicates = 0
+        /// Entries that did not verify or link (bad signature, broken chain, a gap): the bundle did not apply whole.
         public var refused = 0
-        /// The first 20 refusals, as the store words them.
+        /// Entries of authors this node's roster does not admit (not listed, or past a key's cut-off): withheld by
+        /// policy, as a sync withholds them, not a fault of the bundle.
+        public var outsideRoster = 0
+        /// The first 20 refusals of either kind, as the store words them.
         public var refusals: [String] = []
         public var newForkProofs = 0
     }
@@ -56,7 +60,12 @@ public struct BundleImporter: Sendable {
             pass.accepted += result.accepted.count
             pass.duplicates += result.duplicates
             pass.newForkProofs += result.newForks.count
-            pass.refused += result.rejected.count
+            for rejection in result.rejected {
+                switch rejection.code {
+                case .unknownAuthor, .beyondLastValidSeq: pass.outsideRoster += 1
+                case .badSignature, .brokenChain, .gap: pass.refused += 1
+                }
+            }
             for rejection in result.rejected.prefix(max(0, 20 - pass.refusals.count)) {
                 pass.refusals.append(rejection.description)
             }

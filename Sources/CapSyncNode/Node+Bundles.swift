@@ -112,8 +112,11 @@ public struct BundleImportReport: Sendable {
     public var summary: BundleSummary
     public var accepted = 0
     public var duplicates = 0
-    /// Entries the store refused on the last pass, with the reason of the first few.
+    /// Entries the store refused on the last pass for not verifying or not linking (see `BundleImporter.Pass`).
     public var refused = 0
+    /// Entries of authors the roster in force does not admit, on the last pass.
+    public var outsideRoster = 0
+    /// The reasons of the first few refusals of the last pass.
     public var refusals: [String] = []
     public var newForkProofs = 0
     /// Ingest passes: one more after each that moved the roster in force (an added partner's entries then fit).
@@ -149,12 +152,13 @@ extension Node {
             if report.passes == 1 { report.duplicates = pass.duplicates }
             report.newForkProofs += pass.newForkProofs
             report.refused = pass.refused
+            report.outsideRoster = pass.outsideRoster
             report.refusals = pass.refusals
             // Roster proposals and approvals travel as entries: when they moved the roster in force, entries of
             // a partner it added were refused as unknown authors in this pass, and fit in the next.
             let changed = try refreshRoster()
             report.rosterChanged = report.rosterChanged || changed
-            if !changed || pass.refused == 0 || report.passes >= 8 { break }
+            if !changed || pass.outsideRoster == 0 || report.passes >= 8 { break }
         }
         recordPartnerHeads(
             verified.summary.header.creatorPartner,

@@ -116,7 +116,9 @@ extension CapSyncCommand {
                     bundle is refused with the byte offset and the reason, and nothing of it is kept. Then each \
                     chunk goes to the store, which checks every entry's signature, chain link and roster rule as a \
                     sync does. Importing twice, overlapping or out-of-order bundles are harmless. Exit status 0 when \
-                    everything was kept or already held, 4 when the bundle or any entry in it was refused.
+                    everything was kept or already held (entries of authors this node's roster does not admit are \
+                    withheld with a warning, as a sync withholds them), 4 when the bundle or any entry in it did \
+                    not verify or link.
 
                     Examples:
                       capsync bundle import /media/usb/nl-to-no.csb
@@ -144,13 +146,15 @@ extension CapSyncCommand {
                     title: "Import of \(file) from \(s.header.creatorPartner)",
                     name: "import",
                     columns: [
-                        "from", "entries", "accepted", "duplicates", "refused", "fork_proofs", "new_fork_proofs",
+                        "from", "entries", "accepted", "duplicates", "refused", "outside_roster", "fork_proofs",
+                        "new_fork_proofs",
                         "sha256",
                     ]
                 )
                 table.add([
                     .text(s.header.creatorPartner), .int(Int64(s.entries)), .int(Int64(report.accepted)),
-                    .int(Int64(report.duplicates)), .int(Int64(report.refused)), .int(Int64(s.forkProofs)),
+                    .int(Int64(report.duplicates)), .int(Int64(report.refused)), .int(Int64(report.outsideRoster)),
+                    .int(Int64(s.forkProofs)),
                     .int(Int64(report.newForkProofs)), .text(Hex.encode(s.digest)),
                 ])
                 try format.printer.print([table])
@@ -159,12 +163,21 @@ extension CapSyncCommand {
                         "the roster in force changed: serial \(node.roster.serial) (\(node.roster.hash.hex.prefix(16)))"
                     )
                 }
+                for refusal in report.refusals { printError("refused: \(refusal)") }
+                let listed = report.refusals.count
+                if report.refused + report.outsideRoster > listed {
+                    printError("… and \(report.refused + report.outsideRoster - listed) more")
+                }
+                if report.outsideRoster > 0 {
+                    printError(
+                        "warning: \(report.outsideRoster) entr(y/ies) of authors this node's roster does not admit were "
+                            + "withheld (compare 'capsync roster hash' with the creator's)"
+                    )
+                }
                 if report.refused > 0 {
-                    for refusal in report.refusals { printError("refused: \(refusal)") }
-                    if report.refused > report.refusals.count {
-                        printError("… and \(report.refused - report.refusals.count) more")
-                    }
-                    printError("\(report.refused) entr(y/ies) of the bundle refused by the store; the rest was kept")
+                    printError(
+                        "\(report.refused) entr(y/ies) of the bundle did not verify or link and were refused; the rest was kept"
+                    )
                     throw ExitCode(4)
                 }
             }
