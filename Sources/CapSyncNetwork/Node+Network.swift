@@ -16,7 +16,12 @@ extension Node {
             label: config.partner,
             limits: limits
         )
-        context.rosterWatcher = RosterWatcher(path: paths.roster, roster: roster, store: store)
+        context.rosterWatcher = RosterWatcher(
+            path: paths.roster,
+            roster: roster,
+            store: store,
+            certificatePath: paths.tlsCertificate
+        )
         return context
     }
 
@@ -38,6 +43,7 @@ extension Node {
             }
             record.entriesReceived = summary.entriesReceived
             record.entriesSent = summary.entriesSent
+            record.peerStored = summary.peerAcknowledgement.map { Int($0.entriesStored) }
             record.bytesReceived = summary.bytesReceived
             record.bytesSent = summary.bytesSent
             record.rosterMismatch = outcome.rosterMismatch != nil

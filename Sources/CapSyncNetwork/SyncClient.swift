@@ -49,13 +49,21 @@ public struct SyncClient: Sendable {
         do { address = try HostPort(peer.address) } catch { return failure("\(error)") }
         let tls: TLSContext
         do {
-            let peerKey = try peer.key.publicKey()
+            // The peer list pins a key; the partner may have rotated it since: any open key the roster gives the
+            // same partner is that partner too.
+            let partnerKeys =
+                context.roster.partner(of: peer.key).map { partner in
+                    context.roster.members.filter { $0.partner == partner && $0.lastValidSeq == nil }.map(\.key)
+                } ?? []
+            let pinned = peer.key
+            let primary = partnerKeys.contains(pinned) || partnerKeys.isEmpty ? pinned : partnerKeys[0]
             tls = try TLSContext(
                 configuration: .client(
                     privateKey: context.tlsKey,
                     certificate: context.tlsCertificate,
                     trustedSigningKeys: context.trustedKeys,
-                    dialing: peerKey
+                    dialing: try primary.publicKey(),
+                    orAnyOf: partnerKeys.filter { $0 != primary }.compactMap { try? $0.publicKey() }
                 )
             )
         } catch { return failure("cannot set up TLS for \(peer.name): \(error)") }

@@ -58,8 +58,10 @@ public struct SyncContext: Sendable {
     func refreshed() -> SyncContext {
         guard let watcher = rosterWatcher else { return self }
         let current = watcher.current()
-        guard current != roster else { return self }
+        let certificate = watcher.currentTLSCertificate() ?? tlsCertificate
+        guard current != roster || certificate != tlsCertificate else { return self }
         var copy = self
+        copy.tlsCertificate = certificate
         copy.roster = current
         copy.sessionConfiguration.localRosterHash = current.hash
         copy.sessionConfiguration.knownAuthors = Set(current.authorKeys)

@@ -229,10 +229,11 @@ final class RefusalLog: @unchecked Sendable {  // guarded by `lock`
     }
 }
 
-/// One server TLS context per roster (by hash): rebuilt only when the roster changes.
+/// One server TLS context per roster (by hash) and certificate: rebuilt only when either changes (a roster
+/// version adopted, the certificate re-issued by a rotated signing key).
 final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
     private let lock = NSLock()
-    private var cached: (Bytes32, TLSContext)?
+    private var cached: (Bytes32, X509Certificate, TLSContext)?
     private let handshakeTimeout: TimeAmount
 
     init(handshakeTimeout: TimeAmount = TLSConfiguration.defaultHandshakeTimeout) {
@@ -243,7 +244,7 @@ final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
         lock.lock()
         defer { lock.unlock() }
         let hash = context.roster.hash
-        if let cached, cached.0 == hash { return cached.1 }
+        if let cached, cached.0 == hash, cached.1 == context.tlsCertificate { return cached.2 }
         var configuration = TLSConfiguration.server(
             privateKey: context.tlsKey,
             certificate: context.tlsCertificate,
@@ -251,7 +252,7 @@ final class TLSContextCache: @unchecked Sendable {  // guarded by `lock`
         )
         configuration.handshakeTimeout = handshakeTimeout
         let fresh = try TLSContext(configuration: configuration)
-        cached = (hash, fresh)
+        cached = (hash, context.tlsCertificate, fresh)
         return fresh
     }
 }

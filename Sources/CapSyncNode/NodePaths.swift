@@ -1,3 +1,5 @@
+public import CapSyncWire
+
 /// Where everything of a node lives inside its directory. One place, so the CLI, the daemon, backups and
 /// docs agree.
 public struct NodePaths: Sendable {
@@ -20,6 +22,11 @@ public struct NodePaths: Sendable {
     /// Self-signed certificate of the signing key, so stock tools (`openssl verify`) can check the TLS chain.
     public var signingCertificate: String { keys + "/signing.cert.pem" }
     public var signingPublicKey: String { keys + "/signing.pub.pem" }
+    /// A key being rotated in (`capsync key rotate`): made and proposed, used once the roster adopts it.
+    public var nextSigningKey: String { keys + "/next-signing.key.pem" }
+    public var nextSigningPublicKey: String { keys + "/next-signing.pub.pem" }
+    /// Where a rotated-out key's files and its own-chain journal are kept, one folder per key.
+    public func retiredKeyFolder(_ key: AuthorKey) -> String { keys + "/retired/" + key.hex.prefix(16) }
     /// The daemon's TLS key (never encrypted: the daemon starts unattended) and its certificate, issued by the
     /// signing key.
     public var tlsKey: String { keys + "/tls.key.pem" }

@@ -1,3 +1,4 @@
+public import CapSyncCrypto
 public import CapSyncLog
 public import CapSyncWire
 internal import Foundation
@@ -13,7 +14,13 @@ public final class RosterWatcher: @unchecked Sendable {  // state guarded by `lo
     private var stamp: (Date, Int)?
     public private(set) var lastError: String?
 
-    public init(path: String, roster: Roster, store: LogStore) {
+    /// The daemon's TLS certificate file: re-read when it changes (a rotated signing key re-issues it).
+    private let certificatePath: String?
+    private var certificate: (stamp: (Date, Int)?, value: X509Certificate?) = (nil, nil)
+
+    public init(path: String, roster: Roster, store: LogStore, certificatePath: String? = nil) {
+        self.certificatePath = certificatePath
+        if let certificatePath { certificate = (Self.stamp(of: certificatePath), nil) }
         self.path = path
         self.roster = roster
         self.store = store
@@ -39,6 +46,18 @@ public final class RosterWatcher: @unchecked Sendable {  // state guarded by `lo
             lastError = "\(path): \(error) (keeping the previous roster)"
         }
         return roster
+    }
+
+    /// The TLS certificate now on disk when it changed since the watcher started, else nil (keep the loaded one).
+    public func currentTLSCertificate() -> X509Certificate? {
+        guard let certificatePath else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Self.stamp(of: certificatePath)
+        if let now, let before = certificate.stamp, before.0 == now.0, before.1 == now.1 { return certificate.value }
+        certificate.stamp = now
+        if let fresh = try? KeyFile.readCertificate(from: certificatePath) { certificate.value = fresh }
+        return certificate.value
     }
 
     private static func stamp(of path: String) -> (Date, Int)? {

@@ -37,8 +37,14 @@ struct PeerPin: Sendable {
     /// The same keys in a fixed order, so a certificate is always tried against them in the same sequence.
     private let orderedSigningKeys: [Ed25519PublicKey]
     let requiredPeerSigningKey: Ed25519PublicKey?
+    /// The dialed partner's other keys, accepted as well (a rotated key).
+    let otherPeerSigningKeys: [Ed25519PublicKey]
 
-    init(trustedSigningKeys: [Ed25519PublicKey], requiredPeerSigningKey: Ed25519PublicKey?) throws(TLSError) {
+    init(
+        trustedSigningKeys: [Ed25519PublicKey],
+        requiredPeerSigningKey: Ed25519PublicKey?,
+        otherPeerSigningKeys: [Ed25519PublicKey] = []
+    ) throws(TLSError) {
         let trusted = Set(trustedSigningKeys)
         guard !trusted.isEmpty else {
             throw TLSError(.configuration, "no trusted signing keys: the roster must list at least one partner key")
@@ -52,6 +58,7 @@ struct PeerPin: Sendable {
         self.trustedSigningKeys = trusted
         self.orderedSigningKeys = trusted.sorted()
         self.requiredPeerSigningKey = requiredPeerSigningKey
+        self.otherPeerSigningKeys = otherPeerSigningKeys.filter { trusted.contains($0) }
     }
 
     /// The identity behind `certificate`, or why it is refused.
@@ -63,8 +70,8 @@ struct PeerPin: Sendable {
             return .failure(TLSError(.peerNotTrusted, "the peer's certificate does not carry an Ed25519 key: \(error)"))
         }
         if let required = requiredPeerSigningKey {
-            if certificate.isSigned(by: required) {
-                return .success(PeerIdentity(signingKey: required, tlsKey: tlsKey, certificate: certificate))
+            for key in [required] + otherPeerSigningKeys where certificate.isSigned(by: key) {
+                return .success(PeerIdentity(signingKey: key, tlsKey: tlsKey, certificate: certificate))
             }
             if let other = issuer(of: certificate) {
                 return .failure(

@@ -22,6 +22,9 @@ public struct TLSConfiguration: Sendable {
     public var trustedSigningKeys: [Ed25519PublicKey]
     /// For a client: the signing key of the partner it dials. Only that key is accepted, even if others are trusted.
     public var requiredPeerSigningKey: Ed25519PublicKey?
+    /// Further signing keys of the same partner a client accepts in place of `requiredPeerSigningKey` (a partner
+    /// that rotated its key presents a certificate issued by the new one).
+    public var otherPeerSigningKeys: [Ed25519PublicKey] = []
     /// A handshake still running after this long is abandoned with `TLSError.Code.handshakeTimeout`.
     public var handshakeTimeout: TimeAmount
     /// After sending close_notify, how long to wait for the peer's before cutting the connection.
@@ -57,15 +60,18 @@ public struct TLSConfiguration: Sendable {
         privateKey: Ed25519PrivateKey,
         certificate: X509Certificate,
         trustedSigningKeys: [Ed25519PublicKey],
-        dialing peerSigningKey: Ed25519PublicKey
+        dialing peerSigningKey: Ed25519PublicKey,
+        orAnyOf otherKeys: [Ed25519PublicKey] = []
     ) -> TLSConfiguration {
-        TLSConfiguration(
+        var configuration = TLSConfiguration(
             role: .client,
             privateKey: privateKey,
             certificate: certificate,
             trustedSigningKeys: trustedSigningKeys,
             requiredPeerSigningKey: peerSigningKey
         )
+        configuration.otherPeerSigningKeys = otherKeys
+        return configuration
     }
 
     public init(

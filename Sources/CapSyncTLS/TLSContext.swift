@@ -24,7 +24,8 @@ public final class TLSContext: Sendable {
     init(configuration: TLSConfiguration, presentsOwnCertificate: Bool) throws(TLSError) {
         self.pin = try PeerPin(
             trustedSigningKeys: configuration.trustedSigningKeys,
-            requiredPeerSigningKey: configuration.requiredPeerSigningKey
+            requiredPeerSigningKey: configuration.requiredPeerSigningKey,
+            otherPeerSigningKeys: configuration.otherPeerSigningKeys
         )
         guard configuration.role == .server || configuration.requiredPeerSigningKey != nil else {
             throw TLSError(.configuration, "a client must name the signing key of the partner it dials")

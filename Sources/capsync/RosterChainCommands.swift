@@ -199,7 +199,7 @@ extension CapSyncCommand.RosterCommand {
             if let problem = standing.problem { throw CLIError("proposal \(id) can never be adopted: \(problem)") }
             let key = try options.passphrase.signingKey(node.paths)
             let vote = try node.approveRosterVersion(version, signingKey: key)
-            try report(vote, node: node, format: format, quiet: options.quiet)
+            try report(vote, node: node, format: format, quiet: options.quiet, verb: "approved")
         }
     }
 
@@ -296,7 +296,13 @@ private func propose(
     try report(vote, node: node, format: format, quiet: options.quiet)
 }
 
-private func report(_ vote: Node.RosterVote, node: Node, format: FormatOptions, quiet: Bool) throws {
+private func report(
+    _ vote: Node.RosterVote,
+    node: Node,
+    format: FormatOptions,
+    quiet: Bool,
+    verb: String = "proposed"
+) throws {
     let version = vote.version
     var table = Table(
         title: "Roster version \(version.serial)",
@@ -321,7 +327,7 @@ private func report(_ vote: Node.RosterVote, node: Node, format: FormatOptions, 
     if vote.adopted {
         print("roster version \(version.serial) adopted: \(version.hash.hex)")
     } else if let pending = vote.pending {
-        print("roster version \(version.serial) proposed: \(version.hash.hex)")
+        print("roster version \(version.serial) \(verb): \(version.hash.hex)")
         print(
             "  \(pending.approvedBy.count) of \(pending.required) approvals (\(pending.approvedBy.joined(separator: ", "))); may still approve: \(pending.mayStillApprove.isEmpty ? "nobody" : pending.mayStillApprove.joined(separator: ", "))"
         )

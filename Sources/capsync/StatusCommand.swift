@@ -54,7 +54,7 @@ extension CapSyncCommand {
                 name: "peers",
                 columns: [
                     "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
-                    "roster_mismatch", "peer_roster_hash",
+                    "peer_stored", "roster_mismatch", "peer_roster_hash",
                 ]
             )
             let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.pinned.name)
@@ -66,6 +66,7 @@ extension CapSyncCommand {
                     record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
                     record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
                     .int(Int64(record?.entriesSent ?? 0)),
+                    record?.peerStored.map { .int(Int64($0)) } ?? .none,
                     .bool(record?.rosterMismatch == true),
                     record?.rosterMismatch == true ? (record?.remoteRosterHash.map { .text($0) } ?? .none) : .none,
                 ])
@@ -106,6 +107,9 @@ extension CapSyncCommand {
                     .int(Int64(entry.aheadMilliseconds / 1000)),
                 ])
             }
+            let rosterStatus = node.rosterStatus
+            let chain = rosterStatus.chain
+            let pendingProposals = rosterStatus.ledger.pending(anchor: rosterStatus.anchor).count
             var mismatched = Set<String>()
             for record in sync.peers.values where record.rosterMismatch {
                 mismatched.insert(record.remoteRosterHash ?? "?")
@@ -123,6 +127,13 @@ extension CapSyncCommand {
                     "refusal": own?.appendRefusal?.reason as Any? ?? NSNull(),
                 ] as [String: Any],
                 "store_damage": node.store.pendingRepair?.description as Any? ?? NSNull(),
+                "roster_chain": [
+                    "adopted": chain != nil,
+                    "head_serial": chain.map { Int($0.head.version.serial) } as Any? ?? NSNull(),
+                    "head_id": chain?.head.version.hash.hex as Any? ?? NSNull(),
+                    "pending": pendingProposals,
+                    "fork_serial": rosterStatus.ledger.fork.map { Int($0.serial) } as Any? ?? NSNull(),
+                ] as [String: Any],
             ]
             if format.format == .table {
                 for line in ownLines { print(line) }
@@ -134,6 +145,18 @@ extension CapSyncCommand {
                         + (mismatched.isEmpty
                             ? "" : " — peers hold other rosters: \(mismatched.sorted().joined(separator: ", "))")
                 )
+                if let chain {
+                    print(
+                        "roster chain: version \(chain.head.version.serial) (\(chain.head.version.hash.hex.prefix(16))), \(pendingProposals) pending proposal(s)"
+                    )
+                } else {
+                    print("roster chain: none adopted (the roster file rules; capsync roster propose genesis)")
+                }
+                if let fork = rosterStatus.ledger.fork {
+                    print(
+                        "ROSTER FORK at serial \(fork.serial): \(fork.versions.count) versions each approved by the threshold; none adopted"
+                    )
+                }
                 print("store: \(node.store.entryCount) entries, \(node.store.sizeOnDisk) bytes")
                 if let own {
                     print(

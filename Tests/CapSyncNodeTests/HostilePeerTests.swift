@@ -64,6 +64,9 @@ import Testing
         let serverStore = arena.serverStore
         let forks = serverStore.forkProofs().count
         let head = serverStore.head(of: arena.hostile.author)?.seq ?? 0
+        var ledger = RosterLedger()
+        for entry in try serverStore.entriesOfIndexedKinds() { ledger.add(entry) }
+        try ledger.derive(anchor: arena.roster, genesis: nil)
         await arena.close()  // stops the server: the audit below opens the store directory afresh
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
 
@@ -95,6 +98,11 @@ import Testing
         }
         #expect(head == hostileCase.hostileHeadAfter, "\(hostileCase): EV head \(head)")
         #expect(forks == hostileCase.forksAfter, "\(hostileCase): \(forks) fork proofs")
+        // Whatever a member sends, governance entries alone never make a roster: it needs the threshold.
+        #expect(ledger.chain == nil)
+        if hostileCase == .governanceGrab {
+            #expect(ledger.proposals.count == 1 && ledger.malformed.count == 1)
+        }
 
         // Nothing invalid reached the disk; everything valid that was acknowledged is there.
         let audit = try auditStore(directory: arena.root + "/server", roster: arena.roster)
@@ -178,6 +186,12 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         slowlorisDribblingFrame,
         neverSendsDone
     case closesMidBatch
+    case governanceGrab
+    /// With acknowledgements agreed: an ACK claiming a million entries stored of the few the node sent; an ACK
+    /// with a trailing byte; an ACK before the peer's own DONE; a close after both DONEs without an ACK; a peer
+    /// that stays connected and never acknowledges.
+    case lyingAcknowledgement, malformedAcknowledgement, acknowledgementBeforeDone, closesBeforeAcknowledging,
+        neverAcknowledges
 
     var description: String { rawValue }
 
@@ -191,6 +205,8 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     var expectation: Expectation {
         switch self {
         case .forgedSignature, .brokenChain, .fabricatedForkAnswer: .finished(refused: 1)
+        // Roster proposals and approvals are entries: stored and relayed, judged only by the roster ledger.
+        case .governanceGrab: .finished(refused: 0)
         // Old entries resent at or below the node's head read as a fork window: duplicates, harmless.
         case .realEquivocation, .realEquivocationProof, .equivocationProofAheadOfChain, .outsiderForkProof, .rollback,
             .replayOldEntries:
@@ -199,6 +215,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .outsiderAuthorIndex, .replayAfterContinuation: .error(.disagreeingClaim, nil)
         case .maximumFrameLength: .error(.frameTooLarge, nil)
         case .truncatedFrame, .closesMidBatch: .error(.connectionClosed, nil)
+        case .lyingAcknowledgement: .error(.disagreeingClaim, "ACK accounts for 1000000 stored")
+        case .malformedAcknowledgement: .error(.malformedFrame, nil)
+        case .acknowledgementBeforeDone: .error(.unexpectedMessage, "ACK arrived before the peer's DONE")
+        case .closesBeforeAcknowledging: .error(.connectionClosed, "before the peer acknowledged")
+        case .neverAcknowledges: .error(.timeout, "acknowledgement limit")
         case .unknownMessageType: .error(.unknownMessageType, nil)
         case .wrongProtocolVersion: .error(.unsupportedVersion, nil)
         case .headsFlood: .error(.unexpectedMessage, "HEADS arrived twice")
@@ -225,6 +246,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .slowlorisBelowIdleLimit, .neverSendsDone: limits.idleTimeout = .seconds(5)
         case .slowlorisDribblingHello: limits.handshakeTimeout = .seconds(5)
         case .slowlorisDribblingFrame: limits.frameTimeout = .seconds(5)
+        case .neverAcknowledges: limits.acknowledgementTimeout = .seconds(5)
         default: break
         }
         return limits
@@ -237,6 +259,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     var hostileHeadAfter: UInt64 {
         switch self {
         case .rollback, .closesMidBatch: 4
+        case .governanceGrab: 6
         default: 2
         }
     }
@@ -255,7 +278,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         let ev = arena.hostile
         let history = arena.hostileChain  // EV 1…2, held by the node
         let fresh = try ev.chain(after: history.last, count: 4, tag: "new")  // EV 3…6
-        let hello = Craft.hello(roster: roster)
+        let acknowledges = [
+            .lyingAcknowledgement, .malformedAcknowledgement, .acknowledgementBeforeDone, .closesBeforeAcknowledging,
+            .neverAcknowledges,
+        ].contains(self)
+        let hello = Craft.hello(roster: roster, features: acknowledges ? SyncHello.acknowledgementsFeature : 0)
         switch self {
         case .maximumFrameLength:
             await peer.send([0xff, 0xff, 0xff, 0xff])
@@ -288,6 +315,43 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: forged.id)]))
             await peer.send(Craft.entries(Craft.run([forged], index: index, explicitPrev: false)))
             await peer.send(Craft.done(entries: 1))
+        case .governanceGrab:
+            // EV proposes adding an accomplice with a threshold of 1/1, approves it alone, and adds a proposal
+            // that does not decode and an approval with a damaged signature.
+            let grab = try RosterVersion(
+                serial: 2,
+                previous: Bytes32(Array(repeating: 9, count: 32)),
+                timestamp: HLCTimestamp(milliseconds: 1_800_000_000_000),
+                changes: [
+                    .addPartner(partner: "XX", key: arena.outsider.author), .setThreshold(numerator: 1, denominator: 1),
+                ]
+            )
+            var damaged = try RosterGovernance.Approval.signing(grab, with: ev.signingKey)
+            damaged.signature[5] ^= 1
+            let payloads: [(UInt64, [UInt8])] = [
+                (RosterGovernance.proposalKind, RosterGovernance.proposalPayload(grab)),
+                (
+                    RosterGovernance.approvalKind,
+                    try RosterGovernance.Approval.signing(grab, with: ev.signingKey).payload
+                ),
+                (RosterGovernance.proposalKind, [0xFF]), (RosterGovernance.approvalKind, damaged.payload),
+            ]
+            var entries: [Entry] = []
+            var last = history[1]
+            for (kind, payload) in payloads {
+                last = try Entry.sign(
+                    key: ev.signingKey,
+                    seq: last.seq + 1,
+                    prev: last.id,
+                    timestamp: HLCTimestamp(rawValue: last.timestamp.rawValue + 1_000),
+                    kind: kind,
+                    payload: payload
+                )
+                entries.append(last)
+            }
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: last.id)]))
+            await peer.send(Craft.entries(Craft.run(entries, index: index, explicitPrev: false)))
+            await peer.send(Craft.done(entries: entries.count))
         case .brokenChain:
             // Validly signed by EV, but seq 3 names seq 1 as its predecessor.
             let unlinked = try Entry.sign(
@@ -368,7 +432,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Array(frame.prefix(frame.count / 2)))
             await peer.close()
         case .unknownMessageType:
-            await peer.send(Craft.frame(type: 0x07, body: [0x00]))
+            await peer.send(Craft.frame(type: 0x08, body: [0x00]))
         case .headsFlood:
             let heads = Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]).encode()
             await peer.send(Array([[UInt8]](repeating: heads, count: 1000).joined()))
@@ -409,6 +473,24 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Array(second.prefix(second.count - 20)))
             // Wait for the node's answer to the first batch to be irrelevant: the close cuts the second mid-frame.
             await peer.close()
+        case .lyingAcknowledgement, .malformedAcknowledgement, .closesBeforeAcknowledging, .neverAcknowledges:
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(Craft.done(entries: 0))
+            try await peer.readUntilDone()
+            var lie = Craft.ack()
+            lie.entriesStored = 1_000_000
+            switch self {
+            case .lyingAcknowledgement: await peer.send(.ack(lie))
+            case .neverAcknowledges: break  // stays connected, silent: only the acknowledgement limit ends it
+            case .malformedAcknowledgement:
+                // A well-formed ACK body and one byte more inside the frame: trailing bytes.
+                let body = Array(SyncMessage.ack(Craft.ack()).encode().dropFirst(SyncMessage.frameHeaderSize))
+                await peer.send(Craft.frame(type: 0x07, body: body + [0x00]))
+            default: await peer.close()
+            }
+        case .acknowledgementBeforeDone:
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(.ack(Craft.ack()))
         case .maximumFrameLength, .wrongProtocolVersion, .slowlorisBelowIdleLimit, .slowlorisDribblingHello:
             break
         }

@@ -10,6 +10,13 @@ import Testing
     /// Each schema file and the command whose JSON output it describes.
     static let commands: [(schema: String, arguments: [String], status: Set<Int32>)] = [
         ("state.json", ["state", "--dir", "NO"], [0]),
+        ("state.json", ["state", "--dir", "NO", "--item", "SHELL-155-HE", "--period", "2026-12"], [0]),
+        ("state-by.json", ["state", "--dir", "NO", "--by", "partner", "--period", "2026-11"], [0]),
+        ("state-by.json", ["state", "--dir", "NO", "--by", "site", "--period", "2026-11"], [0]),
+        ("state-by.json", ["state", "--dir", "NO", "--by", "item", "--period", "2026-11"], [0]),
+        ("state-trend.json", ["state", "trend", "--dir", "NO", "--item", "SHELL-155-HE", "--period", "2026-11"], [0]),
+        ("state-shortfalls.json", ["state", "shortfalls", "--dir", "NO", "--match", "--period", "2026-11"], [0]),
+        ("state-shortfalls.json", ["state", "shortfalls", "--dir", "NO"], [0]),
         ("state-partner.json", ["state", "--dir", "NO", "--partner", "NO"], [0]),
         ("state-digest.json", ["state", "--dir", "NO", "--digest"], [0]),
         ("state-diff.json", ["state", "diff", "--dir", "NO", "--since", "2026-01-01"], [0]),
@@ -79,7 +86,10 @@ import Testing
         defer { cli.cleanUp() }
         try makeBusyNode(cli)
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemas).filter { $0.hasSuffix(".json") }
-        #expect(Set(files) == Set(Self.commands.map(\.schema)), "every schema has a command and every command one")
+        #expect(
+            Set(files) == Set(Self.commands.map(\.schema)).union(RosterChainOutputTests.schemas),
+            "every schema has a command and every command one"
+        )
         for (schema, arguments, status) in Self.commands {
             let result = try cli.run(arguments + ["--format", "json"])
             #expect(status.contains(result.status), "\(arguments): \(result.output)")
@@ -127,7 +137,7 @@ import Testing
             )
         )
         let totals = try cli.ok(["state", "--dir", "NO", "--format", "csv", "--table", "totals"])
-        #expect(totals.hasPrefix("item,unit,capacity_per_month,"), "\(totals)")
+        #expect(totals.hasPrefix("item,unit,period,capacity_per_month,"), "\(totals)")
         #expect(totals.contains("\n\n") == false)
         #expect(totals.split(separator: "\n").filter { $0.hasPrefix("item,") }.count == 1)
         let peers = try cli.ok(["status", "--dir", "NO", "--format", "csv", "--table", "peers"])
@@ -170,5 +180,52 @@ import Testing
         #expect(index.hasPrefix("folder,partner,key,first_seq,last_seq\n"), "\(index)")
         #expect(index.contains("\(hex),NO,\(key),1,"), "\(index)")
         #expect(FileManager.default.fileExists(atPath: cli.path("export/\(hex)/partner")))
+    }
+}
+
+/// The roster chain commands' JSON: two partners adopt a genesis through a daemon, then one proposes a change.
+@Suite(.serialized) struct RosterChainOutputTests {
+    /// The schemas this suite checks (a roster chain needs two nodes and a daemon, which the busy node lacks).
+    static let schemas: Set<String> = ["roster-proposal.json", "roster-pending.json", "roster-log.json"]
+
+    @Test func rosterChainCommandsMatchTheirSchemas() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        for partner in ["NO", "NL"] {
+            try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
+            try cli.write(
+                try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"]),
+                to: "\(partner).card"
+            )
+        }
+        try cli.ok(["roster", "add", "--dir", "NO", "NL.card"])
+        try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
+        let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "86400"])
+        defer { _ = daemon.stop() }
+        let nlKey =
+            try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]).split(separator: "\n")
+            .first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", nlKey])
+        let proposal = try cli.ok([
+            "roster", "propose", "genesis", "--dir", "NO", "--threshold", "1/2", "--format", "json",
+        ])
+        let checker = MachineOutputTests()
+        #expect(try checker.schemaErrors(document: proposal, schema: "roster-proposal.json", in: cli) == "")
+        try cli.ok(["sync", "--dir", "NO"])
+        let pending = try cli.ok(["roster", "pending", "--dir", "NL", "--format", "json"])
+        #expect(try checker.schemaErrors(document: pending, schema: "roster-pending.json", in: cli) == "")
+        let id = try #require(
+            (try JSONSerialization.jsonObject(with: Data(pending.utf8)) as? [[String: Any]])?.first?["id"] as? String
+        )
+        let approved = try cli.ok(["roster", "approve", "--dir", "NL", id, "--format", "json"])
+        #expect(try checker.schemaErrors(document: approved, schema: "roster-proposal.json", in: cli) == "")
+        #expect(approved.contains("\"adopted\" : true"), "\(approved)")
+        try cli.ok(["sync", "--dir", "NO"])
+        let log = try cli.ok(["roster", "log", "--dir", "NO", "--format", "json"])
+        #expect(try checker.schemaErrors(document: log, schema: "roster-log.json", in: cli) == "")
+        #expect(log.contains("\"serial\" : 1"))
+        let status = try cli.ok(["status", "--dir", "NO", "--format", "json"])
+        #expect(try checker.schemaErrors(document: status, schema: "status.json", in: cli) == "")
+        #expect(status.contains("\"adopted\" : true"), "\(status)")
     }
 }

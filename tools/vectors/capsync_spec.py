@@ -655,3 +655,111 @@ def adopt_next(head: ChainState, version: RosterVersionValue) -> ChainState:
     state = head.apply_changes(version)
     _check_signatures(version)
     return state
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The roster chain in the log (roster.md §7): proposals (kind 16) and approvals (kind 17) are entries; a node
+# derives its chain from the ones it holds.
+
+PROPOSAL_KIND, APPROVAL_KIND = 16, 17
+
+
+def decode_proposal(payload: bytes) -> RosterVersionValue:
+    """§7.1: exactly one version body. Decoded as a version with no approvals (the body, then a zero count)."""
+    version = decode_version(payload + b"\x00")
+    if version.body != payload:
+        raise SpecError("trailingBytes", "not exactly one version body", "roster proposal")
+    return version
+
+
+def decode_approval(payload: bytes) -> Tuple[bytes, bytes]:
+    """§7.1: (version hash, signature)."""
+    if len(payload) != 96:
+        raise SpecError("truncated" if len(payload) < 96 else "trailingBytes", "an approval is 96 bytes",
+                        "roster approval")
+    return payload[:32], payload[32:]
+
+
+def _counting_approvals(version: RosterVersionValue, votes: List[Tuple[bytes, bytes]], state: ChainState) -> List[tuple]:
+    """Per partner of `state`, the approval of its lowest open key whose signature verifies (§7.2)."""
+    chosen: dict = {}
+    for key, signature in votes:
+        entry = state.keys.get(key)
+        if entry is None or not state.may_approve(entry[0], key):
+            continue
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(signature, APPROVAL_DOMAIN + version.body)
+        except (InvalidSignature, ValueError):
+            continue
+        kept = chosen.get(entry[0])
+        if kept is None or key < kept[1]:
+            chosen[entry[0]] = (entry[0], key, signature)
+    return sorted(chosen.values(), key=lambda a: (a[0].encode(), a[1]))
+
+
+def _with_approvals(version: RosterVersionValue, approvals: List[tuple]) -> RosterVersionValue:
+    return RosterVersionValue(version.serial, version.previous, version.timestamp, version.changes, approvals,
+                              version.body)
+
+
+def derive_ledger(entries: List[bytes], anchor_canonical: bytes) -> dict:
+    """§7.2 from the entry bytes alone: the adopted versions' hashes, a fork, malformed governance entries."""
+    proposals: dict = {}
+    votes: dict = {}
+    malformed: List[bytes] = []
+    for raw in entries:
+        entry = decode_entry(raw)
+        try:
+            if entry.kind == PROPOSAL_KIND:
+                version = decode_proposal(entry.payload)
+                proposals.setdefault(version.hash, version)
+            elif entry.kind == APPROVAL_KIND:
+                version_hash, signature = decode_approval(entry.payload)
+                votes.setdefault(version_hash, []).append((entry.author, signature))
+        except SpecError:
+            malformed.append(entry.entry_id)
+
+    def qualifies(version: RosterVersionValue, head: ChainState) -> Optional[ChainState]:
+        try:
+            return adopt_next(head, _with_approvals(version, _counting_approvals(version, votes.get(version.hash, []),
+                                                                                 head)))
+        except SpecError:
+            return None
+
+    chain: List[bytes] = []
+    head: Optional[ChainState] = None
+    for version_hash in sorted(proposals):
+        version = proposals[version_hash]
+        if version.previous != bytes(32):
+            continue
+        try:
+            state = ChainState().apply_changes(version)
+        except SpecError:
+            continue
+        if roster_canonical_bytes(version.serial, state.members()) != anchor_canonical:
+            continue
+        try:
+            head = adopt_genesis(_with_approvals(version, _counting_approvals(version, votes.get(version_hash, []),
+                                                                              state)))
+        except SpecError:
+            continue
+        chain.append(version_hash)
+        break
+    fork = None
+    while head is not None:
+        successors = [(h, s) for h, v in sorted(proposals.items()) if v.previous == head.hash
+                      for s in [qualifies(v, head)] if s is not None]
+        if len(successors) == 1:
+            chain.append(successors[0][0])
+            head = successors[0][1]
+            continue
+        if len(successors) > 1:
+            followed = [(h, s) for h, s in successors
+                        if any(v.previous == h and qualifies(v, s) is not None for v in proposals.values())]
+            if len(followed) == 1:
+                chain.append(followed[0][0])
+                head = followed[0][1]
+                continue
+            fork = {"serial": head.serial + 1, "versions": [h.hex() for h, _ in successors]}
+        break
+    return {"chain": [h.hex() for h in chain], "fork": fork, "malformed": sorted(m.hex() for m in malformed)}

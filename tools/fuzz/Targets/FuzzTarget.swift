@@ -38,6 +38,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case roster
     /// `RosterVersion(decoding:)`: one roster chain version (Protocol/roster.md §6.2).
     case rosterVersion = "roster-version"
+    /// `RosterGovernance.proposal(fromPayload:)`: a roster proposal entry's payload (a version body).
+    case rosterProposal = "roster-proposal"
+    /// `RosterGovernance.Approval(payload:)`: a roster approval entry's payload.
+    case rosterApproval = "roster-approval"
     /// `TrustCard(text:)`.
     case trustCard = "trust-card"
     /// `NodeConfig(toml:)` (capsync.toml).
@@ -61,6 +65,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .segment: outcome = SegmentTarget.open(bytes)
         case .roster: outcome = TextTargets.roster(bytes)
         case .rosterVersion: outcome = WireTargets.rosterVersion(bytes)
+        case .rosterProposal: outcome = WireTargets.rosterProposal(bytes)
+        case .rosterApproval: outcome = WireTargets.rosterApproval(bytes)
         case .trustCard: outcome = TextTargets.trustCard(bytes)
         case .config: outcome = TextTargets.config(bytes)
         case .peers: outcome = TextTargets.peers(bytes)

@@ -82,4 +82,26 @@ enum WireTargets {
         }
         return nil
     }
+
+    static func rosterProposal(_ bytes: [UInt8]) -> String? {
+        guard let version = try? RosterGovernance.proposal(fromPayload: bytes) else { return nil }
+        guard version.body == bytes, RosterGovernance.proposalPayload(version) == bytes, version.approvals.isEmpty
+        else {
+            return
+                "accepted a non-canonical roster proposal: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(version.body))"
+        }
+        guard let decoded = try? RosterVersion(decoding: bytes + [0]), decoded.hash == version.hash else {
+            return "a proposal's body does not decode as a version with no approvals"
+        }
+        return nil
+    }
+
+    static func rosterApproval(_ bytes: [UInt8]) -> String? {
+        guard let approval = try? RosterGovernance.Approval(payload: bytes) else { return nil }
+        guard approval.payload == bytes else {
+            return
+                "accepted a non-canonical roster approval: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(approval.payload))"
+        }
+        return nil
+    }
 }
