@@ -77,6 +77,11 @@ extension CapSyncCommand {
                     guard partners.contains(partner) else {
                         throw CLIError("--for: " + Suggestions.unknown("partner", partner, among: partners))
                     }
+                    guard partner != node.config.partner else {
+                        throw CLIError(
+                            "--for: \(partner) is this node's own partner code; name the partner who receives the bundle"
+                        )
+                    }
                     if SyncState.load(node.paths).partnerHeads?[partner] == nil {
                         printError(
                             "note: nothing is known yet of what \(partner) holds; the bundle holds everything"
