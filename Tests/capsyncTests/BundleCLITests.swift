@@ -194,6 +194,8 @@ import Testing
         #expect(
             try cli.run(["bundle", "create", "--dir", "NO", "--all", "--for", "NL", "--out", "x.csb"]).status == 64
         )
+        let own = try cli.run(["bundle", "create", "--dir", "NO", "--for", "NO", "--out", "x.csb"])
+        #expect(own.status == 1 && own.stderr.contains("own partner code"), "\(own.output)")
     }
 
     @Test func headsFileCutsTheBundleAndSameHeadsGiveSameBytes() throws {
