@@ -213,7 +213,7 @@ let package = Package(
         // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
         .testTarget(
             name: "capsyncTests",
-            dependencies: ["CapSyncCrypto", "CapSyncWire"],
+            dependencies: ["CapSyncCrypto", "CapSyncWire", "CapSyncSync"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -43,6 +43,7 @@ extension Node {
             }
             record.entriesReceived = summary.entriesReceived
             record.entriesSent = summary.entriesSent
+            record.peerStored = summary.peerAcknowledgement.map { Int($0.entriesStored) }
             record.bytesReceived = summary.bytesReceived
             record.bytesSent = summary.bytesSent
             record.rosterMismatch = outcome.rosterMismatch != nil
@@ -50,6 +51,10 @@ extension Node {
             record.remoteRosterHash = outcome.rosterMismatch?.hex
             state.peers[peer] = record
             do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
+        }
+        // The peer's HEADS is what it held: a later bundle for it (`bundle create --for`) starts from there.
+        if outcome.error == nil, let partner = outcome.peer?.partner {
+            recordPartnerHeads(partner, confirmed: outcome.summary.peerHeads, by: "sync", replacing: true)
         }
         // Roster proposals and approvals arrive as entries: the roster in force may have moved.
         guard outcome.summary.entriesReceived > 0 else { return }

@@ -11,7 +11,7 @@ struct CapSyncCommand: AsyncParsableCommand {
         subcommands: [
             Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self,
             PledgeCommand.self,
-            Pool.self, Import.self, Serve.self, Sync.self, State.self, Log.self, Audit.self,
+            Pool.self, Import.self, Serve.self, Sync.self, BundleCommand.self, State.self, Log.self, Audit.self,
             Status.self, Dashboard.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self,
         ]
     )

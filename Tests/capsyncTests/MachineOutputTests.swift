@@ -29,6 +29,9 @@ import Testing
         ("id.json", ["id", "--dir", "NO"], [0]),
         ("catalog.json", ["catalog"], [0]),
         ("sync.json", ["sync", "--dir", "NO"], [3]),
+        ("bundle-create.json", ["bundle", "create", "--dir", "NO", "--all", "--out", "all.csb"], [0]),
+        ("bundle-import.json", ["bundle", "import", "--dir", "NO", "all.csb"], [0]),
+        ("bundle-verify.json", ["bundle", "verify", "all.csb", "--roster", "NO/roster.txt"], [0, 4]),
     ]
 
     /// Node NO with a report, a need, a pledge, a pool, a peer NL that refuses connections (one failed sync), a

@@ -50,6 +50,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case peers
     /// `CSVTable(parsing:)` and `ReportImport.parse(csv:partner:)`.
     case csv
+    /// `BundleReader`: a bundle file (Protocol/bundle.md), whole or with its digest and signature made by the
+    /// target.
+    case bundle
 
     /// Decodes `bytes`; nil when the decoder refused them or the decoded value round-tripped.
     public func check(_ bytes: [UInt8]) -> FuzzViolation? {
@@ -68,6 +71,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: outcome = TextTargets.config(bytes)
         case .peers: outcome = TextTargets.peers(bytes)
         case .csv: outcome = TextTargets.csv(bytes)
+        case .bundle: outcome = BundleTarget.check(bytes)
         }
         return outcome.map { FuzzViolation(self, $0) }
     }
