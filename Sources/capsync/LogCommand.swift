@@ -53,6 +53,11 @@ func summary(of entry: Entry) -> String {
         case .pledge(let p): return "pledge \(p.quantity) to \(p.needOwner):\(p.needCode)"
         case .poolJoin(let j): return "join pool \(j.item)"
         case .poolLeave(let l): return "leave pool \(l.item) (\(l.observedTags.count) tags)"
+        case .poolTerms(let t): return "pool terms \(t.item): target \(t.target), \(t.status)"
+        case .poolShare(let s): return "pool share \(s.item): wants \(s.quantity)"
+        case .drawdownPlan(let d):
+            return "drawdown \(d.item) \(d.site) \(d.from)–\(d.to) floor \(d.floor)"
+                + d.refill.map { " refill \($0.month):\($0.stock)" }.joined() + (d.isActive ? "" : " withdrawn")
         }
     } catch {
         return "(not read by this fold: \(error.reason))"

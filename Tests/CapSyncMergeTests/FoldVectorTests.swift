@@ -439,6 +439,30 @@ enum FoldVectorBook {
                 )
             )
         }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "16-pool-terms-drawdown",
+                    "PL states the BARREL-155 pool's terms first and leads it; NO's later terms are listed as notPoolLead; PL's later status change wins. Pool shares are last writer wins per (item, partner). NO's drawdown plan is replaced by a later one; UA's withdrawn plan stays in the state. A drawdown written for another partner is notOwnRecord.",
+                    authors: [no, pl, ua],
+                    entries: [
+                        pl.append(Sample.terms("PL", target: 400), at: t0),
+                        no.append(Sample.terms("NO", target: 900, status: .tendering), at: t0 + 1_000),
+                        pl.append(Sample.terms("PL", target: 500, status: .tendering), at: t0 + 2_000),
+                        no.append(Sample.share("NO", quantity: 100), at: t0 + 3_000),
+                        no.append(Sample.share("NO", quantity: 150), at: t0 + 4_000),
+                        ua.append(Sample.share("UA", quantity: 200), at: t0 + 4_500),
+                        no.append(Sample.drawdown("NO", floor: 900), at: t0 + 5_000),
+                        no.append(Sample.drawdown("NO", floor: 800), at: t0 + 6_000),
+                        ua.append(Sample.drawdown("UA", site: "Kyiv", active: false), at: t0 + 7_000),
+                        ua.append(Sample.drawdown("NO", site: "Kyiv"), at: t0 + 8_000),
+                    ]
+                )
+            )
+        }
         return vectors
     }
 

@@ -96,6 +96,9 @@ struct ReferenceFold {
         var pledges: [(key: [[UInt8]], entry: Entry, pledge: Pledge)] = []
         var joins: [(key: [[UInt8]], tag: EntryID)] = []
         var removed: [(key: [[UInt8]], tag: EntryID)] = []
+        var terms: [(key: [[UInt8]], lead: [UInt8], entry: Entry)] = []
+        var shares: [(key: [[UInt8]], entry: Entry)] = []
+        var drawdowns: [(key: [[UInt8]], entry: Entry)] = []
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         func periodBytes(_ p: Period) -> [UInt8] { [UInt8(p.year >> 8), UInt8(p.year & 0xff), p.month] }
         for (entry, operation) in valid {
@@ -120,6 +123,25 @@ struct ReferenceFold {
                 joins.append(([bytes(j.item), bytes(j.partner)], entry.id))
             case .poolLeave(let l):
                 for tag in l.observedTags { removed.append(([bytes(l.item), bytes(l.partner)], tag)) }
+            case .poolTerms(let t):
+                // In stamp order: the first terms of an item name its lead; the lead's later terms replace them.
+                if let standing = terms.firstIndex(where: { $0.key == [bytes(t.item)] }) {
+                    if terms[standing].lead == bytes(t.lead) {
+                        terms[standing].entry = entry
+                    } else {
+                        ignored.append((entry.id, .notPoolLead))
+                    }
+                } else {
+                    terms.append(([bytes(t.item)], bytes(t.lead), entry))
+                }
+            case .poolShare(let share):
+                let key = [bytes(share.item), bytes(share.partner)]
+                shares.removeAll { $0.key == key }
+                shares.append((key, entry))
+            case .drawdownPlan(let d):
+                let key = [bytes(d.partner), bytes(d.item), bytes(d.site)]
+                drawdowns.removeAll { $0.key == key }
+                drawdowns.append((key, entry))
             }
         }
         func keyOrder(_ a: [[UInt8]], _ b: [[UInt8]]) -> Bool {
@@ -190,6 +212,16 @@ struct ReferenceFold {
             let tags = live.filter { $0.key == key }.map(\.tag).sorted()
             varint(UInt64(Set(tags).count))
             for tag in Set(tags).sorted() { out += tag.bytes }
+        }
+        for section in [
+            terms.map { ($0.key, $0.entry) }, shares.map { ($0.key, $0.entry) }, drawdowns.map { ($0.key, $0.entry) },
+        ] {
+            let sorted = section.sorted { keyOrder($0.0, $1.0) }
+            varint(UInt64(sorted.count))
+            for (_, entry) in sorted {
+                stamp(entry)
+                out += entry.payload
+            }
         }
 
         ignored.sort { a, b in

@@ -48,7 +48,7 @@ struct RandomCoalition {
         joins: [(partner: String, item: String, id: EntryID)]
     ) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
         let writer = chance(6) ? pick(RandomCoalition.partners) : partner
-        let roll = number(99)
+        let roll = number(111)
         let operation: Operation
         switch roll {
         case 0..<30:
@@ -108,9 +108,36 @@ struct RandomCoalition {
         case 96..<98:
             let good = Operation.pledge(try! Pledge(partner: writer, needOwner: "UA", needCode: "N1", quantity: 5))
             return (good.kind.rawValue, chance(50) ? good.payload() + [0] : Array(good.payload().dropLast()), 1)
-        default:
+        case 98..<100:
             let good = Operation.poolJoin(try! PoolJoin(partner: writer, item: "BARREL-155"))
             return (good.kind.rawValue, good.payload(), 2)
+        case 100..<104:
+            operation = .poolTerms(
+                try! PoolTerms(
+                    lead: writer,
+                    item: pick(Self.items),
+                    target: number(4) * 100,
+                    status: PoolStatus(rawValue: UInt8(number(3)))!
+                )
+            )
+        case 104..<107:
+            operation = .poolShare(try! PoolShare(partner: writer, item: pick(Self.items), quantity: number(3) * 50))
+        default:
+            let from = pick(Self.periods)
+            let refill =
+                chance(50) ? [] : [DrawdownPlan.RefillStep(month: try! Period("2031-06"), stock: number(5) * 100)]
+            operation = .drawdownPlan(
+                try! DrawdownPlan(
+                    partner: writer,
+                    item: pick(Self.items),
+                    site: pick(Self.sites),
+                    from: from,
+                    to: max(from, pick(Self.periods)),
+                    floor: number(3) * 100,
+                    refill: refill,
+                    isActive: !chance(20)
+                )
+            )
         }
         return (operation.kind.rawValue, operation.payload(), 1)
     }

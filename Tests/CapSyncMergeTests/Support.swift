@@ -167,6 +167,47 @@ enum Sample {
     }
 }
 
+extension Sample {
+    static func terms(
+        _ lead: String,
+        item: String = "BARREL-155",
+        target: UInt64 = 400,
+        status: PoolStatus = .forming
+    )
+        -> Operation
+    {
+        .poolTerms(try! PoolTerms(lead: lead, item: item, target: target, status: status))
+    }
+
+    static func share(_ partner: String, item: String = "BARREL-155", quantity: UInt64) -> Operation {
+        .poolShare(try! PoolShare(partner: partner, item: item, quantity: quantity))
+    }
+
+    static func drawdown(
+        _ partner: String,
+        item: String = "SHELL-155-HE",
+        site: String = "Plant-1",
+        from: String = "2026-11",
+        to: String = "2027-02",
+        floor: UInt64 = 800,
+        refill: [(String, UInt64)] = [("2027-03", 1500), ("2027-05", 2500)],
+        active: Bool = true
+    ) -> Operation {
+        .drawdownPlan(
+            try! DrawdownPlan(
+                partner: partner,
+                item: item,
+                site: site,
+                from: try! Period(from),
+                to: try! Period(to),
+                floor: floor,
+                refill: refill.map { DrawdownPlan.RefillStep(month: try! Period($0.0), stock: $0.1) },
+                isActive: active
+            )
+        )
+    }
+}
+
 func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
     try! Roster(
         serial: 1,

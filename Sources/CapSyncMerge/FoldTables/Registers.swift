@@ -63,6 +63,16 @@ struct PoolID: Hashable, Sendable {
     let item: UInt32, partner: UInt32
 }
 
+/// The key of a planning register, its strings as interned numbers in canonical order: (item) for pool terms,
+/// (item, partner) for pool shares, (partner, item, site) for drawdown plans; unused places are 0.
+struct PlanKey: Hashable, Sendable {
+    let a: UInt32, b: UInt32, c: UInt32
+
+    func renumbered(_ map: (UInt32) -> UInt32, places: Int) -> PlanKey {
+        PlanKey(a: map(a), b: places > 1 ? map(b) : 0, c: places > 2 ? map(c) : 0)
+    }
+}
+
 /// An operation with its strings replaced by interned numbers, as the decoders give it. A chain keeps reports and
 /// retractions packed (`PackedOperation`) and the rarer kinds as they are (`AuthorChain.others`).
 enum CompactOperation: Sendable {
@@ -72,6 +82,8 @@ enum CompactOperation: Sendable {
     case pledge(PledgeID, UInt64)
     case join(PoolID)
     case leave(PoolID, [EntryID])
+    /// The planning kinds (9–11), rare: kept as decoded, with their register's key interned.
+    case planning(PlanKey, places: Int, Operation)
 
     var kind: EntryKind {
         switch self {
@@ -81,6 +93,7 @@ enum CompactOperation: Sendable {
         case .pledge: .pledge
         case .join: .poolJoin
         case .leave: .poolLeave
+        case .planning(_, _, let operation): operation.kind
         }
     }
 
@@ -128,6 +141,13 @@ enum CompactOperation: Sendable {
             self = .join(PoolID(item: interner.number(j.item), partner: partner))
         case .poolLeave(let l):
             self = .leave(PoolID(item: interner.number(l.item), partner: partner), l.observedTags)
+        case .poolTerms(let t):
+            self = .planning(PlanKey(a: interner.number(t.item), b: partner, c: 0), places: 2, operation)
+        case .poolShare(let share):
+            self = .planning(PlanKey(a: interner.number(share.item), b: partner, c: 0), places: 2, operation)
+        case .drawdownPlan(let d):
+            let key = PlanKey(a: partner, b: interner.number(d.item), c: interner.number(d.site))
+            self = .planning(key, places: 3, operation)
         }
     }
 
@@ -159,6 +179,8 @@ enum CompactOperation: Sendable {
             return .pledge(PledgeID(partner: map(id.partner), owner: map(id.owner), code: map(id.code)), quantity)
         case .join(let id): return .join(PoolID(item: map(id.item), partner: map(id.partner)))
         case .leave(let id, let tags): return .leave(PoolID(item: map(id.item), partner: map(id.partner)), tags)
+        case .planning(let key, let places, let operation):
+            return .planning(key.renumbered(map, places: places), places: places, operation)
         }
     }
 }
@@ -172,6 +194,10 @@ struct Registers: Sendable {
     var poolJoins: [PoolID: Set<EntryID>] = [:]
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
+    /// Every applied pool terms entry per item (a = item, b = partner): the earliest names the lead.
+    var poolTerms: [UInt32: [(key: PlanKey, mark: Mark, terms: PoolTerms)]] = [:]
+    var poolShares: [PlanKey: (mark: Mark, values: PoolShare)] = [:]
+    var drawdowns: [PlanKey: (mark: Mark, values: DrawdownPlan)] = [:]
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
@@ -189,6 +215,50 @@ struct Registers: Sendable {
         case .leave(let id, let tags):
             guard !tags.isEmpty else { return }
             poolRemoved[id, default: []].formUnion(tags)
+        case .planning(let key, _, let planned):
+            switch planned {
+            case .poolTerms(let terms): poolTerms[key.a, default: []].append((key, mark, terms))
+            case .poolShare(let share): offer(&poolShares[key, default: (Mark.unset, share)], mark, share)
+            case .drawdownPlan(let plan): offer(&drawdowns[key, default: (Mark.unset, plan)], mark, plan)
+            default: break
+            }
+        }
+    }
+
+    /// For each item with pool terms: the lead's latest terms, and the terms of other partners (ignored as
+    /// `notPoolLead`). The lead is the partner of the earliest terms entry (smallest stamp).
+    func poolLeads() -> (winners: [(key: PlanKey, mark: Mark, terms: PoolTerms)], others: [(Mark, PoolTerms, String)]) {
+        var winners: [(key: PlanKey, mark: Mark, terms: PoolTerms)] = []
+        var others: [(Mark, PoolTerms, String)] = []
+        for (_, entries) in poolTerms {
+            guard var founder = entries.first else { continue }
+            for entry in entries where entry.mark < founder.mark { founder = entry }
+            var winner = founder
+            for entry in entries {
+                if entry.key.b == founder.key.b {
+                    if winner.mark < entry.mark { winner = entry }
+                } else {
+                    others.append((entry.mark, entry.terms, founder.terms.lead))
+                }
+            }
+            winners.append(winner)
+        }
+        return (winners, others)
+    }
+
+    /// Entries the registers leave out once every entry is in: terms of a pool stated by a partner other than
+    /// its lead.
+    func ignoredEntries(authorKeys: [AuthorKey]) -> [IgnoredEntry] {
+        poolLeads().others.map { mark, terms, lead in
+            IgnoredEntry(
+                id: mark.id,
+                author: authorKeys[Int(mark.authorRank)],
+                seq: mark.seq,
+                kind: EntryKind.poolTerms.rawValue,
+                reason: .notPoolLead,
+                detail:
+                    "\(terms.lead) stated terms for the \(terms.item) pool, which \(lead) leads (only the lead changes them)"
+            )
         }
     }
 
@@ -198,6 +268,9 @@ struct Registers: Sendable {
         pledges = [:]
         poolJoins = [:]
         poolRemoved = [:]
+        poolTerms = [:]
+        poolShares = [:]
+        drawdowns = [:]
     }
 
     /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
@@ -272,6 +345,17 @@ struct Registers: Sendable {
                 CoalitionState.PoolMembership(item: text[Int($0.0.item)], partner: text[Int($0.0.partner)], tags: $0.1)
             }
 
+        func planKeyOrder(_ x: PlanKey, _ y: PlanKey) -> Bool { (r(x.a), r(x.b), r(x.c)) < (r(y.a), r(y.b), r(y.c)) }
+        let sortedTerms = poolLeads().winners.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.terms, setBy: stamp($0.mark))
+        }
+        let sortedShares = poolShares.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedDrawdowns = drawdowns.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+
         return CoalitionState(
             sortedRosterHash: rosterHash,
             foldVersion: foldVersion,
@@ -279,6 +363,9 @@ struct Registers: Sendable {
             needs: sortedNeeds,
             pledges: sortedPledges,
             pools: sortedPools,
+            poolTerms: sortedTerms,
+            poolShares: sortedShares,
+            drawdowns: sortedDrawdowns,
             ignored: ignored,
             flagged: flagged,
             entryCount: entryCount,

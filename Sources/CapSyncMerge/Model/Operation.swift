@@ -9,6 +9,9 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
     case pledge = 4
     case poolJoin = 5
     case poolLeave = 6
+    case poolTerms = 9
+    case poolShare = 10
+    case drawdownPlan = 11
 
     public var name: String {
         switch self {
@@ -18,6 +21,9 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
         case .pledge: "pledge"
         case .poolJoin: "pool join"
         case .poolLeave: "pool leave"
+        case .poolTerms: "pool terms"
+        case .poolShare: "pool share"
+        case .drawdownPlan: "drawdown plan"
         }
     }
 }
@@ -31,6 +37,9 @@ public enum Operation: Sendable, Hashable {
     case pledge(Pledge)
     case poolJoin(PoolJoin)
     case poolLeave(PoolLeave)
+    case poolTerms(PoolTerms)
+    case poolShare(PoolShare)
+    case drawdownPlan(DrawdownPlan)
 
     /// The entry format version whose payloads this fold reads.
     public static let entryVersion: UInt8 = 1
@@ -67,6 +76,9 @@ public enum Operation: Sendable, Hashable {
         case .pledge: self = .pledge(try Pledge(reading: &reader))
         case .poolJoin: self = .poolJoin(try PoolJoin(reading: &reader))
         case .poolLeave: self = .poolLeave(try PoolLeave(reading: &reader))
+        case .poolTerms: self = .poolTerms(try PoolTerms(reading: &reader))
+        case .poolShare: self = .poolShare(try PoolShare(reading: &reader))
+        case .drawdownPlan: self = .drawdownPlan(try DrawdownPlan(reading: &reader))
         }
     }
 
@@ -78,6 +90,9 @@ public enum Operation: Sendable, Hashable {
         case .pledge: .pledge
         case .poolJoin: .poolJoin
         case .poolLeave: .poolLeave
+        case .poolTerms: .poolTerms
+        case .poolShare: .poolShare
+        case .drawdownPlan: .drawdownPlan
         }
     }
 
@@ -90,6 +105,9 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.encoded
         case .poolJoin(let value): value.encoded
         case .poolLeave(let value): value.encoded
+        case .poolTerms(let value): value.encoded
+        case .poolShare(let value): value.encoded
+        case .drawdownPlan(let value): value.encoded
         }
     }
 
@@ -102,6 +120,9 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.partner
         case .poolJoin(let value): value.partner
         case .poolLeave(let value): value.partner
+        case .poolTerms(let value): value.lead
+        case .poolShare(let value): value.partner
+        case .drawdownPlan(let value): value.partner
         }
     }
 }
@@ -125,6 +146,13 @@ extension Operation: CustomStringConvertible {
             "pool join \(j.partner) \(j.item)"
         case .poolLeave(let l):
             "pool leave \(l.partner) \(l.item) (\(l.observedTags.count) tag\(l.observedTags.count == 1 ? "" : "s"))"
+        case .poolTerms(let t):
+            "pool terms \(t.lead) \(t.item): target \(t.target), \(t.status)"
+        case .poolShare(let s):
+            "pool share \(s.partner) \(s.item): \(s.quantity)"
+        case .drawdownPlan(let d):
+            "drawdown plan \(d.partner) \(d.item) \(d.site): \(d.from)–\(d.to) floor \(d.floor), "
+                + "\(d.refill.count) refill step\(d.refill.count == 1 ? "" : "s")\(d.isActive ? "" : " (withdrawn)")"
         }
     }
 }

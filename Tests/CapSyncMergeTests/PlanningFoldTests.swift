@@ -1,0 +1,103 @@
+import CapSyncMerge
+import CapSyncWire
+import Testing
+
+/// Pool terms and shares (kinds 9, 10) and drawdown plans (kind 11): fold rules under both delivery orders, and the
+/// views that read them.
+@Suite struct PlanningFoldTests {
+    let norway = TestAuthor(partner: "NO", seedByte: 1)
+    let poland = TestAuthor(partner: "PL", seedByte: 3)
+    let ukraine = TestAuthor(partner: "UA", seedByte: 4)
+
+    func foldBothWays(_ entries: [Entry]) -> CoalitionState {
+        let members = roster([norway, poland, ukraine])
+        let forward = fold(entries: entries, roster: members, forks: [:], nowMilliseconds: nil)
+        let backward = fold(entries: entries.reversed(), roster: members, forks: [:], nowMilliseconds: nil)
+        #expect(forward.canonicalBytes == backward.canonicalBytes)
+        #expect(forward.ignored == backward.ignored)
+        return forward
+    }
+
+    @Test func theFirstTermsNameTheLeadAndOnlyTheLeadChangesThem() {
+        let founding = poland.append(Sample.terms("PL", target: 400), at: 1_000)
+        let grab = norway.append(Sample.terms("NO", target: 900, status: .contracted), at: 2_000)
+        let tendering = poland.append(Sample.terms("PL", target: 500, status: .tendering), at: 3_000)
+        let state = foldBothWays([founding, grab, tendering])
+        #expect(
+            state.poolTerms.map(\.value) == [
+                try! PoolTerms(lead: "PL", item: "BARREL-155", target: 500, status: .tendering)
+            ]
+        )
+        #expect(state.poolTerms.first?.setBy.entryID == tendering.id)
+        #expect(state.ignored.map(\.id) == [grab.id])
+        #expect(state.ignored.first?.reason == .notPoolLead)
+        #expect(state.ignored.first?.detail.contains("PL leads") == true)
+    }
+
+    @Test func aPartnersTermsBeforeTheLeadsFoundTheirOwnLead() {
+        // Whoever stated terms first leads, whatever order the entries arrive in.
+        let early = norway.append(Sample.terms("NO", target: 900), at: 500)
+        let late = poland.append(Sample.terms("PL", target: 400), at: 1_000)
+        let state = foldBothWays([late, early])
+        #expect(state.poolTerms.first?.value.lead == "NO")
+        #expect(state.ignored.map(\.id) == [late.id])
+    }
+
+    @Test func sharesAreLastWriterWinsAndOnlyMembersCount() {
+        let join = norway.append(Sample.join("NO"), at: 1_000)
+        let first = norway.append(Sample.share("NO", quantity: 100), at: 2_000)
+        let second = norway.append(Sample.share("NO", quantity: 150), at: 3_000)
+        let outsider = ukraine.append(Sample.share("UA", quantity: 700), at: 3_500)
+        let terms = poland.append(Sample.terms("PL", target: 400), at: 4_000)
+        let state = foldBothWays([join, first, second, outsider, terms])
+        #expect(state.poolShares.map(\.value.quantity) == [150, 700])
+        let plan = state.poolPlans()
+        #expect(plan.count == 1)
+        #expect(plan[0].terms?.lead == "PL")
+        #expect(plan[0].members.map(\.partner) == ["NO"])
+        #expect(plan[0].wanted == 150)
+    }
+
+    @Test func aDrawdownPlanIsReplacedAndWithdrawnByItsPartnerOnly() {
+        let plan = norway.append(Sample.drawdown("NO", floor: 900), at: 1_000)
+        let replaced = norway.append(Sample.drawdown("NO", floor: 800), at: 2_000)
+        let forged = ukraine.append(Sample.drawdown("NO", floor: 0), at: 3_000)
+        var state = foldBothWays([plan, replaced, forged])
+        #expect(state.drawdowns.map(\.value.floor) == [800])
+        #expect(state.ignored.map(\.reason) == [.notOwnRecord])
+        let withdrawn = norway.append(Sample.drawdown("NO", floor: 800, active: false), at: 4_000)
+        state = foldBothWays([plan, replaced, forged, withdrawn])
+        #expect(state.drawdowns.count == 1)
+        #expect(state.drawdownPlan(partner: "NO", item: "SHELL-155-HE", site: "Plant-1") == nil)
+    }
+
+    /// Threshold 2000, window 2026-11 to 2027-02, floor 800, refill 1500 from 2027-03 and 2500 from 2027-05.
+    @Test(
+        arguments: [
+            ("2026-10", 1500, "below-threshold-unplanned"),  // before the window
+            ("2026-11", 1500, "below-threshold-planned"),
+            ("2027-02", 800, "below-threshold-planned"),  // the floor itself is allowed
+            ("2027-02", 799, "below-threshold-unplanned"),  // below the floor
+            ("2027-03", 1499, "refill-behind-plan"),
+            ("2027-03", 1500, "below-threshold-unplanned"),  // refill on plan, but past the window and below threshold
+            ("2027-05", 2400, "refill-behind-plan"),
+            ("2027-05", 2500, nil),
+            ("2026-12", 2100, nil),  // above threshold in the window: no alert
+        ] as [(String, UInt64, String?)]
+    )
+    func alertsTellPlannedFromUnplanned(_ month: String, _ stock: UInt64, _ expected: String?) {
+        let period = try! Period(month)
+        let report = norway.append(Sample.report("NO", period: period, stock: stock, threshold: 2000), at: 1_000)
+        let plan = norway.append(Sample.drawdown("NO"), at: 2_000)
+        let state = foldBothWays([report, plan])
+        let alerts = state.stockAlerts(at: ViewPeriod(period))
+        #expect(alerts.map(\.kind.rawValue) == (expected.map { [$0] } ?? []))
+    }
+
+    @Test func withoutAPlanEveryAlertIsUnplanned() {
+        let report = norway.append(Sample.report("NO", stock: 1000, threshold: 2000), at: 1_000)
+        let state = foldBothWays([report])
+        #expect(state.stockAlerts(at: ViewPeriod(Sample.month)).map(\.kind) == [.unplanned])
+        #expect(state.thresholdAlerts(at: ViewPeriod(Sample.month)).count == 1)
+    }
+}
