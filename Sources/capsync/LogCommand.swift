@@ -58,6 +58,12 @@ func summary(of entry: Entry) -> String {
         case .drawdownPlan(let d):
             return "drawdown \(d.item) \(d.site) \(d.from)–\(d.to) floor \(d.floor)"
                 + d.refill.map { " refill \($0.month):\($0.stock)" }.joined() + (d.isActive ? "" : " withdrawn")
+        case .deliverySchedule(let d):
+            return "deliveries to \(d.needOwner):\(d.needCode)"
+                + d.months.map { " \($0.month) promised \($0.quantity) delivered \($0.delivered)" }.joined()
+        case .deliveryConfirmation(let c):
+            return "confirm from \(c.pledger) for \(c.needCode)"
+                + c.months.map { " \($0.month):\($0.quantity)" }.joined()
         }
     } catch {
         return "(not read by this fold: \(error.reason))"

@@ -463,6 +463,31 @@ enum FoldVectorBook {
                 )
             )
         }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "17-deliveries",
+                    "UA needs shells; NO pledges and schedules deliveries, then restates the schedule with what it delivered (last writer wins). UA confirms what it received; NO's confirmation of UA's need is notOwnRecord (only the needing partner confirms).",
+                    authors: [no, ua],
+                    entries: [
+                        ua.append(Sample.need("UA"), at: t0),
+                        no.append(Sample.pledge("NO", to: "UA", quantity: 900), at: t0 + 1_000),
+                        no.append(
+                            Sample.schedule("NO", to: "UA", [("2026-11", 300, 0), ("2026-12", 600, 0)]),
+                            at: t0 + 2_000
+                        ),
+                        no.append(
+                            Sample.schedule("NO", to: "UA", [("2026-11", 300, 250), ("2026-12", 600, 0)]),
+                            at: t0 + 3_000
+                        ),
+                        ua.append(Sample.confirmation("UA", from: "NO", [("2026-11", 200)]), at: t0 + 4_000),
+                        no.append(Sample.confirmation("UA", from: "NO", [("2026-11", 300)]), at: t0 + 5_000),
+                    ]
+                )
+            )
+        }
         return vectors
     }
 

@@ -27,6 +27,8 @@ import Testing
         Sample.share("NO", quantity: 0),
         Sample.drawdown("NO", site: "Raufoss", refill: []),
         Sample.drawdown("NO", from: "2026-11", to: "2026-11", active: false),
+        Sample.schedule("NO", to: "UA", [("2026-11", 300, 250), ("2027-01", FieldRules.maxQuantity, 0)]),
+        Sample.confirmation("UA", from: "NO", []),
     ]
 
     @Test(arguments: operations)
@@ -129,6 +131,10 @@ import Testing
         ("drawdown window reversed", .drawdownPlan, false, "024e4f0142015307eb0207ea0ba0060107eb03dc0b00"),
         ("drawdown refill at the start", .drawdownPlan, false, "024e4f0142015307ea0b07eb02a0060107ea0bdc0b00"),
         ("drawdown status 2", .drawdownPlan, false, "024e4f0142015307ea0b07eb02a0060107eb03dc0b02"),
+        ("schedule valid", .deliverySchedule, true, "024e4f025541024e310207ea0b643207ea0c6400"),
+        ("schedule months repeated", .deliverySchedule, false, "024e4f025541024e310207ea0b643207ea0b6400"),
+        ("confirmation valid", .deliveryConfirmation, true, "025541024e31024e4f0107ea0b32"),
+        ("confirmation count beyond the bytes", .deliveryConfirmation, false, "025541024e31024e4f0207ea0b32"),
         ("drawdown month 0", .drawdownPlan, false, "024e4f0142015307ea0007eb02a0060107eb03dc0b00"),
     ])
     func handWrittenPayloads(_ name: String, _ kind: EntryKind, _ valid: Bool, _ hex: String) {
@@ -208,7 +214,7 @@ import Testing
         #expect(
             Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000")
         )
-        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6, 9, 10, 11])
+        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13])
     }
 }
 

@@ -101,3 +101,47 @@ import Testing
         #expect(state.thresholdAlerts(at: ViewPeriod(Sample.month)).count == 1)
     }
 }
+
+/// Delivery schedules (kind 12) and confirmations (kind 13), and the deliveries view.
+@Suite struct DeliveryFoldTests {
+    let norway = TestAuthor(partner: "NO", seedByte: 1)
+    let poland = TestAuthor(partner: "PL", seedByte: 3)
+    let ukraine = TestAuthor(partner: "UA", seedByte: 4)
+
+    func foldBothWays(_ entries: [Entry]) -> CoalitionState {
+        let members = roster([norway, poland, ukraine])
+        let forward = fold(entries: entries, roster: members, forks: [:], nowMilliseconds: nil)
+        let backward = fold(entries: entries.reversed(), roster: members, forks: [:], nowMilliseconds: nil)
+        #expect(forward.canonicalBytes == backward.canonicalBytes)
+        return forward
+    }
+
+    @Test func promisedDeliveredAndConfirmedLateFirst() throws {
+        let need = ukraine.append(Sample.need("UA", quantity: 2_000), at: 1_000)
+        let pledgeNO = norway.append(Sample.pledge("NO", to: "UA", quantity: 900), at: 2_000)
+        let scheduleNO = norway.append(
+            Sample.schedule("NO", to: "UA", [("2026-10", 300, 300), ("2026-11", 600, 100)]),
+            at: 3_000
+        )
+        let schedulePL = poland.append(Sample.schedule("PL", to: "UA", [("2026-11", 500, 500)]), at: 3_500)
+        let confirmed = ukraine.append(Sample.confirmation("UA", from: "NO", [("2026-10", 250)]), at: 4_000)
+        let forged = norway.append(Sample.confirmation("UA", from: "NO", [("2026-10", 999)]), at: 5_000)
+        let state = foldBothWays([need, pledgeNO, scheduleNO, schedulePL, confirmed, forged])
+        #expect(state.ignored.map(\.id) == [forged.id])
+        #expect(state.ignored.first?.reason == .notOwnRecord)
+
+        let october = state.deliveries(at: try Period("2026-10"))
+        #expect(october.map(\.late) == [0, 0])
+        #expect(october.map(\.pledger) == ["NO", "PL"])
+
+        let november = state.deliveries(at: try Period("2026-11"))
+        #expect(november.map(\.pledger) == ["NO", "PL"])
+        let no = november[0]
+        #expect(
+            (no.pledged, no.promised, no.promisedByMonth, no.delivered, no.confirmed, no.late) == (
+                900, 900, 900, 400, 250, 500
+            )
+        )
+        #expect(november[1].late == 0 && november[1].pledged == 0 && november[1].delivered == 500)
+    }
+}

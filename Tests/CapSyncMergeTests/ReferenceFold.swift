@@ -99,6 +99,8 @@ struct ReferenceFold {
         var terms: [(key: [[UInt8]], lead: [UInt8], entry: Entry)] = []
         var shares: [(key: [[UInt8]], entry: Entry)] = []
         var drawdowns: [(key: [[UInt8]], entry: Entry)] = []
+        var schedules: [(key: [[UInt8]], entry: Entry)] = []
+        var confirmations: [(key: [[UInt8]], entry: Entry)] = []
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         func periodBytes(_ p: Period) -> [UInt8] { [UInt8(p.year >> 8), UInt8(p.year & 0xff), p.month] }
         for (entry, operation) in valid {
@@ -142,6 +144,14 @@ struct ReferenceFold {
                 let key = [bytes(d.partner), bytes(d.item), bytes(d.site)]
                 drawdowns.removeAll { $0.key == key }
                 drawdowns.append((key, entry))
+            case .deliverySchedule(let d):
+                let key = [bytes(d.partner), bytes(d.needOwner), bytes(d.needCode)]
+                schedules.removeAll { $0.key == key }
+                schedules.append((key, entry))
+            case .deliveryConfirmation(let c):
+                let key = [bytes(c.needOwner), bytes(c.needCode), bytes(c.pledger)]
+                confirmations.removeAll { $0.key == key }
+                confirmations.append((key, entry))
             }
         }
         func keyOrder(_ a: [[UInt8]], _ b: [[UInt8]]) -> Bool {
@@ -215,6 +225,7 @@ struct ReferenceFold {
         }
         for section in [
             terms.map { ($0.key, $0.entry) }, shares.map { ($0.key, $0.entry) }, drawdowns.map { ($0.key, $0.entry) },
+            schedules.map { ($0.key, $0.entry) }, confirmations.map { ($0.key, $0.entry) },
         ] {
             let sorted = section.sorted { keyOrder($0.0, $1.0) }
             varint(UInt64(sorted.count))

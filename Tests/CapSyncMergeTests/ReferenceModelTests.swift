@@ -48,7 +48,7 @@ struct RandomCoalition {
         joins: [(partner: String, item: String, id: EntryID)]
     ) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
         let writer = chance(6) ? pick(RandomCoalition.partners) : partner
-        let roll = number(111)
+        let roll = number(119)
         let operation: Operation
         switch roll {
         case 0..<30:
@@ -122,6 +122,27 @@ struct RandomCoalition {
             )
         case 104..<107:
             operation = .poolShare(try! PoolShare(partner: writer, item: pick(Self.items), quantity: number(3) * 50))
+        case 112..<116:
+            let months =
+                [("2026-10", number(3) * 100, number(3) * 100)].filter { _ in chance(80) }
+                + [("2026-12", number(3) * 100, 0)]
+            operation = .deliverySchedule(
+                try! DeliverySchedule(
+                    partner: writer,
+                    needOwner: pick(Self.partners),
+                    needCode: pick(Self.needCodes),
+                    months: months.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1, delivered: $0.2) }
+                )
+            )
+        case 116..<120:
+            operation = .deliveryConfirmation(
+                try! DeliveryConfirmation(
+                    needOwner: writer,
+                    needCode: pick(Self.needCodes),
+                    pledger: pick(Self.partners),
+                    months: [DeliveryMonth(month: Sample.month, quantity: number(3) * 100)]
+                )
+            )
         default:
             let from = pick(Self.periods)
             let refill =

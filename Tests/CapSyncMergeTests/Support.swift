@@ -208,6 +208,40 @@ extension Sample {
     }
 }
 
+extension Sample {
+    static func schedule(
+        _ partner: String,
+        to owner: String,
+        code: String = "NEED-001",
+        _ rows: [(String, UInt64, UInt64)]
+    ) -> Operation {
+        .deliverySchedule(
+            try! DeliverySchedule(
+                partner: partner,
+                needOwner: owner,
+                needCode: code,
+                months: rows.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1, delivered: $0.2) }
+            )
+        )
+    }
+
+    static func confirmation(
+        _ owner: String,
+        code: String = "NEED-001",
+        from pledger: String,
+        _ rows: [(String, UInt64)]
+    ) -> Operation {
+        .deliveryConfirmation(
+            try! DeliveryConfirmation(
+                needOwner: owner,
+                needCode: code,
+                pledger: pledger,
+                months: rows.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1) }
+            )
+        )
+    }
+}
+
 func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
     try! Roster(
         serial: 1,

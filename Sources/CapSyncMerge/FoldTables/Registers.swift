@@ -148,6 +148,12 @@ enum CompactOperation: Sendable {
         case .drawdownPlan(let d):
             let key = PlanKey(a: partner, b: interner.number(d.item), c: interner.number(d.site))
             self = .planning(key, places: 3, operation)
+        case .deliverySchedule(let d):
+            let key = PlanKey(a: partner, b: interner.number(d.needOwner), c: interner.number(d.needCode))
+            self = .planning(key, places: 3, operation)
+        case .deliveryConfirmation(let c):
+            let key = PlanKey(a: partner, b: interner.number(c.needCode), c: interner.number(c.pledger))
+            self = .planning(key, places: 3, operation)
         }
     }
 
@@ -198,6 +204,8 @@ struct Registers: Sendable {
     var poolTerms: [UInt32: [(key: PlanKey, mark: Mark, terms: PoolTerms)]] = [:]
     var poolShares: [PlanKey: (mark: Mark, values: PoolShare)] = [:]
     var drawdowns: [PlanKey: (mark: Mark, values: DrawdownPlan)] = [:]
+    var schedules: [PlanKey: (mark: Mark, values: DeliverySchedule)] = [:]
+    var confirmations: [PlanKey: (mark: Mark, values: DeliveryConfirmation)] = [:]
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
@@ -220,6 +228,9 @@ struct Registers: Sendable {
             case .poolTerms(let terms): poolTerms[key.a, default: []].append((key, mark, terms))
             case .poolShare(let share): offer(&poolShares[key, default: (Mark.unset, share)], mark, share)
             case .drawdownPlan(let plan): offer(&drawdowns[key, default: (Mark.unset, plan)], mark, plan)
+            case .deliverySchedule(let value): offer(&schedules[key, default: (Mark.unset, value)], mark, value)
+            case .deliveryConfirmation(let value):
+                offer(&confirmations[key, default: (Mark.unset, value)], mark, value)
             default: break
             }
         }
@@ -271,6 +282,8 @@ struct Registers: Sendable {
         poolTerms = [:]
         poolShares = [:]
         drawdowns = [:]
+        schedules = [:]
+        confirmations = [:]
     }
 
     /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
@@ -355,6 +368,12 @@ struct Registers: Sendable {
         let sortedDrawdowns = drawdowns.sorted { planKeyOrder($0.key, $1.key) }.map {
             CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
         }
+        let sortedSchedules = schedules.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedConfirmations = confirmations.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
 
         return CoalitionState(
             sortedRosterHash: rosterHash,
@@ -366,6 +385,8 @@ struct Registers: Sendable {
             poolTerms: sortedTerms,
             poolShares: sortedShares,
             drawdowns: sortedDrawdowns,
+            schedules: sortedSchedules,
+            confirmations: sortedConfirmations,
             ignored: ignored,
             flagged: flagged,
             entryCount: entryCount,

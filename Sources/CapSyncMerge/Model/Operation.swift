@@ -12,6 +12,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
     case poolTerms = 9
     case poolShare = 10
     case drawdownPlan = 11
+    case deliverySchedule = 12
+    case deliveryConfirmation = 13
 
     public var name: String {
         switch self {
@@ -24,6 +26,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
         case .poolTerms: "pool terms"
         case .poolShare: "pool share"
         case .drawdownPlan: "drawdown plan"
+        case .deliverySchedule: "delivery schedule"
+        case .deliveryConfirmation: "delivery confirmation"
         }
     }
 }
@@ -40,6 +44,8 @@ public enum Operation: Sendable, Hashable {
     case poolTerms(PoolTerms)
     case poolShare(PoolShare)
     case drawdownPlan(DrawdownPlan)
+    case deliverySchedule(DeliverySchedule)
+    case deliveryConfirmation(DeliveryConfirmation)
 
     /// The entry format version whose payloads this fold reads.
     public static let entryVersion: UInt8 = 1
@@ -79,6 +85,8 @@ public enum Operation: Sendable, Hashable {
         case .poolTerms: self = .poolTerms(try PoolTerms(reading: &reader))
         case .poolShare: self = .poolShare(try PoolShare(reading: &reader))
         case .drawdownPlan: self = .drawdownPlan(try DrawdownPlan(reading: &reader))
+        case .deliverySchedule: self = .deliverySchedule(try DeliverySchedule(reading: &reader))
+        case .deliveryConfirmation: self = .deliveryConfirmation(try DeliveryConfirmation(reading: &reader))
         }
     }
 
@@ -93,6 +101,8 @@ public enum Operation: Sendable, Hashable {
         case .poolTerms: .poolTerms
         case .poolShare: .poolShare
         case .drawdownPlan: .drawdownPlan
+        case .deliverySchedule: .deliverySchedule
+        case .deliveryConfirmation: .deliveryConfirmation
         }
     }
 
@@ -108,6 +118,8 @@ public enum Operation: Sendable, Hashable {
         case .poolTerms(let value): value.encoded
         case .poolShare(let value): value.encoded
         case .drawdownPlan(let value): value.encoded
+        case .deliverySchedule(let value): value.encoded
+        case .deliveryConfirmation(let value): value.encoded
         }
     }
 
@@ -123,6 +135,8 @@ public enum Operation: Sendable, Hashable {
         case .poolTerms(let value): value.lead
         case .poolShare(let value): value.partner
         case .drawdownPlan(let value): value.partner
+        case .deliverySchedule(let value): value.partner
+        case .deliveryConfirmation(let value): value.needOwner
         }
     }
 }
@@ -153,6 +167,10 @@ extension Operation: CustomStringConvertible {
         case .drawdownPlan(let d):
             "drawdown plan \(d.partner) \(d.item) \(d.site): \(d.from)–\(d.to) floor \(d.floor), "
                 + "\(d.refill.count) refill step\(d.refill.count == 1 ? "" : "s")\(d.isActive ? "" : " (withdrawn)")"
+        case .deliverySchedule(let d):
+            "delivery schedule \(d.partner) -> \(d.needOwner) \(d.needCode): promised \(d.promised), delivered \(d.delivered)"
+        case .deliveryConfirmation(let c):
+            "delivery confirmation \(c.needOwner) \(c.needCode) from \(c.pledger): \(c.confirmed)"
         }
     }
 }

@@ -62,6 +62,10 @@ public struct CoalitionState: Sendable, Hashable {
     public let poolShares: [Stamped<PoolShare>]
     /// Sorted by partner, item, site; withdrawn plans are kept (they must keep beating older ones).
     public let drawdowns: [Stamped<DrawdownPlan>]
+    /// Sorted by pledging partner, need owner, need code.
+    public let schedules: [Stamped<DeliverySchedule>]
+    /// Sorted by need owner, need code, pledging partner.
+    public let confirmations: [Stamped<DeliveryConfirmation>]
 
     // Not part of the canonical encoding:
     /// Entries left out, sorted by author, seq, id.
@@ -85,6 +89,8 @@ public struct CoalitionState: Sendable, Hashable {
         poolTerms: [Stamped<PoolTerms>] = [],
         poolShares: [Stamped<PoolShare>] = [],
         drawdowns: [Stamped<DrawdownPlan>] = [],
+        schedules: [Stamped<DeliverySchedule>] = [],
+        confirmations: [Stamped<DeliveryConfirmation>] = [],
         ignored: [IgnoredEntry] = [],
         flagged: [FlaggedEntry] = [],
         entryCount: Int = 0,
@@ -115,6 +121,18 @@ public struct CoalitionState: Sendable, Hashable {
                 [$1.value.partner, $1.value.item, $1.value.site]
             )
         }
+        self.schedules = schedules.sorted {
+            CoalitionState.textOrder(
+                [$0.value.partner, $0.value.needOwner, $0.value.needCode],
+                [$1.value.partner, $1.value.needOwner, $1.value.needCode]
+            )
+        }
+        self.confirmations = confirmations.sorted {
+            CoalitionState.textOrder(
+                [$0.value.needOwner, $0.value.needCode, $0.value.pledger],
+                [$1.value.needOwner, $1.value.needCode, $1.value.pledger]
+            )
+        }
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -132,6 +150,8 @@ public struct CoalitionState: Sendable, Hashable {
         poolTerms: [Stamped<PoolTerms>],
         poolShares: [Stamped<PoolShare>],
         drawdowns: [Stamped<DrawdownPlan>],
+        schedules: [Stamped<DeliverySchedule>],
+        confirmations: [Stamped<DeliveryConfirmation>],
         ignored: [IgnoredEntry],
         flagged: [FlaggedEntry],
         entryCount: Int,
@@ -146,6 +166,8 @@ public struct CoalitionState: Sendable, Hashable {
         self.poolTerms = poolTerms
         self.poolShares = poolShares
         self.drawdowns = drawdowns
+        self.schedules = schedules
+        self.confirmations = confirmations
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -221,6 +243,16 @@ public struct CoalitionState: Sendable, Hashable {
         }
         writer.writeVarint(UInt64(drawdowns.count))
         for record in drawdowns {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(schedules.count))
+        for record in schedules {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(confirmations.count))
+        for record in confirmations {
             record.setBy.write(to: &writer)
             record.value.write(to: &writer)
         }
