@@ -64,6 +64,12 @@ func summary(of entry: Entry) -> String {
         case .deliveryConfirmation(let c):
             return "confirm from \(c.pledger) for \(c.needCode)"
                 + c.months.map { " \($0.month):\($0.quantity)" }.joined()
+        case .factoryOrder(let o):
+            return "order \(o.code) at \(o.siteOwner) \(o.site): \(o.quantity) \(o.item) \(o.wantedFrom)–\(o.wantedTo) "
+                + "p\(o.priority)\(o.isOpen ? "" : " cancelled")"
+        case .orderResponse(let r):
+            return "answer \(r.orderPartner):\(r.orderCode) "
+                + (r.slot.map { "accepted \($0.quantity) in \($0.month)" } ?? "refused")
         }
     } catch {
         return "(not read by this fold: \(error.reason))"

@@ -42,7 +42,8 @@ extension CapSyncCommand {
                 pledges, pools; with --digest: digests.
                 """,
             subcommands: [
-                Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Diff.self,
+                Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
+                Diff.self,
             ],
             defaultSubcommand: Show.self
         )

@@ -488,6 +488,31 @@ enum FoldVectorBook {
                 )
             )
         }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "18-order-book",
+                    "PL and UA order at NO's Plant-1; NO accepts PL's order with a slot and refuses UA's, then UA's answer to PL's order (not its site) is listed as notSiteOwner. UA's second order is cancelled (last writer wins).",
+                    authors: [no, pl, ua],
+                    entries: [
+                        no.append(Sample.report("NO", capacity: 1000), at: t0),
+                        pl.append(Sample.order("PL", at: "NO", quantity: 700), at: t0 + 1_000),
+                        ua.append(Sample.order("UA", at: "NO", quantity: 600), at: t0 + 2_000),
+                        ua.append(Sample.order("UA", code: "ORD-2", at: "NO", quantity: 50), at: t0 + 2_500),
+                        ua.append(
+                            Sample.order("UA", code: "ORD-2", at: "NO", quantity: 50, open: false),
+                            at: t0 + 2_600
+                        ),
+                        no.append(Sample.answer("NO", to: "PL", slot: ("2026-11", 700)), at: t0 + 3_000),
+                        no.append(Sample.answer("NO", to: "UA", slot: nil), at: t0 + 4_000),
+                        ua.append(Sample.answer("UA", to: "PL", slot: ("2026-12", 1)), at: t0 + 5_000),
+                    ]
+                )
+            )
+        }
         return vectors
     }
 

@@ -29,6 +29,9 @@ import Testing
         Sample.drawdown("NO", from: "2026-11", to: "2026-11", active: false),
         Sample.schedule("NO", to: "UA", [("2026-11", 300, 250), ("2027-01", FieldRules.maxQuantity, 0)]),
         Sample.confirmation("UA", from: "NO", []),
+        Sample.order("PL", at: "NO", site: "Raufoss", quantity: FieldRules.maxQuantity, priority: 5, open: false),
+        Sample.answer("NO", to: "PL", slot: ("2026-11", 700)),
+        Sample.answer("NO", to: "PL", slot: nil),
     ]
 
     @Test(arguments: operations)
@@ -135,6 +138,13 @@ import Testing
         ("schedule months repeated", .deliverySchedule, false, "024e4f025541024e310207ea0b643207ea0b6400"),
         ("confirmation valid", .deliveryConfirmation, true, "025541024e31024e4f0107ea0b32"),
         ("confirmation count beyond the bytes", .deliveryConfirmation, false, "025541024e31024e4f0207ea0b32"),
+        ("answer accepted", .orderResponse, true, "024e4f02504c014f0007ea0b64"),
+        ("answer refused", .orderResponse, true, "024e4f02504c014f01"),
+        ("answer refused with a slot", .orderResponse, false, "024e4f02504c014f0107ea0b64"),
+        ("answer decision 2", .orderResponse, false, "024e4f02504c014f02"),
+        ("order valid", .factoryOrder, true, "02504c014f024e4f01530142640" + "7ea0b07ea0c0200"),
+        ("order window reversed", .factoryOrder, false, "02504c014f024e4f01530142640" + "7ea0c07ea0b0200"),
+        ("order priority 0", .factoryOrder, false, "02504c014f024e4f01530142640" + "7ea0b07ea0c0000"),
         ("drawdown month 0", .drawdownPlan, false, "024e4f0142015307ea0007eb02a0060107eb03dc0b00"),
     ])
     func handWrittenPayloads(_ name: String, _ kind: EntryKind, _ valid: Bool, _ hex: String) {
@@ -214,7 +224,7 @@ import Testing
         #expect(
             Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000")
         )
-        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13])
+        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15])
     }
 }
 

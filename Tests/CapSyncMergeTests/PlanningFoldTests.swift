@@ -145,3 +145,51 @@ import Testing
         #expect(november[1].late == 0 && november[1].pledged == 0 && november[1].delivered == 500)
     }
 }
+
+/// Factory orders (kind 14) and their answers (kind 15): the queue at each site.
+@Suite struct OrderBookFoldTests {
+    let norway = TestAuthor(partner: "NO", seedByte: 1)
+    let poland = TestAuthor(partner: "PL", seedByte: 3)
+    let ukraine = TestAuthor(partner: "UA", seedByte: 4)
+
+    func foldBothWays(_ entries: [Entry]) -> CoalitionState {
+        let members = roster([norway, poland, ukraine])
+        let forward = fold(entries: entries, roster: members, forks: [:], nowMilliseconds: nil)
+        let backward = fold(entries: entries.reversed(), roster: members, forks: [:], nowMilliseconds: nil)
+        #expect(forward.canonicalBytes == backward.canonicalBytes)
+        #expect(forward.ignored == backward.ignored)
+        return forward
+    }
+
+    @Test func theQueueAtAnOversubscribedFactory() throws {
+        let capacity = norway.append(Sample.report("NO", period: Sample.nextMonth, capacity: 1000), at: 1_000)
+        let pl = poland.append(Sample.order("PL", at: "NO", quantity: 700), at: 2_000)
+        let ua = ukraine.append(Sample.order("UA", at: "NO", quantity: 600, wanted: ("2026-11", "2026-11")), at: 3_000)
+        let own = norway.append(Sample.order("NO", at: "NO", quantity: 100, wanted: ("2026-12", "2026-12")), at: 3_500)
+        let accepted = norway.append(Sample.answer("NO", to: "PL", slot: ("2026-11", 700)), at: 4_000)
+        let stranger = ukraine.append(Sample.answer("UA", to: "PL", slot: nil), at: 5_000)
+        let state = foldBothWays([capacity, pl, ua, own, accepted, stranger])
+        #expect(state.ignored.map(\.id) == [stranger.id])
+        #expect(state.ignored.first?.reason == .notSiteOwner)
+
+        let queues = state.orderQueues(from: Sample.nextMonth, to: try Period("2026-12"))
+        #expect(queues.count == 2)
+        let november = queues[0]
+        #expect(november.month == Sample.nextMonth)
+        #expect(
+            (november.capacity, november.accepted, november.waiting, november.oversubscribed) == (1000, 700, 600, 300)
+        )
+        let december = queues[1]
+        #expect((december.capacity, december.accepted, december.waiting, december.oversubscribed) == (1000, 0, 100, 0))
+
+        let standings = state.orderStandings()
+        #expect(standings.map(\.order.partner) == ["NO", "PL", "UA"])
+        #expect(standings.map(\.status) == [.waiting, .accepted, .waiting])
+        #expect(standings[1].slot?.quantity == 700)
+
+        let refused = norway.append(Sample.answer("NO", to: "UA", slot: nil), at: 6_000)
+        let after = foldBothWays([capacity, pl, ua, own, accepted, stranger, refused])
+        #expect(after.orderStandings().map(\.status) == [.waiting, .accepted, .refused])
+        #expect(after.orderQueues(from: Sample.nextMonth, to: Sample.nextMonth).first?.oversubscribed == 0)
+    }
+}

@@ -101,6 +101,8 @@ struct ReferenceFold {
         var drawdowns: [(key: [[UInt8]], entry: Entry)] = []
         var schedules: [(key: [[UInt8]], entry: Entry)] = []
         var confirmations: [(key: [[UInt8]], entry: Entry)] = []
+        var orders: [(key: [[UInt8]], entry: Entry, order: FactoryOrder)] = []
+        var answers: [(key: [[UInt8]], entry: Entry, response: OrderResponse)] = []
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         func periodBytes(_ p: Period) -> [UInt8] { [UInt8(p.year >> 8), UInt8(p.year & 0xff), p.month] }
         for (entry, operation) in valid {
@@ -152,6 +154,12 @@ struct ReferenceFold {
                 let key = [bytes(c.needOwner), bytes(c.needCode), bytes(c.pledger)]
                 confirmations.removeAll { $0.key == key }
                 confirmations.append((key, entry))
+            case .factoryOrder(let o):
+                let key = [bytes(o.partner), bytes(o.code)]
+                orders.removeAll { $0.key == key }
+                orders.append((key, entry, o))
+            case .orderResponse(let r):
+                answers.append(([bytes(r.siteOwner), bytes(r.orderPartner), bytes(r.orderCode)], entry, r))
             }
         }
         func keyOrder(_ a: [[UInt8]], _ b: [[UInt8]]) -> Bool {
@@ -165,6 +173,22 @@ struct ReferenceFold {
         var members: [[[UInt8]]] = []
         for join in live where !members.contains(join.key) { members.append(join.key) }
         members.sort(by: keyOrder)
+
+        // Answers stand when their author's partner is the order's site owner (or the order is unknown); among
+        // those, the last writer (answers are in stamp order) wins.
+        func standingAnswers() -> [([[UInt8]], Entry)] {
+            var standing: [([[UInt8]], Entry)] = []
+            for answer in answers {
+                let order = orders.first { $0.key == [answer.key[1], answer.key[2]] }
+                if let order, bytes(order.order.siteOwner) != answer.key[0] {
+                    ignored.append((answer.entry.id, .notSiteOwner))
+                    continue
+                }
+                standing.removeAll { $0.0 == answer.key }
+                standing.append((answer.key, answer.entry))
+            }
+            return standing
+        }
 
         // The canonical encoding, written out field by field from the spec.
         var out: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0, 0, 0, 0, 2] + roster.hash.bytes
@@ -226,6 +250,7 @@ struct ReferenceFold {
         for section in [
             terms.map { ($0.key, $0.entry) }, shares.map { ($0.key, $0.entry) }, drawdowns.map { ($0.key, $0.entry) },
             schedules.map { ($0.key, $0.entry) }, confirmations.map { ($0.key, $0.entry) },
+            orders.map { ($0.key, $0.entry) }, standingAnswers(),
         ] {
             let sorted = section.sorted { keyOrder($0.0, $1.0) }
             varint(UInt64(sorted.count))

@@ -48,7 +48,7 @@ struct RandomCoalition {
         joins: [(partner: String, item: String, id: EntryID)]
     ) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
         let writer = chance(6) ? pick(RandomCoalition.partners) : partner
-        let roll = number(119)
+        let roll = number(127)
         let operation: Operation
         switch roll {
         case 0..<30:
@@ -141,6 +141,30 @@ struct RandomCoalition {
                     needCode: pick(Self.needCodes),
                     pledger: pick(Self.partners),
                     months: [DeliveryMonth(month: Sample.month, quantity: number(3) * 100)]
+                )
+            )
+        case 120..<124:
+            operation = .factoryOrder(
+                try! FactoryOrder(
+                    partner: writer,
+                    code: pick(Self.needCodes),
+                    siteOwner: pick(Self.partners),
+                    site: pick(Self.sites),
+                    item: pick(Self.items),
+                    quantity: number(3) * 100,
+                    wantedFrom: Sample.month,
+                    wantedTo: Sample.nextMonth,
+                    priority: UInt8(1 + number(4)),
+                    isOpen: !chance(20)
+                )
+            )
+        case 124..<128:
+            operation = .orderResponse(
+                try! OrderResponse(
+                    siteOwner: writer,
+                    orderPartner: pick(Self.partners),
+                    orderCode: pick(Self.needCodes),
+                    slot: chance(30) ? nil : DeliveryMonth(month: Sample.nextMonth, quantity: number(3) * 100)
                 )
             )
         default:

@@ -242,6 +242,53 @@ extension Sample {
     }
 }
 
+extension Sample {
+    static func order(
+        _ partner: String,
+        code: String = "ORD-1",
+        at siteOwner: String,
+        site: String = "Plant-1",
+        item: String = "SHELL-155-HE",
+        quantity: UInt64,
+        wanted: (String, String) = ("2026-11", "2026-12"),
+        priority: UInt8 = 2,
+        open: Bool = true
+    ) -> Operation {
+        .factoryOrder(
+            try! FactoryOrder(
+                partner: partner,
+                code: code,
+                siteOwner: siteOwner,
+                site: site,
+                item: item,
+                quantity: quantity,
+                wantedFrom: try! Period(wanted.0),
+                wantedTo: try! Period(wanted.1),
+                priority: priority,
+                isOpen: open
+            )
+        )
+    }
+
+    static func answer(
+        _ siteOwner: String,
+        to partner: String,
+        code: String = "ORD-1",
+        slot: (String, UInt64)?
+    )
+        -> Operation
+    {
+        .orderResponse(
+            try! OrderResponse(
+                siteOwner: siteOwner,
+                orderPartner: partner,
+                orderCode: code,
+                slot: slot.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1) }
+            )
+        )
+    }
+}
+
 func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
     try! Roster(
         serial: 1,

@@ -154,6 +154,11 @@ enum CompactOperation: Sendable {
         case .deliveryConfirmation(let c):
             let key = PlanKey(a: partner, b: interner.number(c.needCode), c: interner.number(c.pledger))
             self = .planning(key, places: 3, operation)
+        case .factoryOrder(let o):
+            self = .planning(PlanKey(a: partner, b: interner.number(o.code), c: 0), places: 2, operation)
+        case .orderResponse(let r):
+            let key = PlanKey(a: partner, b: interner.number(r.orderPartner), c: interner.number(r.orderCode))
+            self = .planning(key, places: 3, operation)
         }
     }
 
@@ -206,6 +211,10 @@ struct Registers: Sendable {
     var drawdowns: [PlanKey: (mark: Mark, values: DrawdownPlan)] = [:]
     var schedules: [PlanKey: (mark: Mark, values: DeliverySchedule)] = [:]
     var confirmations: [PlanKey: (mark: Mark, values: DeliveryConfirmation)] = [:]
+    var orders: [PlanKey: (mark: Mark, values: FactoryOrder)] = [:]
+    /// Every applied response (a = site owner, b = ordering partner, c = code): those from a partner other than the
+    /// order's site owner are ignored at finish, so all are kept.
+    var responses: [PlanKey: [(mark: Mark, response: OrderResponse)]] = [:]
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
@@ -231,6 +240,8 @@ struct Registers: Sendable {
             case .deliverySchedule(let value): offer(&schedules[key, default: (Mark.unset, value)], mark, value)
             case .deliveryConfirmation(let value):
                 offer(&confirmations[key, default: (Mark.unset, value)], mark, value)
+            case .factoryOrder(let value): offer(&orders[key, default: (Mark.unset, value)], mark, value)
+            case .orderResponse(let value): responses[key, default: []].append((mark, value))
             default: break
             }
         }
@@ -260,17 +271,30 @@ struct Registers: Sendable {
     /// Entries the registers leave out once every entry is in: terms of a pool stated by a partner other than
     /// its lead.
     func ignoredEntries(authorKeys: [AuthorKey]) -> [IgnoredEntry] {
-        poolLeads().others.map { mark, terms, lead in
+        let responses = standingResponses().others.map { mark, response, owner in
             IgnoredEntry(
                 id: mark.id,
                 author: authorKeys[Int(mark.authorRank)],
                 seq: mark.seq,
-                kind: EntryKind.poolTerms.rawValue,
-                reason: .notPoolLead,
+                kind: EntryKind.orderResponse.rawValue,
+                reason: .notSiteOwner,
                 detail:
-                    "\(terms.lead) stated terms for the \(terms.item) pool, which \(lead) leads (only the lead changes them)"
+                    "\(response.siteOwner) answered order \(response.orderPartner):\(response.orderCode), placed at a "
+                    + "site of \(owner) (only the site's partner answers)"
             )
         }
+        return responses
+            + poolLeads().others.map { mark, terms, lead in
+                IgnoredEntry(
+                    id: mark.id,
+                    author: authorKeys[Int(mark.authorRank)],
+                    seq: mark.seq,
+                    kind: EntryKind.poolTerms.rawValue,
+                    reason: .notPoolLead,
+                    detail:
+                        "\(terms.lead) stated terms for the \(terms.item) pool, which \(lead) leads (only the lead changes them)"
+                )
+            }
     }
 
     /// Forgets every write (a rebuild applies the kept entries again).
@@ -284,6 +308,30 @@ struct Registers: Sendable {
         drawdowns = [:]
         schedules = [:]
         confirmations = [:]
+        orders = [:]
+        responses = [:]
+    }
+
+    /// The responses that stand: per key the greatest stamp among those whose author is the order's site owner
+    /// (or whose order is not in the state yet), and the others, ignored as `notSiteOwner`.
+    func standingResponses() -> (
+        winners: [(key: PlanKey, mark: Mark, response: OrderResponse)], others: [(Mark, OrderResponse, String)]
+    ) {
+        var winners: [(key: PlanKey, mark: Mark, response: OrderResponse)] = []
+        var others: [(Mark, OrderResponse, String)] = []
+        for (key, list) in responses {
+            let owner = orders[PlanKey(a: key.b, b: key.c, c: 0)]?.values.siteOwner
+            var best: (mark: Mark, response: OrderResponse)?
+            for entry in list {
+                if let owner, !FieldRules.sameBytes(owner, entry.response.siteOwner) {
+                    others.append((entry.mark, entry.response, owner))
+                } else if best.map({ $0.mark < entry.mark }) ?? true {
+                    best = entry
+                }
+            }
+            if let best { winners.append((key, best.mark, best.response)) }
+        }
+        return (winners, others)
     }
 
     /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
@@ -374,6 +422,12 @@ struct Registers: Sendable {
         let sortedConfirmations = confirmations.sorted { planKeyOrder($0.key, $1.key) }.map {
             CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
         }
+        let sortedOrders = orders.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedResponses = standingResponses().winners.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.response, setBy: stamp($0.mark))
+        }
 
         return CoalitionState(
             sortedRosterHash: rosterHash,
@@ -387,6 +441,8 @@ struct Registers: Sendable {
             drawdowns: sortedDrawdowns,
             schedules: sortedSchedules,
             confirmations: sortedConfirmations,
+            orders: sortedOrders,
+            responses: sortedResponses,
             ignored: ignored,
             flagged: flagged,
             entryCount: entryCount,

@@ -14,6 +14,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
     case drawdownPlan = 11
     case deliverySchedule = 12
     case deliveryConfirmation = 13
+    case factoryOrder = 14
+    case orderResponse = 15
 
     public var name: String {
         switch self {
@@ -28,6 +30,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
         case .drawdownPlan: "drawdown plan"
         case .deliverySchedule: "delivery schedule"
         case .deliveryConfirmation: "delivery confirmation"
+        case .factoryOrder: "factory order"
+        case .orderResponse: "order response"
         }
     }
 }
@@ -46,6 +50,8 @@ public enum Operation: Sendable, Hashable {
     case drawdownPlan(DrawdownPlan)
     case deliverySchedule(DeliverySchedule)
     case deliveryConfirmation(DeliveryConfirmation)
+    case factoryOrder(FactoryOrder)
+    case orderResponse(OrderResponse)
 
     /// The entry format version whose payloads this fold reads.
     public static let entryVersion: UInt8 = 1
@@ -87,6 +93,8 @@ public enum Operation: Sendable, Hashable {
         case .drawdownPlan: self = .drawdownPlan(try DrawdownPlan(reading: &reader))
         case .deliverySchedule: self = .deliverySchedule(try DeliverySchedule(reading: &reader))
         case .deliveryConfirmation: self = .deliveryConfirmation(try DeliveryConfirmation(reading: &reader))
+        case .factoryOrder: self = .factoryOrder(try FactoryOrder(reading: &reader))
+        case .orderResponse: self = .orderResponse(try OrderResponse(reading: &reader))
         }
     }
 
@@ -103,6 +111,8 @@ public enum Operation: Sendable, Hashable {
         case .drawdownPlan: .drawdownPlan
         case .deliverySchedule: .deliverySchedule
         case .deliveryConfirmation: .deliveryConfirmation
+        case .factoryOrder: .factoryOrder
+        case .orderResponse: .orderResponse
         }
     }
 
@@ -120,6 +130,8 @@ public enum Operation: Sendable, Hashable {
         case .drawdownPlan(let value): value.encoded
         case .deliverySchedule(let value): value.encoded
         case .deliveryConfirmation(let value): value.encoded
+        case .factoryOrder(let value): value.encoded
+        case .orderResponse(let value): value.encoded
         }
     }
 
@@ -137,6 +149,8 @@ public enum Operation: Sendable, Hashable {
         case .drawdownPlan(let value): value.partner
         case .deliverySchedule(let value): value.partner
         case .deliveryConfirmation(let value): value.needOwner
+        case .factoryOrder(let value): value.partner
+        case .orderResponse(let value): value.siteOwner
         }
     }
 }
@@ -171,6 +185,12 @@ extension Operation: CustomStringConvertible {
             "delivery schedule \(d.partner) -> \(d.needOwner) \(d.needCode): promised \(d.promised), delivered \(d.delivered)"
         case .deliveryConfirmation(let c):
             "delivery confirmation \(c.needOwner) \(c.needCode) from \(c.pledger): \(c.confirmed)"
+        case .factoryOrder(let o):
+            "factory order \(o.partner) \(o.code) at \(o.siteOwner) \(o.site): \(o.quantity) \(o.item) "
+                + "\(o.wantedFrom)–\(o.wantedTo) p\(o.priority)\(o.isOpen ? "" : " cancelled")"
+        case .orderResponse(let r):
+            "order response \(r.siteOwner) to \(r.orderPartner) \(r.orderCode): "
+                + (r.slot.map { "accepted \($0.quantity) in \($0.month)" } ?? "refused")
         }
     }
 }

@@ -66,6 +66,10 @@ public struct CoalitionState: Sendable, Hashable {
     public let schedules: [Stamped<DeliverySchedule>]
     /// Sorted by need owner, need code, pledging partner.
     public let confirmations: [Stamped<DeliveryConfirmation>]
+    /// Sorted by ordering partner, code; cancelled orders are kept.
+    public let orders: [Stamped<FactoryOrder>]
+    /// Sorted by site owner, ordering partner, order code.
+    public let responses: [Stamped<OrderResponse>]
 
     // Not part of the canonical encoding:
     /// Entries left out, sorted by author, seq, id.
@@ -91,6 +95,8 @@ public struct CoalitionState: Sendable, Hashable {
         drawdowns: [Stamped<DrawdownPlan>] = [],
         schedules: [Stamped<DeliverySchedule>] = [],
         confirmations: [Stamped<DeliveryConfirmation>] = [],
+        orders: [Stamped<FactoryOrder>] = [],
+        responses: [Stamped<OrderResponse>] = [],
         ignored: [IgnoredEntry] = [],
         flagged: [FlaggedEntry] = [],
         entryCount: Int = 0,
@@ -133,6 +139,15 @@ public struct CoalitionState: Sendable, Hashable {
                 [$1.value.needOwner, $1.value.needCode, $1.value.pledger]
             )
         }
+        self.orders = orders.sorted {
+            CoalitionState.textOrder([$0.value.partner, $0.value.code], [$1.value.partner, $1.value.code])
+        }
+        self.responses = responses.sorted {
+            CoalitionState.textOrder(
+                [$0.value.siteOwner, $0.value.orderPartner, $0.value.orderCode],
+                [$1.value.siteOwner, $1.value.orderPartner, $1.value.orderCode]
+            )
+        }
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -152,6 +167,8 @@ public struct CoalitionState: Sendable, Hashable {
         drawdowns: [Stamped<DrawdownPlan>],
         schedules: [Stamped<DeliverySchedule>],
         confirmations: [Stamped<DeliveryConfirmation>],
+        orders: [Stamped<FactoryOrder>],
+        responses: [Stamped<OrderResponse>],
         ignored: [IgnoredEntry],
         flagged: [FlaggedEntry],
         entryCount: Int,
@@ -168,6 +185,8 @@ public struct CoalitionState: Sendable, Hashable {
         self.drawdowns = drawdowns
         self.schedules = schedules
         self.confirmations = confirmations
+        self.orders = orders
+        self.responses = responses
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -253,6 +272,16 @@ public struct CoalitionState: Sendable, Hashable {
         }
         writer.writeVarint(UInt64(confirmations.count))
         for record in confirmations {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(orders.count))
+        for record in orders {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(responses.count))
+        for record in responses {
             record.setBy.write(to: &writer)
             record.value.write(to: &writer)
         }
