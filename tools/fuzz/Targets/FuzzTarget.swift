@@ -23,7 +23,7 @@ public struct FuzzViolation: Error, Sendable, CustomStringConvertible {
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `Entry(decoding:)`: one canonical entry.
     case entry
-    /// `Operation(kind:payload:)`: first byte picks the kind (mod 8, so unknown kinds are tried too), the rest is
+    /// `Operation(kind:payload:)`: first byte picks the kind (mod 16, so unknown kinds are tried too), the rest is
     /// the payload.
     case payload
     /// `FrameDecoder` fed a byte stream in chunks (first byte picks the chunk size): every message type.
