@@ -20,10 +20,6 @@ import Testing
         return cards
     }
 
-    func key(of card: String) -> String {
-        card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
-    }
-
     func digests(_ cli: CLI, _ node: String) throws -> [String: Any] {
         let json = try cli.ok(["state", "--dir", node, "--digest", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
@@ -49,7 +45,7 @@ import Testing
         defer { _ = daemon.stop() }
         try cli.ok([
             "peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key",
-            key(of: cards["NL"]!),
+            CLI.key(ofCard: cards["NL"]!),
         ])
         try report(cli, "NO", item: "SHELL-155-HE")
         try report(cli, "NL", item: "BEARING-BALL")

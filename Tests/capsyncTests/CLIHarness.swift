@@ -38,6 +38,11 @@ struct CLI {
 
     func path(_ name: String) -> String { directory + "/" + name }
 
+    /// The base64 signing key of a trust card's `key` line ("" when the card has none).
+    static func key(ofCard card: String) -> String {
+        card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+    }
+
     @discardableResult
     func run(
         _ arguments: [String],

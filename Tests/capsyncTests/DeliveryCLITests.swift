@@ -12,7 +12,7 @@ import Testing
             try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
             let card = try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"])
             try cli.write(card, to: "\(partner).card")
-            keys[partner] = card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) }
+            keys[partner] = CLI.key(ofCard: card)
         }
         try cli.ok(["roster", "add", "--dir", "NO", "UA.card"])
         try cli.ok(["roster", "add", "--dir", "UA", "NO.card"])

@@ -202,9 +202,7 @@ import Testing
         try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
         let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "86400"])
         defer { _ = daemon.stop() }
-        let nlKey =
-            try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]).split(separator: "\n")
-            .first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        let nlKey = CLI.key(ofCard: try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]))
         try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", nlKey])
         let proposal = try cli.ok([
             "roster", "propose", "genesis", "--dir", "NO", "--threshold", "1/2", "--format", "json",
