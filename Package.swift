@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The one crypto provider: the distribution's OpenSSL 3 (docs/design.md D2).
@@ -77,11 +79,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small read-only HTTP/1.1 server (GET/HEAD, bounded): the operator endpoints (metrics, health, pages).
+        .target(
+            name: "CapSyncHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operating a node: Prometheus metrics from the sessions and the store, the health check, their endpoint.
+        .target(
+            name: "CapSyncMonitoring",
+            dependencies: [
+                "CapSyncHTTP", "CapSyncNode", "CapSyncNetwork", "CapSyncLog", "CapSyncWire", "CapSyncSync",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork",
+                "CapSyncNetwork", "CapSyncMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,6 +227,14 @@ let package = Package(
         .testTarget(
             name: "CapSyncSimulationTests",
             dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncHTTPTests",
+            dependencies: [
+                "CapSyncHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
