@@ -94,6 +94,7 @@ let package = Package(
                 "CapSyncHTTP", "CapSyncNode", "CapSyncNetwork", "CapSyncLog", "CapSyncWire", "CapSyncSync",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

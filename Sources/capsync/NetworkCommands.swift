@@ -52,6 +52,7 @@ extension CapSyncCommand {
             help: ArgumentHelp("Write the bound address to this file once listening (for scripts).", valueName: "file")
         )
         var addressFile: String?
+        @OptionGroup var monitoring: MonitoringOptions
 
         func validate() throws {
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
@@ -59,7 +60,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            let logger = log.makeLogger("capsync.serve")
+            let logger = monitoring.makeLogger("capsync.serve", log: log)
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
@@ -71,9 +72,11 @@ extension CapSyncCommand {
             if let refusal = node.store.ownChainStatus?.appendRefusal {
                 logger.warning("own appends are refused until the own chain is complete: \(refusal.reason)")
             }
-            let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            var daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            let health = try await monitoring.attach(to: &daemon, node: node, logger: logger)
             let addressFile = self.addressFile
             try await daemon.run { address in
+                health?.setListener(address)
                 lock.record(address: address)
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
                 if let addressFile {
