@@ -98,11 +98,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system's SQLite 3 (libsqlite3-dev), for `capsync export sqlite`.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The merged view as SQL tables for analysts (`capsync export`); never linked by the daemon's modules.
+        .target(
+            name: "CapSyncExport",
+            dependencies: ["CSQLite", "CapSyncNode", "CapSyncMerge", "CapSyncLog", "CapSyncWire"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork", "CapSyncMonitoring",
+                "CapSyncNetwork", "CapSyncMonitoring", "CapSyncExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,7 +12,7 @@ struct CapSyncCommand: AsyncParsableCommand {
             Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self,
             PledgeCommand.self,
             Pool.self, Import.self, Serve.self, Sync.self, State.self, Log.self, Audit.self,
-            Status.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self,
+            Status.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self, Export.self,
         ]
     )
 
