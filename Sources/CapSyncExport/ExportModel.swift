@@ -45,7 +45,7 @@ public struct ExportModel: Sendable {
         var partners = table(
             "partners",
             key: [("signing_key", "TEXT")],
-            [("partner", "TEXT", false), ("last_valid_seq", "INTEGER", true)]
+            [("partner", "TEXT", false), ("last_valid_seq", "BIGINT", true)]
         )
         for member in roster.members {
             partners.rows.append([
@@ -62,9 +62,9 @@ public struct ExportModel: Sendable {
             "reports",
             key: [("partner", "TEXT"), ("item", "TEXT"), ("site", "TEXT"), ("period", "TEXT")],
             [
-                ("retracted", "INTEGER", false), ("monthly_capacity", "INTEGER", true),
-                ("monthly_output", "INTEGER", true), ("stock_on_hand", "INTEGER", true),
-                ("stock_threshold", "INTEGER", true), ("lead_time_days", "INTEGER", true),
+                ("retracted", "BIGINT", false), ("monthly_capacity", "BIGINT", true),
+                ("monthly_output", "BIGINT", true), ("stock_on_hand", "BIGINT", true),
+                ("stock_threshold", "BIGINT", true), ("lead_time_days", "BIGINT", true),
                 ("constraints", "TEXT", true),
             ] + stampColumns
         )
@@ -82,8 +82,8 @@ public struct ExportModel: Sendable {
             "needs",
             key: [("owner", "TEXT"), ("code", "TEXT")],
             [
-                ("item", "TEXT", false), ("quantity", "INTEGER", false), ("due", "TEXT", false),
-                ("priority", "INTEGER", false), ("open", "INTEGER", false),
+                ("item", "TEXT", false), ("quantity", "BIGINT", false), ("due", "TEXT", false),
+                ("priority", "BIGINT", false), ("open", "BIGINT", false),
             ] + stampColumns
         )
         for record in state.needs {
@@ -98,7 +98,7 @@ public struct ExportModel: Sendable {
         var pledges = table(
             "pledges",
             key: [("partner", "TEXT"), ("need_owner", "TEXT"), ("need_code", "TEXT")],
-            [("quantity", "INTEGER", false)] + stampColumns
+            [("quantity", "BIGINT", false)] + stampColumns
         )
         for record in state.pledges {
             let p = record.pledge
@@ -125,16 +125,16 @@ public struct ExportModel: Sendable {
     static func entriesTable() -> ExportTable {
         table(
             "entries",
-            key: [("author", "TEXT"), ("seq", "INTEGER"), ("id", "TEXT")],
+            key: [("author", "TEXT"), ("seq", "BIGINT"), ("id", "TEXT")],
             [
-                ("partner", "TEXT", true), ("kind", "INTEGER", false), ("kind_name", "TEXT", false),
-                ("timestamp_ms", "INTEGER", false), ("timestamp", "TEXT", false),
+                ("partner", "TEXT", true), ("kind", "BIGINT", false), ("kind_name", "TEXT", false),
+                ("timestamp_ms", "BIGINT", false), ("timestamp", "TEXT", false),
             ]
         )
     }
 
     static let stampColumns: [(String, String, Bool)] = [
-        ("set_by_author", "TEXT", false), ("set_by_seq", "INTEGER", false), ("set_by_entry", "TEXT", false),
+        ("set_by_author", "TEXT", false), ("set_by_seq", "BIGINT", false), ("set_by_entry", "TEXT", false),
         ("set_at", "TEXT", false),
     ]
 

@@ -20,7 +20,7 @@ public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
 public struct ExportTable: Sendable {
     public struct Column: Sendable {
         public let name: String
-        /// INTEGER or TEXT.
+        /// BIGINT or TEXT.
         public let type: String
         public let nullable: Bool
     }

@@ -1,7 +1,7 @@
 internal import CSQLite
 
 /// A SQLite database file through the system's libsqlite3: statements with bound parameters, nothing more.
-final class SQLiteDatabase {
+final class SQLiteDatabase: ExportDatabase {
     private var handle: OpaquePointer?
     let path: String
 
@@ -20,9 +20,20 @@ final class SQLiteDatabase {
 
     deinit { sqlite3_close(handle) }
 
+    var location: String { path }
+
+    func placeholder(_ number: Int) -> String { "?\(number)" }
+
+    /// IMMEDIATE: the write lock is taken at once, so two exports into one file run one after the other.
+    func begin() throws(ExportError) { try execute("BEGIN IMMEDIATE", []) }
+
+    func commit() throws(ExportError) { try execute("COMMIT", []) }
+
+    func rollback() { _ = try? execute("ROLLBACK", []) }
+
     /// Runs one statement with parameters, returning its rows.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [SQLValue] = []) throws(ExportError) -> [[SQLValue]] {
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws(ExportError) -> [[SQLValue]] {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
             throw failure("cannot prepare '\(sql.prefix(80))'")
@@ -53,9 +64,6 @@ final class SQLiteDatabase {
         }
         return rows
     }
-
-    /// Rows changed by the last statement.
-    var changes: Int { Int(sqlite3_changes(handle)) }
 
     private func failure(_ what: String) -> ExportError {
         ExportError("\(what): \(String(cString: sqlite3_errmsg(handle)))", context: path)

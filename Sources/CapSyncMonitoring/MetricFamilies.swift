@@ -29,7 +29,7 @@ enum CounterFamily {
 /// The gauges read at scrape time.
 enum GaugeFamily {
     case startTime, rosterSerial, rosterFork, storeBytes, storeEntries, forkedAuthors, openDescriptors
-    case ownAppendsRefused, headSeq, partnerLastEntry, silentPartners, peerLastSuccess
+    case ownAppendsRefused, storeWritable, headSeq, partnerLastEntry, silentPartners, peerLastSuccess
 
     var descriptor: MetricNameDescriptor {
         switch self {
@@ -45,6 +45,8 @@ enum GaugeFamily {
         case .openDescriptors: describe("process_open_fds", "", "File descriptors the daemon holds open.")
         case .ownAppendsRefused:
             describe("own_appends_refused", "", "1 while appends with this node's key are refused (own chain gap).")
+        case .storeWritable:
+            describe("store_writable", "", "1 when the store directory took a probe write and fsync at this scrape.")
         case .headSeq: describe("head_seq", "", "Seq of the newest entry held per author (signing key).")
         case .partnerLastEntry:
             describe("partner_last_entry_timestamp", "seconds", "Timestamp of a partner's newest entry held (0: none).")

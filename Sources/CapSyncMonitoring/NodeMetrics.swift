@@ -79,6 +79,7 @@ public final class NodeMetrics: Sendable {
         gauge(.rosterFork).set(Double(status.ledger.fork == nil ? 0 : 1))
         gauge(.storeBytes).set(Double(store.sizeOnDisk))
         gauge(.storeEntries).set(Double(store.entryCount))
+        gauge(.storeWritable).set(Double(HealthCheck.storeWriteProblem(directory: node.paths.store) == nil ? 1 : 0))
         gauge(.forkedAuthors).set(Double(store.forkedAuthors().count))
         if let descriptors = ProcessFigures.openDescriptors() { gauge(.openDescriptors).set(Double(descriptors)) }
         if let own = store.ownChainStatus { gauge(.ownAppendsRefused).set(Double(own.appendRefusal == nil ? 0 : 1)) }

@@ -18,7 +18,7 @@ extension CapSyncCommand {
 }
 
 extension CapSyncCommand.Export {
-    struct SQLite: ParsableCommand {
+    struct SQLite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sqlite",
             abstract: "Export into a SQLite database file (created when missing).",
@@ -34,24 +34,29 @@ extension CapSyncCommand.Export {
         @OptionGroup var format: FormatOptions
         @Argument(help: ArgumentHelp("The SQLite database file.", valueName: "file")) var file: String
 
-        func run() throws {
+        func run() async throws {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
-            let result: SQLiteExport.Result
-            do { result = try SQLiteExport.export(node: node, to: file) } catch let error as ExportError {
+            let result: IncrementalExport.Result
+            do { result = try await IncrementalExport.sqlite(node: node, path: file) } catch let error as ExportError {
                 throw CLIError("export failed: \(error.reason) (\(error.context)); nothing was written")
             }
-            var table = Table(
-                title: result.upToDate ? "Export: the database was up to date" : "Export",
-                name: "export",
-                columns: ["table", "inserted", "updated", "deleted"]
-            )
-            for change in result.changes {
-                table.add([
-                    .text(change.table), .int(Int64(change.inserted)), .int(Int64(change.updated)),
-                    .int(Int64(change.deleted)),
-                ])
-            }
-            try format.printer.print([table])
+            try printChanges(result, format: format)
         }
     }
+}
+
+/// What an export changed, a row per table (none when the database was up to date).
+func printChanges(_ result: IncrementalExport.Result, format: FormatOptions) throws {
+    var table = Table(
+        title: result.upToDate ? "Export: the database was up to date" : "Export",
+        name: "export",
+        columns: ["table", "inserted", "updated", "deleted"]
+    )
+    for change in result.changes {
+        table.add([
+            .text(change.table), .int(Int64(change.inserted)), .int(Int64(change.updated)),
+            .int(Int64(change.deleted)),
+        ])
+    }
+    try format.printer.print([table])
 }

@@ -22,6 +22,7 @@ import Testing
         ("id.json", ["id", "--dir", "NO"], [0]),
         ("catalog.json", ["catalog"], [0]),
         ("sync.json", ["sync", "--dir", "NO"], [3]),
+        ("export.json", ["export", "sqlite", "--dir", "NO", "export.db"], [0]),
     ]
 
     /// Node NO with a report, a need, a pledge, a pool, a peer NL that refuses connections (one failed sync), a

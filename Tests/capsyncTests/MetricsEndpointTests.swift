@@ -95,6 +95,7 @@ import Testing
         #expect(s["capsync_store_entries"] == 3)
         #expect(s["capsync_roster_serial"] != nil)
         #expect(s["capsync_forked_authors"] == 0)
+        #expect(s["capsync_store_writable"] == 1)
         #expect(s["capsync_head_seq{author=\(try key(cli, "NO")),partner=NO}"] == 3, "\(s.keys.sorted())")
         #expect((s["capsync_store_size_bytes"] ?? 0) > 0)
         #expect((s["capsync_process_open_fds"] ?? 0) > 0)
@@ -153,6 +154,7 @@ import Testing
         #expect(health.status == 503)
         #expect(health.body.contains("the store is not writable: cannot create "), "\(health.body)")
         #expect(health.body.contains("NL/store/.health-probe"))
+        #expect(try scrape(daemon.metricsAddress).samples["capsync_store_writable"] == 0)
         try FileManager.default.removeItem(atPath: cli.path("NL/store/.health-probe"))
         #expect(try get("http://\(daemon.metricsAddress)/healthz").status == 200)
     }
