@@ -32,6 +32,7 @@ import Testing
         ("bundle-create.json", ["bundle", "create", "--dir", "NO", "--all", "--out", "all.csb"], [0]),
         ("bundle-import.json", ["bundle", "import", "--dir", "NO", "all.csb"], [0]),
         ("bundle-verify.json", ["bundle", "verify", "all.csb", "--roster", "NO/roster.txt"], [0, 4]),
+        ("export.json", ["export", "sqlite", "--dir", "NO", "export.db"], [0]),
     ]
 
     /// Node NO with a report, a need, a pledge, a pool, a peer NL that refuses connections (one failed sync), a
