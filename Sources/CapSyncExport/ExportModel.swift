@@ -5,7 +5,7 @@ internal import CapSyncWire
 internal import Foundation
 
 /// The tables of an export, built from a node: the roster's partners, the catalog's items, the merged view
-/// (reports, needs, pledges, pools) and the entries past the heads a database already holds.
+/// (reports, needs, pledges, pools and the planning kinds) and the entries past the heads a database already holds.
 public struct ExportModel: Sendable {
     /// Each author's head (seq) as the database last recorded it; entries at or below it are not read again.
     public typealias Heads = [String: UInt64]
@@ -114,7 +114,7 @@ public struct ExportModel: Sendable {
             ])
         }
         return ExportModel(
-            views: [partners, items, reports, needs, pledges, pools],
+            views: [partners, items, reports, needs, pledges, pools] + planningTables(state),
             entries: entries,
             heads: heads,
             rosterHash: roster.hash.hex
@@ -163,8 +163,13 @@ public struct ExportModel: Sendable {
 
     static func keyText(_ key: AuthorKey) -> String { Ed25519Base64.encode(key.bytes) }
 
+    /// The kind's case name (`capacityReport`, `rosterProposal`), easy to write in SQL; `kind-N` when unknown.
     static func kindName(_ kind: UInt64) -> String {
-        EntryKind(rawValue: kind).map { "\($0)" } ?? "kind-\(kind)"
+        switch kind {
+        case RosterGovernance.proposalKind: "rosterProposal"
+        case RosterGovernance.approvalKind: "rosterApproval"
+        default: EntryKind(rawValue: kind).map { "\($0)" } ?? "kind-\(kind)"
+        }
     }
 
     static func isoTime(_ milliseconds: UInt64) -> String {

@@ -32,6 +32,7 @@ extension CapSyncCommand.Export {
         )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
+        @OptionGroup var quiet: QuietOptions
         @Argument(help: ArgumentHelp("The SQLite database file.", valueName: "file")) var file: String
 
         func run() async throws {
@@ -40,6 +41,8 @@ extension CapSyncCommand.Export {
             do { result = try await IncrementalExport.sqlite(node: node, path: file) } catch let error as ExportError {
                 throw CLIError("export failed: \(error.reason) (\(error.context)); nothing was written")
             }
+            // The table of changes is a result line for people; --quiet leaves it out (json and csv stay).
+            if quiet.quiet && format.format == .table { return }
             try printChanges(result, format: format)
         }
     }

@@ -171,4 +171,56 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("cannot open the SQLite database"), "\(missing.stderr)")
     }
+
+    /// Pools with terms, a drawdown, a delivery schedule and an answered order at the node's own plant become rows
+    /// of the planning tables; a later delivery updates its month's row.
+    @Test func exportsThePlanningTables() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        for arguments in [
+            ["pool terms", "--item", "BARREL-155", "--target", "400", "--status", "tendering"],
+            ["pool join", "--item", "BARREL-155"], ["pool want", "--item", "BARREL-155", "--quantity", "150"],
+            [
+                "drawdown", "--item", "SHELL-155-HE", "--site", "Raufoss", "--from", "2026-11", "--to", "2027-01",
+                "--floor", "800", "--refill", "2027-02:3000",
+            ],
+            ["deliver", "--need", "UA:N1", "--month", "2026-12", "--promise", "600"],
+            [
+                "order", "--id", "ORD-1", "--site-owner", "NO", "--site", "Raufoss", "--item", "SHELL-155-HE",
+                "--quantity", "700", "--from", "2026-11", "--to", "2026-12", "--priority", "2",
+            ],
+            ["answer", "--order", "NO:ORD-1", "--accept", "2026-12:700"],
+        ] {
+            let command = arguments[0].split(separator: " ").map(String.init)
+            try cli.ok(command + ["--dir", "NO", "--quiet"] + arguments.dropFirst())
+        }
+        let database = cli.path("coalition.db")
+        try cli.ok(["export", "sqlite", "--dir", "NO", database, "--quiet"])
+        #expect(
+            try query(database, "SELECT item, lead, target, status FROM pool_terms") == [
+                ["BARREL-155", "NO", "400", "tendering"]
+            ]
+        )
+        #expect(
+            try query(database, "SELECT item, partner, quantity FROM pool_shares") == [["BARREL-155", "NO", "150"]]
+        )
+        #expect(
+            try query(database, "SELECT partner, site, from_period, to_period, floor, active FROM drawdowns") == [
+                ["NO", "Raufoss", "2026-11", "2027-01", "800", "1"]
+            ]
+        )
+        #expect(try query(database, "SELECT month, stock FROM drawdown_refills") == [["2027-02", "3000"]])
+        let deliveries = "SELECT pledger, need_code, month, promised, delivered, confirmed FROM deliveries"
+        #expect(try query(database, deliveries) == [["NO", "N1", "2026-12", "600", "0", "None"]])
+        #expect(
+            try query(database, "SELECT code, site, quantity, answer, slot_month, slot_quantity FROM orders") == [
+                ["ORD-1", "Raufoss", "700", "accepted", "2026-12", "700"]
+            ]
+        )
+        try cli.ok(["deliver", "--dir", "NO", "--need", "UA:N1", "--month", "2026-12", "--delivered", "250", "--quiet"])
+        let second = try changes(cli.ok(["export", "sqlite", "--dir", "NO", database, "--format", "json"]))
+        #expect(second["deliveries"] == [0, 1, 0], "\(second)")
+        #expect(try query(database, deliveries) == [["NO", "N1", "2026-12", "600", "250", "None"]])
+    }
 }
