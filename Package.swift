@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The one crypto provider: the distribution's OpenSSL 3 (docs/design.md D2).
@@ -112,11 +113,23 @@ let package = Package(
             dependencies: ["CSQLite", "CapSyncNode", "CapSyncMerge", "CapSyncLog", "CapSyncWire"],
             swiftSettings: swiftSettings
         ),
+        // `capsync export postgres` through postgres-nio: a module of its own, linked only by the export command.
+        .target(
+            name: "CapSyncExportPostgres",
+            dependencies: [
+                "CapSyncExport", "CapSyncNode",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
                 "CapSyncNetwork", "CapSyncDashboard", "CapSyncHTTP", "CapSyncMonitoring", "CapSyncExport",
+                "CapSyncExportPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapSyncExport
+import CapSyncExportPostgres
 import CapSyncNode
 import Foundation
 
@@ -8,11 +9,12 @@ extension CapSyncCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export the merged view and the entries into a SQL database for analysts.",
             discussion: """
-                Tables: partners, items, reports, needs, pledges, pools, entries (docs/export.md gives the schema and \
+                Tables: partners, items, reports, needs, pledges, pools, pool_terms, pool_shares, drawdowns, \
+                drawdown_refills, deliveries, orders, entries (docs/export.md gives the schema and \
                 example queries). Each run brings the database up to date in one transaction and writes only what \
                 changed since the last export: the heads it exported are kept in the database.
                 """,
-            subcommands: [SQLite.self]
+            subcommands: [SQLite.self, Postgres.self]
         )
     }
 }
@@ -42,6 +44,36 @@ extension CapSyncCommand.Export {
                 throw CLIError("export failed: \(error.reason) (\(error.context)); nothing was written")
             }
             // The table of changes is a result line for people; --quiet leaves it out (json and csv stay).
+            if quiet.quiet && format.format == .table { return }
+            try printChanges(result, format: format)
+        }
+    }
+}
+
+extension CapSyncCommand.Export {
+    struct Postgres: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "postgres",
+            abstract: "Export into a PostgreSQL database (the tables are created when missing).",
+            discussion: """
+                URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, plain TCP (sslmode=disable): for a database on \
+                this host or a trusted network. Prints what changed per table, as export sqlite does.
+
+                Example:
+                  capsync export postgres postgres://capsync@127.0.0.1:5432/coalition
+                """
+        )
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var format: FormatOptions
+        @OptionGroup var quiet: QuietOptions
+        @Argument(help: ArgumentHelp("The database URL.", valueName: "url")) var url: String
+
+        func run() async throws {
+            let node = try Node(root: self.node.paths.root, access: .readOnly)
+            let result: IncrementalExport.Result
+            do { result = try await IncrementalExport.postgres(node: node, url: url) } catch let error as ExportError {
+                throw CLIError("export failed: \(error.reason) (\(error.context)); nothing was written")
+            }
             if quiet.quiet && format.format == .table { return }
             try printChanges(result, format: format)
         }
