@@ -29,6 +29,7 @@ extension CapSyncCommand {
                   capsync state --item SHELL-155-HE     # who makes it where, subtotals
                   capsync state --by partner            # per partner and item (or site)
                   capsync state trend --item SHELL-155-HE  # actuals, then plans
+                  capsync state projection --item SHELL-155-HE --months 6  # stock ahead, with deliveries
                   capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
@@ -43,7 +44,7 @@ extension CapSyncCommand {
                 """,
             subcommands: [
                 Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
-                Diff.self,
+                Projection.self, Diff.self,
             ],
             defaultSubcommand: Show.self
         )
