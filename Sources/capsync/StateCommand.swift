@@ -40,7 +40,7 @@ extension CapSyncCommand {
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
                 below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --item also \
                 sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
-                pledges, pools; with --digest: digests.
+                pledges, pools, planning; with --digest: digests.
                 """,
             subcommands: [
                 Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
@@ -279,7 +279,18 @@ enum StateTables {
         }
         var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
         for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }
-        return [reports, needs, pledges, pools]
+        var planning = Table(
+            title: "\(detail.partner): planning (pools, drawdowns, deliveries, orders)",
+            name: "planning",
+            columns: ["area", "subject", "value", "set_at", "entry"]
+        )
+        for row in detail.planning {
+            planning.add([
+                .text(row.area.rawValue), .text(row.subject), .text(row.summary),
+                .text(timeText(row.setBy.timestamp)), .text(row.setBy.entryID.short),
+            ])
+        }
+        return [reports, needs, pledges, pools, planning]
     }
 }
 

@@ -96,6 +96,7 @@ import Testing
         #expect(unknownItem.status != 0 && unknownItem.stderr.contains("SHELL-999"), "\(unknownItem.output)")
     }
 
+    /// Schemas of the planning views; the planning values also in a partner's detail and in the diff.
     @Test func planningViewsMatchTheirSchemas() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
@@ -113,5 +114,16 @@ import Testing
             let errors = try checker.schemaErrors(document: document, schema: schema, in: cli)
             #expect(errors.isEmpty, "capsync \(arguments.joined(separator: " ")) against \(schema):\n\(errors)")
         }
+        let detail = try cli.ok(["state", "--dir", "NO", "--partner", "NO", "--format", "json", "--table", "planning"])
+        let planning = try #require(try JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [[String: Any]])
+        #expect(
+            planning.map { $0["area"] as? String } == ["poolTerms", "drawdown", "delivery", "order", "orderResponse"],
+            "\(detail)"
+        )
+        let diff = try cli.ok(["state", "diff", "--dir", "NO", "--since", "2026-01-01", "--format", "json"])
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(diff.utf8)) as? [[String: Any]])
+        let drawdown = try #require(changes.first { $0["area"] as? String == "drawdown" }, "\(diff)")
+        #expect((drawdown["after"] as? [String: Any])?["floor"] as? Int == 400, "\(drawdown)")
+        #expect(changes.contains { $0["area"] as? String == "delivery" && $0["action"] as? String == "added" })
     }
 }
