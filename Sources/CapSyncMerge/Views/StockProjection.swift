@@ -3,9 +3,9 @@ import CapSyncWire
 /// An item's stock projected month by month, per partner and for the coalition, from what the log says will
 /// happen: the month view's stock, planned output, scheduled deliveries and drawdown plans (Protocol/fold.md
 /// §Stock projection). A view read after the fold: it adds nothing to the state or its digest.
-public struct StockProjection: Sendable, Hashable {
+public struct StockProjection: Sendable, Hashable, Encodable {
     /// How a partner's projected stock stands against its alarm level in a month.
-    public enum Status: String, Sendable, Hashable, CaseIterable {
+    public enum Status: String, Sendable, Hashable, CaseIterable, Encodable {
         case ok
         /// At or below the threshold inside a drawdown window, at or above the floors.
         case plannedDrawdown = "planned-drawdown"
@@ -17,7 +17,7 @@ public struct StockProjection: Sendable, Hashable {
         case refillBehind = "refill-behind"
     }
 
-    public struct PartnerMonth: Sendable, Hashable {
+    public struct PartnerMonth: Sendable, Hashable, Encodable {
         public let period: Period
         public let output: UInt64
         /// Outstanding scheduled deliveries the partner receives (as need owner) and sends (as pledger).
@@ -37,7 +37,7 @@ public struct StockProjection: Sendable, Hashable {
         public let status: Status
     }
 
-    public struct Partner: Sendable, Hashable {
+    public struct Partner: Sendable, Hashable, Encodable {
         public let partner: String
         /// The month view's stock: the sum of the partner's site figures for the projection's month.
         public let startStock: UInt64
@@ -48,7 +48,7 @@ public struct StockProjection: Sendable, Hashable {
         public let refillBehind: Period?
     }
 
-    public struct CoalitionMonth: Sendable, Hashable {
+    public struct CoalitionMonth: Sendable, Hashable, Encodable {
         public let period: Period
         public let output: UInt64
         /// Outstanding scheduled deliveries in the month (each leaves one partner and reaches another).
