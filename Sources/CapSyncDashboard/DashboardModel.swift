@@ -105,7 +105,19 @@ public struct DashboardModel: Sendable, Encodable {
         for need in state.shortfalls() where item == nil || need.item == item {
             if !projected.contains(need.item), projected.count < Self.projectedItems { projected.append(need.item) }
         }
-        projections = projected.map { state.projection(item: $0, from: view.period, months: Self.projectionMonths) }
+        // Like the trends: each projection from a state holding only its item's records (it scans every record).
+        projections = projected.map { projectedItem in
+            CoalitionState(
+                rosterHash: state.rosterHash,
+                foldVersion: state.foldVersion,
+                records: recordsByItem[projectedItem] ?? [],
+                needs: state.needs,
+                pledges: [],
+                pools: [],
+                drawdowns: state.drawdowns,
+                schedules: state.schedules
+            ).projection(item: projectedItem, from: view.period, months: Self.projectionMonths)
+        }
     }
 
     /// Site figures (ordered by item, partner, site) summed per item and partner, in that order.

@@ -123,7 +123,6 @@ extension CoalitionState {
             partnerKeys.insert(TextKey(a: key, b: "", c: ""))
         }
         let partnerNames = partnerKeys.map(\.a).sorted(by: FieldRules.precedes)
-        let startFigures = siteFigures(at: ViewPeriod(period), item: item)
 
         let projected = partnerNames.map { partner -> StockProjection.Partner in
             let ownRecords = live.filter { FieldRules.sameBytes($0.partner, partner) }
@@ -133,8 +132,12 @@ extension CoalitionState {
                 siteKeys.insert(TextKey(a: site, b: "", c: ""))
             }
             let sites = siteKeys.map(\.a)
-            let start = startFigures.filter { FieldRules.sameBytes($0.partner, partner) }.reduce(0) {
-                $0 + $1.stockOnHand
+            // The month view's stock: per site, its live report of the greatest month up to `period` (records are
+            // in month order within a site), as `siteFigures(at:)` chooses it.
+            let start = sites.reduce(UInt64(0)) { sum, site in
+                sum
+                    + (ownRecords.last { FieldRules.sameBytes($0.site, site) && $0.period <= period }?.report?
+                        .stockOnHand ?? 0)
             }
             let key = TextKey(a: partner, b: "", c: "")
             var stock = Int64(start)
