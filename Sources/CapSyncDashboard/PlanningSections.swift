@@ -13,14 +13,15 @@ struct DrawdownSection: DashboardSection {
     }
 
     func renderBody(into html: inout String) {
-        let alerts = model.stockAlerts.sorted { a, b in
+        let all = model.stockAlerts.sorted { a, b in
             // Alarms first (unplanned, refill behind), then planned drawdowns; each in the view's order.
             (a.kind == .plannedDrawdown ? 1 : 0) < (b.kind == .plannedDrawdown ? 1 : 0)
         }
-        guard !alerts.isEmpty else {
+        guard !all.isEmpty else {
             html += "<p>No site is at or below its threshold in \(model.period).</p>"
             return
         }
+        let alerts = Array(all.prefix(PlanningRows.shown))
         let rows = alerts.map { alert in
             let figure = alert.figure
             return BulletChart.Row(
@@ -41,8 +42,9 @@ struct DrawdownSection: DashboardSection {
             id: "chart-drawdowns",
             name: "drawdowns",
             title: "Stock against threshold at sites in drawdown or alarm, \(model.period)",
-            description: "\(alerts.filter { $0.kind != .plannedDrawdown }.count) alarm(s), "
-                + "\(alerts.filter { $0.kind == .plannedDrawdown }.count) planned; the table below has every number.",
+            description: "\(all.filter { $0.kind != .plannedDrawdown }.count) alarm(s), "
+                + "\(all.filter { $0.kind == .plannedDrawdown }.count) planned; the table below has every number "
+                + "drawn.",
             rows: rows
         ).render(into: &html)
         var table = DataTable(
@@ -61,6 +63,7 @@ struct DrawdownSection: DashboardSection {
             ])
         }
         table.renderFolded(into: &html)
+        PlanningRows.more(all.count - alerts.count, "site(s) at or below threshold", "capsync state drawdowns", &html)
     }
 }
 
@@ -80,7 +83,8 @@ struct DeliverySection: DashboardSection {
             html += "<p>No delivery schedules or confirmations.</p>"
             return
         }
-        let rows = model.deliveries.map { row in
+        let shown = model.deliveries.prefix(PlanningRows.shown)
+        let rows = shown.map { row in
             BulletChart.Row(
                 key: "\(row.needOwner):\(row.needCode)/\(row.pledger)",
                 label: "\(row.pledger) → \(row.needOwner):\(row.needCode)",
@@ -99,7 +103,8 @@ struct DeliverySection: DashboardSection {
             id: "chart-deliveries",
             name: "deliveries",
             title: "Delivered against promised per need and pledger, by \(model.period)",
-            description: "\(rows.count) schedule(s), \(model.deliveries.filter { $0.late > 0 }.count) late; the "
+            description:
+                "\(model.deliveries.count) schedule(s), \(model.deliveries.filter { $0.late > 0 }.count) late; the "
                 + "table below has every number.",
             rows: rows
         ).render(into: &html)
@@ -111,7 +116,7 @@ struct DeliverySection: DashboardSection {
                 "late",
             ]
         )
-        for row in model.deliveries {
+        for row in shown {
             table.add([
                 .text("\(row.needOwner):\(row.needCode)"), .text(row.pledger), .text(row.item ?? ""),
                 .text(row.due?.description ?? ""), .number(row.pledged), .number(row.promised),
@@ -119,6 +124,7 @@ struct DeliverySection: DashboardSection {
             ])
         }
         table.renderFolded(into: &html)
+        PlanningRows.more(model.deliveries.count - shown.count, "schedule(s)", "capsync state deliveries", &html)
     }
 }
 
@@ -137,7 +143,8 @@ struct FactoryQueueSection: DashboardSection {
             html += "<p>No accepted or waiting orders from \(model.period) on.</p>"
             return
         }
-        let rows = model.queues.map { queue in
+        let shown = model.queues.prefix(PlanningRows.shown)
+        let rows = shown.map { queue in
             BulletChart.Row(
                 key: "\(queue.siteOwner)/\(queue.site)/\(queue.item)/\(queue.month)",
                 label: "\(queue.siteOwner) \(queue.site) \(queue.month)",
@@ -156,7 +163,7 @@ struct FactoryQueueSection: DashboardSection {
             id: "chart-queues",
             name: "queues",
             title: "Factory load against capacity per site and month",
-            description: "\(rows.count) site-month(s), \(model.queues.filter { $0.oversubscribed > 0 }.count) "
+            description: "\(model.queues.count) site-month(s), \(model.queues.filter { $0.oversubscribed > 0 }.count) "
                 + "oversubscribed; the table below has every number.",
             rows: rows
         ).render(into: &html)
@@ -168,7 +175,7 @@ struct FactoryQueueSection: DashboardSection {
                 "oversubscribed",
             ]
         )
-        for queue in model.queues {
+        for queue in shown {
             table.add([
                 .text("\(queue.siteOwner) \(queue.site)"), .text(queue.item), .text(queue.month.description),
                 queue.capacity.map { .number($0) } ?? .text("not reported"), .number(queue.accepted),
@@ -177,5 +184,17 @@ struct FactoryQueueSection: DashboardSection {
             ])
         }
         table.renderFolded(into: &html)
+        PlanningRows.more(model.queues.count - shown.count, "site-month(s)", "capsync state orders", &html)
+    }
+}
+
+/// How many rows a planning section draws: a page to read, not a listing; the CLI lists everything.
+enum PlanningRows {
+    static let shown = 40
+
+    static func more(_ count: Int, _ what: String, _ command: String, _ html: inout String) {
+        guard count > 0 else { return }
+        html += "<p class=\"more\">… and \(HTMLText.number(count)) more \(HTMLText.escape(what)) "
+        html += "(<code>\(HTMLText.escape(command))</code> lists them all).</p>"
     }
 }

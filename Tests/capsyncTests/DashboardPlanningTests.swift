@@ -68,4 +68,22 @@ import Testing
         )
         #expect(html.contains("shortfall from \(printed["first_shortfall"] as? String ?? "?")"))
     }
+
+    /// A page to read, not a listing: at most 40 sites drawn, alarms first, and the rest counted.
+    @Test func manyAlertsAreCountedNotDrawn() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        var csv = "item,site,period,capacity,output,stock,threshold,lead_time_days\n"
+        for site in 1...45 { csv += "SHELL-155-HE,Site-\(site),2026-11,100,90,\(site),50,30\n" }
+        try cli.write(csv, to: "sites.csv")
+        try cli.ok(["import", "--dir", "NO", "sites.csv", "--quiet"])
+        try cli.ok(["dashboard", "--dir", "NO", "--out", "dash.html", "--period", "2026-11"])
+        let html = try String(contentsOfFile: cli.path("dash.html"), encoding: .utf8)
+        let drawdowns = try #require(DashboardDOM(html).charts("drawdowns").first)
+        #expect(drawdowns.rows.count == 40)
+        #expect(drawdowns.rows.allSatisfy { $0.classes.contains("alert") }, "no plan: every one is an alarm")
+        #expect(html.contains("… and 5 more site(s) at or below threshold"))
+        #expect(html.contains("45 alarm(s), 0 planned"))
+    }
 }
