@@ -29,6 +29,7 @@ extension CapSyncCommand {
                   capsync state --item SHELL-155-HE     # who makes it where, subtotals
                   capsync state --by partner            # per partner and item (or site)
                   capsync state trend --item SHELL-155-HE  # actuals, then plans
+                  capsync state projection --item SHELL-155-HE --months 6  # stock ahead, with deliveries
                   capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
@@ -39,11 +40,11 @@ extension CapSyncCommand {
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
                 below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --item also \
                 sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
-                pledges, pools; with --digest: digests.
+                pledges, pools, planning; with --digest: digests.
                 """,
             subcommands: [
                 Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
-                Diff.self,
+                Projection.self, Diff.self,
             ],
             defaultSubcommand: Show.self
         )
@@ -278,7 +279,18 @@ enum StateTables {
         }
         var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
         for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }
-        return [reports, needs, pledges, pools]
+        var planning = Table(
+            title: "\(detail.partner): planning (pools, drawdowns, deliveries, orders)",
+            name: "planning",
+            columns: ["area", "subject", "value", "set_at", "entry"]
+        )
+        for row in detail.planning {
+            planning.add([
+                .text(row.area.rawValue), .text(row.subject), .text(row.summary),
+                .text(timeText(row.setBy.timestamp)), .text(row.setBy.entryID.short),
+            ])
+        }
+        return [reports, needs, pledges, pools, planning]
     }
 }
 

@@ -1,9 +1,10 @@
 """The CapSync fold and its period views, written from Protocol/fold.md and Protocol/payloads.md alone.
 
 A second implementation (it shares no code with the Swift sources) of the part of the fold the view vectors
-exercise: capacity reports, retractions, needs and pledges (kinds 1-4), the authority rules, last writer wins,
-the state encoding and digest, and the views for a month (site figures, totals by item/partner/site, trend,
-shortfall matches), under fold version 2. Pools, forks, removed partners, governance kinds and far-future
+exercise: capacity reports, retractions, needs and pledges (kinds 1-4), drawdown plans and delivery schedules
+(kinds 11-12), the authority rules, last writer wins, the state encoding and digest, and the views for a month
+(site figures, totals by item/partner/site, trend, shortfall matches) and the stock projection, under fold
+version 2. Pools, forks, removed partners, governance kinds and far-future
 flags are left to the Swift-generated vectors in Protocol/vectors/fold/; an entry this module does not
 implement raises NotImplementedError rather than being folded wrongly.
 """
@@ -20,6 +21,7 @@ import capsync_spec as spec
 STATE_DOMAIN = b"CAPSYNC-STATE-V1" + b"\x00"
 FOLD_VERSION = 2
 KIND_REPORT, KIND_RETRACTION, KIND_NEED, KIND_PLEDGE = 1, 2, 3, 4
+KIND_DRAWDOWN, KIND_SCHEDULE = 11, 12
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -100,6 +102,38 @@ class Pledge:
         return text(self.partner) + text(self.need_owner) + text(self.need_code) + spec.encode_varint(self.quantity)
 
 
+@dataclass(frozen=True)
+class Drawdown:
+    partner: str
+    item: str
+    site: str
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+    floor: int
+    refill: Tuple[Tuple[Tuple[int, int], int], ...] = ()
+    withdrawn: bool = False
+
+    def payload(self) -> bytes:
+        return (text(self.partner) + text(self.item) + text(self.site) + month_bytes(self.start)
+                + month_bytes(self.end) + spec.encode_varint(self.floor) + spec.encode_varint(len(self.refill))
+                + b"".join(month_bytes(m) + spec.encode_varint(q) for m, q in self.refill)
+                + bytes([1 if self.withdrawn else 0]))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A delivery schedule: rows of (month, promised, delivered)."""
+    partner: str
+    need_owner: str
+    need_code: str
+    rows: Tuple[Tuple[Tuple[int, int], int, int], ...]
+
+    def payload(self) -> bytes:
+        return (text(self.partner) + text(self.need_owner) + text(self.need_code)
+                + spec.encode_varint(len(self.rows))
+                + b"".join(month_bytes(m) + spec.encode_varint(q) + spec.encode_varint(d) for m, q, d in self.rows))
+
+
 class Reader:
     def __init__(self, data: bytes):
         self.data, self.offset = data, 0
@@ -142,6 +176,13 @@ def decode_operation(kind: int, payload: bytes):
                   raw[4], raw[5] == 1)
     elif kind == KIND_PLEDGE:
         op = Pledge(r.text(), r.text(), r.text(), r.varint())
+    elif kind == KIND_DRAWDOWN:
+        partner, item, site, start, end, floor = r.text(), r.text(), r.text(), r.month(), r.month(), r.varint()
+        steps = tuple((r.month(), r.varint()) for _ in range(r.varint()))
+        op = Drawdown(partner, item, site, start, end, floor, steps, r.take(1) == b"\x01")
+    elif kind == KIND_SCHEDULE:
+        partner, owner, code = r.text(), r.text(), r.text()
+        op = Schedule(partner, owner, code, tuple((r.month(), r.varint(), r.varint()) for _ in range(r.varint())))
     else:
         raise NotImplementedError(f"kind {kind} is outside what the view vectors use")
     r.finish()
@@ -170,6 +211,8 @@ class FoldResult:
     reports: List[Report]
     needs: List[Need]
     pledges: List[Pledge]
+    drawdowns: List[Drawdown]
+    schedules: List[Schedule]
     state: bytes
     ignored: List[Tuple[bytes, str]]
 
@@ -220,6 +263,10 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
             key = ("record", op.partner.encode(), op.item.encode(), op.site.encode(), op.month)
         elif isinstance(op, Need):
             key = ("need", op.owner.encode(), op.code.encode())
+        elif isinstance(op, Drawdown):
+            key = ("drawdown", op.partner.encode(), op.item.encode(), op.site.encode())
+        elif isinstance(op, Schedule):
+            key = ("schedule", op.partner.encode(), op.need_owner.encode(), op.need_code.encode())
         else:
             key = ("pledge", op.partner.encode(), op.need_owner.encode(), op.need_code.encode())
         if key not in winners or winners[key].stamp < item.stamp:
@@ -232,6 +279,8 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
     records = sorted((k, v) for k, v in winners.items() if k[0] == "record")
     needs = sorted((k, v) for k, v in winners.items() if k[0] == "need")
     pledges = sorted((k, v) for k, v in winners.items() if k[0] == "pledge")
+    drawdowns = sorted((k, v) for k, v in winners.items() if k[0] == "drawdown")
+    schedules = sorted((k, v) for k, v in winners.items() if k[0] == "schedule")
     out = bytearray(STATE_DOMAIN + FOLD_VERSION.to_bytes(4, "big") + roster_hash)
     out += spec.encode_varint(len(records))
     for key, item in records:
@@ -247,13 +296,19 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
         out += spec.encode_varint(len(group))
         for _, item in group:
             out += stamp_bytes(item) + item.op.payload()
-    out += spec.encode_varint(0)  # pools: none in the view vectors
-    out += spec.encode_varint(0) * 7  # pool terms and shares, drawdowns, deliveries, confirmations, orders, answers
+    out += spec.encode_varint(0) * 3  # pools, pool terms, pool shares: none in the view vectors
+    for group in (drawdowns, schedules):
+        out += spec.encode_varint(len(group))
+        for _, item in group:
+            out += stamp_bytes(item) + item.op.payload()
+    out += spec.encode_varint(0) * 3  # confirmations, orders, order responses
     ignored.sort(key=lambda x: (distinct[x[0]].author, distinct[x[0]].seq, x[0]))
     return FoldResult(
         reports=[v.op for _, v in records if isinstance(v.op, Report)],
         needs=[v.op for _, v in needs],
         pledges=[v.op for _, v in pledges],
+        drawdowns=[v.op for _, v in drawdowns],
+        schedules=[v.op for _, v in schedules],
         state=bytes(out),
         ignored=ignored,
     )
@@ -379,3 +434,104 @@ def matches(result: FoldResult, month: Tuple[int, int], stale_after: int, today:
                                            0 if c["source"] == "stock" else 1))
         out.append({"need": f"{need.owner}:{need.code}", "remaining": remaining, "candidates": candidates})
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stock projection (fold.md §Stock projection)
+
+def projection(result: FoldResult, item: str, start: Tuple[int, int], months: int) -> dict:
+    first = month_number(start) + 1
+    last = month_number(start) + months
+    open_needs = [n for n in result.needs if not n.closed and n.item == item]
+    need_keys = {(n.owner, n.code) for n in open_needs}
+    schedules = [s for s in result.schedules if (s.need_owner, s.need_code) in need_keys]
+
+    placed: List[Tuple[Schedule, int, int]] = []  # (schedule, month number, outstanding)
+    for s in schedules:
+        for m, promised, delivered in s.rows:
+            outstanding = max(0, promised - delivered)
+            at = max(month_number(m), first)
+            if outstanding > 0 and at <= last:
+                placed.append((s, at, outstanding))
+
+    reports = [r for r in result.reports if r.item == item and month_number(r.month) <= last]
+    plans = [d for d in result.drawdowns if d.item == item and not d.withdrawn]
+    partners = sorted({r.partner for r in reports} | {d.partner for d in plans}
+                      | {s.partner for s in schedules} | {s.need_owner for s in schedules}, key=str.encode)
+    start_figures = site_figures(result.reports, start, 0)
+
+    rows_by_partner = []
+    for partner in partners:
+        own = [r for r in reports if r.partner == partner]
+        own_plans = {d.site: d for d in plans if d.partner == partner}
+        sites = {r.site for r in own} | set(own_plans)
+        stock = sum(f["stock"] for f in start_figures if f["partner"] == partner and f["item"] == item)
+        begin = stock
+        rows = []
+        for n in range(first, last + 1):
+            output = threshold = alarm = 0
+            refill = None
+            drawdown = False
+            for site in sites:
+                in_force = [r for r in own if r.site == site and month_number(r.month) <= n]
+                report = max(in_force, key=lambda r: month_number(r.month)) if in_force else None
+                site_threshold = report.threshold if report else 0
+                output += report.output if report else 0
+                threshold += site_threshold
+                plan = own_plans.get(site)
+                if plan and month_number(plan.start) <= n <= month_number(plan.end):
+                    drawdown = True
+                    alarm += plan.floor
+                else:
+                    alarm += site_threshold
+                steps = [q for m, q in plan.refill if month_number(m) <= n] if plan else []
+                if steps:
+                    refill = (refill or 0) + steps[-1]
+            received = sum(q for s, at, q in placed if at == n and s.need_owner == partner)
+            sent = sum(q for s, at, q in placed if at == n and s.partner == partner)
+            stock = stock + output + received - sent
+            if refill is not None and stock < refill:
+                status = "refill-behind"
+            elif drawdown and stock < alarm:
+                status = "below-floor"
+            elif drawdown and stock <= threshold:
+                status = "planned-drawdown"
+            elif stock <= threshold:
+                status = "below-threshold"
+            else:
+                status = "ok"
+            rows.append({"period": month_text(from_number(n)), "output": output, "in": received, "out": sent,
+                         "stock": stock, "threshold": threshold, "alarm": alarm, "refill": refill,
+                         "drawdown": drawdown, "status": status})
+
+        def first_with(status: str) -> Optional[str]:
+            return next((r["period"] for r in rows if r["status"] == status), None)
+
+        rows_by_partner.append({"partner": partner, "startStock": begin, "months": rows,
+                                "crossesThreshold": first_with("below-threshold"),
+                                "crossesFloor": first_with("below-floor"),
+                                "refillBehind": first_with("refill-behind")})
+
+    coalition = []
+    for index, n in enumerate(range(first, last + 1)):
+        due = [x for x in open_needs if x.due.year * 12 + x.due.month - 1 <= n]
+        covered = 0
+        for x in due:
+            delivered = sum(d for s in schedules if (s.need_owner, s.need_code) == (x.owner, x.code)
+                            for _, _, d in s.rows)
+            coming = sum(q for s, at, q in placed if (s.need_owner, s.need_code) == (x.owner, x.code) and at <= n)
+            covered += min(x.quantity, delivered + coming)
+        needs_due = sum(x.quantity for x in due)
+        coalition.append({
+            "period": month_text(from_number(n)),
+            "output": sum(p["months"][index]["output"] for p in rows_by_partner),
+            "deliveries": sum(p["months"][index]["out"] for p in rows_by_partner),
+            "stock": sum(p["months"][index]["stock"] for p in rows_by_partner),
+            "needsDue": needs_due, "covered": covered, "shortfall": needs_due - covered,
+        })
+    return {
+        "partners": rows_by_partner,
+        "startStock": sum(p["startStock"] for p in rows_by_partner),
+        "coalition": coalition,
+        "firstShortfall": next((c["period"] for c in coalition if c["shortfall"] > 0), None),
+    }
