@@ -103,7 +103,9 @@ final class HostileArena: Sendable {
         )
         self.limits = limits
 
-        serverStore = try LogStore(directory: root + "/server", roster: roster)
+        var options = StoreOptions()
+        options.indexedKinds = RosterGovernance.kinds
+        serverStore = try LogStore(directory: root + "/server", roster: roster, options: options)
         _ = try serverStore.append(
             (1...3).map { (kind: UInt64(1), payload: Array("AA own #\($0)".utf8)) },
             signingKey: server.signingKey,

@@ -64,6 +64,9 @@ import Testing
         let serverStore = arena.serverStore
         let forks = serverStore.forkProofs().count
         let head = serverStore.head(of: arena.hostile.author)?.seq ?? 0
+        var ledger = RosterLedger()
+        for entry in try serverStore.entriesOfIndexedKinds() { ledger.add(entry) }
+        try ledger.derive(anchor: arena.roster, genesis: nil)
         await arena.close()  // stops the server: the audit below opens the store directory afresh
         defer { try? FileManager.default.removeItem(atPath: arena.root) }
 
@@ -95,6 +98,11 @@ import Testing
         }
         #expect(head == hostileCase.hostileHeadAfter, "\(hostileCase): EV head \(head)")
         #expect(forks == hostileCase.forksAfter, "\(hostileCase): \(forks) fork proofs")
+        // Whatever a member sends, governance entries alone never make a roster: it needs the threshold.
+        #expect(ledger.chain == nil)
+        if hostileCase == .governanceGrab {
+            #expect(ledger.proposals.count == 1 && ledger.malformed.count == 1)
+        }
 
         // Nothing invalid reached the disk; everything valid that was acknowledged is there.
         let audit = try auditStore(directory: arena.root + "/server", roster: arena.roster)
@@ -178,6 +186,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         slowlorisDribblingFrame,
         neverSendsDone
     case closesMidBatch
+    case governanceGrab
 
     var description: String { rawValue }
 
@@ -191,6 +200,8 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     var expectation: Expectation {
         switch self {
         case .forgedSignature, .brokenChain, .fabricatedForkAnswer: .finished(refused: 1)
+        // Roster proposals and approvals are entries: stored and relayed, judged only by the roster ledger.
+        case .governanceGrab: .finished(refused: 0)
         // Old entries resent at or below the node's head read as a fork window: duplicates, harmless.
         case .realEquivocation, .realEquivocationProof, .equivocationProofAheadOfChain, .outsiderForkProof, .rollback,
             .replayOldEntries:
@@ -237,6 +248,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
     var hostileHeadAfter: UInt64 {
         switch self {
         case .rollback, .closesMidBatch: 4
+        case .governanceGrab: 6
         default: 2
         }
     }
@@ -288,6 +300,43 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 3, id: forged.id)]))
             await peer.send(Craft.entries(Craft.run([forged], index: index, explicitPrev: false)))
             await peer.send(Craft.done(entries: 1))
+        case .governanceGrab:
+            // EV proposes adding an accomplice with a threshold of 1/1, approves it alone, and adds a proposal
+            // that does not decode and an approval with a damaged signature.
+            let grab = try RosterVersion(
+                serial: 2,
+                previous: Bytes32(Array(repeating: 9, count: 32)),
+                timestamp: HLCTimestamp(milliseconds: 1_800_000_000_000),
+                changes: [
+                    .addPartner(partner: "XX", key: arena.outsider.author), .setThreshold(numerator: 1, denominator: 1),
+                ]
+            )
+            var damaged = try RosterGovernance.Approval.signing(grab, with: ev.signingKey)
+            damaged.signature[5] ^= 1
+            let payloads: [(UInt64, [UInt8])] = [
+                (RosterGovernance.proposalKind, RosterGovernance.proposalPayload(grab)),
+                (
+                    RosterGovernance.approvalKind,
+                    try RosterGovernance.Approval.signing(grab, with: ev.signingKey).payload
+                ),
+                (RosterGovernance.proposalKind, [0xFF]), (RosterGovernance.approvalKind, damaged.payload),
+            ]
+            var entries: [Entry] = []
+            var last = history[1]
+            for (kind, payload) in payloads {
+                last = try Entry.sign(
+                    key: ev.signingKey,
+                    seq: last.seq + 1,
+                    prev: last.id,
+                    timestamp: HLCTimestamp(rawValue: last.timestamp.rawValue + 1_000),
+                    kind: kind,
+                    payload: payload
+                )
+                entries.append(last)
+            }
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 6, id: last.id)]))
+            await peer.send(Craft.entries(Craft.run(entries, index: index, explicitPrev: false)))
+            await peer.send(Craft.done(entries: entries.count))
         case .brokenChain:
             // Validly signed by EV, but seq 3 names seq 1 as its predecessor.
             let unlinked = try Entry.sign(
