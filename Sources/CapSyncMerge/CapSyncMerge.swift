@@ -5,8 +5,9 @@
 //   `PoolJoin`, `PoolLeave`) with their strict canonical encodings;
 // - `FoldState`, the incremental accumulator (add entries in any order, merge partial folds, finish), and
 //   `fold(entries:roster:...)`, the one-call form;
-// - `CoalitionState`, the merged state with its canonical encoding and digest, its views (totals, shortfalls,
-//   threshold alerts, pools, per-partner detail) and `diff`;
+// - `CoalitionState`, the merged state with its canonical encoding and digest, its views for a month (site
+//   figures, totals by item/partner/site, threshold alerts, trend, shortfall matches), shortfalls, pools,
+//   per-partner detail and `diff`;
 // - `EntrySetDigest`, and the display `Catalog` (never an input of the fold).
 //
 // No store, no I/O, no clock: the caller passes the time used for far-future flags.

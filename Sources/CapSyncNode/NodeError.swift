@@ -2,6 +2,8 @@
 public struct NodeError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case notANode, alreadyANode, config, keys, roster, peers, card, store, sync, io, usage, lock
+        /// A month outside what may be reported (a typing error): a usage error.
+        case periodOutOfRange
     }
 
     public var code: Code

@@ -8,7 +8,8 @@ public import CapSyncMerge
 /// `--lead-time`) and `constraints`. Files as spreadsheets save them are read too: a UTF-8 byte order mark is
 /// skipped, and the separator is `,` or `;`, whichever the header row uses. Other columns are refused unless
 /// named to be ignored, so a misspelt column never silently drops its values. A (item, site, period) may appear
-/// once per file: two rows for one record would leave it to row order which one stands.
+/// once per file: two rows for one record would leave it to row order which one stands. With `acceptedPeriods`,
+/// a month outside it is refused as a typing error (`periodOutOfRange`, Protocol/fold.md §Periods at input).
 public enum ReportImport {
     public static let requiredColumns = ["item", "site", "period", "capacity", "output", "stock", "threshold"]
     public static let optionalColumns = ["lead_time_days", "constraints"]
@@ -50,7 +51,8 @@ public enum ReportImport {
         partner: String,
         catalog: Catalog = .standard,
         source: String = "csv",
-        ignoring: [String] = []
+        ignoring: [String] = [],
+        acceptedPeriods: ClosedRange<Period>? = nil
     ) throws(NodeError) -> Result {
         var text = Substring(text)
         if text.unicodeScalars.first == "\u{FEFF}" { text = Substring(text.unicodeScalars.dropFirst()) }
@@ -71,6 +73,7 @@ public enum ReportImport {
         var errors: [RowError] = []
         var warnings: [String] = []
         var seen: [String: Int] = [:]
+        var outOfRange = false
         for row in table.rows {
             func field(_ name: String) -> String { index[name].map { row.fields[$0].trimmed(of: " \t") } ?? "" }
             func fail(_ name: String, _ reason: String) {
@@ -94,6 +97,10 @@ public enum ReportImport {
             do { period = try Period(field("period")) } catch {
                 period = nil
                 fail("period", "'\(field("period"))' is not a month YYYY-MM")
+            }
+            if let period, let acceptedPeriods, !acceptedPeriods.contains(period) {
+                outOfRange = true
+                fail("period", PeriodRange.refusal(period, accepted: acceptedPeriods))
             }
             let capacity = quantity("capacity")
             let output = quantity("output")
@@ -142,7 +149,7 @@ public enum ReportImport {
             let shown = errors.prefix(50).map { "  \($0)" }.joined(separator: "\n")
             let more = errors.count > 50 ? "\n  … and \(errors.count - 50) more" : ""
             throw NodeError(
-                .usage,
+                outOfRange ? .periodOutOfRange : .usage,
                 "\(errors.count) bad row value(s); nothing was imported:\n\(shown)\(more)",
                 context: source,
                 hint: "columns: \(requiredColumns.joined(separator: ",")) [,lead_time_days] [,constraints]"

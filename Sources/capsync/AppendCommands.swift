@@ -53,8 +53,19 @@ func printAppendedEntries(_ entries: [Entry]) {
 }
 
 /// A `--period` value: a usage error (exit status 64) unless it is a month YYYY-MM.
-func validatePeriod(_ text: String) throws {
-    do { _ = try Period(text) } catch { throw ValidationError("--period: \(error.reason), e.g. 2026-11") }
+func validatePeriod(_ text: String, flag: String = "--period") throws {
+    do { _ = try Period(text) } catch { throw ValidationError("\(flag): \(error.reason), e.g. 2026-11") }
+}
+
+/// A `--period` of a new report: also refused (exit status 64) outside the months that may be reported, from
+/// 2000-01 to 24 months after the current month (Protocol/fold.md §Periods at input).
+func validateReportedPeriod(_ text: String) throws {
+    try validatePeriod(text)
+    let period = try Period(text)
+    let accepted = PeriodRange.accepted(nowMilliseconds: Node.nowMilliseconds())
+    guard accepted.contains(period) else {
+        throw ValidationError("--period: " + PeriodRange.refusal(period, accepted: accepted))
+    }
 }
 
 /// Turns a validation failure of the data model into a usage error naming the flag.
@@ -79,7 +90,8 @@ extension CapSyncCommand {
         @OptionGroup var append: AppendOptions
         @Option(help: "Item code from the catalog, e.g. SHELL-155-HE.") var item: String
         @Option(help: "Production or storage site.") var site: String
-        @Option(help: "Month, YYYY-MM.") var period: String
+        @Option(help: "Month, YYYY-MM: from 2000-01 to 24 months after the current month (later months are plans).")
+        var period: String
         @Option(help: "Monthly production capacity.") var capacity: UInt64
         @Option(help: "Monthly output actually produced.") var output: UInt64
         @Option(help: "Stock on hand.") var stock: UInt64
@@ -87,7 +99,7 @@ extension CapSyncCommand {
         @Option(help: "Lead time in days for new orders.") var leadTime: UInt64 = 0
         @Option(help: "Constraints, free text.") var constraints: String = ""
 
-        func validate() throws { try validatePeriod(period) }
+        func validate() throws { try validateReportedPeriod(period) }
 
         func run() async throws {
             try Suggestions.requireItem(item)

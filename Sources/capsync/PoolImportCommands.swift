@@ -104,12 +104,20 @@ extension CapSyncCommand {
             let ignoring = (ignoreColumns ?? "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()
             }
-            let read = try ReportImport.read(
-                csv: readFileText(file, what: "CSV file"),
-                partner: partner,
-                source: file,
-                ignoring: ignoring
-            )
+            let read: ReportImport.Result
+            do {
+                read = try ReportImport.read(
+                    csv: readFileText(file, what: "CSV file"),
+                    partner: partner,
+                    source: file,
+                    ignoring: ignoring,
+                    acceptedPeriods: PeriodRange.accepted(nowMilliseconds: Node.nowMilliseconds())
+                )
+            } catch let error as NodeError where error.code == .periodOutOfRange {
+                // A typed year is a usage error, as `capsync report --period` refuses it.
+                printError("Error: \(error)")
+                throw ExitCode(64)
+            }
             let notInFile = ignoring.filter { !read.ignoredColumns.contains($0) }
             if !notInFile.isEmpty {
                 printError(

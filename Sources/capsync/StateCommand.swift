@@ -14,13 +14,22 @@ func timeText(_ timestamp: HLCTimestamp) -> String {
 extension CapSyncCommand {
     struct State: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the merged coalition view: totals, shortfalls, stock at or below threshold, pools.",
+            abstract:
+                "Show the merged coalition view for a month: totals, shortfalls, stock at or below threshold, pools.",
             discussion: """
                 Folds every entry this node holds (its own and every partner's) into the coalition view. Every node \
                 holding the same entries and roster shows the same view and the same digest.
 
+                A view is for one month (--period, default the current UTC month): each site counts with its report \
+                for that month, else its latest earlier one, marked with its age; reports for later months are plans \
+                (capsync state trend), never actuals. Figures more than --stale-after months old are counted as stale.
+
                 Examples:
-                  capsync state
+                  capsync state --period 2026-11
+                  capsync state --item SHELL-155-HE     # who makes it where, subtotals
+                  capsync state --by partner            # per partner and item (or site)
+                  capsync state trend --item SHELL-155-HE  # actuals, then plans
+                  capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
                   capsync state --as-of 2026-10-31      # the view as it was then
@@ -28,9 +37,11 @@ extension CapSyncCommand {
                   capsync state diff --since 2026-11-01
 
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
-                below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --partner: reports, needs, pledges, pools; with --digest: digests.
+                below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --item also \
+                sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
+                pledges, pools; with --digest: digests.
                 """,
-            subcommands: [Show.self, Diff.self],
+            subcommands: [Show.self, Trend.self, Shortfalls.self, Diff.self],
             defaultSubcommand: Show.self
         )
 
@@ -38,18 +49,18 @@ extension CapSyncCommand {
             static let configuration = CommandConfiguration(abstract: "The coalition view (default).")
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
-            @Option(help: "Only this item code.") var item: String?
+            @OptionGroup var view: ViewOptions
+            @Option(help: "Only this item code, with every partner and site contributing to it.") var item: String?
             @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner:
                 String?
             @Option(
                 help: ArgumentHelp(
-                    "The view as of this time. A date YYYY-MM-DD means through the end of that day (23:59:59.999 UTC); "
-                        + "a time is YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or an offset (+01:00).",
-                    valueName: "date-time"
+                    "Totals grouped by partner, site or item (each with its item: units differ).",
+                    valueName: "partner|site|item"
                 ),
-                transform: DateTimeArgument.parse
+                transform: parseGrouping
             )
-            var asOf: DateTimeArgument?
+            var by: TotalsGrouping?
             @Flag(
                 help:
                     "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner)."
@@ -57,7 +68,12 @@ extension CapSyncCommand {
             var digest = false
 
             func validate() throws {
-                if digest, let flag = partner != nil ? "--partner" : item != nil ? "--item" : nil {
+                if by != nil, partner != nil {
+                    throw ValidationError(
+                        "--by groups totals of every partner; --partner shows one partner's detail: drop one of them"
+                    )
+                }
+                if digest, let flag = partner != nil ? "--partner" : item != nil ? "--item" : by != nil ? "--by" : nil {
                     throw ValidationError(
                         "--digest covers the whole view and cannot be combined with \(flag); drop one of them"
                     )
@@ -68,7 +84,8 @@ extension CapSyncCommand {
                 if let item { try Suggestions.requireItem(item) }
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
-                let asOfStamp = asOf?.throughTimestamp
+                let asOfStamp = view.asOfStamp
+                let period = try view.viewPeriod()
                 let state = try node.coalitionState(asOf: asOfStamp)
                 if let partner {
                     let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(
@@ -98,7 +115,12 @@ extension CapSyncCommand {
                     try format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
                     return
                 }
-                var tables = StateTables.overview(state, item: item)
+                var tables: [Table]
+                if let by {
+                    tables = [PeriodTables.grouped(state.totals(at: period, by: by, item: item), by: by, view: period)]
+                } else {
+                    tables = StateTables.overview(state, item: item, view: period)
+                }
                 let footer =
                     "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
                     + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(state.digest.hex)"
@@ -107,11 +129,14 @@ extension CapSyncCommand {
                     print("\n" + footer)
                     if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
                 } else {
-                    tables.append(ignoredTable(state.ignored, roster: node.roster))
+                    if by == nil { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
                     try format.printer.print(
                         tables,
                         extra: format.format == .json
-                            ? ["state_digest": state.digest.hex, "entries": state.entryCount] : [:]
+                            ? [
+                                "state_digest": state.digest.hex, "entries": state.entryCount,
+                                "period": period.period.description, "stale_after_months": period.staleAfterMonths,
+                            ] : [:]
                     )
                 }
             }
@@ -181,62 +206,30 @@ extension CapSyncCommand {
 
 /// The view as tables; one place, so table, JSON and CSV output agree.
 enum StateTables {
-    static func overview(_ state: CoalitionState, item: String?) -> [Table] {
-        let catalog = Catalog.standard
-        func unit(_ code: String) -> String { catalog.item(code)?.unit ?? "" }
-        var totals = Table(
-            title: "Coalition totals (each partner's latest month)",
-            name: "totals",
-            columns: [
-                "item", "unit", "capacity_per_month", "output_per_month", "stock", "available_above_threshold",
-                "partners",
-            ]
-        )
-        for total in state.itemTotals() where item == nil || total.item == item {
-            totals.add([
-                .text(total.item), .text(unit(total.item)), .int(Int64(total.monthlyCapacity)),
-                .int(Int64(total.monthlyOutput)),
-                .int(Int64(total.stockOnHand)), .int(Int64(total.availableAboveThreshold)),
-                .int(Int64(total.partners.count)),
-            ])
+    static func overview(_ state: CoalitionState, item: String?, view: ViewPeriod) -> [Table] {
+        var tables = [PeriodTables.totals(state.totals(at: view, item: item), view: view)]
+        if let item {
+            tables.append(PeriodTables.sites(state.siteFigures(at: view, item: item), view: view))
+            tables.append(
+                PeriodTables.grouped(
+                    state.totals(at: view, by: .partner, item: item),
+                    by: .partner,
+                    view: view,
+                    name: "partners",
+                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))"
+                )
+            )
         }
-        var shortfalls = Table(
-            title: "Shortfalls (open needs minus pledges, by due date)",
-            name: "shortfalls",
-            columns: [
-                "due", "priority", "need", "item", "quantity", "pledged", "remaining", "pledges",
-            ]
+        tables.append(PeriodTables.shortfalls(state.shortfalls().filter { item == nil || $0.item == item }))
+        tables.append(
+            PeriodTables.alerts(state.thresholdAlerts(at: view).filter { item == nil || $0.item == item }, view: view)
         )
-        for need in state.shortfalls() where item == nil || need.item == item {
-            shortfalls.add([
-                .text(need.due.description), .int(Int64(need.priority)), .text("\(need.owner):\(need.code)"),
-                .text(need.item),
-                .int(Int64(need.quantity)), .int(Int64(need.pledged)), .int(Int64(need.remaining)),
-                .list(
-                    need.pledges.map {
-                        .record([.init("partner", .text($0.partner)), .init("quantity", .int(Int64($0.quantity)))])
-                    }
-                ),
-            ])
-        }
-        var alerts = Table(
-            title: "Stock at or below threshold",
-            name: "below_threshold",
-            columns: [
-                "partner", "item", "site", "period", "stock", "threshold",
-            ]
-        )
-        for alert in state.thresholdAlerts() where item == nil || alert.item == item {
-            alerts.add([
-                .text(alert.partner), .text(alert.item), .text(alert.site), .text(alert.period.description),
-                .int(Int64(alert.stockOnHand)), .int(Int64(alert.stockThreshold)),
-            ])
-        }
         var pools = Table(title: "Joint procurement pools", name: "pools", columns: ["item", "members"])
         for pool in state.poolViews() where item == nil || pool.item == item {
             pools.add([.text(pool.item), .list(pool.members.map { .text($0.partner) })])
         }
-        return [totals, shortfalls, alerts, pools]
+        tables.append(pools)
+        return tables
     }
 
     static func detail(_ detail: PartnerDetail, item: String?) -> [Table] {

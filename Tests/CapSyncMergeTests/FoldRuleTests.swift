@@ -57,7 +57,7 @@ import Testing
         var state = foldBothWays([report, retraction])
         #expect(state.records.count == 1)
         #expect(state.records[0].report == nil)
-        #expect(state.itemTotals().isEmpty)
+        #expect(state.totals(at: ViewPeriod(Sample.month)).isEmpty)
 
         // A report newer than the retraction brings the record back.
         let again = norway2.append(Sample.report("NO", capacity: 42), at: 3_000)

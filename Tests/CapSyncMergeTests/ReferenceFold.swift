@@ -18,6 +18,10 @@ struct ReferenceFold {
         var canonicalBytes: [UInt8]
         var ignored: [(id: EntryID, reason: IgnoredReason)]
         var flagged: [EntryID]
+        /// The standing reports (tombstones left out), needs and pledges, for the reference views.
+        var reports: [CapacityReport] = []
+        var needs: [Need] = []
+        var pledges: [Pledge] = []
     }
 
     func run(_ input: [Entry]) -> Result {
@@ -199,6 +203,13 @@ struct ReferenceFold {
                     ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id)
                 }.map(\.id)
             } ?? []
-        return Result(canonicalBytes: out, ignored: ignored, flagged: flagged)
+        return Result(
+            canonicalBytes: out,
+            ignored: ignored,
+            flagged: flagged,
+            reports: records.compactMap(\.report),
+            needs: needs.map(\.need),
+            pledges: pledges.map(\.pledge)
+        )
     }
 }

@@ -21,7 +21,7 @@ struct RandomCoalition {
     ]
     static let items = ["SHELL-155-HE", "BARREL-155"]
     static let sites = ["Plant-A", "Plant-B"]
-    static let periods = [try! Period("2026-10"), try! Period("2026-11")]
+    static let periods = ["2025-12", "2026-09", "2026-10", "2026-11", "2026-12", "2031-01"].map { try! Period($0) }
     static let needCodes = ["N1", "N2"]
     static let base: UInt64 = 1_000_000
 

@@ -32,6 +32,18 @@ import Testing
         Case(["state", "diff", "--dir", "NO", "--since", "2026-11-01"], 0, "Changes since 2026-11-01T00:00:00Z"),
         Case(["state", "--dir", "NO", "--digest"], 0, "state_digest"),
         Case(["state", "--dir", "NO", "--partner", "NL"], 0, "NL: capacity reports"),
+        Case(["state", "--dir", "NO", "--period", "2026-11", "--by", "site"], 0, "Totals by site for 2026-11"),
+        Case(
+            ["state", "--dir", "NO", "--item", "SHELL-155-HE", "--period", "2026-11"],
+            0,
+            "Who makes it where, 2026-11"
+        ),
+        Case(
+            ["state", "trend", "--dir", "NO", "--item", "SHELL-155-HE", "--period", "2026-11"],
+            0,
+            "SHELL-155-HE by month"
+        ),
+        Case(["state", "shortfalls", "--dir", "NO", "--match"], 0, "Suggested matches (from reported figures"),
         Case(["log", "--dir", "NO", "--author", "NO"], 0, "(none)"),
         Case(["roster", "--dir", "NO"], 0, "Roster serial 1"),
         Case(["peers", "--dir", "NO"], 0, "(none)"),
@@ -57,6 +69,29 @@ import Testing
         Case(["state", "--dir", "NO", "--partner", "NO", "--digest"], 64, "cannot be combined with --partner"),
         Case(["state", "--dir", "NO", "--item", "SHELL-155-HE", "--digest"], 64, "cannot be combined with --item"),
         Case(["state", "--dir", "NO", "--format", "xml"], 64, "'xml'"),
+        Case(["state", "--dir", "NO", "--period", "2026-13"], 64, "--period: 2026-13 is not a month"),
+        Case(["state", "--dir", "NO", "--stale-after=-1"], 64, "--stale-after: -1 is not a number of months"),
+        Case(["state", "--dir", "NO", "--by", "country"], 64, "'country' is not one of: item, partner, site"),
+        Case(["state", "--dir", "NO", "--by", "site", "--digest"], 64, "cannot be combined with --by"),
+        Case(["state", "--dir", "NO", "--by", "site", "--partner", "NO"], 64, "--by groups totals"),
+        Case(["state", "trend", "--dir", "NO"], 64, "Missing expected argument '--item <item>'"),
+        Case(
+            ["state", "trend", "--dir", "NO", "--item", "SHELL-155-HE", "--from", "2026-11", "--to", "2026-01"],
+            64,
+            "--from 2026-11 is after --to 2026-01"
+        ),
+        Case(
+            ["state", "trend", "--dir", "NO", "--item", "SHELL-155-HE", "--from", "2000-01", "--to", "2026-01"],
+            64,
+            "a trend covers at most 240"
+        ),
+        Case(
+            ["state", "trend", "--dir", "NO", "--item", "SHELL-155-HE", "--to", "26-01"],
+            64,
+            "--to: '26-01' is not a month"
+        ),
+        Case(["state", "trend", "--dir", "NO", "--item", "NOPE-1"], 1, "unknown item code 'NOPE-1'"),
+        Case(report + ["--period", "1999-12"], 64, "1999-12 is outside the months that may be reported, 2000-01 to"),
         Case(["state", "--dir", "NO", "--partner", "no"], 1, "did you mean 'NO'?"),
         Case(["state", "--dir", "NO", "--item", "NOPE-1"], 1, "unknown item code 'NOPE-1'"),
         Case(["state", "--dir", "nowhere"], 1, "not a CapSync node directory"),

@@ -78,11 +78,11 @@ import Testing
             #expect(other["entry_set_digest"] as? String == digestsNO["entry_set_digest"] as? String)
         }
         let view = try ["totals", "shortfalls"].map {
-            try cli.ok(["state", "--dir", "NO", "--format", "csv", "--table", $0])
+            try cli.ok(["state", "--dir", "NO", "--period", "2026-11", "--format", "csv", "--table", $0])
         }.joined()
         #expect(view.contains("NO:NEED-001") == false)
         #expect(view.contains("US:NEED-001"))
-        #expect(view.contains("SHELL-155-HE,rounds,12000,9500,4200,2700,1"))
+        #expect(view.contains("SHELL-155-HE,rounds,2026-11,12000,9500,4200,2700,2500,1,1,0,0,2026-11"), "\(view)")
         #expect(view.contains("NO 8000"))
 
         let audit = try cli.run(["audit", "--dir", "US"])

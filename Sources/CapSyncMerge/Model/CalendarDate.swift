@@ -85,6 +85,13 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
         self.day = day
     }
 
+    /// For values already validated (calendar arithmetic).
+    init(unchecked year: UInt16, month: UInt8, day: UInt8) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
     /// Parses "YYYY-MM-DD".
     public init(_ text: String) throws(MergeError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

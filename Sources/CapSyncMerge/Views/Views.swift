@@ -1,29 +1,5 @@
 import CapSyncWire
 
-/// One partner's contribution to an item total: its reports for its latest reported month of that item.
-public struct PartnerContribution: Sendable, Hashable, Codable {
-    public let partner: String
-    public let period: Period
-    public let sites: Int
-    public let monthlyCapacity: UInt64
-    public let monthlyOutput: UInt64
-    public let stockOnHand: UInt64
-    public let availableAboveThreshold: UInt64
-}
-
-/// Coalition totals for one item: each partner counted with its latest reported month (all its sites that
-/// reported for that month).
-public struct ItemTotal: Sendable, Hashable, Codable {
-    public let item: String
-    public let monthlyCapacity: UInt64
-    public let monthlyOutput: UInt64
-    public let stockOnHand: UInt64
-    /// Stock above each site's threshold, summed: what partners could release.
-    public let availableAboveThreshold: UInt64
-    /// Ordered by partner.
-    public let partners: [PartnerContribution]
-}
-
 /// An open need against what has been pledged towards it.
 public struct Shortfall: Sendable, Hashable, Codable {
     public struct PledgeShare: Sendable, Hashable, Codable {
@@ -43,17 +19,6 @@ public struct Shortfall: Sendable, Hashable, Codable {
     public let priority: UInt8
     /// Non-zero pledges, ordered by partner.
     public let pledges: [PledgeShare]
-    public let setBy: Stamp
-}
-
-/// A site whose stock is at or below the threshold its partner will not go below (latest month).
-public struct ThresholdAlert: Sendable, Hashable, Codable {
-    public let partner: String
-    public let item: String
-    public let site: String
-    public let period: Period
-    public let stockOnHand: UInt64
-    public let stockThreshold: UInt64
     public let setBy: Stamp
 }
 
@@ -140,78 +105,6 @@ public struct PartnerDetail: Sendable, Hashable, Codable {
 }
 
 extension CoalitionState {
-    /// The live records of each (partner, item) in that partner's latest reported month for the item.
-    /// Records are sorted by partner, item, site, period, so each (partner, item) run is contiguous.
-    func latestPeriodRecords() -> [(report: CapacityReport, setBy: Stamp)] {
-        var result: [(report: CapacityReport, setBy: Stamp)] = []
-        var index = 0
-        while index < records.count {
-            let first = records[index]
-            var end = index
-            var latest: Period?
-            while end < records.count, FieldRules.sameBytes(records[end].partner, first.partner),
-                FieldRules.sameBytes(records[end].item, first.item)
-            {
-                if records[end].report != nil, latest.map({ $0 < records[end].period }) ?? true {
-                    latest = records[end].period
-                }
-                end += 1
-            }
-            if let latest {
-                for record in records[index..<end] where record.period == latest {
-                    if let report = record.report { result.append((report, record.setBy)) }
-                }
-            }
-            index = end
-        }
-        return result
-    }
-
-    /// Per-item coalition totals over each partner's latest reported month, ordered by item.
-    public func itemTotals() -> [ItemTotal] {
-        var byItem: [String: [PartnerContribution]] = [:]
-        var current: (partner: String, item: String, period: Period, sites: Int, values: [UInt64])?
-        func flush() {
-            guard let c = current else { return }
-            byItem[c.item, default: []].append(
-                PartnerContribution(
-                    partner: c.partner,
-                    period: c.period,
-                    sites: c.sites,
-                    monthlyCapacity: c.values[0],
-                    monthlyOutput: c.values[1],
-                    stockOnHand: c.values[2],
-                    availableAboveThreshold: c.values[3]
-                )
-            )
-        }
-        for (report, _) in latestPeriodRecords() {
-            let values = [
-                report.monthlyCapacity, report.monthlyOutput, report.stockOnHand, report.availableAboveThreshold,
-            ]
-            if let c = current, FieldRules.sameBytes(c.partner, report.partner),
-                FieldRules.sameBytes(c.item, report.item)
-            {
-                current = (c.partner, c.item, c.period, c.sites + 1, zip(c.values, values).map { $0 &+ $1 })
-            } else {
-                flush()
-                current = (report.partner, report.item, report.period, 1, values)
-            }
-        }
-        flush()
-        return byItem.keys.sorted(by: FieldRules.precedes).map { item in
-            let partners = byItem[item] ?? []
-            return ItemTotal(
-                item: item,
-                monthlyCapacity: partners.reduce(0) { $0 &+ $1.monthlyCapacity },
-                monthlyOutput: partners.reduce(0) { $0 &+ $1.monthlyOutput },
-                stockOnHand: partners.reduce(0) { $0 &+ $1.stockOnHand },
-                availableAboveThreshold: partners.reduce(0) { $0 &+ $1.availableAboveThreshold },
-                partners: partners
-            )
-        }
-    }
-
     /// Open needs against their pledges, most pressing first: by due date, then priority (1 first), owner, code.
     public func shortfalls() -> [Shortfall] {
         var pledgesByNeed: [TextKey: [Shortfall.PledgeShare]] = [:]
@@ -246,21 +139,6 @@ extension CoalitionState {
             if a.due != b.due { return a.due < b.due }
             if a.priority != b.priority { return a.priority < b.priority }
             return CoalitionState.textOrder([a.owner, a.code], [b.owner, b.code])
-        }
-    }
-
-    /// Sites at or below their stock threshold in their partner's latest month, ordered by partner, item, site.
-    public func thresholdAlerts() -> [ThresholdAlert] {
-        latestPeriodRecords().filter { $0.report.stockOnHand <= $0.report.stockThreshold }.map { report, setBy in
-            ThresholdAlert(
-                partner: report.partner,
-                item: report.item,
-                site: report.site,
-                period: report.period,
-                stockOnHand: report.stockOnHand,
-                stockThreshold: report.stockThreshold,
-                setBy: setBy
-            )
         }
     }
 

@@ -189,13 +189,15 @@ let digestTime = seconds {
 }
 print(String(format: "state digest:            %.2f s  (%@ canonical) %@", digestTime, mb(canonicalSize), digest.short))
 
+// The views for the latest month the history reports (its records' greatest month).
+let viewMonth = ViewPeriod(coalition.records.map(\.period).max() ?? Period(containingMilliseconds: 0))
 let viewTime = seconds {
-    _ = coalition.itemTotals()
-    _ = coalition.shortfalls()
-    _ = coalition.thresholdAlerts()
+    _ = coalition.totals(at: viewMonth)
+    _ = coalition.shortfallMatches(at: viewMonth, today: Day(containingMilliseconds: 1_793_491_200_000))
+    _ = coalition.thresholdAlerts(at: viewMonth)
     _ = coalition.poolViews()
 }
-print(String(format: "views (totals, shortfalls, alerts, pools): %.2f s", viewTime))
+print(String(format: "views (totals, shortfall matches, alerts, pools): %.2f s", viewTime))
 
 // As a node computes it: the store holds one entry per (author, seq), forks come from its proofs.
 let setTime = seconds {

@@ -1,0 +1,380 @@
+"""The CapSync fold and its period views, written from Protocol/fold.md and Protocol/payloads.md alone.
+
+A second implementation (it shares no code with the Swift sources) of the part of the fold the view vectors
+exercise: capacity reports, retractions, needs and pledges (kinds 1-4), the authority rules, last writer wins,
+the state encoding and digest, and the views for a month (site figures, totals by item/partner/site, trend,
+shortfall matches), under fold version 2. Pools, forks, removed partners, governance kinds and far-future
+flags are left to the Swift-generated vectors in Protocol/vectors/fold/; an entry this module does not
+implement raises NotImplementedError rather than being folded wrongly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import capsync_spec as spec
+
+STATE_DOMAIN = b"CAPSYNC-STATE-V1" + b"\x00"
+FOLD_VERSION = 2
+KIND_REPORT, KIND_RETRACTION, KIND_NEED, KIND_PLEDGE = 1, 2, 3, 4
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Payloads (payloads.md)
+
+def text(value: str) -> bytes:
+    raw = value.encode()
+    return spec.encode_varint(len(raw)) + raw
+
+
+def month_bytes(month: Tuple[int, int]) -> bytes:
+    return month[0].to_bytes(2, "big") + bytes([month[1]])
+
+
+@dataclass(frozen=True)
+class Report:
+    partner: str
+    item: str
+    site: str
+    month: Tuple[int, int]
+    capacity: int
+    output: int
+    stock: int
+    threshold: int
+    lead_time: int
+    constraints: str = ""
+
+    def payload(self) -> bytes:
+        return (text(self.partner) + text(self.item) + text(self.site) + month_bytes(self.month)
+                + b"".join(spec.encode_varint(v) for v in
+                           (self.capacity, self.output, self.stock, self.threshold, self.lead_time))
+                + text(self.constraints))
+
+    @property
+    def available(self) -> int:
+        return max(0, self.stock - self.threshold)
+
+    @property
+    def spare(self) -> int:
+        return max(0, self.capacity - self.output)
+
+
+@dataclass(frozen=True)
+class Retraction:
+    partner: str
+    item: str
+    site: str
+    month: Tuple[int, int]
+
+    def payload(self) -> bytes:
+        return text(self.partner) + text(self.item) + text(self.site) + month_bytes(self.month)
+
+
+@dataclass(frozen=True)
+class Need:
+    owner: str
+    code: str
+    item: str
+    quantity: int
+    due: datetime.date
+    priority: int
+    closed: bool = False
+
+    def payload(self) -> bytes:
+        return (text(self.owner) + text(self.code) + text(self.item) + spec.encode_varint(self.quantity)
+                + self.due.year.to_bytes(2, "big") + bytes([self.due.month, self.due.day, self.priority,
+                                                            1 if self.closed else 0]))
+
+
+@dataclass(frozen=True)
+class Pledge:
+    partner: str
+    need_owner: str
+    need_code: str
+    quantity: int
+
+    def payload(self) -> bytes:
+        return text(self.partner) + text(self.need_owner) + text(self.need_code) + spec.encode_varint(self.quantity)
+
+
+class Reader:
+    def __init__(self, data: bytes):
+        self.data, self.offset = data, 0
+
+    def varint(self) -> int:
+        value, self.offset = spec.read_varint(self.data, self.offset, "payload")
+        return value
+
+    def take(self, count: int) -> bytes:
+        if self.offset + count > len(self.data):
+            raise spec.SpecError("truncated", "payload ends early", "payload")
+        chunk = self.data[self.offset:self.offset + count]
+        self.offset += count
+        return chunk
+
+    def text(self) -> str:
+        return self.take(self.varint()).decode()
+
+    def month(self) -> Tuple[int, int]:
+        raw = self.take(3)
+        return int.from_bytes(raw[:2], "big"), raw[2]
+
+    def finish(self) -> None:
+        if self.offset != len(self.data):
+            raise spec.SpecError("trailingBytes", "bytes after the payload", "payload")
+
+
+def decode_operation(kind: int, payload: bytes):
+    """The operation of a kind 1-4 payload (field ranges are the generator's to respect)."""
+    r = Reader(payload)
+    if kind == KIND_REPORT:
+        op = Report(r.text(), r.text(), r.text(), r.month(), r.varint(), r.varint(), r.varint(), r.varint(),
+                    r.varint(), r.text())
+    elif kind == KIND_RETRACTION:
+        op = Retraction(r.text(), r.text(), r.text(), r.month())
+    elif kind == KIND_NEED:
+        owner, code, item, quantity = r.text(), r.text(), r.text(), r.varint()
+        raw = r.take(6)
+        op = Need(owner, code, item, quantity, datetime.date(int.from_bytes(raw[:2], "big"), raw[2], raw[3]),
+                  raw[4], raw[5] == 1)
+    elif kind == KIND_PLEDGE:
+        op = Pledge(r.text(), r.text(), r.text(), r.varint())
+    else:
+        raise NotImplementedError(f"kind {kind} is outside what the view vectors use")
+    r.finish()
+    return op
+
+
+def writer_of(op) -> str:
+    return op.owner if isinstance(op, Need) else op.partner
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fold (fold.md: which entries apply, order of writes, rules, state encoding)
+
+@dataclass
+class Applied:
+    entry: spec.Entry
+    op: object
+
+    @property
+    def stamp(self) -> Tuple[int, bytes, bytes]:
+        return self.entry.timestamp, self.entry.author, self.entry.entry_id
+
+
+@dataclass
+class FoldResult:
+    reports: List[Report]
+    needs: List[Need]
+    pledges: List[Pledge]
+    state: bytes
+    ignored: List[Tuple[bytes, str]]
+
+    @property
+    def digest(self) -> bytes:
+        return hashlib.sha256(self.state).digest()
+
+
+def fold(entries: List[bytes], roster_text: str) -> FoldResult:
+    serial, members = spec.parse_roster(roster_text)
+    roster_hash = hashlib.sha256(spec.roster_canonical_bytes(serial, members)).digest()
+    by_key = {m.key: m for m in members}
+    distinct: Dict[bytes, spec.Entry] = {}
+    for raw in entries:
+        entry = spec.decode_entry(raw)
+        distinct[entry.entry_id] = entry
+    seqs = {}
+    for entry in distinct.values():
+        if (entry.author, entry.seq) in seqs:
+            raise NotImplementedError("forks are left to the Swift-generated vectors")
+        seqs[(entry.author, entry.seq)] = entry
+    applied: List[Applied] = []
+    ignored: List[Tuple[bytes, str]] = []
+    for entry in distinct.values():
+        member = by_key.get(entry.author)
+        if member is None:
+            ignored.append((entry.entry_id, "notInRoster"))
+            continue
+        if member.last_valid_seq is not None and entry.seq > member.last_valid_seq:
+            ignored.append((entry.entry_id, "pastLastValidSeq"))
+            continue
+        if entry.version != 1:
+            ignored.append((entry.entry_id, "unsupportedVersion"))
+            continue
+        op = decode_operation(entry.kind, entry.payload)
+        if writer_of(op) != member.partner:
+            ignored.append((entry.entry_id, "notOwnRecord"))
+            continue
+        if isinstance(op, Pledge) and op.need_owner == op.partner:
+            ignored.append((entry.entry_id, "selfPledge"))
+            continue
+        applied.append(Applied(entry, op))
+    # Last writer wins: the greatest (timestamp, author key, entry id) per record key.
+    winners: Dict[tuple, Applied] = {}
+    for item in applied:
+        op = item.op
+        if isinstance(op, (Report, Retraction)):
+            key = ("record", op.partner.encode(), op.item.encode(), op.site.encode(), op.month)
+        elif isinstance(op, Need):
+            key = ("need", op.owner.encode(), op.code.encode())
+        else:
+            key = ("pledge", op.partner.encode(), op.need_owner.encode(), op.need_code.encode())
+        if key not in winners or winners[key].stamp < item.stamp:
+            winners[key] = item
+
+    def stamp_bytes(item: Applied) -> bytes:
+        e = item.entry
+        return e.timestamp.to_bytes(8, "big") + e.author + spec.encode_varint(e.seq) + e.entry_id
+
+    records = sorted((k, v) for k, v in winners.items() if k[0] == "record")
+    needs = sorted((k, v) for k, v in winners.items() if k[0] == "need")
+    pledges = sorted((k, v) for k, v in winners.items() if k[0] == "pledge")
+    out = bytearray(STATE_DOMAIN + FOLD_VERSION.to_bytes(4, "big") + roster_hash)
+    out += spec.encode_varint(len(records))
+    for key, item in records:
+        out += text(key[1].decode()) + text(key[2].decode()) + text(key[3].decode()) + month_bytes(key[4])
+        out += stamp_bytes(item)
+        if isinstance(item.op, Report):
+            r = item.op
+            out += b"\x01" + b"".join(spec.encode_varint(v) for v in
+                                      (r.capacity, r.output, r.stock, r.threshold, r.lead_time)) + text(r.constraints)
+        else:
+            out += b"\x00"
+    for group in (needs, pledges):
+        out += spec.encode_varint(len(group))
+        for _, item in group:
+            out += stamp_bytes(item) + item.op.payload()
+    out += spec.encode_varint(0)  # pools: none in the view vectors
+    ignored.sort(key=lambda x: (distinct[x[0]].author, distinct[x[0]].seq, x[0]))
+    return FoldResult(
+        reports=[v.op for _, v in records if isinstance(v.op, Report)],
+        needs=[v.op for _, v in needs],
+        pledges=[v.op for _, v in pledges],
+        state=bytes(out),
+        ignored=ignored,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Views for a month (fold.md §Views)
+
+def month_number(month: Tuple[int, int]) -> int:
+    return month[0] * 12 + month[1] - 1
+
+
+def month_text(month: Tuple[int, int]) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def parse_month(value: str) -> Tuple[int, int]:
+    year, month = value.split("-")
+    return int(year), int(month)
+
+
+def from_number(n: int) -> Tuple[int, int]:
+    return n // 12, n % 12 + 1
+
+
+def site_figures(reports: List[Report], month: Tuple[int, int], stale_after: int) -> List[dict]:
+    best: Dict[tuple, Report] = {}
+    for r in reports:
+        if month_number(r.month) > month_number(month):
+            continue
+        key = (r.item.encode(), r.partner.encode(), r.site.encode())
+        if key not in best or month_number(best[key].month) < month_number(r.month):
+            best[key] = r
+    figures = []
+    for key in sorted(best):
+        r = best[key]
+        age = month_number(month) - month_number(r.month)
+        figures.append({
+            "item": r.item, "partner": r.partner, "site": r.site, "period": month_text(r.month),
+            "ageMonths": age, "stale": age > stale_after, "capacity": r.capacity, "output": r.output,
+            "stock": r.stock, "threshold": r.threshold, "available": r.available, "spare": r.spare,
+            "leadTimeDays": r.lead_time,
+        })
+    return figures
+
+
+def totals(figures: List[dict], by: str) -> List[dict]:
+    def key(f: dict) -> tuple:
+        return {"item": (f["item"],), "partner": (f["partner"], f["item"]), "site": (f["site"], f["item"])}[by]
+
+    groups: Dict[tuple, List[dict]] = {}
+    for f in figures:
+        groups.setdefault(tuple(k.encode() for k in key(f)), []).append(f)
+    result = []
+    for k in sorted(groups):
+        group = groups[k]
+        row = {"item": group[0]["item"]}
+        if by == "partner":
+            row["partner"] = group[0]["partner"]
+        if by == "site":
+            row["site"] = group[0]["site"]
+        row.update({
+            "partners": len({f["partner"] for f in group}),
+            "sites": len(group),
+            "stalePartners": len({f["partner"] for f in group if f["stale"]}),
+            "staleSites": sum(1 for f in group if f["stale"]),
+            "capacity": sum(f["capacity"] for f in group),
+            "output": sum(f["output"] for f in group),
+            "stock": sum(f["stock"] for f in group),
+            "available": sum(f["available"] for f in group),
+            "spare": sum(f["spare"] for f in group),
+            "oldestPeriod": min(f["period"] for f in group),
+        })
+        result.append(row)
+    return result
+
+
+def trend(reports: List[Report], item: str, first: Tuple[int, int], last: Tuple[int, int],
+          view: Tuple[int, int], stale_after: int) -> List[dict]:
+    points = []
+    for n in range(month_number(first), month_number(last) + 1):
+        month = from_number(n)
+        plan = n > month_number(view)
+        if plan:
+            figures = [f for f in site_figures([r for r in reports if r.month == month], month, stale_after)
+                       if f["item"] == item]
+        else:
+            figures = [f for f in site_figures(reports, month, stale_after) if f["item"] == item]
+        points.append({
+            "period": month_text(month), "plan": plan,
+            "capacity": sum(f["capacity"] for f in figures), "output": sum(f["output"] for f in figures),
+            "stock": sum(f["stock"] for f in figures), "available": sum(f["available"] for f in figures),
+            "partners": len({f["partner"] for f in figures}), "sites": len(figures),
+            "staleSites": sum(1 for f in figures if f["stale"]),
+        })
+    return points
+
+
+def matches(result: FoldResult, month: Tuple[int, int], stale_after: int, today: datetime.date) -> List[dict]:
+    figures = site_figures(result.reports, month, stale_after)
+    open_needs = sorted((n for n in result.needs if not n.closed),
+                        key=lambda n: (n.due, n.priority, n.owner.encode(), n.code.encode()))
+    out = []
+    for need in open_needs:
+        pledges = [p for p in result.pledges
+                   if p.need_owner == need.owner and p.need_code == need.code and p.quantity > 0]
+        remaining = max(0, need.quantity - sum(p.quantity for p in pledges))
+        candidates = []
+        if remaining > 0:
+            for f in figures:
+                if f["item"] != need.item or f["partner"] == need.owner:
+                    continue
+                pledged = sum(p.quantity for p in pledges if p.partner == f["partner"])
+                ready = today + datetime.timedelta(days=f["leadTimeDays"])
+                for source, amount, earliest in (("stock", f["available"], today), ("spare_capacity", f["spare"], ready)):
+                    if amount > 0 and earliest <= need.due:
+                        candidates.append({
+                            "partner": f["partner"], "site": f["site"], "source": source, "amount": amount,
+                            "covers": min(amount, remaining), "earliest": earliest.isoformat(),
+                            "ageMonths": f["ageMonths"], "stale": f["stale"], "alreadyPledged": pledged,
+                        })
+            candidates.sort(key=lambda c: (-c["covers"], c["earliest"], c["partner"].encode(), c["site"].encode(),
+                                           0 if c["source"] == "stock" else 1))
+        out.append({"need": f"{need.owner}:{need.code}", "remaining": remaining, "candidates": candidates})
+    return out
