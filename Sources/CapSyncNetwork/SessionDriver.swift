@@ -26,9 +26,18 @@ actor SessionDriver {
     private(set) var outcome: SessionOutcome?
     private var rosterMismatch: (local: Bytes32, remote: Bytes32)?
     private let clock: @Sendable () -> UInt64
+    /// Called once, when this side has sent its ACK and waits only for the peer's.
+    private let awaitingAcknowledgement: @Sendable () -> Void
+    private var announcedAwaitingAcknowledgement = false
 
-    init(configuration: SessionConfiguration, store: LogStore, logger: Logger, clock: @escaping @Sendable () -> UInt64)
-    {
+    init(
+        configuration: SessionConfiguration,
+        store: LogStore,
+        logger: Logger,
+        clock: @escaping @Sendable () -> UInt64,
+        awaitingAcknowledgement: @escaping @Sendable () -> Void = {}
+    ) {
+        self.awaitingAcknowledgement = awaitingAcknowledgement
         session = SyncSession(configuration: configuration)
         decoder = FrameDecoder(limits: configuration.limits)
         source = StoreSyncSource(store: store, logger: logger)
@@ -121,6 +130,10 @@ actor SessionDriver {
             case .ingest, .ingestForkProofs, .peerHead:
                 break  // carried out by performStoreActions
             }
+        }
+        if session.isAwaitingPeerAcknowledgement && !announcedAwaitingAcknowledgement {
+            announcedAwaitingAcknowledgement = true
+            awaitingAcknowledgement()
         }
         wakeWriter()
     }

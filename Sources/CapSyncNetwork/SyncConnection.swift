@@ -56,7 +56,16 @@ enum SyncConnection {
             store: context.store,
             logger: sessionLogger,
             clock: context.clock
-        )
+        ) {
+            // The peer may still be storing what was in flight when it sent DONE: its silence is not idleness.
+            channel.channel.triggerUserOutboundEvent(
+                IdleTimeoutHandler.SilenceLimit(
+                    timeAmount(limits.acknowledgementTimeout),
+                    name: "acknowledgement limit"
+                ),
+                promise: nil
+            )
+        }
 
         // The whole-session limit: close the channel at the deadline; the reader then ends and the session fails.
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeAmount(limits.sessionTimeout)) {
@@ -143,6 +152,7 @@ enum SyncConnection {
                 metadata: [
                     "entries_in": "\(s.entriesReceived)", "accepted": "\(s.entriesAccepted)",
                     "entries_out": "\(s.entriesSent)",
+                    "peer_stored": "\(s.peerAcknowledgement.map { "\($0.entriesStored)" } ?? "not acknowledged")",
                     "bytes_in": "\(s.bytesReceived)", "bytes_out": "\(s.bytesSent)", "duration": "\(outcome.duration)",
                 ]
             )
@@ -179,7 +189,18 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    private let timeout: TimeAmount
+    /// An outbound user event that replaces the idle limit (and the name its timeout error gives it).
+    struct SilenceLimit: Sendable {
+        var timeout: TimeAmount
+        var name: String
+        init(_ timeout: TimeAmount, name: String) {
+            self.timeout = timeout
+            self.name = name
+        }
+    }
+
+    private var timeout: TimeAmount
+    private var limitName = "idle limit"
     private let frameTimeout: TimeAmount
     private var timer: Scheduled<Void>?
     private var frameTimer: Scheduled<Void>?
@@ -220,6 +241,17 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let limit = event as? SilenceLimit else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        timeout = limit.timeout
+        limitName = limit.name
+        if timer != nil { arm(context) }
+        promise?.succeed()
+    }
+
     private func disarm() {
         timer?.cancel()
         timer = nil
@@ -234,10 +266,11 @@ final class IdleTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func arm(_ context: ChannelHandlerContext) {
         timer?.cancel()
         let timeout = self.timeout
+        let name = limitName
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: timeout) {
             loopBound.value.fireErrorCaught(
-                SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (idle limit)")
+                SyncError(.timeout, "nothing received for \(timeout.nanoseconds / 1_000_000_000) s (\(name))")
             )
         }
     }

@@ -39,6 +39,17 @@ extension SyncMessage {
                         text: try reader.readString("text", limit: SyncLimits.maxErrorTextBytes)
                     )
                 )
+            case .ack:
+                message = .ack(
+                    SyncAck(
+                        entriesStored: try reader.readVarint("entriesStored"),
+                        entriesAlreadyHeld: try reader.readVarint("entriesAlreadyHeld"),
+                        entriesRefused: try reader.readVarint("entriesRefused"),
+                        forkProofsKept: try reader.readVarint("forkProofsKept"),
+                        authorsHeld: try reader.readVarint("authorsHeld"),
+                        entriesHeld: try reader.readVarint("entriesHeld")
+                    )
+                )
             }
             try reader.expectEnd("body")
             return message

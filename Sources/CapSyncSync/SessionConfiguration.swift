@@ -14,6 +14,10 @@ public struct SessionConfiguration: Sendable {
     public var peerDescription: String?
     /// Protocol versions this node speaks. Version 1 is the only one defined.
     public var supportedVersions: ClosedRange<UInt16>
+    /// Sets the acknowledgements feature bit in HELLO: with a peer that sets it too, each side answers the
+    /// other's DONE with ACK once it has stored what arrived, and the session ends only after both ACKs. Off
+    /// only to stand in for a node that predates the feature.
+    public var acknowledgements: Bool
 
     public init(
         localRosterHash: Bytes32,
@@ -21,7 +25,8 @@ public struct SessionConfiguration: Sendable {
         limits: SyncLimits = .default,
         label: String,
         peerDescription: String? = nil,
-        supportedVersions: ClosedRange<UInt16> = 1...1
+        supportedVersions: ClosedRange<UInt16> = 1...1,
+        acknowledgements: Bool = true
     ) {
         self.localRosterHash = localRosterHash
         self.knownAuthors = knownAuthors
@@ -31,6 +36,7 @@ public struct SessionConfiguration: Sendable {
         self.label = label
         self.peerDescription = peerDescription
         self.supportedVersions = supportedVersions
+        self.acknowledgements = acknowledgements
     }
 }
 
@@ -48,7 +54,7 @@ public enum SyncAction: Sendable {
     /// The peer's roster differs from ours: warn the operator. The sync goes on; entries of authors one side
     /// does not know are not sent to it.
     case rosterMismatch(local: Bytes32, remote: Bytes32)
-    /// Both sides sent DONE; close the connection cleanly.
+    /// Both sides sent DONE (and ACK, when both acknowledge); close the connection cleanly.
     case finished(SessionSummary)
     /// The session ended with this error (after sending an ERROR frame when the fault was not the peer's
     /// ERROR itself); close the connection.
@@ -62,9 +68,20 @@ public struct SessionSummary: Sendable, Hashable {
     public var negotiatedVersion: UInt16?
     public var entriesSent = 0
     public var entriesReceived = 0
-    /// Entries the store accepted / refused from this session, as reported by the shell.
+    /// Entries of the peer's ENTRIES frames the store accepted / refused, as reported by the shell.
     public var entriesAccepted = 0
     public var entriesRefused = 0
+    /// Entries of the peer's fork proofs the store took into a chain (the branch that links).
+    public var entriesAcceptedFromForkProofs = 0
+    /// Fork proofs received that were new to the store and kept.
+    public var forkProofsKept = 0
+    /// Both HELLOs set the acknowledgements feature: the session ends only after both ACKs.
+    public var acknowledgementsAgreed = false
+    /// What this side acknowledged to the peer, once it sent ACK.
+    public var acknowledgement: SyncAck?
+    /// What the peer acknowledged having stored of what this side sent; nil when the session did not use
+    /// acknowledgements (a peer without the feature, or a session that ended before the peer's ACK).
+    public var peerAcknowledgement: SyncAck?
     /// Entries not offered because the peer's HEADS does not list their author (its roster lacks the key).
     public var entriesWithheld = 0
     public var forkProofsSent = 0
@@ -82,4 +99,8 @@ public struct SessionSummary: Sendable, Hashable {
     public var warnings: [String] = []
 
     public init(localLabel: String) { self.localLabel = localLabel }
+
+    /// Entries of the peer's ENTRIES frames neither stored as new nor refused: held already (or, at a seq where
+    /// another entry is held, kept as a fork proof).
+    public var entriesAlreadyHeld: Int { max(0, entriesReceived - entriesAccepted - entriesRefused) }
 }

@@ -18,6 +18,10 @@ public struct SyncLimits: Sendable, Hashable {
     /// Longest silence from the peer while this side waits for it (sending to it, or verifying what it sent, does not
     /// count). Default 30 s.
     public var idleTimeout: Duration
+    /// Longest silence while this side waits for the peer's ACK, once both DONEs are through (it replaces the
+    /// idle limit then): the peer may still be verifying and storing the batches this side sent that were in
+    /// flight when it sent DONE. Default 120 s.
+    public var acknowledgementTimeout: Duration
     /// Longest time from a frame's first byte to its last. Bytes dribbled just inside the idle limit keep the
     /// peer from being idle, but not from this. Default 60 s: a frame of the largest size (4 MiB) needs a link
     /// of about 70 kB/s.
@@ -65,6 +69,7 @@ public struct SyncLimits: Sendable, Hashable {
         handshakeTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(30),
         frameTimeout: Duration = .seconds(60),
+        acknowledgementTimeout: Duration = .seconds(120),
         sessionTimeout: Duration = .seconds(3600),
         maxConcurrentSessions: Int = 64,
         maxSessionsPerPartner: Int = 2,
@@ -79,6 +84,7 @@ public struct SyncLimits: Sendable, Hashable {
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
         self.frameTimeout = frameTimeout
+        self.acknowledgementTimeout = acknowledgementTimeout
         self.sessionTimeout = sessionTimeout
         self.maxConcurrentSessions = max(maxConcurrentSessions, 1)
         self.maxSessionsPerPartner = max(maxSessionsPerPartner, 1)

@@ -9,6 +9,7 @@ public enum SyncMessage: Sendable, Hashable {
     case forks([ForkProof])
     case done(SyncDone)
     case error(SyncErrorMessage)
+    case ack(SyncAck)
 
     /// The type byte of each message; the frame layout (length, type) never changes between versions.
     public enum MessageType: UInt8, Sendable, CaseIterable {
@@ -18,6 +19,7 @@ public enum SyncMessage: Sendable, Hashable {
         case forks = 0x04
         case done = 0x05
         case error = 0x06
+        case ack = 0x07
     }
 
     public var type: MessageType {
@@ -28,6 +30,7 @@ public enum SyncMessage: Sendable, Hashable {
         case .forks: .forks
         case .done: .done
         case .error: .error
+        case .ack: .ack
         }
     }
 
@@ -51,6 +54,7 @@ public enum SyncMessage: Sendable, Hashable {
             }
         case .done(let done): done.write(to: &body)
         case .error(let error): error.write(to: &body)
+        case .ack(let ack): ack.write(to: &body)
         }
         return body.bytes
     }
@@ -68,6 +72,7 @@ public enum SyncMessage: Sendable, Hashable {
             }
         case .done(let done): body = done.bodySize
         case .error(let error): body = error.bodySize
+        case .ack(let ack): body = ack.bodySize
         }
         return SyncMessage.frameHeaderSize + body
     }
@@ -81,12 +86,15 @@ func lengthPrefixedSize(_ count: Int) -> Int { varintSize(count) + count }
 public struct SyncHello: Sendable, Hashable {
     /// The first four body bytes, "CSYN": a peer that is not speaking this protocol fails here, not later.
     public static let magic: [UInt8] = Array("CSYN".utf8)
+    /// Feature bit 1: the sender answers the peer's DONE with ACK once it has stored what arrived, and waits for
+    /// the peer's ACK before it closes (Protocol/sync.md §ACK).
+    public static let acknowledgementsFeature: UInt64 = 1
 
     public var minVersion: UInt16
     public var maxVersion: UInt16
     /// Hash of the sender's roster (`Roster.hash`); a difference is warned about on both sides.
     public var rosterHash: Bytes32
-    /// Feature bits; version 1 defines none. A receiver ignores bits it does not know; the session uses the
+    /// Feature bits (`acknowledgementsFeature`). A receiver ignores bits it does not know; the session uses the
     /// intersection.
     public var features: UInt64
     /// The largest frame the sender accepts; the peer never sends it a bigger one.

@@ -6,7 +6,8 @@ import CapSyncWire
 ///
 /// The shell calls `start` once connected, `receive` for every decoded frame (awaiting each `.ingest` before
 /// feeding the next frame), `nextOutput` whenever the transport can take more, and `abort` or
-/// `connectionClosed` when its timers or the transport end the session. Nothing the peer says is trusted:
+/// `connectionClosed` when its timers or the transport end the session. Because every store action is carried
+/// out before the next frame is fed, the ACK this side sends after the peer's DONE reports what is stored. Nothing the peer says is trusted:
 /// out-of-order messages, counts beyond limits and claims that contradict earlier ones end the session with
 /// an ERROR frame.
 ///
@@ -31,7 +32,8 @@ public struct SyncSession: Sendable {
         case idle
         /// HELLO and HEADS sent; waiting for the peer's (the handshake timeout applies).
         case handshake
-        /// Entries flowing both ways until both DONEs (the idle timeout applies).
+        /// Entries flowing both ways until both DONEs, then both ACKs when both sides acknowledge (the idle
+        /// timeout applies).
         case streaming
         case finished
         case failed
@@ -41,8 +43,13 @@ public struct SyncSession: Sendable {
     public private(set) var phase: Phase = .idle
     public private(set) var summary: SessionSummary
 
-    /// Both sides sent DONE.
+    /// Both sides sent DONE (and ACK, when both acknowledge).
     public var isFinished: Bool { phase == .finished }
+    /// Both sides set the acknowledgements feature: the session ends only after both ACKs.
+    public private(set) var isAcknowledging = false
+    /// This side sent its ACK and waits only for the peer's, which the peer sends once it has stored what this
+    /// side sent (the shell applies `acknowledgementTimeout` instead of the idle limit then).
+    public var isAwaitingPeerAcknowledgement: Bool { sentAck && !receivedAck && !isOver }
     /// Finished or failed: the connection can be closed.
     public var isOver: Bool { phase == .finished || phase == .failed }
 
@@ -75,6 +82,8 @@ public struct SyncSession: Sendable {
     private var frameLimitToPeer = SyncLimits.minimumFrameBytes
     private var sentDone = false
     private var receivedDone = false
+    private var sentAck = false
+    private var receivedAck = false
 
     public init(configuration: SessionConfiguration) {
         self.configuration = configuration
@@ -113,7 +122,7 @@ public struct SyncSession: Sendable {
             minVersion: configuration.supportedVersions.lowerBound,
             maxVersion: configuration.supportedVersions.upperBound,
             rosterHash: configuration.localRosterHash,
-            features: 0,
+            features: configuration.acknowledgements ? SyncHello.acknowledgementsFeature : 0,
             maxFrameBytes: UInt32(limits.maxFrameBytes),
             maxEntriesPerBatch: UInt32(limits.maxEntriesPerBatch),
             label: configuration.label
@@ -144,7 +153,8 @@ public struct SyncSession: Sendable {
             case .heads(let heads): actions += try receiveHeads(heads, source: source)
             case .entries(let batch): actions += try receiveEntries(batch, source: source)
             case .forks(let proofs): actions += try receiveForks(proofs)
-            case .done(let done): actions += try receiveDone(done)
+            case .done(let done): actions += try receiveDone(done, source: source)
+            case .ack(let ack): actions += try receiveAck(ack)
             }
             return actions
         } catch {
@@ -152,8 +162,8 @@ public struct SyncSession: Sendable {
         }
     }
 
-    /// The next thing to send when the transport can take more: an ENTRIES batch, a FORKS frame, DONE, or
-    /// nothing (not streaming yet, or everything sent).
+    /// The next thing to send when the transport can take more: an ENTRIES batch, a FORKS frame, DONE (with ACK
+    /// when the peer's DONE is already in), or nothing (not streaming yet, or everything sent).
     public mutating func nextOutput(source: some SyncSource) -> [SyncAction] {
         guard phase == .streaming, !sentDone, outbound != nil else { return [] }
         if let batch = outbound?.nextBatch(source: source) {
@@ -182,15 +192,21 @@ public struct SyncSession: Sendable {
                 )
             )
         ]
-        if receivedDone { actions.append(finish()) }
+        if receivedDone { actions += bothDone(source: source) }
         return actions
     }
 
-    /// The store's verdict on a received batch, for the summary.
+    /// The store's verdict on a received ENTRIES batch, for the summary and the ACK.
     public mutating func noteIngestResult(accepted: Int, refused: Int) {
         summary.entriesAccepted += accepted
         summary.entriesRefused += refused
     }
+
+    /// Entries of received fork proofs the store took into a chain (not part of the ENTRIES figures).
+    mutating func noteForkProofEntriesAccepted(_ count: Int) { summary.entriesAcceptedFromForkProofs += count }
+
+    /// Received fork proofs the store kept as new, for the summary and the ACK.
+    mutating func noteForkProofsKept(_ count: Int) { summary.forkProofsKept += count }
 
     /// Ends the session from the shell's side (a timeout, the node shutting down): an ERROR frame, then failed.
     public mutating func abort(_ error: SyncError) -> [SyncAction] {
@@ -198,7 +214,7 @@ public struct SyncSession: Sendable {
         return fail(error)
     }
 
-    /// The transport closed. Harmless after both DONEs; before, the session failed (what was ingested stays).
+    /// The transport closed. Harmless once the session finished; before, it failed (what was ingested stays).
     public mutating func connectionClosed() -> [SyncAction] {
         guard !isOver else { return [] }
         phase = .failed
@@ -206,7 +222,10 @@ public struct SyncSession: Sendable {
             .failed(
                 SyncError(
                     .connectionClosed,
-                    "the connection closed before both sides sent DONE; the next sync resumes from the heads",
+                    isAcknowledging && receivedDone && sentDone
+                        ? "the connection closed before the peer acknowledged what it received (ACK); "
+                            + "the next sync resumes from the heads"
+                        : "the connection closed before both sides sent DONE; the next sync resumes from the heads",
                     peer: peerName
                 )
             )
@@ -239,6 +258,9 @@ public struct SyncSession: Sendable {
         }
         peerHello = hello
         summary.negotiatedVersion = high
+        isAcknowledging =
+            configuration.acknowledgements && hello.features & SyncHello.acknowledgementsFeature != 0
+        summary.acknowledgementsAgreed = isAcknowledging
         frameLimitToPeer = min(Int(hello.maxFrameBytes), configuration.limits.maxFrameBytes)
         guard hello.rosterHash == configuration.localRosterHash else {
             summary.warnings.append(
@@ -425,7 +447,7 @@ public struct SyncSession: Sendable {
         return useful.isEmpty ? [] : [.ingestForkProofs(useful)]
     }
 
-    private mutating func receiveDone(_ done: SyncDone) throws(SyncError) -> [SyncAction] {
+    private mutating func receiveDone(_ done: SyncDone, source: some SyncSource) throws(SyncError) -> [SyncAction] {
         try expectStreaming("DONE")
         guard done.entriesSent == UInt64(summary.entriesReceived),
             done.forkProofsSent == UInt64(summary.forkProofsReceived)
@@ -438,7 +460,90 @@ public struct SyncSession: Sendable {
             )
         }
         receivedDone = true
-        return sentDone ? [finish()] : []
+        return sentDone ? bothDone(source: source) : []
+    }
+
+    /// Both DONEs are through, and every batch received was stored before this point (the shell carries out each
+    /// store action before it feeds the next frame): finished, or — when both acknowledge — ACK what was stored.
+    private mutating func bothDone(source: some SyncSource) -> [SyncAction] {
+        guard isAcknowledging else { return [finish()] }
+        var authors: UInt64 = 0
+        var held: UInt64 = 0
+        for head in source.heads() where head.seq > 0 {
+            authors += 1
+            held = held.addingReportingOverflow(head.seq).overflow ? .max : held + head.seq
+        }
+        let ack = SyncAck(
+            entriesStored: UInt64(summary.entriesAccepted),
+            entriesAlreadyHeld: UInt64(summary.entriesAlreadyHeld),
+            entriesRefused: UInt64(summary.entriesRefused),
+            forkProofsKept: UInt64(summary.forkProofsKept),
+            authorsHeld: authors,
+            entriesHeld: held
+        )
+        summary.acknowledgement = ack
+        sentAck = true
+        let actions = [send(.ack(ack))]
+        return receivedAck ? actions + [finish()] : actions
+    }
+
+    /// The peer's ACK: only when both acknowledge, after both DONEs, once; its figures must account for exactly
+    /// what this side sent (Protocol/sync.md §ACK).
+    private mutating func receiveAck(_ ack: SyncAck) throws(SyncError) -> [SyncAction] {
+        guard phase == .streaming, isAcknowledging else {
+            throw SyncError(
+                .unexpectedMessage,
+                phase == .streaming
+                    ? "ACK arrived, but acknowledgements were not agreed in HELLO"
+                    : "ACK arrived before the peer's HELLO and HEADS",
+                context: "ACK"
+            )
+        }
+        guard receivedDone, sentDone, !receivedAck else {
+            throw SyncError(
+                .unexpectedMessage,
+                receivedAck
+                    ? "ACK arrived twice"
+                    : "ACK arrived before \(receivedDone ? "this side's" : "the peer's") DONE",
+                context: "ACK"
+            )
+        }
+        let (partial, overflowA) = ack.entriesStored.addingReportingOverflow(ack.entriesAlreadyHeld)
+        let (accounted, overflowB) = partial.addingReportingOverflow(ack.entriesRefused)
+        guard !overflowA, !overflowB, accounted == UInt64(summary.entriesSent) else {
+            throw SyncError(
+                .disagreeingClaim,
+                "ACK accounts for \(ack.entriesStored) stored, \(ack.entriesAlreadyHeld) already held and "
+                    + "\(ack.entriesRefused) refused entries, but this side sent \(summary.entriesSent)",
+                context: "ACK"
+            )
+        }
+        guard ack.forkProofsKept <= UInt64(summary.forkProofsSent) else {
+            throw SyncError(
+                .disagreeingClaim,
+                "ACK claims \(ack.forkProofsKept) fork proofs kept, but this side sent \(summary.forkProofsSent)",
+                context: "ACK"
+            )
+        }
+        // What the peer declared in HEADS, plus what it says it stored, is a floor for what it now holds.
+        var declaredAuthors: UInt64 = 0
+        var floor = ack.entriesStored
+        for head in peerHeads?.heads ?? [] where head.seq > 0 {
+            declaredAuthors += 1
+            floor = floor.addingReportingOverflow(head.seq).overflow ? .max : floor + head.seq
+        }
+        guard ack.entriesHeld >= floor, ack.authorsHeld >= declaredAuthors, ack.authorsHeld <= ack.entriesHeld else {
+            throw SyncError(
+                .disagreeingClaim,
+                "ACK says the peer holds \(ack.entriesHeld) entries of \(ack.authorsHeld) authors, but it declared "
+                    + "\(declaredAuthors) authors in HEADS and stored \(ack.entriesStored) more: at least \(floor) "
+                    + "entries",
+                context: "ACK"
+            )
+        }
+        receivedAck = true
+        summary.peerAcknowledgement = ack
+        return sentAck ? [finish()] : []
     }
 
     // MARK: Helpers

@@ -55,9 +55,13 @@ extension SyncSession {
     ) -> (transport: [SyncAction], events: [SyncStoreEvent]) {
         var transport: [SyncAction] = []
         var events: [SyncStoreEvent] = []
-        func ingest(_ entries: [Entry]) throws {
+        func ingest(_ entries: [Entry], fromForkProof: Bool = false) throws {
             let report = try sink.ingest(entries, nowMilliseconds: nowMilliseconds)
-            noteIngestResult(accepted: report.accepted.count, refused: report.refusals.count)
+            if fromForkProof {
+                noteForkProofEntriesAccepted(report.accepted.count)
+            } else {
+                noteIngestResult(accepted: report.accepted.count, refused: report.refusals.count)
+            }
             if !report.accepted.isEmpty { events.append(.accepted(report.accepted)) }
             events += report.refusals.map(SyncStoreEvent.refused)
             events += report.newForks.map { .equivocation($0, receivedAsProof: false) }
@@ -68,9 +72,11 @@ extension SyncSession {
                 case .ingest(let entries):
                     try ingest(entries)
                 case .ingestForkProofs(let proofs):
-                    events += try sink.ingestForkProofs(proofs).map { .equivocation($0, receivedAsProof: true) }
+                    let kept = try sink.ingestForkProofs(proofs)
+                    noteForkProofsKept(kept.count)
+                    events += kept.map { .equivocation($0, receivedAsProof: true) }
                     for proof in proofs where proof.seq <= sink.headSeq(of: proof.author) + 1 {
-                        try ingest([proof.first, proof.second])
+                        try ingest([proof.first, proof.second], fromForkProof: true)
                     }
                 case .peerHead(let head):
                     sink.notePeerHead(head)

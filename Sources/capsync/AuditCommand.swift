@@ -28,6 +28,7 @@ extension CapSyncCommand {
         )
         @OptionGroup var node: NodeOptions
         @OptionGroup var format: FormatOptions
+        @OptionGroup var quiet: QuietOptions
         @Option(
             help: ArgumentHelp(
                 "Also export entries for independent verification into this directory.",
@@ -172,7 +173,7 @@ extension CapSyncCommand {
                     authors: authors,
                     fromSeq: fromSeq
                 )
-                printError("exported \(count) entries to \(export)")
+                quiet.info("exported \(count) entries to \(export)")
             }
             var rosterForked = false
             if let fork = subject.rosterFork {

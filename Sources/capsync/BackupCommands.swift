@@ -11,14 +11,15 @@ extension CapSyncCommand {
             discussion: "Example:\n  capsync backup /backups/capsync-2026-11-25"
         )
         @OptionGroup var node: NodeOptions
+        @OptionGroup var quiet: QuietOptions
         @Argument(help: "The backup directory (must not exist, or be empty).") var target: String
 
         func run() async throws {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             try NodeBackup.backup(node, to: target)
-            print("backed up \(node.store.entryCount) entries to \(target)")
-            print("restore with: capsync restore \(target) --dir NEW-DIR")
+            quiet.say("backed up \(node.store.entryCount) entries to \(target)")
+            quiet.say("restore with: capsync restore \(target) --dir NEW-DIR")
         }
     }
 
@@ -36,11 +37,12 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var node: NodeOptions
+        @OptionGroup var quiet: QuietOptions
         @Argument(help: "The backup directory.") var backup: String
 
         func run() async throws {
             try NodeBackup.restore(from: backup, to: node.paths.root)
-            print(
+            quiet.say(
                 "restored into \(node.paths.root); own appends are refused until a peer holding this node's chain "
                     + "syncs with it ('capsync sync'), so that no seq is signed twice"
             )

@@ -15,8 +15,10 @@ struct LogOptions: ParsableArguments {
         }
     }
 
-    func makeLogger(_ label: String) -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+    /// A logger to standard error at `--log-level`; with `quiet`, nothing below warning.
+    func makeLogger(_ label: String, quiet: Bool = false) -> Logger {
+        let requested = Logger.Level(rawValue: logLevel) ?? .info
+        let level = quiet ? max(requested, .warning) : requested
         LoggingSystem.bootstrap { name in
             var handler = StreamLogHandler.standardError(label: name)
             handler.logLevel = level
@@ -35,7 +37,9 @@ extension CapSyncCommand {
                 and syncs with every peer in peers.toml at the configured nightly time (with jitter; failed peers are \
                 retried with backoff). Appending commands keep working while it runs. One daemon serves a node \
                 directory: a second 'capsync serve' on it is refused, naming the running one's pid (it holds a lock \
-                on serve.lock). SIGINT or SIGTERM stops it cleanly. Logs go to standard error.
+                on serve.lock). SIGINT or SIGTERM stops it cleanly. Standard output gets one line, "listening on \
+                ADDRESS", once it listens (for scripts); every log line goes to standard error (--quiet: warnings \
+                and errors only).
 
                 Examples:
                   capsync serve
@@ -44,6 +48,7 @@ extension CapSyncCommand {
         )
         @OptionGroup var node: NodeOptions
         @OptionGroup var log: LogOptions
+        @OptionGroup var quiet: QuietOptions
         @Option(help: "Listen on this host:port instead of the configured one (port 0 picks a free port).") var listen:
             String?
         @Option(help: "Sync every this many seconds instead of nightly.") var syncInterval: Int?
@@ -59,7 +64,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            let logger = log.makeLogger("capsync.serve")
+            let logger = log.makeLogger("capsync.serve", quiet: quiet.quiet)
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
@@ -88,8 +93,10 @@ extension CapSyncCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sync once with all peers (or the named ones), concurrently; for cron and systemd timers.",
             discussion: """
-                Prints a line per peer as it finishes and a summary. Exit status 0 when every peer synced, 3 when any \
-                failed (the failed peers are named).
+                Prints a summary with a row per peer: what was sent and what the peer acknowledged having stored of \
+                it (peers that predate acknowledgements only confirm receipt), and what was received and stored \
+                here. A sync that takes longer than a second shows progress on standard error (left out with \
+                --quiet). Exit status 0 when every peer synced, 3 when any failed (the failed peers are named).
 
                 Examples:
                   capsync sync
@@ -99,11 +106,12 @@ extension CapSyncCommand {
         @OptionGroup var node: NodeOptions
         @OptionGroup var log: LogOptions
         @OptionGroup var format: FormatOptions
+        @OptionGroup var quiet: QuietOptions
         @Option(name: .customLong("peer"), help: "Sync only with this peer (partner code or address); repeatable.")
         var only: [String] = []
 
         func run() async throws {
-            let logger = log.makeLogger("capsync.sync")
+            let logger = log.makeLogger("capsync.sync", quiet: quiet.quiet)
             let node = try Node(root: self.node.paths.root)
             var peers = try NodeSetup.loadPeers(node.paths).peers
             if !only.isEmpty {
@@ -124,7 +132,7 @@ extension CapSyncCommand {
             var context = try node.syncContext()
             context.logsSessionResults = false  // the summary table reports them
             let client = SyncClient(context: context, logger: logger)
-            let interactive = format.format == .table
+            let interactive = format.format == .table && !quiet.quiet
             // Each result is printed once, in the summary; a sync that takes longer than a second shows progress.
             let progress = SyncProgress(peers: peers.count, interactive: interactive)
             let ticker = Task { await progress.tick() }
@@ -134,23 +142,9 @@ extension CapSyncCommand {
             }
             ticker.cancel()
             progress.finish()
-            var table = Table(
-                title: "Sync summary",
-                name: "peers",
-                columns: [
-                    "peer", "status", "entries_in", "accepted", "entries_out", "bytes_in", "bytes_out", "seconds",
-                    "error",
-                ]
-            )
+            var table = SyncSummaryTable.make()
             for (peer, outcome) in results {
-                let s = outcome.summary
-                table.add([
-                    .text(peer.name), .text(outcome.error == nil ? "ok" : "failed"), .int(Int64(s.entriesReceived)),
-                    .int(Int64(s.entriesAccepted)),
-                    .int(Int64(s.entriesSent)), .int(Int64(s.bytesReceived)), .int(Int64(s.bytesSent)),
-                    .number(secondsValue(outcome.duration)),
-                    outcome.error.map { .text($0.description) } ?? .none,
-                ])
+                table.add(SyncSummaryTable.row(peer: peer.name, outcome: outcome))
                 if let mismatch = outcome.rosterMismatch {
                     printError(
                         "warning: \(peer.name) holds a different roster (hash \(mismatch.hex)); entries of authors either side lacks were not exchanged"

@@ -77,6 +77,27 @@ struct PassphraseOptions: ParsableArguments {
     }
 }
 
+/// `--quiet` for commands that print more than what was asked for (progress, info lines, hints): those are left
+/// out; the requested output, warnings and errors never are.
+struct QuietOptions: ParsableArguments {
+    @Flag(
+        name: .shortAndLong,
+        help: "Leave out progress and info lines; the output asked for, warnings and errors are still printed."
+    )
+    var quiet = false
+
+    /// An info or progress line on standard error, left out with --quiet.
+    func info(_ text: String) {
+        if !quiet { printError(text) }
+    }
+
+    /// A result line for people on standard output (what a command that changes the node did), left out with
+    /// --quiet.
+    func say(_ text: String) {
+        if !quiet { print(text) }
+    }
+}
+
 /// Writes to standard error (progress, warnings), keeping standard output for results.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -94,6 +94,9 @@ struct Table: Sendable {
     var name: String?
     var columns: [String]
     var rows: [[Cell]] = []
+    /// Columns the table for people leaves out because another column already says the same in words (JSON and
+    /// CSV keep every column, typed).
+    var hiddenFromPeople: Set<String> = []
 
     init(title: String? = nil, name: String? = nil, columns: [String]) {
         self.title = title
@@ -107,6 +110,12 @@ struct Table: Sendable {
     }
 
     func renderText() -> String {
+        guard hiddenFromPeople.isEmpty else {
+            let shown = columns.indices.filter { !hiddenFromPeople.contains(columns[$0]) }
+            var visible = Table(title: title, name: name, columns: shown.map { columns[$0] })
+            visible.rows = rows.map { row in shown.map { row[$0] } }
+            return visible.renderText()
+        }
         var widths = columns.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.tableText.count) }

@@ -34,6 +34,7 @@ extension CapSyncCommand {
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add peers from trust cards, or one by flags.")
             @OptionGroup var node: NodeOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: "Trust card files.") var cards: [String] = []
             @Option(help: "Partner code.") var partner: String?
             @Option(help: "host:port to dial.") var address: String?
@@ -64,7 +65,7 @@ extension CapSyncCommand {
                 }
                 for peer in added {
                     try peers.add(peer)
-                    print("added peer \(peer.name)")
+                    quiet.say("added peer \(peer.name)")
                     if roster.member(for: peer.key)?.partner != peer.partner {
                         printError(
                             "warning: \(peer.partner)'s key is not in the roster; sync with it will fail until it is (capsync roster add)"
@@ -78,6 +79,7 @@ extension CapSyncCommand {
         struct Remove: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Remove peers by partner code or address.")
             @OptionGroup var node: NodeOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: "Partner code or host:port.") var partnerOrAddress: String
 
             func run() async throws {
@@ -90,7 +92,7 @@ extension CapSyncCommand {
                     )
                 }
                 try NodeSetup.savePeers(peers, node.paths)
-                print("removed \(count) peer(s)")
+                quiet.say("removed \(count) peer(s)")
             }
         }
     }

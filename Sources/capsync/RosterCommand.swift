@@ -55,6 +55,7 @@ extension CapSyncCommand {
                 discussion: "Examples:\n  capsync roster add NL.card\n  capsync roster add --partner UA --key BASE64KEY"
             )
             @OptionGroup var node: NodeOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: "Trust card files.") var cards: [String] = []
             @Option(help: "Partner code, with --key.") var partner: String?
             @Option(help: "Base64 Ed25519 signing key, with --partner.") var key: String?
@@ -98,24 +99,24 @@ extension CapSyncCommand {
                 for member in added {
                     if let present = roster.member(for: member.key), present.partner == member.partner {
                         guard let lastSeq, present.lastValidSeq != lastSeq else {
-                            print("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
+                            quiet.say("already present: \(member.partner) \(Fingerprint.of(member.key.bytes))")
                             continue
                         }
                         do { try roster.setLastValidSeq(lastSeq, for: member.key) } catch {
                             throw CLIError(error.description)
                         }
                         let before = present.lastValidSeq.map(String.init) ?? "none"
-                        print(
+                        quiet.say(
                             "changed last valid seq of \(member.partner) \(Fingerprint.of(member.key.bytes)): \(before) -> \(lastSeq)"
                         )
                         continue
                     }
                     do { try roster.add(member) } catch { throw CLIError(error.description) }
-                    print("added \(member.partner) \(Fingerprint.of(member.key.bytes))")
+                    quiet.say("added \(member.partner) \(Fingerprint.of(member.key.bytes))")
                 }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
-                print("roster hash \(roster.hash.hex)")
+                quiet.say("roster hash \(roster.hash.hex)")
             }
         }
 
@@ -124,6 +125,7 @@ extension CapSyncCommand {
                 abstract: "Remove a key (base64) or every key of a partner code."
             )
             @OptionGroup var node: NodeOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: "A base64 key or a partner code.") var keyOrPartner: String
             @Flag(help: "Increase the roster serial.") var bumpSerial = false
 
@@ -142,7 +144,7 @@ extension CapSyncCommand {
                 }
                 if bumpSerial { roster.serial += 1 }
                 try NodeSetup.saveRoster(roster, paths)
-                print("removed \(removed.count) key(s); roster hash \(roster.hash.hex)")
+                quiet.say("removed \(removed.count) key(s); roster hash \(roster.hash.hex)")
             }
         }
 
@@ -151,6 +153,7 @@ extension CapSyncCommand {
                 abstract: "Replace the roster with a roster file distributed by the coalition."
             )
             @OptionGroup var node: NodeOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: "The roster file.") var file: String
 
             func run() async throws {
@@ -166,7 +169,7 @@ extension CapSyncCommand {
                 }
                 let old = try NodeSetup.loadRoster(paths)
                 try NodeSetup.saveRoster(roster, paths)
-                print(
+                quiet.say(
                     "roster hash \(old.hash.hex) -> \(roster.hash.hex) (serial \(roster.serial), \(roster.members.count) keys)"
                 )
             }

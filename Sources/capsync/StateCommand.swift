@@ -50,6 +50,7 @@ extension CapSyncCommand {
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
             @OptionGroup var view: ViewOptions
+            @OptionGroup var quiet: QuietOptions
             @Option(help: "Only this item code, with every partner and site contributing to it.") var item: String?
             @Option(help: "Detail of this partner (reports, needs, pledges, pools, when each was set).") var partner:
                 String?
@@ -127,7 +128,7 @@ extension CapSyncCommand {
                 if format.format == .table {
                     try format.printer.print(tables)
                     print("\n" + footer)
-                    if !state.ignored.isEmpty { print("ignored entries: capsync log --ignored") }
+                    if !state.ignored.isEmpty && !quiet.quiet { print("ignored entries: capsync log --ignored") }
                 } else {
                     if by == nil { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
                     try format.printer.print(

@@ -88,6 +88,14 @@ final class HostilePeer: @unchecked Sendable {  // used by one test task at a ti
         return heads
     }
 
+    /// Reads the node's messages up to and including its DONE.
+    func readUntilDone() async throws {
+        while true {
+            guard let message = try await nextMessage() else { throw HostileTestError("the node closed before DONE") }
+            if case .done = message { return }
+        }
+    }
+
     /// Reads until the node closes the connection; returns what it sent (its entries, DONE or ERROR).
     @discardableResult
     func drainUntilClosed() async -> [SyncMessage] {
@@ -120,14 +128,15 @@ enum Craft {
         label: String = "EV",
         roster: Roster,
         minVersion: UInt16 = 1,
-        maxVersion: UInt16 = 1
+        maxVersion: UInt16 = 1,
+        features: UInt64 = 0
     ) -> SyncMessage {
         .hello(
             SyncHello(
                 minVersion: minVersion,
                 maxVersion: maxVersion,
                 rosterHash: roster.hash,
-                features: 0,
+                features: features,
                 maxFrameBytes: UInt32(SyncLimits.maximumFrameBytes),
                 maxEntriesPerBatch: 4096,
                 label: label
@@ -158,6 +167,18 @@ enum Craft {
 
     static func done(entries: Int, proofs: Int = 0) -> SyncMessage {
         .done(SyncDone(entriesSent: UInt64(entries), forkProofsSent: UInt64(proofs)))
+    }
+
+    /// An ACK that stored nothing: the fields a test then makes wrong one at a time.
+    static func ack() -> SyncAck {
+        SyncAck(
+            entriesStored: 0,
+            entriesAlreadyHeld: 0,
+            entriesRefused: 0,
+            forkProofsKept: 0,
+            authorsHeld: 1,
+            entriesHeld: 2
+        )
     }
 
     /// `entry` with one bit of its signature flipped: same fields, no longer signed by its author.

@@ -187,6 +187,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         neverSendsDone
     case closesMidBatch
     case governanceGrab
+    /// With acknowledgements agreed: an ACK claiming a million entries stored of the few the node sent; an ACK
+    /// with a trailing byte; an ACK before the peer's own DONE; a close after both DONEs without an ACK; a peer
+    /// that stays connected and never acknowledges.
+    case lyingAcknowledgement, malformedAcknowledgement, acknowledgementBeforeDone, closesBeforeAcknowledging,
+        neverAcknowledges
 
     var description: String { rawValue }
 
@@ -210,6 +215,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .outsiderAuthorIndex, .replayAfterContinuation: .error(.disagreeingClaim, nil)
         case .maximumFrameLength: .error(.frameTooLarge, nil)
         case .truncatedFrame, .closesMidBatch: .error(.connectionClosed, nil)
+        case .lyingAcknowledgement: .error(.disagreeingClaim, "ACK accounts for 1000000 stored")
+        case .malformedAcknowledgement: .error(.malformedFrame, nil)
+        case .acknowledgementBeforeDone: .error(.unexpectedMessage, "ACK arrived before the peer's DONE")
+        case .closesBeforeAcknowledging: .error(.connectionClosed, "before the peer acknowledged")
+        case .neverAcknowledges: .error(.timeout, "acknowledgement limit")
         case .unknownMessageType: .error(.unknownMessageType, nil)
         case .wrongProtocolVersion: .error(.unsupportedVersion, nil)
         case .headsFlood: .error(.unexpectedMessage, "HEADS arrived twice")
@@ -236,6 +246,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         case .slowlorisBelowIdleLimit, .neverSendsDone: limits.idleTimeout = .seconds(5)
         case .slowlorisDribblingHello: limits.handshakeTimeout = .seconds(5)
         case .slowlorisDribblingFrame: limits.frameTimeout = .seconds(5)
+        case .neverAcknowledges: limits.acknowledgementTimeout = .seconds(5)
         default: break
         }
         return limits
@@ -267,7 +278,11 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
         let ev = arena.hostile
         let history = arena.hostileChain  // EV 1…2, held by the node
         let fresh = try ev.chain(after: history.last, count: 4, tag: "new")  // EV 3…6
-        let hello = Craft.hello(roster: roster)
+        let acknowledges = [
+            .lyingAcknowledgement, .malformedAcknowledgement, .acknowledgementBeforeDone, .closesBeforeAcknowledging,
+            .neverAcknowledges,
+        ].contains(self)
+        let hello = Craft.hello(roster: roster, features: acknowledges ? SyncHello.acknowledgementsFeature : 0)
         switch self {
         case .maximumFrameLength:
             await peer.send([0xff, 0xff, 0xff, 0xff])
@@ -417,7 +432,7 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Array(frame.prefix(frame.count / 2)))
             await peer.close()
         case .unknownMessageType:
-            await peer.send(Craft.frame(type: 0x07, body: [0x00]))
+            await peer.send(Craft.frame(type: 0x08, body: [0x00]))
         case .headsFlood:
             let heads = Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]).encode()
             await peer.send(Array([[UInt8]](repeating: heads, count: 1000).joined()))
@@ -458,6 +473,24 @@ enum HostileCase: String, CaseIterable, CustomStringConvertible, Sendable {
             await peer.send(Array(second.prefix(second.count - 20)))
             // Wait for the node's answer to the first batch to be irrelevant: the close cuts the second mid-frame.
             await peer.close()
+        case .lyingAcknowledgement, .malformedAcknowledgement, .closesBeforeAcknowledging, .neverAcknowledges:
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(Craft.done(entries: 0))
+            try await peer.readUntilDone()
+            var lie = Craft.ack()
+            lie.entriesStored = 1_000_000
+            switch self {
+            case .lyingAcknowledgement: await peer.send(.ack(lie))
+            case .neverAcknowledges: break  // stays connected, silent: only the acknowledgement limit ends it
+            case .malformedAcknowledgement:
+                // A well-formed ACK body and one byte more inside the frame: trailing bytes.
+                let body = Array(SyncMessage.ack(Craft.ack()).encode().dropFirst(SyncMessage.frameHeaderSize))
+                await peer.send(Craft.frame(type: 0x07, body: body + [0x00]))
+            default: await peer.close()
+            }
+        case .acknowledgementBeforeDone:
+            await peer.send(Craft.heads(roster: roster, [Head(author: ev.author, seq: 2, id: history[1].id)]))
+            await peer.send(.ack(Craft.ack()))
         case .maximumFrameLength, .wrongProtocolVersion, .slowlorisBelowIdleLimit, .slowlorisDribblingHello:
             break
         }

@@ -64,6 +64,16 @@ func sampleMessages() throws -> [SyncMessage] {
         .done(SyncDone(entriesSent: 1_000_000, forkProofsSent: 2)),
         .error(SyncErrorMessage(code: 7, text: "a run of author 0a1b starts at seq 9, expected seq 4")),
         .error(SyncErrorMessage(code: 65_000, text: "a code from a newer version")),
+        .ack(
+            SyncAck(
+                entriesStored: 6247,
+                entriesAlreadyHeld: 0,
+                entriesRefused: 3,
+                forkProofsKept: 1,
+                authorsHeld: 40,
+                entriesHeld: .max
+            )
+        ),
     ]
 }
 

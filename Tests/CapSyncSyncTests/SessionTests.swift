@@ -148,7 +148,10 @@ func keys(_ authors: [Author]) -> Set<AuthorKey> { Set(authors.map(\.id)) }
             shapes.append(run.a.framesWritten + [.error] + run.b.framesWritten)
         }
         #expect(Set(rounds).count == 1, "rounds: \(rounds)")
-        #expect(rounds[0] == 2, "HELLO+HEADS, then ENTRIES+DONE: one round trip after the handshake leg")
+        #expect(
+            rounds[0] == 3,
+            "HELLO+HEADS, then ENTRIES+DONE, then ACK: one and a half round trips after the handshake leg"
+        )
         #expect(Set(shapes.map { $0.map(\.rawValue) }).count == 1)
     }
 

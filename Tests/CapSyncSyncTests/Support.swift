@@ -139,6 +139,8 @@ struct TestNode {
     let store: MemoryStore
     var rosterHash: Bytes32
     var limits: SyncLimits
+    /// Sets the acknowledgements feature bit; false stands in for a node that predates it.
+    var acknowledgements = true
 
     init(
         _ label: String,
@@ -159,7 +161,8 @@ struct TestNode {
                 knownAuthors: store.knownAuthors,
                 limits: limits,
                 label: label,
-                peerDescription: peerDescription
+                peerDescription: peerDescription,
+                acknowledgements: acknowledgements
             )
         )
     }

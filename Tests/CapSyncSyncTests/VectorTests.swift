@@ -133,6 +133,17 @@ enum SyncVectors {
             )
         case "ERROR":
             return .error(SyncErrorMessage(code: UInt16(try int(fields, "code")), text: try string(fields, "text")))
+        case "ACK":
+            return .ack(
+                SyncAck(
+                    entriesStored: try uint64(fields, "entriesStored"),
+                    entriesAlreadyHeld: try uint64(fields, "entriesAlreadyHeld"),
+                    entriesRefused: try uint64(fields, "entriesRefused"),
+                    forkProofsKept: try uint64(fields, "forkProofsKept"),
+                    authorsHeld: try uint64(fields, "authorsHeld"),
+                    entriesHeld: try uint64(fields, "entriesHeld")
+                )
+            )
         default:
             throw FieldError(description: "unknown message type \(type)")
         }
@@ -140,7 +151,9 @@ enum SyncVectors {
 }
 
 @Suite struct VectorTests {
-    static let files = ["hello.json", "heads.json", "entries.json", "forks.json", "done.json", "error.json"]
+    static let files = [
+        "hello.json", "heads.json", "entries.json", "forks.json", "done.json", "error.json", "ack.json",
+    ]
 
     @Test(arguments: files)
     func framesMatchTheirFields(file: String) throws {

@@ -125,6 +125,8 @@ struct CLI {
         let address: String
         private let stderrPipe = Pipe()
         private let stdoutPipe = Pipe()
+        /// What the daemon wrote to standard output up to and including its "listening on" line.
+        private let firstOutput: String
 
         init(_ cli: CLI, arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: CLI.binary)
@@ -143,6 +145,7 @@ struct CLI {
                 buffer.append(chunk)
             }
             let line = String(decoding: buffer, as: UTF8.self)
+            firstOutput = line
             guard let range = line.range(of: "listening on ") else {
                 process.terminate()
                 throw CLIError(
@@ -154,10 +157,29 @@ struct CLI {
 
         /// SIGTERM, then wait; returns the exit status and what it logged.
         func stop() -> (Int32, String) {
+            let (status, _, log) = stopCollectingOutput()
+            return (status, log)
+        }
+
+        /// SIGTERM, then wait; returns the exit status, everything it wrote to standard output (the "listening on"
+        /// line included) and to standard error. Both pipes are read to their end before waiting.
+        func stopCollectingOutput() -> (status: Int32, stdout: String, stderr: String) {
             process.terminate()
+            let group = DispatchGroup()
+            nonisolated(unsafe) var rest = Data()
+            let stdout = stdoutPipe.fileHandleForReading
+            group.enter()
+            DispatchQueue.global().async {
+                rest = stdout.readDataToEndOfFile()
+                group.leave()
+            }
             let log = stderrPipe.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
             process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: log, as: UTF8.self))
+            return (
+                process.terminationStatus, firstOutput + String(decoding: rest, as: UTF8.self),
+                String(decoding: log, as: UTF8.self)
+            )
         }
     }
 }

@@ -9,12 +9,13 @@ enum SyncTargets {
         return decodeStream(Array(bytes.dropFirst()), chunkSize: Int(selector) + 1)
     }
 
-    /// One frame: type byte (the first input byte, mod 8 so unknown types 0 and 7 are tried too), then the body.
+    /// One frame: type byte (the first input byte, mod 9 so unknown types 0 and 8 are tried too, beside HELLO 1
+    /// to ACK 7), then the body.
     static func message(_ bytes: [UInt8]) -> String? {
         guard let selector = bytes.first else { return nil }
         var writer = ByteWriter(capacity: bytes.count + 4)
         writer.writeUInt32(UInt32(bytes.count))
-        writer.writeUInt8(selector % 8)
+        writer.writeUInt8(selector % 9)
         writer.writeBytes(bytes.dropFirst())
         return decodeStream(writer.bytes, chunkSize: writer.bytes.count)
     }
