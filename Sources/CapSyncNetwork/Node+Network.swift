@@ -43,6 +43,7 @@ extension Node {
             }
             record.entriesReceived = summary.entriesReceived
             record.entriesSent = summary.entriesSent
+            record.peerStored = summary.peerAcknowledgement.map { Int($0.entriesStored) }
             record.bytesReceived = summary.bytesReceived
             record.bytesSent = summary.bytesSent
             record.rosterMismatch = outcome.rosterMismatch != nil

@@ -11,6 +11,8 @@ public struct SyncState: Codable, Sendable, Equatable {
         public var lastError: String?
         public var entriesReceived: Int = 0
         public var entriesSent: Int = 0
+        /// What the peer acknowledged storing new of the last session's entries; nil without an acknowledgement.
+        public var peerStored: Int?
         public var bytesReceived: Int = 0
         public var bytesSent: Int = 0
         public var remoteRosterHash: String?

@@ -54,7 +54,7 @@ extension CapSyncCommand {
                 name: "peers",
                 columns: [
                     "peer", "label", "last_success", "last_attempt", "last_error", "entries_in", "entries_out",
-                    "roster_mismatch", "peer_roster_hash",
+                    "peer_stored", "roster_mismatch", "peer_roster_hash",
                 ]
             )
             let configured = try NodeSetup.loadPeers(node.paths).peers.map(\.pinned.name)
@@ -66,6 +66,7 @@ extension CapSyncCommand {
                     record?.lastAttempt.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .none,
                     record?.lastError.map { .text($0) } ?? .none, .int(Int64(record?.entriesReceived ?? 0)),
                     .int(Int64(record?.entriesSent ?? 0)),
+                    record?.peerStored.map { .int(Int64($0)) } ?? .none,
                     .bool(record?.rosterMismatch == true),
                     record?.rosterMismatch == true ? (record?.remoteRosterHash.map { .text($0) } ?? .none) : .none,
                 ])

@@ -65,6 +65,10 @@ import Testing
 
         let digest = try cli.ok(["state", "--dir", "NL", "--digest", "--format", "json"])
         #expect(digest.contains("\"entries\" : 6"), "NL holds what it acknowledged: \(digest)")
+        // status keeps what the peer acknowledged of the last session.
+        let status = try cli.ok(["status", "--dir", "NO", "--format", "json", "--table", "peers"])
+        let peers = try #require(try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [[String: Any]])
+        #expect(peers.first?["peer_stored"] as? Int == 2, "\(peers)")
     }
 
     @Test func quietSyncPrintsTheResultAndNoInfo() throws {
