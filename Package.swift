@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The one crypto provider: the distribution's OpenSSL 3 (docs/design.md D2).
@@ -66,6 +68,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The coalition view as one self-contained HTML page with inline SVG charts (`capsync dashboard`).
+        .target(
+            name: "CapSyncDashboard",
+            dependencies: ["CapSyncCrypto", "CapSyncWire", "CapSyncMerge"],
+            swiftSettings: swiftSettings
+        ),
         // The network: server and client over mutual TLS, the session driver and channel handlers, the daemon.
         .target(
             name: "CapSyncNetwork",
@@ -77,11 +85,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small read-only HTTP/1.1 server (GET/HEAD, bounded): the operator endpoints (metrics, health, pages).
+        .target(
+            name: "CapSyncHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operating a node: Prometheus metrics from the sessions and the store, the health check, their endpoint.
+        .target(
+            name: "CapSyncMonitoring",
+            dependencies: [
+                "CapSyncHTTP", "CapSyncNode", "CapSyncNetwork", "CapSyncLog", "CapSyncWire", "CapSyncSync",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The system's SQLite 3 (libsqlite3-dev), for `capsync export sqlite`.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The merged view as SQL tables for analysts (`capsync export`); never linked by the daemon's modules.
+        .target(
+            name: "CapSyncExport",
+            dependencies: ["CSQLite", "CapSyncNode", "CapSyncMerge", "CapSyncLog", "CapSyncWire"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork",
+                "CapSyncNetwork", "CapSyncDashboard", "CapSyncHTTP", "CapSyncMonitoring", "CapSyncExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -121,6 +156,14 @@ let package = Package(
             name: "capsync-bench-fold",
             dependencies: ["CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
             path: "tools/bench/fold",
+            swiftSettings: swiftSettings
+        ),
+
+        // Dashboard benchmark harness (tools/bench/dashboard): page build and browser render times, never asserts.
+        .executableTarget(
+            name: "capsync-bench-dashboard",
+            dependencies: ["CapSyncDashboard", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto", "CapSyncTestSupport"],
+            path: "tools/bench/dashboard",
             swiftSettings: swiftSettings
         ),
 
@@ -191,7 +234,7 @@ let package = Package(
         // Drives the real `capsync` binary (built by `swift build --build-tests`) through multi-node scenarios.
         .testTarget(
             name: "capsyncTests",
-            dependencies: ["CapSyncCrypto", "CapSyncWire"],
+            dependencies: ["CapSyncCrypto", "CapSyncWire", "CapSyncSync"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -207,6 +250,19 @@ let package = Package(
         .testTarget(
             name: "CapSyncSimulationTests",
             dependencies: ["CapSyncSimulation", "CapSyncLog", "CapSyncWire", "CapSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncHTTPTests",
+            dependencies: [
+                "CapSyncHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CapSyncDashboardTests",
+            dependencies: ["CapSyncDashboard", "CapSyncMerge", "CapSyncWire", "CapSyncCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -52,6 +52,10 @@ extension Node {
             state.peers[peer] = record
             do { try state.save(paths) } catch { logger.error("cannot save the sync state: \(error)") }
         }
+        // The peer's HEADS is what it held: a later bundle for it (`bundle create --for`) starts from there.
+        if outcome.error == nil, let partner = outcome.peer?.partner {
+            recordPartnerHeads(partner, confirmed: outcome.summary.peerHeads, by: "sync", replacing: true)
+        }
         // Roster proposals and approvals arrive as entries: the roster in force may have moved.
         guard outcome.summary.entriesReceived > 0 else { return }
         do {

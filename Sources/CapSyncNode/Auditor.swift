@@ -163,71 +163,25 @@ public enum Auditor {
         authors: Set<AuthorKey>? = nil,
         fromSeq: UInt64 = 1
     ) throws(NodeError) -> Int {
-        let fm = FileManager.default
-        var written = 0
-        func write(_ bytes: [UInt8], _ path: String) throws(NodeError) {
-            guard fm.createFile(atPath: path, contents: Data(bytes)) else {
-                throw NodeError(.io, "cannot write", context: path)
-            }
-        }
-        func writeEntry(_ entry: Entry, base: String) throws(NodeError) {
-            try write(entry.encoded, base + ".entry")
-            try write(entry.signingMessage, base + ".msg")
-            try write(Array(entry.signature), base + ".sig")
-            try write(Array((entry.id.hex + "\n").utf8), base + ".id")
-            try write(Array((entry.prev.hex + "\n").utf8), base + ".prev")
-        }
-        func makeDirectory(_ path: String) throws(NodeError) {
-            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw NodeError(.io, "cannot create the directory", context: path)
-            }
-        }
-        try makeDirectory(directory)
-        var index: [[String]] = []
-        func indexRow(_ folder: String, _ author: AuthorKey, _ first: UInt64, _ last: UInt64) {
-            index.append([
-                folder, roster.partner(of: author) ?? "", Ed25519Base64.encode(author.bytes), String(first),
-                String(last),
-            ])
-        }
+        var writer = try AuditExportWriter(directory: directory, roster: roster)
         for head in store.heads() where authors?.contains(head.author) ?? true {
-            let dir = directory + "/" + head.author.hex
-            try makeDirectory(dir)
-            let key: Ed25519PublicKey
-            do { key = try head.author.publicKey() } catch {
-                throw NodeError(.keys, "\(error)", context: head.author.hex)
-            }
-            try write(Array(key.pem.utf8), dir + "/author.pub.pem")
-            if let partner = roster.partner(of: head.author) {
-                try write(Array((partner + "\n").utf8), dir + "/partner")
-            }
             var seq = max(1, fromSeq)
-            if seq <= head.seq { indexRow(head.author.hex, head.author, seq, head.seq) }
+            try writer.beginAuthor(head.author, firstSeq: seq, lastSeq: head.seq)
             while seq <= head.seq {
                 let batch: [Entry]
                 do { batch = try store.entries(author: head.author, fromSeq: seq, limit: 4096) } catch {
                     throw NodeError(.store, "\(error)")
                 }
                 guard let last = batch.last else { break }
-                for entry in batch {
-                    try writeEntry(entry, base: "\(dir)/\(entry.seq)")
-                    written += 1
-                }
+                for entry in batch { try writer.writeEntry(entry) }
                 seq = last.seq + 1
             }
         }
         for proof in store.forkProofs() where authors?.contains(proof.author) ?? true {
-            let dir = "\(directory)/forks/\(proof.author.hex)-\(proof.seq)"
-            try makeDirectory(dir)
-            if let key = try? proof.author.publicKey() { try write(Array(key.pem.utf8), dir + "/author.pub.pem") }
-            try writeEntry(proof.first, base: dir + "/a")
-            try writeEntry(proof.second, base: dir + "/b")
-            indexRow("forks/\(proof.author.hex)-\(proof.seq)", proof.author, proof.seq, proof.seq)
+            try writer.writeForkProof(proof)
         }
-        try write(
-            Array(CSVTable.render(header: ["folder", "partner", "key", "first_seq", "last_seq"], rows: index).utf8),
-            directory + "/index.csv"
-        )
+        try writer.finish()
+        let written = writer.written
         return written
     }
 }

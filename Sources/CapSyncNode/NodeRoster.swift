@@ -76,6 +76,7 @@ public struct NodeRoster: Sendable {
     /// Partners removed at or before `time` (nil: now), with the time of their removal.
     public func removedPartners(asOf time: HLCTimestamp?) -> [String: HLCTimestamp] {
         guard let chain else { return [:] }
-        return chain.removals.filter { time == nil || $0.value <= time! }
+        guard let time else { return chain.removals }
+        return chain.removals.filter { $0.value <= time }
     }
 }

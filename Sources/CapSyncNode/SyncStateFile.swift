@@ -1,3 +1,4 @@
+public import CapSyncWire
 public import Foundation
 
 /// `sync-state.json`: the outcome of the last sync with each peer, kept for `status` and `state diff --since-sync`.
@@ -24,6 +25,9 @@ public struct SyncState: Codable, Sendable, Equatable {
     }
 
     public var peers: [String: PeerRecord] = [:]
+    /// Per partner code: the heads it is known to hold and the heads last sent to it by bundle
+    /// (Protocol/bundle.md §Known heads). Absent in files written before bundles existed.
+    public var partnerHeads: [String: PartnerHeads]?
     /// Entry-set digest after the last successful sync (what `state diff --since-sync` compares against).
     public var lastSyncAt: Date?
 
@@ -43,4 +47,54 @@ public struct SyncState: Codable, Sendable, Equatable {
         guard let data = try? encoder.encode(self) else { throw NodeError(.io, "cannot encode the sync state") }
         try AtomicFile.write(Array(data), to: paths.syncState)
     }
+}
+
+/// One head as the sync-state file keeps it (hex, so the file stays readable).
+public struct HeadRecord: Codable, Sendable, Equatable {
+    public var author: String
+    public var seq: UInt64
+    public var id: String
+
+    public init(_ head: Head) {
+        author = head.author.hex
+        seq = head.seq
+        id = head.id.hex
+    }
+
+    public var head: Head? {
+        guard let author = AuthorKey(hex: author), let id = EntryID(hex: id) else { return nil }
+        return Head(author: author, seq: seq, id: id)
+    }
+}
+
+/// What this node knows of one partner's store, for `capsync bundle create --for PARTNER`.
+public struct PartnerHeads: Codable, Sendable, Equatable {
+    /// Heads the partner is known to hold: from its HEADS in a sync, the creator heads of a bundle it made, or a
+    /// heads file it exported. Per author the highest seq seen.
+    public var confirmed: [HeadRecord] = []
+    public var confirmedAt: Date?
+    /// How the last confirmation came: "sync", "bundle" or "heads file".
+    public var confirmedBy: String?
+    /// The heads the last bundle made for the partner brings it to (not yet confirmed: media get lost).
+    public var sent: [HeadRecord]?
+    public var sentAt: Date?
+
+    public init() {}
+
+    /// Records heads the partner holds. `replacing`: the heads are the partner's whole current state (its HEADS
+    /// in a sync, a heads file it just exported), so they replace what was known — a partner restored from a
+    /// backup is then sent what it lost. Otherwise (the creator heads of a bundle, which may be imported long
+    /// after it was made) they only raise what is known.
+    public mutating func confirm(_ heads: [Head], by source: String, at date: Date, replacing: Bool) {
+        var merged: [AuthorKey: Head] = [:]
+        if !replacing { for head in confirmed.compactMap(\.head) { merged[head.author] = head } }
+        for head in heads where head.seq > 0 && head.seq > (merged[head.author]?.seq ?? 0) {
+            merged[head.author] = head
+        }
+        confirmed = merged.values.sorted { $0.author < $1.author }.map(HeadRecord.init)
+        confirmedAt = date
+        confirmedBy = source
+    }
+
+    public var confirmedHeads: [Head] { confirmed.compactMap(\.head) }
 }

@@ -61,7 +61,7 @@ extension SyncMessage {
         }
     }
 
-    private static func readForks(from reader: inout ByteReader, limits: SyncLimits) throws(WireError) -> [ForkProof] {
+    static func readForks(from reader: inout ByteReader, limits: SyncLimits) throws(WireError) -> [ForkProof] {
         let count = try reader.readCount("proofs.count", limit: limits.maxForkProofsPerFrame)
         guard count >= 1 else {
             throw WireError(

@@ -147,12 +147,18 @@ public struct RosterLedger: Sendable {
     private func adoptableGenesis(anchor: Roster) -> RosterChain? {
         let chains = proposals.values.filter { $0.version.isGenesis }.sorted { $0.version.hash < $1.version.hash }
             .compactMap { proposal -> RosterChain? in
-                guard let state = try? RosterState.empty.applying(proposal.version), state.roster.hash == anchor.hash,
+                guard let state = Self.genesisState(of: proposal.version, building: anchor),
                     let approved = try? proposal.version.withApprovals(approvals(for: proposal.version, under: state))
                 else { return nil }
                 return try? RosterChain(genesis: approved)
             }
         return chains.first
+    }
+
+    /// The state a proposed genesis leads to, when it builds exactly `anchor` (§7.2 step 1); else nil.
+    private static func genesisState(of version: RosterVersion, building anchor: Roster) -> RosterState? {
+        guard let state = try? RosterState.empty.applying(version), state.roster.hash == anchor.hash else { return nil }
+        return state
     }
 
     // MARK: What people ask
@@ -162,9 +168,7 @@ public struct RosterLedger: Sendable {
         guard let chain else {
             return proposals.values.filter { $0.version.isGenesis }.sorted { $0.version.hash < $1.version.hash }
                 .compactMap { proposal in
-                    guard let state = try? RosterState.empty.applying(proposal.version),
-                        state.roster.hash == anchor.hash
-                    else { return nil }
+                    guard let state = Self.genesisState(of: proposal.version, building: anchor) else { return nil }
                     return describe(proposal, under: state, required: state.partners.count, problem: nil)
                 }
         }
@@ -196,7 +200,7 @@ public struct RosterLedger: Sendable {
         )
     }
 
-    /// The proposal whose version hash starts with `prefix` (hex), if exactly one does.
+    /// The proposals whose version hash starts with `prefix` (hex); the caller refuses none or several.
     public func proposal(matching prefix: String) -> [Proposal] {
         let lower = prefix.lowercased()
         return proposals.values.filter { $0.version.hash.hex.hasPrefix(lower) }.sorted {

@@ -24,6 +24,9 @@ extension CapSyncCommand {
                   capsync audit --format json
                   capsync audit --export /tmp/audit --author NL --from-seq 1
                   capsync audit --store /media/usb/store --roster /media/usb/roster.txt
+
+                An auditor holding a bundle file (capsync bundle create) checks it the same way, with no node:
+                  capsync audit --bundle /media/usb/no-to-nl.csb --roster roster.txt --export /tmp/audit
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -40,15 +43,24 @@ extension CapSyncCommand {
         @Option(help: "Export from this seq.") var fromSeq: UInt64 = 1
         @Option(help: ArgumentHelp("Audit a store directory on its own (with --roster), not a node.", valueName: "dir"))
         var store: String?
-        @Option(help: ArgumentHelp("The roster file to judge a --store copy by.", valueName: "file"))
+        @Option(help: ArgumentHelp("The roster file to judge a --store copy or a --bundle by.", valueName: "file"))
         var roster: String?
+        @Option(help: ArgumentHelp("Audit a bundle file on its own (with --roster), not a node.", valueName: "file"))
+        var bundle: String?
 
         func validate() throws {
-            guard (store == nil) == (roster == nil) else {
-                throw ValidationError("--store and --roster go together: a store copy is judged by a roster file")
+            if store != nil && bundle != nil {
+                throw ValidationError("give either --store or --bundle, not both")
             }
-            if store != nil && node.dir != nil {
-                throw ValidationError("give either --dir (a node) or --store with --roster (a store copy), not both")
+            guard (store == nil && bundle == nil) == (roster == nil) else {
+                throw ValidationError(
+                    "--store or --bundle and --roster go together: a store copy or a bundle is judged by a roster file"
+                )
+            }
+            if (store != nil || bundle != nil) && node.dir != nil {
+                throw ValidationError(
+                    "give either --dir (a node) or --store/--bundle with --roster (a copy), not both"
+                )
             }
         }
 
@@ -111,6 +123,10 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
+            if let bundle, let roster {
+                try auditBundle(bundle, rosterFile: roster, export: export, format: format)
+                return
+            }
             let subject = try openSubject()
             if let pending = subject.store.pendingRepair {
                 printError("warning: store damage found (left as it is; audit never changes the store): \(pending)")

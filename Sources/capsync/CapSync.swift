@@ -10,9 +10,10 @@ struct CapSyncCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Id.self, RosterCommand.self, Peers.self, Report.self, Retract.self, NeedCommand.self,
-            PledgeCommand.self,
-            Pool.self, Import.self, Serve.self, Sync.self, State.self, Log.self, Audit.self,
-            Status.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self,
+            PledgeCommand.self, Drawdown.self, Deliver.self, Confirm.self, Order.self, Answer.self,
+            Pool.self, Import.self, Serve.self, Sync.self, BundleCommand.self, State.self, Log.self, Audit.self,
+            Status.self, Dashboard.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self,
+            Export.self,
         ]
     )
 

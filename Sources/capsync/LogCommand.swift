@@ -53,6 +53,23 @@ func summary(of entry: Entry) -> String {
         case .pledge(let p): return "pledge \(p.quantity) to \(p.needOwner):\(p.needCode)"
         case .poolJoin(let j): return "join pool \(j.item)"
         case .poolLeave(let l): return "leave pool \(l.item) (\(l.observedTags.count) tags)"
+        case .poolTerms(let t): return "pool terms \(t.item): target \(t.target), \(t.status)"
+        case .poolShare(let s): return "pool share \(s.item): wants \(s.quantity)"
+        case .drawdownPlan(let d):
+            return "drawdown \(d.item) \(d.site) \(d.from)–\(d.to) floor \(d.floor)"
+                + d.refill.map { " refill \($0.month):\($0.stock)" }.joined() + (d.isActive ? "" : " withdrawn")
+        case .deliverySchedule(let d):
+            return "deliveries to \(d.needOwner):\(d.needCode)"
+                + d.months.map { " \($0.month) promised \($0.quantity) delivered \($0.delivered)" }.joined()
+        case .deliveryConfirmation(let c):
+            return "confirm from \(c.pledger) for \(c.needCode)"
+                + c.months.map { " \($0.month):\($0.quantity)" }.joined()
+        case .factoryOrder(let o):
+            return "order \(o.code) at \(o.siteOwner) \(o.site): \(o.quantity) \(o.item) \(o.wantedFrom)–\(o.wantedTo) "
+                + "p\(o.priority)\(o.isOpen ? "" : " cancelled")"
+        case .orderResponse(let r):
+            return "answer \(r.orderPartner):\(r.orderCode) "
+                + (r.slot.map { "accepted \($0.quantity) in \($0.month)" } ?? "refused")
         }
     } catch {
         return "(not read by this fold: \(error.reason))"

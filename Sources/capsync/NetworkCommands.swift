@@ -1,4 +1,5 @@
 import ArgumentParser
+import CapSyncHTTP
 import CapSyncNetwork
 import CapSyncNode
 import CapSyncSync
@@ -44,6 +45,7 @@ extension CapSyncCommand {
                 Examples:
                   capsync serve
                   capsync serve --listen 127.0.0.1:7420 --sync-interval 60 --sync-now
+                  capsync serve --http 8080      # and the dashboard at http://127.0.0.1:8080/
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -57,14 +59,32 @@ extension CapSyncCommand {
             help: ArgumentHelp("Write the bound address to this file once listening (for scripts).", valueName: "file")
         )
         var addressFile: String?
+        @Option(
+            help: ArgumentHelp(
+                "Also serve the dashboard read-only over plain HTTP on this address (off by default; a bare PORT "
+                    + "means 127.0.0.1:PORT): / is the page, /state.json its numbers. GET only.",
+                valueName: "host:port"
+            )
+        )
+        var http: String?
+        @OptionGroup var monitoring: MonitoringOptions
 
         func validate() throws {
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
             try validateAddress(listen, flag: "--listen", allowAnyPort: true)
+            if let http { _ = try Self.httpAddress(http) }
+        }
+
+        /// `--http`: HOST:PORT, or a bare PORT on loopback.
+        static func httpAddress(_ text: String) throws -> HostPort {
+            let full = text.allSatisfy(\.isNumber) ? "127.0.0.1:" + text : text
+            do { return try HostPort(full, allowAnyPort: true) } catch {
+                throw ValidationError("--http: \(error.reason); write it as PORT or HOST:PORT, e.g. 127.0.0.1:8080")
+            }
         }
 
         func run() async throws {
-            let logger = log.makeLogger("capsync.serve", quiet: quiet.quiet)
+            let logger = monitoring.makeLogger("capsync.serve", log: log, quiet: quiet.quiet)
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
@@ -76,15 +96,35 @@ extension CapSyncCommand {
             if let refusal = node.store.ownChainStatus?.appendRefusal {
                 logger.warning("own appends are refused until the own chain is complete: \(refusal.reason)")
             }
-            let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            var daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            let health = try await monitoring.attach(to: &daemon, node: node, logger: logger)
             let addressFile = self.addressFile
+            // The dashboard listener is bound before the sync listener, so both addresses go out in one write.
+            var dashboardLine = ""
+            var dashboardListener: HTTPServer.Listener?
+            if let http {
+                let address = try Self.httpAddress(http)
+                let server = HTTPServer(routes: LiveDashboard(node: node).routes)
+                let listener = try await server.bind(host: address.host, port: address.port)
+                dashboardListener = listener
+                let shown = listener.host.contains(":") ? "[\(listener.host)]" : listener.host
+                dashboardLine = "dashboard on http://\(shown):\(listener.port)/\n"
+                if !["127.0.0.1", "::1", "localhost"].contains(address.host) {
+                    logger.warning(
+                        "the dashboard is served beyond this machine on \(address); it has no access control"
+                    )
+                }
+            }
+            let firstLines = dashboardLine
             try await daemon.run { address in
+                health?.setListener(address)
                 lock.record(address: address)
-                FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+                FileHandle.standardOutput.write(Data("listening on \(address)\n\(firstLines)".utf8))
                 if let addressFile {
                     try? Data((address + "\n").utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic)
                 }
             }
+            if let dashboardListener { await dashboardListener.close() }
             withExtendedLifetime(lock) {}
         }
     }

@@ -7,7 +7,7 @@ import Foundation
 extension CapSyncCommand {
     struct Pool: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Join or leave the joint-procurement pool of an item.",
+            abstract: "Join or leave an item's joint-procurement pool; state its terms (lead) or this partner's share.",
             discussion: """
                 Joining a pool this partner is already in, or leaving one it is not in, changes nothing: the command \
                 says so and appends nothing.
@@ -15,8 +15,10 @@ extension CapSyncCommand {
                 Examples:
                   capsync pool join --item BARREL-155
                   capsync pool leave --item BARREL-155
+                  capsync pool terms --item BARREL-155 --target 400 --status tendering
+                  capsync pool want --item BARREL-155 --quantity 120
                 """,
-            subcommands: [Join.self, Leave.self]
+            subcommands: [Join.self, Leave.self, Terms.self, Want.self]
         )
 
         /// The tags of this partner's standing joins of an item's pool, as this node sees them.

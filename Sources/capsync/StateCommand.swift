@@ -41,7 +41,10 @@ extension CapSyncCommand {
                 sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
                 pledges, pools; with --digest: digests.
                 """,
-            subcommands: [Show.self, Trend.self, Shortfalls.self, Diff.self],
+            subcommands: [
+                Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
+                Diff.self,
+            ],
             defaultSubcommand: Show.self
         )
 

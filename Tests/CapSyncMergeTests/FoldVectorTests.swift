@@ -439,6 +439,80 @@ enum FoldVectorBook {
                 )
             )
         }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "16-pool-terms-drawdown",
+                    "PL states the BARREL-155 pool's terms first and leads it; NO's later terms are listed as notPoolLead; PL's later status change wins. Pool shares are last writer wins per (item, partner). NO's drawdown plan is replaced by a later one; UA's withdrawn plan stays in the state. A drawdown written for another partner is notOwnRecord.",
+                    authors: [no, pl, ua],
+                    entries: [
+                        pl.append(Sample.terms("PL", target: 400), at: t0),
+                        no.append(Sample.terms("NO", target: 900, status: .tendering), at: t0 + 1_000),
+                        pl.append(Sample.terms("PL", target: 500, status: .tendering), at: t0 + 2_000),
+                        no.append(Sample.share("NO", quantity: 100), at: t0 + 3_000),
+                        no.append(Sample.share("NO", quantity: 150), at: t0 + 4_000),
+                        ua.append(Sample.share("UA", quantity: 200), at: t0 + 4_500),
+                        no.append(Sample.drawdown("NO", floor: 900), at: t0 + 5_000),
+                        no.append(Sample.drawdown("NO", floor: 800), at: t0 + 6_000),
+                        ua.append(Sample.drawdown("UA", site: "Kyiv", active: false), at: t0 + 7_000),
+                        ua.append(Sample.drawdown("NO", site: "Kyiv"), at: t0 + 8_000),
+                    ]
+                )
+            )
+        }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "17-deliveries",
+                    "UA needs shells; NO pledges and schedules deliveries, then restates the schedule with what it delivered (last writer wins). UA confirms what it received; NO's confirmation of UA's need is notOwnRecord (only the needing partner confirms).",
+                    authors: [no, ua],
+                    entries: [
+                        ua.append(Sample.need("UA"), at: t0),
+                        no.append(Sample.pledge("NO", to: "UA", quantity: 900), at: t0 + 1_000),
+                        no.append(
+                            Sample.schedule("NO", to: "UA", [("2026-11", 300, 0), ("2026-12", 600, 0)]),
+                            at: t0 + 2_000
+                        ),
+                        no.append(
+                            Sample.schedule("NO", to: "UA", [("2026-11", 300, 250), ("2026-12", 600, 0)]),
+                            at: t0 + 3_000
+                        ),
+                        ua.append(Sample.confirmation("UA", from: "NO", [("2026-11", 200)]), at: t0 + 4_000),
+                        no.append(Sample.confirmation("UA", from: "NO", [("2026-11", 300)]), at: t0 + 5_000),
+                    ]
+                )
+            )
+        }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "18-order-book",
+                    "PL and UA order at NO's Plant-1; NO accepts PL's order with a slot and refuses UA's, then UA's answer to PL's order (not its site) is listed as notSiteOwner. UA's second order is cancelled (last writer wins).",
+                    authors: [no, pl, ua],
+                    entries: [
+                        no.append(Sample.report("NO", capacity: 1000), at: t0),
+                        pl.append(Sample.order("PL", at: "NO", quantity: 700), at: t0 + 1_000),
+                        ua.append(Sample.order("UA", at: "NO", quantity: 600), at: t0 + 2_000),
+                        ua.append(Sample.order("UA", code: "ORD-2", at: "NO", quantity: 50), at: t0 + 2_500),
+                        ua.append(
+                            Sample.order("UA", code: "ORD-2", at: "NO", quantity: 50, open: false),
+                            at: t0 + 2_600
+                        ),
+                        no.append(Sample.answer("NO", to: "PL", slot: ("2026-11", 700)), at: t0 + 3_000),
+                        no.append(Sample.answer("NO", to: "UA", slot: nil), at: t0 + 4_000),
+                        ua.append(Sample.answer("UA", to: "PL", slot: ("2026-12", 1)), at: t0 + 5_000),
+                    ]
+                )
+            )
+        }
         return vectors
     }
 

@@ -23,6 +23,15 @@ import Testing
         Sample.join("NATO-SPO"),
         Sample.leave("DE", tags: []),
         Sample.leave("DE", tags: [tag2, tag1, tag2]),
+        Sample.terms("PL", target: FieldRules.maxQuantity, status: .closed),
+        Sample.share("NO", quantity: 0),
+        Sample.drawdown("NO", site: "Raufoss", refill: []),
+        Sample.drawdown("NO", from: "2026-11", to: "2026-11", active: false),
+        Sample.schedule("NO", to: "UA", [("2026-11", 300, 250), ("2027-01", FieldRules.maxQuantity, 0)]),
+        Sample.confirmation("UA", from: "NO", []),
+        Sample.order("PL", at: "NO", site: "Raufoss", quantity: FieldRules.maxQuantity, priority: 5, open: false),
+        Sample.answer("NO", to: "PL", slot: ("2026-11", 700)),
+        Sample.answer("NO", to: "PL", slot: nil),
     ]
 
     @Test(arguments: operations)
@@ -117,6 +126,26 @@ import Testing
         ("leave duplicate tags", .poolLeave, false, "024e4f0142" + "02" + String(repeating: "aa", count: 64)),
         ("leave count over the limit", .poolLeave, false, "024e4f0142" + "8108"),
         ("leave count beyond the bytes", .poolLeave, false, "024e4f0142" + "05" + String(repeating: "aa", count: 32)),
+        ("terms valid", .poolTerms, true, "02504c0142900301"),
+        ("terms status 4", .poolTerms, false, "02504c0142900304"),
+        ("share valid", .poolShare, true, "024e4f014264"),
+        ("share over the limit", .poolShare, false, "024e4f014281a094a58d1d"),
+        ("drawdown valid", .drawdownPlan, true, "024e4f0142015307ea0b07eb02a0060107eb03dc0b00"),
+        ("drawdown window reversed", .drawdownPlan, false, "024e4f0142015307eb0207ea0ba0060107eb03dc0b00"),
+        ("drawdown refill at the start", .drawdownPlan, false, "024e4f0142015307ea0b07eb02a0060107ea0bdc0b00"),
+        ("drawdown status 2", .drawdownPlan, false, "024e4f0142015307ea0b07eb02a0060107eb03dc0b02"),
+        ("schedule valid", .deliverySchedule, true, "024e4f025541024e310207ea0b643207ea0c6400"),
+        ("schedule months repeated", .deliverySchedule, false, "024e4f025541024e310207ea0b643207ea0b6400"),
+        ("confirmation valid", .deliveryConfirmation, true, "025541024e31024e4f0107ea0b32"),
+        ("confirmation count beyond the bytes", .deliveryConfirmation, false, "025541024e31024e4f0207ea0b32"),
+        ("answer accepted", .orderResponse, true, "024e4f02504c014f0007ea0b64"),
+        ("answer refused", .orderResponse, true, "024e4f02504c014f01"),
+        ("answer refused with a slot", .orderResponse, false, "024e4f02504c014f0107ea0b64"),
+        ("answer decision 2", .orderResponse, false, "024e4f02504c014f02"),
+        ("order valid", .factoryOrder, true, "02504c014f024e4f01530142640" + "7ea0b07ea0c0200"),
+        ("order window reversed", .factoryOrder, false, "02504c014f024e4f01530142640" + "7ea0c07ea0b0200"),
+        ("order priority 0", .factoryOrder, false, "02504c014f024e4f01530142640" + "7ea0b07ea0c0000"),
+        ("drawdown month 0", .drawdownPlan, false, "024e4f0142015307ea0007eb02a0060107eb03dc0b00"),
     ])
     func handWrittenPayloads(_ name: String, _ kind: EntryKind, _ valid: Bool, _ hex: String) {
         let bytes = Hex.decode(hex) ?? []
@@ -195,7 +224,7 @@ import Testing
         #expect(
             Sample.report("NO").description.hasPrefix("capacity report NO SHELL-155-HE Plant-1 2026-10: capacity 1000")
         )
-        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6])
+        #expect(EntryKind.allCases.map(\.rawValue) == [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15])
     }
 }
 

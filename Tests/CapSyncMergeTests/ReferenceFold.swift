@@ -96,6 +96,13 @@ struct ReferenceFold {
         var pledges: [(key: [[UInt8]], entry: Entry, pledge: Pledge)] = []
         var joins: [(key: [[UInt8]], tag: EntryID)] = []
         var removed: [(key: [[UInt8]], tag: EntryID)] = []
+        var terms: [(key: [[UInt8]], lead: [UInt8], entry: Entry)] = []
+        var shares: [(key: [[UInt8]], entry: Entry)] = []
+        var drawdowns: [(key: [[UInt8]], entry: Entry)] = []
+        var schedules: [(key: [[UInt8]], entry: Entry)] = []
+        var confirmations: [(key: [[UInt8]], entry: Entry)] = []
+        var orders: [(key: [[UInt8]], entry: Entry, order: FactoryOrder)] = []
+        var answers: [(key: [[UInt8]], entry: Entry, response: OrderResponse)] = []
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         func periodBytes(_ p: Period) -> [UInt8] { [UInt8(p.year >> 8), UInt8(p.year & 0xff), p.month] }
         for (entry, operation) in valid {
@@ -120,6 +127,39 @@ struct ReferenceFold {
                 joins.append(([bytes(j.item), bytes(j.partner)], entry.id))
             case .poolLeave(let l):
                 for tag in l.observedTags { removed.append(([bytes(l.item), bytes(l.partner)], tag)) }
+            case .poolTerms(let t):
+                // In stamp order: the first terms of an item name its lead; the lead's later terms replace them.
+                if let standing = terms.firstIndex(where: { $0.key == [bytes(t.item)] }) {
+                    if terms[standing].lead == bytes(t.lead) {
+                        terms[standing].entry = entry
+                    } else {
+                        ignored.append((entry.id, .notPoolLead))
+                    }
+                } else {
+                    terms.append(([bytes(t.item)], bytes(t.lead), entry))
+                }
+            case .poolShare(let share):
+                let key = [bytes(share.item), bytes(share.partner)]
+                shares.removeAll { $0.key == key }
+                shares.append((key, entry))
+            case .drawdownPlan(let d):
+                let key = [bytes(d.partner), bytes(d.item), bytes(d.site)]
+                drawdowns.removeAll { $0.key == key }
+                drawdowns.append((key, entry))
+            case .deliverySchedule(let d):
+                let key = [bytes(d.partner), bytes(d.needOwner), bytes(d.needCode)]
+                schedules.removeAll { $0.key == key }
+                schedules.append((key, entry))
+            case .deliveryConfirmation(let c):
+                let key = [bytes(c.needOwner), bytes(c.needCode), bytes(c.pledger)]
+                confirmations.removeAll { $0.key == key }
+                confirmations.append((key, entry))
+            case .factoryOrder(let o):
+                let key = [bytes(o.partner), bytes(o.code)]
+                orders.removeAll { $0.key == key }
+                orders.append((key, entry, o))
+            case .orderResponse(let r):
+                answers.append(([bytes(r.siteOwner), bytes(r.orderPartner), bytes(r.orderCode)], entry, r))
             }
         }
         func keyOrder(_ a: [[UInt8]], _ b: [[UInt8]]) -> Bool {
@@ -133,6 +173,22 @@ struct ReferenceFold {
         var members: [[[UInt8]]] = []
         for join in live where !members.contains(join.key) { members.append(join.key) }
         members.sort(by: keyOrder)
+
+        // Answers stand when their author's partner is the order's site owner (or the order is unknown); among
+        // those, the last writer (answers are in stamp order) wins.
+        func standingAnswers() -> [([[UInt8]], Entry)] {
+            var standing: [([[UInt8]], Entry)] = []
+            for answer in answers {
+                let order = orders.first { $0.key == [answer.key[1], answer.key[2]] }
+                if let order, bytes(order.order.siteOwner) != answer.key[0] {
+                    ignored.append((answer.entry.id, .notSiteOwner))
+                    continue
+                }
+                standing.removeAll { $0.0 == answer.key }
+                standing.append((answer.key, answer.entry))
+            }
+            return standing
+        }
 
         // The canonical encoding, written out field by field from the spec.
         var out: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0, 0, 0, 0, 2] + roster.hash.bytes
@@ -190,6 +246,18 @@ struct ReferenceFold {
             let tags = live.filter { $0.key == key }.map(\.tag).sorted()
             varint(UInt64(Set(tags).count))
             for tag in Set(tags).sorted() { out += tag.bytes }
+        }
+        for section in [
+            terms.map { ($0.key, $0.entry) }, shares.map { ($0.key, $0.entry) }, drawdowns.map { ($0.key, $0.entry) },
+            schedules.map { ($0.key, $0.entry) }, confirmations.map { ($0.key, $0.entry) },
+            orders.map { ($0.key, $0.entry) }, standingAnswers(),
+        ] {
+            let sorted = section.sorted { keyOrder($0.0, $1.0) }
+            varint(UInt64(sorted.count))
+            for (_, entry) in sorted {
+                stamp(entry)
+                out += entry.payload
+            }
         }
 
         ignored.sort { a, b in

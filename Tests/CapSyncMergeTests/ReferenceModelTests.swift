@@ -48,7 +48,7 @@ struct RandomCoalition {
         joins: [(partner: String, item: String, id: EntryID)]
     ) -> (kind: UInt64, payload: [UInt8], version: UInt8) {
         let writer = chance(6) ? pick(RandomCoalition.partners) : partner
-        let roll = number(99)
+        let roll = number(127)
         let operation: Operation
         switch roll {
         case 0..<30:
@@ -108,9 +108,81 @@ struct RandomCoalition {
         case 96..<98:
             let good = Operation.pledge(try! Pledge(partner: writer, needOwner: "UA", needCode: "N1", quantity: 5))
             return (good.kind.rawValue, chance(50) ? good.payload() + [0] : Array(good.payload().dropLast()), 1)
-        default:
+        case 98..<100:
             let good = Operation.poolJoin(try! PoolJoin(partner: writer, item: "BARREL-155"))
             return (good.kind.rawValue, good.payload(), 2)
+        case 100..<104:
+            operation = .poolTerms(
+                try! PoolTerms(
+                    lead: writer,
+                    item: pick(Self.items),
+                    target: number(4) * 100,
+                    status: PoolStatus(rawValue: UInt8(number(3)))!
+                )
+            )
+        case 104..<107:
+            operation = .poolShare(try! PoolShare(partner: writer, item: pick(Self.items), quantity: number(3) * 50))
+        case 112..<116:
+            let months =
+                [("2026-10", number(3) * 100, number(3) * 100)].filter { _ in chance(80) }
+                + [("2026-12", number(3) * 100, 0)]
+            operation = .deliverySchedule(
+                try! DeliverySchedule(
+                    partner: writer,
+                    needOwner: pick(Self.partners),
+                    needCode: pick(Self.needCodes),
+                    months: months.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1, delivered: $0.2) }
+                )
+            )
+        case 116..<120:
+            operation = .deliveryConfirmation(
+                try! DeliveryConfirmation(
+                    needOwner: writer,
+                    needCode: pick(Self.needCodes),
+                    pledger: pick(Self.partners),
+                    months: [DeliveryMonth(month: Sample.month, quantity: number(3) * 100)]
+                )
+            )
+        case 120..<124:
+            operation = .factoryOrder(
+                try! FactoryOrder(
+                    partner: writer,
+                    code: pick(Self.needCodes),
+                    siteOwner: pick(Self.partners),
+                    site: pick(Self.sites),
+                    item: pick(Self.items),
+                    quantity: number(3) * 100,
+                    wantedFrom: Sample.month,
+                    wantedTo: Sample.nextMonth,
+                    priority: UInt8(1 + number(4)),
+                    isOpen: !chance(20)
+                )
+            )
+        case 124..<128:
+            operation = .orderResponse(
+                try! OrderResponse(
+                    siteOwner: writer,
+                    orderPartner: pick(Self.partners),
+                    orderCode: pick(Self.needCodes),
+                    slot: chance(30) ? nil : DeliveryMonth(month: Sample.nextMonth, quantity: number(3) * 100)
+                )
+            )
+        default:
+            let from = pick(Self.periods)
+            let refill =
+                chance(50) ? [] : [DrawdownPlan.RefillStep(month: try! Period("2031-06"), stock: number(5) * 100)]
+            operation = .drawdownPlan(
+                try! DrawdownPlan(
+                    partner: writer,
+                    item: pick(Self.items),
+                    site: pick(Self.sites),
+                    from: from,
+                    to: max(from, pick(Self.periods)),
+                    floor: number(3) * 100,
+                    refill: refill,
+                    isActive: !chance(20)
+                )
+            )
         }
         return (operation.kind.rawValue, operation.payload(), 1)
     }

@@ -167,6 +167,128 @@ enum Sample {
     }
 }
 
+extension Sample {
+    static func terms(
+        _ lead: String,
+        item: String = "BARREL-155",
+        target: UInt64 = 400,
+        status: PoolStatus = .forming
+    )
+        -> Operation
+    {
+        .poolTerms(try! PoolTerms(lead: lead, item: item, target: target, status: status))
+    }
+
+    static func share(_ partner: String, item: String = "BARREL-155", quantity: UInt64) -> Operation {
+        .poolShare(try! PoolShare(partner: partner, item: item, quantity: quantity))
+    }
+
+    static func drawdown(
+        _ partner: String,
+        item: String = "SHELL-155-HE",
+        site: String = "Plant-1",
+        from: String = "2026-11",
+        to: String = "2027-02",
+        floor: UInt64 = 800,
+        refill: [(String, UInt64)] = [("2027-03", 1500), ("2027-05", 2500)],
+        active: Bool = true
+    ) -> Operation {
+        .drawdownPlan(
+            try! DrawdownPlan(
+                partner: partner,
+                item: item,
+                site: site,
+                from: try! Period(from),
+                to: try! Period(to),
+                floor: floor,
+                refill: refill.map { DrawdownPlan.RefillStep(month: try! Period($0.0), stock: $0.1) },
+                isActive: active
+            )
+        )
+    }
+}
+
+extension Sample {
+    static func schedule(
+        _ partner: String,
+        to owner: String,
+        code: String = "NEED-001",
+        _ rows: [(String, UInt64, UInt64)]
+    ) -> Operation {
+        .deliverySchedule(
+            try! DeliverySchedule(
+                partner: partner,
+                needOwner: owner,
+                needCode: code,
+                months: rows.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1, delivered: $0.2) }
+            )
+        )
+    }
+
+    static func confirmation(
+        _ owner: String,
+        code: String = "NEED-001",
+        from pledger: String,
+        _ rows: [(String, UInt64)]
+    ) -> Operation {
+        .deliveryConfirmation(
+            try! DeliveryConfirmation(
+                needOwner: owner,
+                needCode: code,
+                pledger: pledger,
+                months: rows.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1) }
+            )
+        )
+    }
+}
+
+extension Sample {
+    static func order(
+        _ partner: String,
+        code: String = "ORD-1",
+        at siteOwner: String,
+        site: String = "Plant-1",
+        item: String = "SHELL-155-HE",
+        quantity: UInt64,
+        wanted: (String, String) = ("2026-11", "2026-12"),
+        priority: UInt8 = 2,
+        open: Bool = true
+    ) -> Operation {
+        .factoryOrder(
+            try! FactoryOrder(
+                partner: partner,
+                code: code,
+                siteOwner: siteOwner,
+                site: site,
+                item: item,
+                quantity: quantity,
+                wantedFrom: try! Period(wanted.0),
+                wantedTo: try! Period(wanted.1),
+                priority: priority,
+                isOpen: open
+            )
+        )
+    }
+
+    static func answer(
+        _ siteOwner: String,
+        to partner: String,
+        code: String = "ORD-1",
+        slot: (String, UInt64)?
+    )
+        -> Operation
+    {
+        .orderResponse(
+            try! OrderResponse(
+                siteOwner: siteOwner,
+                orderPartner: partner,
+                orderCode: code,
+                slot: slot.map { DeliveryMonth(month: try! Period($0.0), quantity: $0.1) }
+            )
+        )
+    }
+}
+
 func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Roster {
     try! Roster(
         serial: 1,

@@ -38,6 +38,11 @@ struct CLI {
 
     func path(_ name: String) -> String { directory + "/" + name }
 
+    /// The base64 signing key of a trust card's `key` line ("" when the card has none).
+    static func key(ofCard card: String) -> String {
+        card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+    }
+
     @discardableResult
     func run(
         _ arguments: [String],
@@ -154,6 +159,9 @@ struct CLI {
             }
             address = String(line[range.upperBound...].prefix { $0 != "\n" })
         }
+
+        /// The daemon's first write to standard output: "listening on" and, with --http, "dashboard on".
+        var startOutput: String { firstOutput }
 
         /// SIGTERM, then wait; returns the exit status and what it logged.
         func stop() -> (Int32, String) {

@@ -14,7 +14,7 @@ import Testing
             try cli.ok(["init", "--dir", partner, "--partner", partner, "--listen", "127.0.0.1:0"])
             let card = try cli.ok(["id", "--dir", partner, "--card", "--address", "127.0.0.1:9"])
             try cli.write(card, to: "\(partner).card")
-            keys[partner] = card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) }
+            keys[partner] = CLI.key(ofCard: card)
         }
         for partner in partners {
             try cli.ok(["roster", "add", "--dir", partner] + partners.filter { $0 != partner }.map { "\($0).card" })

@@ -29,6 +29,10 @@ import Testing
         ("id.json", ["id", "--dir", "NO"], [0]),
         ("catalog.json", ["catalog"], [0]),
         ("sync.json", ["sync", "--dir", "NO"], [3]),
+        ("bundle-create.json", ["bundle", "create", "--dir", "NO", "--all", "--out", "all.csb"], [0]),
+        ("bundle-import.json", ["bundle", "import", "--dir", "NO", "all.csb"], [0]),
+        ("bundle-verify.json", ["bundle", "verify", "all.csb", "--roster", "NO/roster.txt"], [0, 4]),
+        ("export.json", ["export", "sqlite", "--dir", "NO", "export.db"], [0]),
     ]
 
     /// Node NO with a report, a need, a pledge, a pool, a peer NL that refuses connections (one failed sync), a
@@ -199,9 +203,7 @@ import Testing
         try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
         let daemon = try CLI.Daemon(cli, arguments: ["--dir", "NL", "--sync-interval", "86400"])
         defer { _ = daemon.stop() }
-        let nlKey =
-            try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]).split(separator: "\n")
-            .first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        let nlKey = CLI.key(ofCard: try cli.ok(["id", "--dir", "NL", "--card", "--address", "127.0.0.1:9"]))
         try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", nlKey])
         let proposal = try cli.ok([
             "roster", "propose", "genesis", "--dir", "NO", "--threshold", "1/2", "--format", "json",

@@ -19,10 +19,6 @@ import Testing
         return cards
     }
 
-    func key(of card: String) -> String {
-        card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
-    }
-
     func digests(_ cli: CLI, _ node: String) throws -> [String: Any] {
         let json = try cli.ok(["state", "--dir", node, "--digest", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
@@ -43,7 +39,7 @@ import Testing
         for partner in ["NO", "US"] {
             try cli.ok([
                 "peers", "add", "--dir", partner, "--partner", "NL", "--address", daemon.address, "--key",
-                key(of: cards["NL"]!),
+                CLI.key(ofCard: cards["NL"]!),
             ])
         }
         try cli.ok([
@@ -156,7 +152,7 @@ import Testing
         defer { _ = daemon.stop() }
         try cli.ok([
             "peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key",
-            key(of: cards["NL"]!),
+            CLI.key(ofCard: cards["NL"]!),
         ])
         func report(_ node: String, _ month: Int) throws -> CLI.Result {
             try cli.run([

@@ -19,7 +19,7 @@ import Testing
             arguments: ["--dir", "NL", "--sync-interval", "3600", "--log-level", "warning"]
         )
         let key =
-            cards["NL"]!.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+            CLI.key(ofCard: cards["NL"]!)
         try cli.ok(["peers", "add", "--dir", "NO", "--partner", "NL", "--address", daemon.address, "--key", key])
         return daemon
     }
@@ -191,7 +191,7 @@ extension OwnChainCLITests {
         try cli.ok(["sync", "--dir", "NO", "--peer", "NL"])
 
         try cli.ok(["restore", "--dir", "NO-restored", "backup-old"])
-        let usKey = usCard.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
+        let usKey = CLI.key(ofCard: usCard)
         try cli.ok(["peers", "add", "--dir", "NO-restored", "--partner", "US", "--address", us.address, "--key", usKey])
         try cli.ok(["sync", "--dir", "NO-restored", "--peer", "US"])
         let stillRefused = try report(cli, "NO-restored", 4)

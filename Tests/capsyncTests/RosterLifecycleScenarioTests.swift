@@ -84,10 +84,6 @@ import Testing
         }
     }
 
-    func key(of card: String) -> String {
-        card.split(separator: "\n").first { $0.hasPrefix("key ") }.map { String($0.dropFirst(4)) } ?? ""
-    }
-
     func newKey(in output: String) -> String {
         output.split(separator: "\n").first { $0.hasPrefix("new signing key for ") }
             .map { String($0.split(separator: " ").last ?? "") } ?? ""
@@ -111,7 +107,7 @@ import Testing
         for partner in founders where partner != "NL" {
             try cli.ok([
                 "peers", "add", "--dir", partner, "--partner", "NL", "--address", hub.address, "--key",
-                key(of: cards["NL"]!),
+                CLI.key(ofCard: cards["NL"]!),
             ])
         }
         var coalition = Coalition(cli: cli, hub: hub, members: founders)
@@ -155,7 +151,8 @@ import Testing
         )
         try cli.ok(["roster", "import", "--dir", "SE", "genesis.txt"])
         try cli.ok([
-            "peers", "add", "--dir", "SE", "--partner", "NL", "--address", hub.address, "--key", key(of: cards["NL"]!),
+            "peers", "add", "--dir", "SE", "--partner", "NL", "--address", hub.address, "--key",
+            CLI.key(ofCard: cards["NL"]!),
         ])
         try cli.ok(["roster", "propose", "add", "SE.card", "--dir", "DE", "-q"])
         try coalition.spread()
@@ -183,7 +180,8 @@ import Testing
         try coalition.spread()
         #expect(try coalition.capacity("DE") == 1601)
         try cli.ok([
-            "roster", "propose", "revoke-key", "--dir", "DE", "--key", key(of: cards["PL"]!), "--last-seq", "\(plSeq)",
+            "roster", "propose", "revoke-key", "--dir", "DE", "--key", CLI.key(ofCard: cards["PL"]!), "--last-seq",
+            "\(plSeq)",
             "-q",
         ])
         try coalition.spread()

@@ -248,6 +248,7 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
         for _, item in group:
             out += stamp_bytes(item) + item.op.payload()
     out += spec.encode_varint(0)  # pools: none in the view vectors
+    out += spec.encode_varint(0) * 7  # pool terms and shares, drawdowns, deliveries, confirmations, orders, answers
     ignored.sort(key=lambda x: (distinct[x[0]].author, distinct[x[0]].seq, x[0]))
     return FoldResult(
         reports=[v.op for _, v in records if isinstance(v.op, Report)],

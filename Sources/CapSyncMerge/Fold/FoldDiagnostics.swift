@@ -24,6 +24,10 @@ public enum IgnoredReason: String, Sendable, Hashable, Codable, CaseIterable {
     case rosterGovernance
     /// The author's partner was removed from the roster in force for this view: its records no longer count.
     case partnerRemoved
+    /// Pool terms (kind 9) from a partner other than the pool's lead, the partner that stated terms first.
+    case notPoolLead
+    /// An order response (kind 15) from a partner other than the site owner the order names.
+    case notSiteOwner
 }
 
 /// An entry the fold did not apply, and why: shown to operators and auditors, never silently dropped.

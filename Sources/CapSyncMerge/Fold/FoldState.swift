@@ -133,6 +133,7 @@ public struct FoldState: Sendable {
                 if let entry = chain.ignoredEntry(at: index, author: authorKeys[rank]) { ignored.append(entry) }
             }
         }
+        ignored += registers.ignoredEntries(authorKeys: authorKeys)
         ignored.sort(by: IgnoredEntry.order)
         let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
         return registers.state(

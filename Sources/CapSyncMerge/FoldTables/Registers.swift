@@ -63,6 +63,16 @@ struct PoolID: Hashable, Sendable {
     let item: UInt32, partner: UInt32
 }
 
+/// The key of a planning register, its strings as interned numbers in canonical order: (item) for pool terms,
+/// (item, partner) for pool shares, (partner, item, site) for drawdown plans; unused places are 0.
+struct PlanKey: Hashable, Sendable {
+    let a: UInt32, b: UInt32, c: UInt32
+
+    func renumbered(_ map: (UInt32) -> UInt32, places: Int) -> PlanKey {
+        PlanKey(a: map(a), b: places > 1 ? map(b) : 0, c: places > 2 ? map(c) : 0)
+    }
+}
+
 /// An operation with its strings replaced by interned numbers, as the decoders give it. A chain keeps reports and
 /// retractions packed (`PackedOperation`) and the rarer kinds as they are (`AuthorChain.others`).
 enum CompactOperation: Sendable {
@@ -72,6 +82,8 @@ enum CompactOperation: Sendable {
     case pledge(PledgeID, UInt64)
     case join(PoolID)
     case leave(PoolID, [EntryID])
+    /// The planning kinds (9–11), rare: kept as decoded, with their register's key interned.
+    case planning(PlanKey, places: Int, Operation)
 
     var kind: EntryKind {
         switch self {
@@ -81,6 +93,7 @@ enum CompactOperation: Sendable {
         case .pledge: .pledge
         case .join: .poolJoin
         case .leave: .poolLeave
+        case .planning(_, _, let operation): operation.kind
         }
     }
 
@@ -128,6 +141,24 @@ enum CompactOperation: Sendable {
             self = .join(PoolID(item: interner.number(j.item), partner: partner))
         case .poolLeave(let l):
             self = .leave(PoolID(item: interner.number(l.item), partner: partner), l.observedTags)
+        case .poolTerms(let t):
+            self = .planning(PlanKey(a: interner.number(t.item), b: partner, c: 0), places: 2, operation)
+        case .poolShare(let share):
+            self = .planning(PlanKey(a: interner.number(share.item), b: partner, c: 0), places: 2, operation)
+        case .drawdownPlan(let d):
+            let key = PlanKey(a: partner, b: interner.number(d.item), c: interner.number(d.site))
+            self = .planning(key, places: 3, operation)
+        case .deliverySchedule(let d):
+            let key = PlanKey(a: partner, b: interner.number(d.needOwner), c: interner.number(d.needCode))
+            self = .planning(key, places: 3, operation)
+        case .deliveryConfirmation(let c):
+            let key = PlanKey(a: partner, b: interner.number(c.needCode), c: interner.number(c.pledger))
+            self = .planning(key, places: 3, operation)
+        case .factoryOrder(let o):
+            self = .planning(PlanKey(a: partner, b: interner.number(o.code), c: 0), places: 2, operation)
+        case .orderResponse(let r):
+            let key = PlanKey(a: partner, b: interner.number(r.orderPartner), c: interner.number(r.orderCode))
+            self = .planning(key, places: 3, operation)
         }
     }
 
@@ -159,6 +190,8 @@ enum CompactOperation: Sendable {
             return .pledge(PledgeID(partner: map(id.partner), owner: map(id.owner), code: map(id.code)), quantity)
         case .join(let id): return .join(PoolID(item: map(id.item), partner: map(id.partner)))
         case .leave(let id, let tags): return .leave(PoolID(item: map(id.item), partner: map(id.partner)), tags)
+        case .planning(let key, let places, let operation):
+            return .planning(key.renumbered(map, places: places), places: places, operation)
         }
     }
 }
@@ -172,6 +205,16 @@ struct Registers: Sendable {
     var poolJoins: [PoolID: Set<EntryID>] = [:]
     /// Tags the partner's own leaves removed.
     var poolRemoved: [PoolID: Set<EntryID>] = [:]
+    /// Every applied pool terms entry per item (a = item, b = partner): the earliest names the lead.
+    var poolTerms: [UInt32: [(key: PlanKey, mark: Mark, terms: PoolTerms)]] = [:]
+    var poolShares: [PlanKey: (mark: Mark, values: PoolShare)] = [:]
+    var drawdowns: [PlanKey: (mark: Mark, values: DrawdownPlan)] = [:]
+    var schedules: [PlanKey: (mark: Mark, values: DeliverySchedule)] = [:]
+    var confirmations: [PlanKey: (mark: Mark, values: DeliveryConfirmation)] = [:]
+    var orders: [PlanKey: (mark: Mark, values: FactoryOrder)] = [:]
+    /// Every applied response (a = site owner, b = ordering partner, c = code): those from a partner other than the
+    /// order's site owner are ignored at finish, so all are kept.
+    var responses: [PlanKey: [(mark: Mark, response: OrderResponse)]] = [:]
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
@@ -189,7 +232,69 @@ struct Registers: Sendable {
         case .leave(let id, let tags):
             guard !tags.isEmpty else { return }
             poolRemoved[id, default: []].formUnion(tags)
+        case .planning(let key, _, let planned):
+            switch planned {
+            case .poolTerms(let terms): poolTerms[key.a, default: []].append((key, mark, terms))
+            case .poolShare(let share): offer(&poolShares[key, default: (Mark.unset, share)], mark, share)
+            case .drawdownPlan(let plan): offer(&drawdowns[key, default: (Mark.unset, plan)], mark, plan)
+            case .deliverySchedule(let value): offer(&schedules[key, default: (Mark.unset, value)], mark, value)
+            case .deliveryConfirmation(let value):
+                offer(&confirmations[key, default: (Mark.unset, value)], mark, value)
+            case .factoryOrder(let value): offer(&orders[key, default: (Mark.unset, value)], mark, value)
+            case .orderResponse(let value): responses[key, default: []].append((mark, value))
+            default: break
+            }
         }
+    }
+
+    /// For each item with pool terms: the lead's latest terms, and the terms of other partners (ignored as
+    /// `notPoolLead`). The lead is the partner of the earliest terms entry (smallest stamp).
+    func poolLeads() -> (winners: [(key: PlanKey, mark: Mark, terms: PoolTerms)], others: [(Mark, PoolTerms, String)]) {
+        var winners: [(key: PlanKey, mark: Mark, terms: PoolTerms)] = []
+        var others: [(Mark, PoolTerms, String)] = []
+        for (_, entries) in poolTerms {
+            guard var founder = entries.first else { continue }
+            for entry in entries where entry.mark < founder.mark { founder = entry }
+            var winner = founder
+            for entry in entries {
+                if entry.key.b == founder.key.b {
+                    if winner.mark < entry.mark { winner = entry }
+                } else {
+                    others.append((entry.mark, entry.terms, founder.terms.lead))
+                }
+            }
+            winners.append(winner)
+        }
+        return (winners, others)
+    }
+
+    /// Entries the registers leave out once every entry is in: terms of a pool stated by a partner other than
+    /// its lead.
+    func ignoredEntries(authorKeys: [AuthorKey]) -> [IgnoredEntry] {
+        let responses = standingResponses().others.map { mark, response, owner in
+            IgnoredEntry(
+                id: mark.id,
+                author: authorKeys[Int(mark.authorRank)],
+                seq: mark.seq,
+                kind: EntryKind.orderResponse.rawValue,
+                reason: .notSiteOwner,
+                detail:
+                    "\(response.siteOwner) answered order \(response.orderPartner):\(response.orderCode), placed at a "
+                    + "site of \(owner) (only the site's partner answers)"
+            )
+        }
+        return responses
+            + poolLeads().others.map { mark, terms, lead in
+                IgnoredEntry(
+                    id: mark.id,
+                    author: authorKeys[Int(mark.authorRank)],
+                    seq: mark.seq,
+                    kind: EntryKind.poolTerms.rawValue,
+                    reason: .notPoolLead,
+                    detail:
+                        "\(terms.lead) stated terms for the \(terms.item) pool, which \(lead) leads (only the lead changes them)"
+                )
+            }
     }
 
     /// Forgets every write (a rebuild applies the kept entries again).
@@ -198,6 +303,35 @@ struct Registers: Sendable {
         pledges = [:]
         poolJoins = [:]
         poolRemoved = [:]
+        poolTerms = [:]
+        poolShares = [:]
+        drawdowns = [:]
+        schedules = [:]
+        confirmations = [:]
+        orders = [:]
+        responses = [:]
+    }
+
+    /// The responses that stand: per key the greatest stamp among those whose author is the order's site owner
+    /// (or whose order is not in the state yet), and the others, ignored as `notSiteOwner`.
+    func standingResponses() -> (
+        winners: [(key: PlanKey, mark: Mark, response: OrderResponse)], others: [(Mark, OrderResponse, String)]
+    ) {
+        var winners: [(key: PlanKey, mark: Mark, response: OrderResponse)] = []
+        var others: [(Mark, OrderResponse, String)] = []
+        for (key, list) in responses {
+            let owner = orders[PlanKey(a: key.b, b: key.c, c: 0)]?.values.siteOwner
+            var best: (mark: Mark, response: OrderResponse)?
+            for entry in list {
+                if let owner, !FieldRules.sameBytes(owner, entry.response.siteOwner) {
+                    others.append((entry.mark, entry.response, owner))
+                } else if best.map({ $0.mark < entry.mark }) ?? true {
+                    best = entry
+                }
+            }
+            if let best { winners.append((key, best.mark, best.response)) }
+        }
+        return (winners, others)
     }
 
     /// The canonical state: registers sorted by the ranks of their strings, strings, values and author keys
@@ -272,6 +406,29 @@ struct Registers: Sendable {
                 CoalitionState.PoolMembership(item: text[Int($0.0.item)], partner: text[Int($0.0.partner)], tags: $0.1)
             }
 
+        func planKeyOrder(_ x: PlanKey, _ y: PlanKey) -> Bool { (r(x.a), r(x.b), r(x.c)) < (r(y.a), r(y.b), r(y.c)) }
+        let sortedTerms = poolLeads().winners.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.terms, setBy: stamp($0.mark))
+        }
+        let sortedShares = poolShares.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedDrawdowns = drawdowns.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedSchedules = schedules.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedConfirmations = confirmations.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedOrders = orders.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value.values, setBy: stamp($0.value.mark))
+        }
+        let sortedResponses = standingResponses().winners.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.response, setBy: stamp($0.mark))
+        }
+
         return CoalitionState(
             sortedRosterHash: rosterHash,
             foldVersion: foldVersion,
@@ -279,6 +436,13 @@ struct Registers: Sendable {
             needs: sortedNeeds,
             pledges: sortedPledges,
             pools: sortedPools,
+            poolTerms: sortedTerms,
+            poolShares: sortedShares,
+            drawdowns: sortedDrawdowns,
+            schedules: sortedSchedules,
+            confirmations: sortedConfirmations,
+            orders: sortedOrders,
+            responses: sortedResponses,
             ignored: ignored,
             flagged: flagged,
             entryCount: entryCount,

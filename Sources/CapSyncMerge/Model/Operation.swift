@@ -9,6 +9,13 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
     case pledge = 4
     case poolJoin = 5
     case poolLeave = 6
+    case poolTerms = 9
+    case poolShare = 10
+    case drawdownPlan = 11
+    case deliverySchedule = 12
+    case deliveryConfirmation = 13
+    case factoryOrder = 14
+    case orderResponse = 15
 
     public var name: String {
         switch self {
@@ -18,6 +25,13 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
         case .pledge: "pledge"
         case .poolJoin: "pool join"
         case .poolLeave: "pool leave"
+        case .poolTerms: "pool terms"
+        case .poolShare: "pool share"
+        case .drawdownPlan: "drawdown plan"
+        case .deliverySchedule: "delivery schedule"
+        case .deliveryConfirmation: "delivery confirmation"
+        case .factoryOrder: "factory order"
+        case .orderResponse: "order response"
         }
     }
 }
@@ -31,6 +45,13 @@ public enum Operation: Sendable, Hashable {
     case pledge(Pledge)
     case poolJoin(PoolJoin)
     case poolLeave(PoolLeave)
+    case poolTerms(PoolTerms)
+    case poolShare(PoolShare)
+    case drawdownPlan(DrawdownPlan)
+    case deliverySchedule(DeliverySchedule)
+    case deliveryConfirmation(DeliveryConfirmation)
+    case factoryOrder(FactoryOrder)
+    case orderResponse(OrderResponse)
 
     /// The entry format version whose payloads this fold reads.
     public static let entryVersion: UInt8 = 1
@@ -67,6 +88,13 @@ public enum Operation: Sendable, Hashable {
         case .pledge: self = .pledge(try Pledge(reading: &reader))
         case .poolJoin: self = .poolJoin(try PoolJoin(reading: &reader))
         case .poolLeave: self = .poolLeave(try PoolLeave(reading: &reader))
+        case .poolTerms: self = .poolTerms(try PoolTerms(reading: &reader))
+        case .poolShare: self = .poolShare(try PoolShare(reading: &reader))
+        case .drawdownPlan: self = .drawdownPlan(try DrawdownPlan(reading: &reader))
+        case .deliverySchedule: self = .deliverySchedule(try DeliverySchedule(reading: &reader))
+        case .deliveryConfirmation: self = .deliveryConfirmation(try DeliveryConfirmation(reading: &reader))
+        case .factoryOrder: self = .factoryOrder(try FactoryOrder(reading: &reader))
+        case .orderResponse: self = .orderResponse(try OrderResponse(reading: &reader))
         }
     }
 
@@ -78,6 +106,13 @@ public enum Operation: Sendable, Hashable {
         case .pledge: .pledge
         case .poolJoin: .poolJoin
         case .poolLeave: .poolLeave
+        case .poolTerms: .poolTerms
+        case .poolShare: .poolShare
+        case .drawdownPlan: .drawdownPlan
+        case .deliverySchedule: .deliverySchedule
+        case .deliveryConfirmation: .deliveryConfirmation
+        case .factoryOrder: .factoryOrder
+        case .orderResponse: .orderResponse
         }
     }
 
@@ -90,6 +125,13 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.encoded
         case .poolJoin(let value): value.encoded
         case .poolLeave(let value): value.encoded
+        case .poolTerms(let value): value.encoded
+        case .poolShare(let value): value.encoded
+        case .drawdownPlan(let value): value.encoded
+        case .deliverySchedule(let value): value.encoded
+        case .deliveryConfirmation(let value): value.encoded
+        case .factoryOrder(let value): value.encoded
+        case .orderResponse(let value): value.encoded
         }
     }
 
@@ -102,6 +144,13 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.partner
         case .poolJoin(let value): value.partner
         case .poolLeave(let value): value.partner
+        case .poolTerms(let value): value.lead
+        case .poolShare(let value): value.partner
+        case .drawdownPlan(let value): value.partner
+        case .deliverySchedule(let value): value.partner
+        case .deliveryConfirmation(let value): value.needOwner
+        case .factoryOrder(let value): value.partner
+        case .orderResponse(let value): value.siteOwner
         }
     }
 }
@@ -125,6 +174,23 @@ extension Operation: CustomStringConvertible {
             "pool join \(j.partner) \(j.item)"
         case .poolLeave(let l):
             "pool leave \(l.partner) \(l.item) (\(l.observedTags.count) tag\(l.observedTags.count == 1 ? "" : "s"))"
+        case .poolTerms(let t):
+            "pool terms \(t.lead) \(t.item): target \(t.target), \(t.status)"
+        case .poolShare(let s):
+            "pool share \(s.partner) \(s.item): \(s.quantity)"
+        case .drawdownPlan(let d):
+            "drawdown plan \(d.partner) \(d.item) \(d.site): \(d.from)–\(d.to) floor \(d.floor), "
+                + "\(d.refill.count) refill step\(d.refill.count == 1 ? "" : "s")\(d.isActive ? "" : " (withdrawn)")"
+        case .deliverySchedule(let d):
+            "delivery schedule \(d.partner) -> \(d.needOwner) \(d.needCode): promised \(d.promised), delivered \(d.delivered)"
+        case .deliveryConfirmation(let c):
+            "delivery confirmation \(c.needOwner) \(c.needCode) from \(c.pledger): \(c.confirmed)"
+        case .factoryOrder(let o):
+            "factory order \(o.partner) \(o.code) at \(o.siteOwner) \(o.site): \(o.quantity) \(o.item) "
+                + "\(o.wantedFrom)–\(o.wantedTo) p\(o.priority)\(o.isOpen ? "" : " cancelled")"
+        case .orderResponse(let r):
+            "order response \(r.siteOwner) to \(r.orderPartner) \(r.orderCode): "
+                + (r.slot.map { "accepted \($0.quantity) in \($0.month)" } ?? "refused")
         }
     }
 }

@@ -34,6 +34,17 @@ public struct CoalitionState: Sendable, Hashable {
         public let tags: [EntryID]
     }
 
+    /// A planning value (pool terms, pool share, drawdown plan) with the stamp of the entry that set it.
+    public struct Stamped<Value: Sendable & Hashable>: Sendable, Hashable {
+        public let value: Value
+        public let setBy: Stamp
+
+        public init(value: Value, setBy: Stamp) {
+            self.value = value
+            self.setBy = setBy
+        }
+    }
+
     public let rosterHash: Bytes32
     public let foldVersion: FoldVersion
     /// Sorted by partner, item, site (UTF-8 bytes), then period.
@@ -45,6 +56,20 @@ public struct CoalitionState: Sendable, Hashable {
     public let pledges: [PledgeRecord]
     /// Sorted by item, then partner.
     public let pools: [PoolMembership]
+    /// Each pool's terms as its lead last stated them, sorted by item.
+    public let poolTerms: [Stamped<PoolTerms>]
+    /// Sorted by item, then partner.
+    public let poolShares: [Stamped<PoolShare>]
+    /// Sorted by partner, item, site; withdrawn plans are kept (they must keep beating older ones).
+    public let drawdowns: [Stamped<DrawdownPlan>]
+    /// Sorted by pledging partner, need owner, need code.
+    public let schedules: [Stamped<DeliverySchedule>]
+    /// Sorted by need owner, need code, pledging partner.
+    public let confirmations: [Stamped<DeliveryConfirmation>]
+    /// Sorted by ordering partner, code; cancelled orders are kept.
+    public let orders: [Stamped<FactoryOrder>]
+    /// Sorted by site owner, ordering partner, order code.
+    public let responses: [Stamped<OrderResponse>]
 
     // Not part of the canonical encoding:
     /// Entries left out, sorted by author, seq, id.
@@ -65,6 +90,13 @@ public struct CoalitionState: Sendable, Hashable {
         needs: [NeedRecord],
         pledges: [PledgeRecord],
         pools: [PoolMembership],
+        poolTerms: [Stamped<PoolTerms>] = [],
+        poolShares: [Stamped<PoolShare>] = [],
+        drawdowns: [Stamped<DrawdownPlan>] = [],
+        schedules: [Stamped<DeliverySchedule>] = [],
+        confirmations: [Stamped<DeliveryConfirmation>] = [],
+        orders: [Stamped<FactoryOrder>] = [],
+        responses: [Stamped<OrderResponse>] = [],
         ignored: [IgnoredEntry] = [],
         flagged: [FlaggedEntry] = [],
         entryCount: Int = 0,
@@ -85,6 +117,37 @@ public struct CoalitionState: Sendable, Hashable {
             )
         }
         self.pools = pools.sorted { CoalitionState.textOrder([$0.item, $0.partner], [$1.item, $1.partner]) }
+        self.poolTerms = poolTerms.sorted { CoalitionState.textOrder([$0.value.item], [$1.value.item]) }
+        self.poolShares = poolShares.sorted {
+            CoalitionState.textOrder([$0.value.item, $0.value.partner], [$1.value.item, $1.value.partner])
+        }
+        self.drawdowns = drawdowns.sorted {
+            CoalitionState.textOrder(
+                [$0.value.partner, $0.value.item, $0.value.site],
+                [$1.value.partner, $1.value.item, $1.value.site]
+            )
+        }
+        self.schedules = schedules.sorted {
+            CoalitionState.textOrder(
+                [$0.value.partner, $0.value.needOwner, $0.value.needCode],
+                [$1.value.partner, $1.value.needOwner, $1.value.needCode]
+            )
+        }
+        self.confirmations = confirmations.sorted {
+            CoalitionState.textOrder(
+                [$0.value.needOwner, $0.value.needCode, $0.value.pledger],
+                [$1.value.needOwner, $1.value.needCode, $1.value.pledger]
+            )
+        }
+        self.orders = orders.sorted {
+            CoalitionState.textOrder([$0.value.partner, $0.value.code], [$1.value.partner, $1.value.code])
+        }
+        self.responses = responses.sorted {
+            CoalitionState.textOrder(
+                [$0.value.siteOwner, $0.value.orderPartner, $0.value.orderCode],
+                [$1.value.siteOwner, $1.value.orderPartner, $1.value.orderCode]
+            )
+        }
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -99,6 +162,13 @@ public struct CoalitionState: Sendable, Hashable {
         needs: [NeedRecord],
         pledges: [PledgeRecord],
         pools: [PoolMembership],
+        poolTerms: [Stamped<PoolTerms>],
+        poolShares: [Stamped<PoolShare>],
+        drawdowns: [Stamped<DrawdownPlan>],
+        schedules: [Stamped<DeliverySchedule>],
+        confirmations: [Stamped<DeliveryConfirmation>],
+        orders: [Stamped<FactoryOrder>],
+        responses: [Stamped<OrderResponse>],
         ignored: [IgnoredEntry],
         flagged: [FlaggedEntry],
         entryCount: Int,
@@ -110,6 +180,13 @@ public struct CoalitionState: Sendable, Hashable {
         self.needs = needs
         self.pledges = pledges
         self.pools = pools
+        self.poolTerms = poolTerms
+        self.poolShares = poolShares
+        self.drawdowns = drawdowns
+        self.schedules = schedules
+        self.confirmations = confirmations
+        self.orders = orders
+        self.responses = responses
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -172,6 +249,41 @@ public struct CoalitionState: Sendable, Hashable {
             writer.writeString(membership.partner)
             writer.writeVarint(UInt64(membership.tags.count))
             for tag in membership.tags { writer.write(tag) }
+        }
+        writer.writeVarint(UInt64(poolTerms.count))
+        for record in poolTerms {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(poolShares.count))
+        for record in poolShares {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(drawdowns.count))
+        for record in drawdowns {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(schedules.count))
+        for record in schedules {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(confirmations.count))
+        for record in confirmations {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(orders.count))
+        for record in orders {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
+        }
+        writer.writeVarint(UInt64(responses.count))
+        for record in responses {
+            record.setBy.write(to: &writer)
+            record.value.write(to: &writer)
         }
         return writer.bytes
     }

@@ -8,6 +8,12 @@ public import CapSyncWire
 public enum EntrySetDigest {
     public static let domain: [UInt8] = Array("CAPSYNC-ENTRYSET-V2".utf8) + [0]
 
+    /// One place in one author's chain: two ids there are an equivocation.
+    private struct Position: Hashable {
+        let author: AuthorKey
+        let seq: UInt64
+    }
+
     /// The digest of an entry set judged by `roster`, with the fork seqs the node knows from proofs (`forks`)
     /// and those the set itself shows (two entries of one author at one seq).
     public static func digest(
@@ -16,14 +22,15 @@ public enum EntrySetDigest {
         forks: [AuthorKey: UInt64]
     ) -> Bytes32 {
         var forks = forks
-        var seen: [AuthorKey: [UInt64: EntryID]] = [:]
+        var seen: [Position: EntryID] = [:]
         var distinct: [EntryID: (author: AuthorKey, seq: UInt64)] = [:]
         for entry in entries where distinct[entry.id] == nil {
             distinct[entry.id] = (entry.author, entry.seq)
-            if let other = seen[entry.author]?[entry.seq], other != entry.id {
+            if let other = seen.updateValue(entry.id, forKey: Position(author: entry.author, seq: entry.seq)),
+                other != entry.id
+            {
                 forks[entry.author] = min(forks[entry.author] ?? .max, entry.seq)
             }
-            seen[entry.author, default: [:]][entry.seq] = entry.id
         }
         let admitted = distinct.filter { admits($0.value.author, seq: $0.value.seq, roster: roster, forks: forks) }
         return digest(admittedIDs: admitted.keys, forks: forks, roster: roster)

@@ -1,7 +1,7 @@
 // capsync-bench — the benchmark harness (tools/bench/run). Each layer adds its benchmarks in its own file
 // and one line in `benchmarks`; every figure is printed beside its limit measured in the same run.
 //
-//   capsync-bench [NAME ...] [--entries N]     names: limits, store, sync (default: all)
+//   capsync-bench [NAME ...] [--entries N]     names: limits, store, sync, bundle (default: all)
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +11,7 @@ let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     ("limits", Limits.run),
     ("store", StoreBenchmarks.run),
     ("sync", SyncBenchmarks.run),
+    ("bundle", BundleBenchmarks.run),
 ]
 
 @MainActor func runBenchmarks(_ arguments: ArraySlice<String>) {

@@ -23,7 +23,7 @@ public struct FuzzViolation: Error, Sendable, CustomStringConvertible {
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `Entry(decoding:)`: one canonical entry.
     case entry
-    /// `Operation(kind:payload:)`: first byte picks the kind (mod 8, so unknown kinds are tried too), the rest is
+    /// `Operation(kind:payload:)`: first byte picks the kind (mod 16, so unknown kinds are tried too), the rest is
     /// the payload.
     case payload
     /// `FrameDecoder` fed a byte stream in chunks (first byte picks the chunk size): every message type.
@@ -50,6 +50,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case peers
     /// `CSVTable(parsing:)` and `ReportImport.parse(csv:partner:)`.
     case csv
+    /// `BundleReader`: a bundle file (Protocol/bundle.md), whole or with its digest and signature made by the
+    /// target.
+    case bundle
 
     /// Decodes `bytes`; nil when the decoder refused them or the decoded value round-tripped.
     public func check(_ bytes: [UInt8]) -> FuzzViolation? {
@@ -68,6 +71,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: outcome = TextTargets.config(bytes)
         case .peers: outcome = TextTargets.peers(bytes)
         case .csv: outcome = TextTargets.csv(bytes)
+        case .bundle: outcome = BundleTarget.check(bytes)
         }
         return outcome.map { FuzzViolation(self, $0) }
     }

@@ -41,7 +41,7 @@ enum WireTargets {
     /// A payload that decodes must be canonical (re-encodes to its input) and decode again to the same value.
     static func payload(_ bytes: [UInt8]) -> String? {
         guard let selector = bytes.first else { return nil }
-        let kind = UInt64(selector % 8)
+        let kind = UInt64(selector % 16)
         let payload = Array(bytes.dropFirst())
         guard let operation = try? Operation(kind: kind, payload: payload) else { return nil }
         return operationRoundTrip(operation, input: payload)
