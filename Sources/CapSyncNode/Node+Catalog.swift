@@ -1,15 +1,11 @@
 public import CapSyncMerge
-internal import CapSyncWire
+public import CapSyncWire
 
-/// The coalition catalog (Protocol/fold.md, "The coalition catalog") from the item definitions and groups in
-/// this node's log, judged by the roster in force.
+/// The coalition catalog (Protocol/fold.md, "The coalition catalog") as this node's state has it: the built-in
+/// items plus the definitions and groups partners signed.
 extension Node {
-    public func coalitionCatalog() throws(NodeError) -> CoalitionCatalog {
-        let entries: [CapSyncWire.Entry]
-        do { entries = try store.entriesOfIndexedKinds() } catch {
-            throw NodeError(.store, error.description, context: store.directory)
-        }
-        return CoalitionCatalog(entries: entries, roster: roster)
+    public func coalitionCatalog(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionCatalog {
+        CoalitionCatalog(state: try coalitionState(asOf: asOf))
     }
 }
 

@@ -69,7 +69,6 @@ public final class Node: Sendable {
         var options = storeOptions
         options.readOnly = access == .readOnly
         options.indexedKinds.formUnion(RosterGovernance.kinds)
-        options.indexedKinds.formUnion(CoalitionCatalog.kinds)
         if options.ownChain == nil, FileManager.default.fileExists(atPath: paths.signingPublicKey) {
             do {
                 let key = try KeyFile.readPublicKey(from: paths.signingPublicKey)
