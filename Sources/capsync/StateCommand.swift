@@ -70,8 +70,21 @@ extension CapSyncCommand {
                     "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner)."
             )
             var digest = false
+            @Flag(
+                help:
+                    "With --by or --item: count interchangeable items together, per group ('capsync catalog' lists groups)."
+            )
+            var interchangeable = false
 
             func validate() throws {
+                if interchangeable, by == nil, item == nil {
+                    throw ValidationError("--interchangeable groups totals: give it with --by or --item")
+                }
+                if interchangeable, partner != nil || digest {
+                    throw ValidationError(
+                        "--interchangeable applies to totals (--by, --item), not to --partner or --digest"
+                    )
+                }
                 if by != nil, partner != nil {
                     throw ValidationError(
                         "--by groups totals of every partner; --partner shows one partner's detail: drop one of them"
@@ -85,7 +98,7 @@ extension CapSyncCommand {
             }
 
             func run() async throws {
-                if let item { try Suggestions.requireItem(item) }
+                if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
                 let asOfStamp = view.asOfStamp
@@ -120,7 +133,16 @@ extension CapSyncCommand {
                     return
                 }
                 var tables: [Table]
-                if let by {
+                if interchangeable {
+                    let catalog = CoalitionCatalog(state: state)
+                    let totals = state.totals(
+                        at: period,
+                        by: by ?? .item,
+                        item: item,
+                        interchangeable: catalog.interchangeable
+                    )
+                    tables = [InterchangeableTables.grouped(totals, by: by ?? .item, view: period, catalog: catalog)]
+                } else if let by {
                     tables = [PeriodTables.grouped(state.totals(at: period, by: by, item: item), by: by, view: period)]
                 } else {
                     tables = StateTables.overview(state, item: item, view: period)
@@ -133,7 +155,7 @@ extension CapSyncCommand {
                     print("\n" + footer)
                     if !state.ignored.isEmpty && !quiet.quiet { print("ignored entries: capsync log --ignored") }
                 } else {
-                    if by == nil { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
+                    if by == nil, !interchangeable { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
                     try format.printer.print(
                         tables,
                         extra: format.format == .json
