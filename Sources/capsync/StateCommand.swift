@@ -28,6 +28,7 @@ extension CapSyncCommand {
                   capsync state --period 2026-11
                   capsync state --item SHELL-155-HE     # who makes it where, subtotals
                   capsync state --by partner            # per partner and item (or site)
+                  capsync state --by item --interchangeable  # groups of interchangeable items counted together
                   capsync state trend --item SHELL-155-HE  # actuals, then plans
                   capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
@@ -38,7 +39,8 @@ extension CapSyncCommand {
 
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
                 below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --item also \
-                sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
+                sites and partners; with --by: by_item, by_partner or by_site; with --interchangeable: \
+                by_item_interchangeable (or by_partner_/by_site_interchangeable); with --partner: reports, needs, \
                 pledges, pools; with --digest: digests.
                 """,
             subcommands: [

@@ -75,7 +75,8 @@ extension CapSyncCommand.State {
                   capsync state shortfalls --match
                   capsync state shortfalls --match --item SHELL-155-HE --format csv --table matches
 
-                Tables: shortfalls; with --match also matches.
+                Tables: shortfalls; with --match also matches (matches_interchangeable with --interchangeable: a \
+                need can be filled from any item of its item's group, 'capsync catalog').
                 """
         )
         @OptionGroup var node: NodeOptions
