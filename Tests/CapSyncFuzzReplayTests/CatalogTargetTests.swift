@@ -8,7 +8,7 @@ import Testing
 struct CatalogTargetTests {
     static let vector = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Protocol/vectors/fold/19-coalition-catalog.json")
+        .appendingPathComponent("Protocol/vectors/fold/20-coalition-catalog.json")
 
     /// (kind, payload) of each entry in the vector (entry layout: Protocol/entry.md).
     static func payloads() throws -> [(UInt64, [UInt8])] {

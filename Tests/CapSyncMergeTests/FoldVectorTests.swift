@@ -519,7 +519,7 @@ enum FoldVectorBook {
             let ua = TestAuthor(partner: "UA", seedByte: 4)
             vectors.append(
                 vector(
-                    "19-coalition-catalog",
+                    "20-coalition-catalog",
                     "NO defines SHELL-155-HE-M795 first and owns it; PL's later definition is notCatalogOwner; NO restates the name and NSN (last writer wins) but a restatement in another unit is unitChanged; UA's definition of the built-in SHELL-155-HE is builtInCode. NO groups the two 155 mm HE codes, PL's group of the same code is notCatalogOwner; UA founds a second group listing SHELL-155-HE and then dissolves another. A report for the new code signed before its definition applies all the same.",
                     authors: [no, pl, ua],
                     entries: [

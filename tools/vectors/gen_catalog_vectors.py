@@ -4,7 +4,7 @@ items counted per group (Protocol/fold.md, "The coalition catalog", "Interchange
 
 Each vector is an entry set and roster, a view's month, stale limit and day, and what the fold and the views must
 show, computed by capsync_fold.py from the spec alone. It also folds the Swift-generated
-Protocol/vectors/fold/19-coalition-catalog.json and fails if this implementation disagrees with it. Entries carry
+Protocol/vectors/fold/20-coalition-catalog.json and fails if this implementation disagrees with it. Entries carry
 real Ed25519 signatures from fixed seeds, so running this again changes nothing.
 
     python3 tools/vectors/gen_catalog_vectors.py
@@ -69,7 +69,7 @@ def append(author: Author, op, at: int) -> bytes:
 
 
 def check_swift_vector() -> None:
-    path = ROOT / "Protocol" / "vectors" / "fold" / "19-coalition-catalog.json"
+    path = ROOT / "Protocol" / "vectors" / "fold" / "20-coalition-catalog.json"
     vector = json.loads(path.read_text())
     result = cf.fold([bytes.fromhex(e) for e in vector["entries"]], vector["roster"])
     ignored = [{"id": i.hex(), "reason": r} for i, r in result.ignored]
