@@ -145,7 +145,14 @@ extension CapSyncCommand {
                     )
                     tables = [InterchangeableTables.grouped(totals, by: by ?? .item, view: period, catalog: catalog)]
                 } else if let by {
-                    tables = [PeriodTables.grouped(state.totals(at: period, by: by, item: item), by: by, view: period)]
+                    tables = [
+                        PeriodTables.grouped(
+                            state.totals(at: period, by: by, item: item),
+                            by: by,
+                            view: period,
+                            units: PeriodTables.definedUnits(state)
+                        )
+                    ]
                 } else {
                     tables = StateTables.overview(state, item: item, view: period)
                 }
@@ -235,7 +242,8 @@ extension CapSyncCommand {
 /// The view as tables; one place, so table, JSON and CSV output agree.
 enum StateTables {
     static func overview(_ state: CoalitionState, item: String?, view: ViewPeriod) -> [Table] {
-        var tables = [PeriodTables.totals(state.totals(at: view, item: item), view: view)]
+        let units = PeriodTables.definedUnits(state)
+        var tables = [PeriodTables.totals(state.totals(at: view, item: item), view: view, units: units)]
         if let item {
             tables.append(PeriodTables.sites(state.siteFigures(at: view, item: item), view: view))
             tables.append(
@@ -244,7 +252,8 @@ enum StateTables {
                     by: .partner,
                     view: view,
                     name: "partners",
-                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))"
+                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))",
+                    units: units
                 )
             )
         }

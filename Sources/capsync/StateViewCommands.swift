@@ -54,7 +54,8 @@ extension CapSyncCommand.State {
                 [PeriodTables.trend(points, item: item, view: period)],
                 extra: format.format == .json
                     ? [
-                        "item": item, "unit": PeriodTables.unit(item), "period": period.period.description,
+                        "item": item, "unit": PeriodTables.unit(item, PeriodTables.definedUnits(state)),
+                        "period": period.period.description,
                         "stale_after_months": period.staleAfterMonths, "from": first.description,
                         "to": last.description,
                     ] : [:]
