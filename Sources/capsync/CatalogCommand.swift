@@ -146,11 +146,12 @@ extension CapSyncCommand {
                     try ItemGroup(partner: partner, code: code, name: name, members: members)
                 }
                 let node = try append.open()
-                let catalog = try node.coalitionCatalog()
+                let state = try node.coalitionState()
+                let catalog = CoalitionCatalog(state: state)
                 if catalog.item(code) != nil {
                     throw CLIError("\(code) is an item code; a group needs a code of its own (e.g. GRP-\(code))")
                 }
-                if let held = try node.coalitionState().itemGroups.first(where: { $0.group.code == code }),
+                if let held = state.itemGroups.first(where: { $0.group.code == code }),
                     held.group.partner != partner
                 {
                     throw CLIError(
