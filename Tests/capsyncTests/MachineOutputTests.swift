@@ -36,6 +36,23 @@ import Testing
         ("peers.json", ["peers", "list", "--dir", "NO"], [0]),
         ("id.json", ["id", "--dir", "NO"], [0]),
         ("catalog.json", ["catalog"], [0]),
+        ("catalog.json", ["catalog", "--dir", "NO"], [0]),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--by", "item", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--by", "site", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--item", "SHELL-155-HE", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-shortfalls.json",
+            ["state", "shortfalls", "--dir", "NO", "--match", "--interchangeable", "--period", "2026-11"], [0]
+        ),
         ("sync.json", ["sync", "--dir", "NO"], [3]),
         ("bundle-create.json", ["bundle", "create", "--dir", "NO", "--all", "--out", "all.csb"], [0]),
         ("bundle-import.json", ["bundle", "import", "--dir", "NO", "all.csb"], [0]),

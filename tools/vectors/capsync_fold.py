@@ -1,9 +1,10 @@
 """The CapSync fold and its period views, written from Protocol/fold.md and Protocol/payloads.md alone.
 
 A second implementation (it shares no code with the Swift sources) of the part of the fold the view vectors
-exercise: capacity reports, retractions, needs and pledges (kinds 1-4), drawdown plans and delivery schedules
-(kinds 11-12), the authority rules, last writer wins, the state encoding and digest, and the views for a month
-(site figures, totals by item/partner/site, trend, shortfall matches) and the stock projection, under fold
+exercise: capacity reports, retractions, needs and pledges (kinds 1-4), item definitions and groups (kinds 7-8,
+"The coalition catalog"), drawdown plans and delivery schedules (kinds 11-12), the authority rules, last writer
+wins, the state encoding and digest, the views for a month (site figures, totals by item/partner/site, trend,
+shortfall matches, and both with interchangeable items counted per group) and the stock projection, under fold
 version 2. Pools, forks, removed partners, governance kinds and far-future
 flags are left to the Swift-generated vectors in Protocol/vectors/fold/; an entry this module does not
 implement raises NotImplementedError rather than being folded wrongly.
@@ -13,7 +14,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import capsync_spec as spec
@@ -22,6 +26,10 @@ STATE_DOMAIN = b"CAPSYNC-STATE-V1" + b"\x00"
 FOLD_VERSION = 2
 KIND_REPORT, KIND_RETRACTION, KIND_NEED, KIND_PLEDGE = 1, 2, 3, 4
 KIND_DRAWDOWN, KIND_SCHEDULE = 11, 12
+KIND_DEFINITION, KIND_GROUP = 7, 8
+# The built-in catalog fold version 2 knows (Protocol/catalog.json).
+BUILT_IN_CODES = {item["code"] for item in json.loads(
+    (Path(__file__).resolve().parents[2] / "Protocol" / "catalog.json").read_text())["items"]}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -134,6 +142,47 @@ class Schedule:
                 + b"".join(month_bytes(m) + spec.encode_varint(q) + spec.encode_varint(d) for m, q, d in self.rows))
 
 
+@dataclass(frozen=True)
+class Definition:
+    partner: str
+    code: str
+    name: str
+    unit: str
+    category: str
+    nsn: str
+
+    def payload(self) -> bytes:
+        return b"".join(text(v) for v in (self.partner, self.code, self.name, self.unit, self.category, self.nsn))
+
+
+@dataclass(frozen=True)
+class Group:
+    partner: str
+    code: str
+    name: str
+    members: Tuple[str, ...]
+
+    def payload(self) -> bytes:
+        return (text(self.partner) + text(self.code) + text(self.name) + spec.encode_varint(len(self.members))
+                + b"".join(text(m) for m in self.members))
+
+
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
+PARTNER = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
+NSN = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{3}-[0-9]{4})?$")
+
+
+def malformed(why: str):
+    return spec.SpecError("invalidValue", why, "payload")
+
+
+def check_label(value: str, what: str) -> str:
+    raw = value.encode()
+    if not 1 <= len(raw) <= 64 or any(b < 0x20 or b == 0x7F for b in raw) or value != value.strip(" "):
+        raise malformed(f"{what}: 1-64 bytes, no control bytes, no outer spaces")
+    return value
+
+
 class Reader:
     def __init__(self, data: bytes):
         self.data, self.offset = data, 0
@@ -162,7 +211,7 @@ class Reader:
 
 
 def decode_operation(kind: int, payload: bytes):
-    """The operation of a kind 1-4 payload (field ranges are the generator's to respect)."""
+    """The operation of a kind 1-4, 7 or 8 payload (field ranges are the generator's to respect)."""
     r = Reader(payload)
     if kind == KIND_REPORT:
         op = Report(r.text(), r.text(), r.text(), r.month(), r.varint(), r.varint(), r.varint(), r.varint(),
@@ -183,6 +232,24 @@ def decode_operation(kind: int, payload: bytes):
     elif kind == KIND_SCHEDULE:
         partner, owner, code = r.text(), r.text(), r.text()
         op = Schedule(partner, owner, code, tuple((r.month(), r.varint(), r.varint()) for _ in range(r.varint())))
+    elif kind == KIND_DEFINITION:
+        partner, code = r.text(), r.text()
+        name, unit, category = check_label(r.text(), "name"), check_label(r.text(), "unit"), check_label(r.text(), "category")
+        nsn = r.text()
+        if not PARTNER.match(partner) or not CODE.match(code) or not NSN.match(nsn):
+            raise malformed("partner, code or NSN out of form")
+        op = Definition(partner, code, name, unit, category, nsn)
+    elif kind == KIND_GROUP:
+        partner, code, name = r.text(), r.text(), check_label(r.text(), "name")
+        count = r.varint()
+        if count > 64:
+            raise spec.SpecError("overLimit", "more than 64 members", "payload")
+        members = tuple(r.text() for _ in range(count))
+        if not PARTNER.match(partner) or not CODE.match(code) or not all(CODE.match(m) for m in members):
+            raise malformed("partner or code out of form")
+        if any(a.encode() >= b.encode() for a, b in zip(members, members[1:])):
+            raise malformed("members not strictly ascending")
+        op = Group(partner, code, name, members)
     else:
         raise NotImplementedError(f"kind {kind} is outside what the view vectors use")
     r.finish()
@@ -215,6 +282,8 @@ class FoldResult:
     schedules: List[Schedule]
     state: bytes
     ignored: List[Tuple[bytes, str]]
+    definitions: List[Definition] = None
+    groups: List[Tuple[Group, tuple]] = None  # (group as last stated, founding stamp)
 
     @property
     def digest(self) -> bytes:
@@ -254,7 +323,29 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
         if isinstance(op, Pledge) and op.need_owner == op.partner:
             ignored.append((entry.entry_id, "selfPledge"))
             continue
+        if isinstance(op, Definition) and op.code in BUILT_IN_CODES:
+            ignored.append((entry.entry_id, "builtInCode"))
+            continue
         applied.append(Applied(entry, op))
+    # The coalition catalog: per code (and kind) the earliest entry names the owner; others' entries are
+    # notCatalogOwner, the owner's definitions in another unit unitChanged; the owner's latest stands.
+    catalog: Dict[tuple, List[Applied]] = {}
+    for item in applied:
+        if isinstance(item.op, (Definition, Group)):
+            catalog.setdefault((type(item.op).__name__, item.op.code.encode()), []).append(item)
+    catalog_winners: Dict[tuple, Tuple[Applied, Applied]] = {}
+    for key, writes in catalog.items():
+        writes.sort(key=lambda a: a.stamp)
+        founder, winner = writes[0], writes[0]
+        for write in writes:
+            if write.op.partner != founder.op.partner:
+                ignored.append((write.entry.entry_id, "notCatalogOwner"))
+            elif isinstance(write.op, Definition) and write.op.unit.encode() != founder.op.unit.encode():
+                ignored.append((write.entry.entry_id, "unitChanged"))
+            else:
+                winner = write
+        catalog_winners[key] = (founder, winner)
+    applied = [a for a in applied if not isinstance(a.op, (Definition, Group))]
     # Last writer wins: the greatest (timestamp, author key, entry id) per record key.
     winners: Dict[tuple, Applied] = {}
     for item in applied:
@@ -302,6 +393,15 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
         for _, item in group:
             out += stamp_bytes(item) + item.op.payload()
     out += spec.encode_varint(0) * 3  # confirmations, orders, order responses
+    definitions = sorted((k[1], v) for k, v in catalog_winners.items() if k[0] == "Definition")
+    groups = sorted((k[1], v) for k, v in catalog_winners.items() if k[0] == "Group")
+    if definitions or groups:  # written only when the catalog holds something
+        out += spec.encode_varint(len(definitions))
+        for _, (_, winner) in definitions:
+            out += stamp_bytes(winner) + winner.op.payload()
+        out += spec.encode_varint(len(groups))
+        for _, (founder, winner) in groups:
+            out += stamp_bytes(founder) + stamp_bytes(winner) + winner.op.payload()
     ignored.sort(key=lambda x: (distinct[x[0]].author, distinct[x[0]].seq, x[0]))
     return FoldResult(
         reports=[v.op for _, v in records if isinstance(v.op, Report)],
@@ -311,6 +411,8 @@ def fold(entries: List[bytes], roster_text: str) -> FoldResult:
         schedules=[v.op for _, v in schedules],
         state=bytes(out),
         ignored=ignored,
+        definitions=[w.op for _, (_, w) in definitions],
+        groups=[(w.op, f.stamp) for _, (f, w) in groups],
     )
 
 
@@ -535,3 +637,59 @@ def projection(result: FoldResult, item: str, start: Tuple[int, int], months: in
         "coalition": coalition,
         "firstShortfall": next((c["period"] for c in coalition if c["shortfall"] > 0), None),
     }
+
+
+# Interchangeable items (fold.md §Interchangeable items)
+
+def interchangeable(result: FoldResult) -> Dict[str, str]:
+    """Item code -> the group it counts in: of the non-empty groups listing it, the one founded first."""
+    mapping: Dict[str, str] = {}
+    for group, _ in sorted((g for g in result.groups if g[0].members), key=lambda g: g[1]):
+        for member in group.members:
+            mapping.setdefault(member, group.code)
+    return mapping
+
+
+def interchangeable_totals(result: FoldResult, month: Tuple[int, int], stale_after: int, by: str) -> List[dict]:
+    mapping = interchangeable(result)
+    figures = [dict(f, item=mapping.get(f["item"], f["item"]), member=f["item"])
+               for f in site_figures(result.reports, month, stale_after)]
+    rows = totals(figures, by)
+    for row in rows:
+        row["group"] = row["item"] in set(mapping.values())
+        row["items"] = sorted({f["member"] for f in figures if f["item"] == row["item"]}, key=str.encode)
+    return rows
+
+
+def interchangeable_matches(result: FoldResult, month: Tuple[int, int], stale_after: int,
+                            today: datetime.date) -> List[dict]:
+    mapping = interchangeable(result)
+    figures = site_figures(result.reports, month, stale_after)
+    open_needs = sorted((n for n in result.needs if not n.closed),
+                        key=lambda n: (n.due, n.priority, n.owner.encode(), n.code.encode()))
+    out = []
+    for need in open_needs:
+        group = mapping.get(need.item)
+        items = {m for m, g in mapping.items() if g == group} if group else {need.item}
+        pledges = [p for p in result.pledges
+                   if p.need_owner == need.owner and p.need_code == need.code and p.quantity > 0]
+        remaining = max(0, need.quantity - sum(p.quantity for p in pledges))
+        candidates = []
+        if remaining > 0:
+            for f in figures:
+                if f["item"] not in items or f["partner"] == need.owner:
+                    continue
+                pledged = sum(p.quantity for p in pledges if p.partner == f["partner"])
+                ready = today + datetime.timedelta(days=f["leadTimeDays"])
+                for source, amount, earliest in (("stock", f["available"], today), ("spare_capacity", f["spare"], ready)):
+                    if amount > 0 and earliest <= need.due:
+                        candidates.append({
+                            "item": f["item"], "partner": f["partner"], "site": f["site"], "source": source,
+                            "amount": amount, "covers": min(amount, remaining), "earliest": earliest.isoformat(),
+                            "ageMonths": f["ageMonths"], "stale": f["stale"], "alreadyPledged": pledged,
+                        })
+            candidates.sort(key=lambda c: (-c["covers"], c["earliest"], c["partner"].encode(), c["site"].encode(),
+                                           0 if c["source"] == "stock" else 1, c["item"].encode()))
+        out.append({"need": f"{need.owner}:{need.code}", "group": group, "remaining": remaining,
+                    "candidates": candidates})
+    return out
