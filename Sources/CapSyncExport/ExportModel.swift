@@ -53,9 +53,32 @@ public struct ExportModel: Sendable {
                 member.lastValidSeq.map { .integer(Int64($0)) } ?? .null,
             ])
         }
-        var items = table("items", key: [("code", "TEXT")], [("name", "TEXT", false), ("unit", "TEXT", false)])
-        for item in Catalog.standard.items {
-            items.rows.append([.text(item.code), .text(item.name), .text(item.unit)])
+        // The coalition catalog: the built-in items and those partners defined (kinds 7 and 8), with the groups of
+        // interchangeable items.
+        let catalog = CoalitionCatalog(state: state)
+        var items = table(
+            "items",
+            key: [("code", "TEXT")],
+            [
+                ("name", "TEXT", false), ("unit", "TEXT", false), ("category", "TEXT", false), ("nsn", "TEXT", true),
+                ("defined_by", "TEXT", true),
+            ]
+        )
+        for item in catalog.items {
+            items.rows.append([
+                .text(item.code), .text(item.name), .text(item.unit), .text(item.category),
+                item.nsn.isEmpty ? .null : .text(item.nsn), item.definedBy.map(SQLValue.text) ?? .null,
+            ])
+        }
+        var groups = table(
+            "item_groups",
+            key: [("group_code", "TEXT"), ("item", "TEXT")],
+            [("group_name", "TEXT", false), ("defined_by", "TEXT", false)]
+        )
+        for group in catalog.groups {
+            for member in group.members {
+                groups.rows.append([.text(group.code), .text(member), .text(group.name), .text(group.definedBy)])
+            }
         }
 
         var reports = table(
@@ -114,7 +137,7 @@ public struct ExportModel: Sendable {
             ])
         }
         return ExportModel(
-            views: [partners, items, reports, needs, pledges, pools] + planningTables(state),
+            views: [partners, items, groups, reports, needs, pledges, pools] + planningTables(state),
             entries: entries,
             heads: heads,
             rosterHash: roster.hash.hex

@@ -9,7 +9,7 @@ extension CapSyncCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export the merged view and the entries into a SQL database for analysts.",
             discussion: """
-                Tables: partners, items, reports, needs, pledges, pools, pool_terms, pool_shares, drawdowns, \
+                Tables: partners, items, item_groups, reports, needs, pledges, pools, pool_terms, pool_shares, drawdowns, \
                 drawdown_refills, deliveries, orders, entries (docs/export.md gives the schema and \
                 example queries). Each run brings the database up to date in one transaction and writes only what \
                 changed since the last export: the heads it exported are kept in the database.

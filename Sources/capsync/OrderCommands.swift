@@ -35,7 +35,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let partner = try append.partner()
             let node = try append.open()
             guard siteOwner == partner || !node.roster.keys(of: siteOwner).isEmpty else {

@@ -28,7 +28,7 @@ extension CapSyncCommand.Pool {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let partner = try append.partner()
             let terms = try checked("pool terms") { () throws(MergeError) in
                 try PoolTerms(lead: partner, item: item, target: target, status: PoolStatus(name: status)!)
@@ -57,7 +57,7 @@ extension CapSyncCommand.Pool {
         @Option(help: "Quantity wanted through the pool.") var quantity: UInt64
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let partner = try append.partner()
             let share = try checked("pool want") { () throws(MergeError) in
                 try PoolShare(partner: partner, item: item, quantity: quantity)
@@ -116,7 +116,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let partner = try append.partner()
             let steps = try refill.map { step in
                 let parts = step.split(separator: ":").map(String.init)

@@ -20,7 +20,7 @@ extension CapSyncCommand.State {
         @Option(help: "Only this item's pool.") var item: String?
 
         func run() async throws {
-            if let item { try Suggestions.requireItem(item) }
+            if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let state = try node.coalitionState(asOf: view.asOfStamp)
@@ -50,7 +50,7 @@ extension CapSyncCommand.State {
         @Option(help: "Only this item.") var item: String?
 
         func run() async throws {
-            if let item { try Suggestions.requireItem(item) }
+            if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()

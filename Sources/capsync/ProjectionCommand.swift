@@ -39,7 +39,7 @@ extension CapSyncCommand.State {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try self.node.catalog() })
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()

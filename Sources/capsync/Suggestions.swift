@@ -44,15 +44,6 @@ enum Suggestions {
         return previous[b.count]
     }
 
-    /// Refuses an item code not in the catalog, naming the nearest codes.
-    static func requireItem(_ code: String, flag: String = "--item") throws {
-        guard Catalog.standard.item(code) == nil else { return }
-        throw CLIError(
-            "\(flag): " + unknown("item code", code, among: Catalog.standard.items.map(\.code))
-                + " ('capsync catalog' lists them)"
-        )
-    }
-
     /// Refuses an item code that is neither built in nor defined in the coalition catalog as of the node's state
     /// (`catalog` is asked only when the code is not built in, so the common case folds nothing).
     static func requireItem(_ code: String, flag: String = "--item", catalog: () throws -> CoalitionCatalog) throws {

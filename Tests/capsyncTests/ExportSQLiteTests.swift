@@ -172,8 +172,8 @@ import Testing
         #expect(missing.stderr.contains("cannot open the SQLite database"), "\(missing.stderr)")
     }
 
-    /// Pools with terms, a drawdown, a delivery schedule and an answered order at the node's own plant become rows
-    /// of the planning tables; a later delivery updates its month's row.
+    /// Pools with terms, a drawdown, a delivery schedule, an answered order at the node's own plant and a coalition
+    /// item in a group become rows of their tables; a later delivery updates its month's row.
     @Test func exportsThePlanningTables() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
@@ -191,6 +191,11 @@ import Testing
                 "--quantity", "700", "--from", "2026-11", "--to", "2026-12", "--priority", "2",
             ],
             ["answer", "--order", "NO:ORD-1", "--accept", "2026-12:700"],
+            [
+                "catalog add", "SHELL-155-HE-M795", "--name", "155 mm HE M795", "--unit", "rounds", "--category",
+                "ammunition", "--nsn", "1320-01-234-5678",
+            ],
+            ["catalog group", "HE-155", "--name", "155 mm HE", "--items", "SHELL-155-HE,SHELL-155-HE-M795"],
         ] {
             let command = arguments[0].split(separator: " ").map(String.init)
             try cli.ok(command + ["--dir", "NO", "--quiet"] + arguments.dropFirst())
@@ -211,6 +216,17 @@ import Testing
             ]
         )
         #expect(try query(database, "SELECT month, stock FROM drawdown_refills") == [["2027-02", "3000"]])
+        #expect(
+            try query(database, "SELECT name, unit, nsn, defined_by FROM items WHERE code = 'SHELL-155-HE-M795'") == [
+                ["155 mm HE M795", "rounds", "1320-01-234-5678", "NO"]
+            ]
+        )
+        #expect(try query(database, "SELECT defined_by FROM items WHERE code = 'SHELL-155-HE'") == [["None"]])
+        #expect(
+            try query(database, "SELECT group_code, item, defined_by FROM item_groups ORDER BY item") == [
+                ["HE-155", "SHELL-155-HE", "NO"], ["HE-155", "SHELL-155-HE-M795", "NO"],
+            ]
+        )
         let deliveries = "SELECT pledger, need_code, month, promised, delivered, confirmed FROM deliveries"
         #expect(try query(database, deliveries) == [["NO", "N1", "2026-12", "600", "0", "None"]])
         #expect(
