@@ -112,3 +112,37 @@ public struct X25519PrivateKey: Sendable {
         return secret
     }
 }
+
+extension X25519PrivateKey {
+    /// Unencrypted PKCS#8 PEM, as `openssl genpkey -algorithm x25519` writes (the node's key file, mode 0600).
+    public func pkcs8PEM() throws(CryptoError) -> String {
+        OpenSSLErrorQueue.clear()
+        var failed = false
+        let text = memoryBIOString { bio in
+            failed = PEM_write_bio_PKCS8PrivateKey(bio, box.pointer, nil, nil, 0, nil, nil) != 1
+            return !failed
+        }
+        if failed { throw CryptoError.fromQueue(.openSSL, "cannot write the X25519 private key") }
+        return text
+    }
+
+    public init(pem: String) throws(CryptoError) {
+        OpenSSLErrorQueue.clear()
+        let key: OpaquePointer? = withMemoryBIO(Array(pem.utf8)) { PEM_read_bio_PrivateKey($0, nil, nil, nil) }
+        guard let key else { throw CryptoError.fromQueue(.invalidPEM, "not a PEM private key") }
+        try self.init(adopting: key)
+    }
+}
+
+extension KeyFile {
+    /// Writes an X25519 private key as PKCS#8 PEM to a new file, mode 0600; never overwrites.
+    public static func writeEncryptionKey(_ key: X25519PrivateKey, to path: String) throws(CryptoError) {
+        try createFile(path, contents: Array(try key.pkcs8PEM().utf8), mode: privateMode)
+    }
+
+    /// Reads an X25519 private key file, refusing one the group or others may read.
+    public static func readEncryptionKey(from path: String) throws(CryptoError) -> X25519PrivateKey {
+        let text = try readText(path, requireOwnerOnly: true)
+        do { return try X25519PrivateKey(pem: text) } catch { throw error.at(path) }
+    }
+}
