@@ -31,6 +31,14 @@ struct AppendOptions: ParsableArguments {
         return try node.append(operations, signingKey: key)
     }
 
+    /// Appends `operations` sealed for `release` (Protocol/releasability.md), or as coalition-wide entries when
+    /// `release` is nil.
+    func append(_ operations: [CapSyncMerge.Operation], releaseTo release: ReleaseOptions) throws -> [Entry] {
+        let node = try open()
+        guard let partners = try release.partners() else { return try append(operations, to: node) }
+        return try node.appendReleased(operations, releaseTo: partners, signingKey: passphrase.signingKey(node.paths))
+    }
+
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
 
     /// A result line for people, left out with --quiet.
@@ -88,6 +96,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code from the catalog, e.g. SHELL-155-HE.") var item: String
         @Option(help: "Production or storage site.") var site: String
         @Option(help: "Month, YYYY-MM: from 2000-01 to 24 months after the current month (later months are plans).")
@@ -125,7 +134,7 @@ extension CapSyncCommand {
                         + "anyway (if it was a slip, report again with the right --output or --capacity)"
                 )
             }
-            append.printAppended(try append.append([.capacityReport(report)]).1)
+            append.printAppended(try append.append([.capacityReport(report)], releaseTo: release))
         }
     }
 

@@ -1,0 +1,34 @@
+import ArgumentParser
+import CapSyncWire
+
+/// `--release-to NL,US`: the entry is sealed so that only those partners (and this one) can read it, while
+/// every node still stores, relays and audits it (Protocol/releasability.md).
+struct ReleaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("release-to"),
+        help: ArgumentHelp(
+            "Share with these partners only (comma-separated codes, e.g. NL,US); this partner is always included.",
+            valueName: "partners"
+        )
+    )
+    var releaseTo: String?
+
+    func validate() throws { _ = try partners() }
+
+    /// The partner codes, or nil for a coalition-wide entry.
+    func partners() throws -> [String]? {
+        guard let releaseTo else { return nil }
+        let codes = releaseTo.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard !codes.isEmpty, !codes.contains(where: \.isEmpty) else {
+            throw ValidationError("--release-to: give partner codes separated by commas, e.g. NL,US")
+        }
+        for code in codes {
+            do { try Roster.validatePartnerCode(code) } catch {
+                throw ValidationError("--release-to: \(code): \(error.reason)")
+            }
+        }
+        return codes
+    }
+}
