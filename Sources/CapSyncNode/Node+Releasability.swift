@@ -17,10 +17,13 @@ extension Node {
     }
 
     /// Appends `operations` sealed for `releaseTo` and this partner (the label), wrapped to the encryption keys
-    /// of the roster head. Refuses a partner that is not active or has no encryption key.
+    /// of the roster head. Refuses a partner that is not active or has no encryption key. `coalitionWide`
+    /// operations are appended first in the same batch (an aggregate release, §6: the sealed exact figures then
+    /// carry the later stamps, so the audience's views take them).
     public func appendReleased(
         _ operations: [CapSyncMerge.Operation],
         releaseTo partners: [String],
+        alongside coalitionWide: [CapSyncMerge.Operation] = [],
         signingKey: Ed25519PrivateKey
     ) throws(NodeError) -> [Entry] {
         guard let inForce = encryptionKeysInForce else {
@@ -68,8 +71,9 @@ extension Node {
             } catch { throw NodeError(.usage, "cannot seal the \(operation.kind.name): \(error)") }
         }
         return try appendRaw(
-            sealed,
-            as: payloads.map { (kind: SealedPayload.kind, payload: $0) },
+            coalitionWide + sealed,
+            as: coalitionWide.map { (kind: $0.kind.rawValue, payload: $0.payload()) }
+                + payloads.map { (kind: SealedPayload.kind, payload: $0) },
             signingKey: signingKey
         )
     }

@@ -33,10 +33,19 @@ struct AppendOptions: ParsableArguments {
 
     /// Appends `operations` sealed for `release` (Protocol/releasability.md), or as coalition-wide entries when
     /// `release` is nil.
-    func append(_ operations: [CapSyncMerge.Operation], releaseTo release: ReleaseOptions) throws -> [Entry] {
+    func append(
+        _ operations: [CapSyncMerge.Operation],
+        releaseTo release: ReleaseOptions,
+        alongside coalitionWide: [CapSyncMerge.Operation] = []
+    ) throws -> [Entry] {
         let node = try open()
         guard let partners = try release.partners() else { return try append(operations, to: node) }
-        return try node.appendReleased(operations, releaseTo: partners, signingKey: passphrase.signingKey(node.paths))
+        return try node.appendReleased(
+            operations,
+            releaseTo: partners,
+            alongside: coalitionWide,
+            signingKey: passphrase.signingKey(node.paths)
+        )
     }
 
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
@@ -134,7 +143,29 @@ extension CapSyncCommand {
                         + "anyway (if it was a slip, report again with the right --output or --capacity)"
                 )
             }
-            append.printAppended(try append.append([.capacityReport(report)], releaseTo: release))
+            var alongside: [CapSyncMerge.Operation] = []
+            if let step = release.roundTo {
+                // Aggregate release (Protocol/releasability.md §6): the rounded figures for the coalition, then the
+                // exact ones sealed; the audience's views take the later, exact entry.
+                let rounded = try checked("report") { () throws(MergeError) in
+                    try CapacityReport(
+                        partner: partner,
+                        item: item,
+                        site: site,
+                        period: month,
+                        monthlyCapacity: ReleaseOptions.round(capacity, to: step),
+                        monthlyOutput: ReleaseOptions.round(output, to: step),
+                        stockOnHand: ReleaseOptions.round(stock, to: step),
+                        stockThreshold: ReleaseOptions.round(threshold, to: step),
+                        leadTimeDays: leadTime,
+                        constraints: constraints
+                    )
+                }
+                alongside = [.capacityReport(rounded)]
+            }
+            append.printAppended(
+                try append.append([.capacityReport(report)], releaseTo: release, alongside: alongside)
+            )
         }
     }
 

@@ -12,8 +12,28 @@ struct ReleaseOptions: ParsableArguments {
         )
     )
     var releaseTo: String?
+    @Option(
+        help: ArgumentHelp(
+            "With --release-to: also give the coalition these figures rounded to the nearest multiple of N; the "
+                + "named partners see the exact ones.",
+            valueName: "N"
+        )
+    )
+    var roundTo: UInt64?
 
-    func validate() throws { _ = try partners() }
+    func validate() throws {
+        _ = try partners()
+        if let roundTo {
+            guard releaseTo != nil else { throw ValidationError("--round-to goes with --release-to") }
+            guard roundTo >= 2 else { throw ValidationError("--round-to: give a step of 2 or more, not \(roundTo)") }
+        }
+    }
+
+    /// `value` to the nearest multiple of `step`, halves rounded up (Protocol/releasability.md §6).
+    static func round(_ value: UInt64, to step: UInt64) -> UInt64 {
+        let down = value / step * step
+        return value - down >= (step + 1) / 2 ? down + step : down
+    }
 
     /// The partner codes, or nil for a coalition-wide entry.
     func partners() throws -> [String]? {

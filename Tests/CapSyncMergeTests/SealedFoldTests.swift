@@ -137,4 +137,24 @@ import Testing
         #expect(merged == fold([a, b]))
         #expect(merged.releaseAudiences == [["DE", "NL"], ["NL", "US"]])
     }
+
+    /// Aggregate release (Protocol/releasability.md §6): the rounded report, then the exact one sealed, in one
+    /// chain; the audience's views take the exact figure, everyone else (and the coalition digest) the rounded.
+    @Test func anAggregateReleaseGivesEachViewItsFigure() throws {
+        let rounded = de.append(Sample.report("DE", site: "Plant", capacity: 1200), at: 1_000)
+        let exact = try sealed(de, Sample.report("DE", site: "Plant", capacity: 1234), to: ["DE", "NL"], at: 1_001)
+        let entries = [exact, rounded]
+        func capacity(_ state: CoalitionState) -> UInt64? {
+            state.siteFigures(at: ViewPeriod(Sample.month)).first?.monthlyCapacity
+        }
+        let coalition = Fold(roster: roster)(entries)
+        #expect(capacity(coalition) == 1200)
+        #expect(coalition.digest == Fold(roster: roster)([rounded]).digest)
+        for (partner, expected) in [("DE", 1234), ("NL", 1234), ("US", 1200), ("FR", 1200)] {
+            let view = Fold(roster: roster, reader: reader(partner))(entries)
+            #expect(capacity(view) == UInt64(expected), "\(partner)")
+            let figure = try #require(view.siteFigures(at: ViewPeriod(Sample.month)).first)
+            #expect((view.releaseLabel(of: figure.setBy) != nil) == (expected == 1234), "\(partner)")
+        }
+    }
 }

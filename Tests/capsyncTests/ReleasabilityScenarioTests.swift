@@ -155,6 +155,26 @@ import Testing
         #expect(audiences["FR"]!["FR,NO"] == audiences["NO"]!["FR,NO"])
         #expect(audiences["NL"]!["NL,US"] != audiences["NL"]!["DE,NL,US"])
 
+        // Aggregate release: the coalition gets 1,200 (rounded to 100), NL the exact 1,234.
+        #expect(
+            try cli.run([
+                "report", "--dir", "DE", "--item", "SHELL-155-HE", "--site", "Aggregate", "--period", "2026-11",
+                "--capacity", "1234", "--output", "1", "--stock", "1", "--threshold", "0", "-q",
+                "--release-to", "NL", "--round-to", "100",
+            ]).status == 0
+        )
+        try coalition.spread()
+        for (partner, expected) in [("DE", 1234), ("NL", 1234), ("FR", 1200), ("NO", 1200), ("US", 1200)] {
+            let rows =
+                try coalition.json([
+                    "state", "--dir", partner, "--item", "SHELL-155-HE", "--period", "2026-11", "--table", "sites",
+                ]) as? [[String: Any]] ?? []
+            let row = rows.first { $0["site"] as? String == "Aggregate" }
+            #expect(row?["capacity"] as? Int == expected, "\(partner): \(String(describing: row))")
+        }
+        #expect(try coalition.released("NL")["Aggregate"] == ["DE", "NL"])
+        #expect(try coalition.released("FR")["Aggregate"] == nil)
+
         // US leaves: nothing written after its removal is released to it.
         try cli.ok(["roster", "propose", "remove", "--dir", "DE", "US", "-q"])
         coalition.members.removeAll { $0 == "US" }  // its sessions are refused once the removal is adopted
