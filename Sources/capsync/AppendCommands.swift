@@ -225,6 +225,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "This partner's identifier for the need, e.g. NEED-001.") var id: String
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity needed, in the catalog unit.") var quantity: UInt64
@@ -237,6 +238,7 @@ extension CapSyncCommand {
             guard (1...5).contains(priority) else {
                 throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)")
             }
+            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -254,7 +256,7 @@ extension CapSyncCommand {
                     isOpen: !close
                 )
             }
-            append.printAppended(try append.append([.need(need)]).1)
+            append.printAppended(try append.append([.need(need)], releaseTo: release))
         }
     }
 
@@ -266,6 +268,7 @@ extension CapSyncCommand {
             discussion: "Example:\n  capsync pledge --need US:NEED-001 --quantity 20000"
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "The need, as OWNER:ID, e.g. US:NEED-001.") var need: String
         @Option(help: "Amount pledged (absolute, replaces this partner's earlier pledge).") var quantity: UInt64
 
@@ -273,6 +276,7 @@ extension CapSyncCommand {
             guard need.split(separator: ":", maxSplits: 1).count == 2 else {
                 throw ValidationError("--need must be OWNER:ID, the need's partner code and id, e.g. US:NEED-001")
             }
+            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -295,14 +299,14 @@ extension CapSyncCommand {
             let pledge = try checked("--need") { () throws(MergeError) in
                 try Pledge(partner: partner, needOwner: parts[0], needCode: parts[1], quantity: quantity)
             }
-            let state = try node.coalitionState()
+            let state = try node.viewState()  // a need released to this partner counts too
             if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
                 printError(
                     "warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
                         + "the pledge is appended and counts once the need arrives"
                 )
             }
-            append.printAppended(try append.append([.pledge(pledge)], to: node))
+            append.printAppended(try append.append([.pledge(pledge)], releaseTo: release))
         }
     }
 }

@@ -175,6 +175,26 @@ import Testing
         #expect(try coalition.released("NL")["Aggregate"] == ["DE", "NL"])
         #expect(try coalition.released("FR")["Aggregate"] == nil)
 
+        // A need released to FR only, and FR's pledge towards it released back to NO: NL relays both unread.
+        try cli.ok([
+            "need", "--dir", "NO", "--id", "N-1", "--item", "SHELL-155-HE", "--quantity", "500", "--due",
+            "2027-01-31", "--release-to", "FR", "-q",
+        ])
+        try coalition.spread()
+        let pledge = try cli.run([
+            "pledge", "--dir", "FR", "--need", "NO:N-1", "--quantity", "200", "--release-to", "NO",
+        ])
+        #expect(pledge.status == 0 && !pledge.stderr.contains("holds no need"), "\(pledge.output)")
+        try coalition.spread()
+        for (partner, sees) in [("NO", true), ("FR", true), ("NL", false), ("DE", false)] {
+            let rows =
+                try coalition.json(["state", "shortfalls", "--dir", partner, "--table", "shortfalls"])
+                as? [[String: Any]] ?? []
+            let row = rows.first { $0["need"] as? String == "NO:N-1" }
+            #expect((row != nil) == sees, "\(partner): \(rows)")
+            if sees { #expect(row?["pledged"] as? Int == 200, "\(partner): \(rows)") }
+        }
+
         // US leaves: nothing written after its removal is released to it.
         try cli.ok(["roster", "propose", "remove", "--dir", "DE", "US", "-q"])
         coalition.members.removeAll { $0 == "US" }  // its sessions are refused once the removal is adopted
