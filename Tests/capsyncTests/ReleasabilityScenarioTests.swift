@@ -195,6 +195,21 @@ import Testing
             if sees { #expect(row?["pledged"] as? Int == 200, "\(partner): \(rows)") }
         }
 
+        // NL rotates its encryption key: what was sealed to the old one still opens, later entries use the new one.
+        try cli.ok(["roster", "propose", "encryption-key", "--dir", "NL", "--rotate", "-q"])
+        try coalition.spread()
+        #expect(try coalition.report("DE", site: "After-Rotation", capacity: 7, releaseTo: "NL").status == 0)
+        try coalition.spread()
+        let nlSites = try coalition.sites("NL")
+        #expect(nlSites.contains("Secret-A") && nlSites.contains("After-Rotation"), "\(nlSites)")
+        #expect(try cli.run(["audit", "--dir", "NL", "--decrypt"]).status == 0)
+        // Without the retired key NL reads only what was sealed to its new key, which DE used after the rotation.
+        let retired = cli.path("NL/keys/retired-encryption")
+        try FileManager.default.moveItem(atPath: retired, toPath: retired + ".away")
+        let newKeyOnly = try coalition.sites("NL")
+        #expect(newKeyOnly.contains("After-Rotation") && !newKeyOnly.contains("Secret-A"), "\(newKeyOnly)")
+        try FileManager.default.moveItem(atPath: retired + ".away", toPath: retired)
+
         // US leaves: nothing written after its removal is released to it.
         try cli.ok(["roster", "propose", "remove", "--dir", "DE", "US", "-q"])
         coalition.members.removeAll { $0 == "US" }  // its sessions are refused once the removal is adopted
