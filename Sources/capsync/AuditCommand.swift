@@ -86,6 +86,8 @@ extension CapSyncCommand {
             var removedPartners: Set<String> = []
             /// The node as a reader of sealed entries (`--decrypt`).
             var reader: SealedReader? = nil
+            /// The node's adopted roster chain, to check the wraps of sealed entries against.
+            var chain: RosterChain? = nil
         }
 
         func openSubject() throws -> Subject {
@@ -98,7 +100,8 @@ extension CapSyncCommand {
                     name: node.paths.root,
                     rosterFork: status.ledger.fork,
                     removedPartners: Set(status.removedPartners(asOf: nil).keys),
-                    reader: decrypt ? try node.sealedReader() : nil
+                    reader: decrypt ? try node.sealedReader() : nil,
+                    chain: status.chain
                 )
             }
             let parsed: Roster
@@ -176,6 +179,12 @@ extension CapSyncCommand {
                 ])
             }
             var tables = [table]
+            // Every sealed entry's wraps go to the keys its roster version names, whoever may read it.
+            let wrapFindings =
+                try subject.chain.map {
+                    try SealedAudit.wrapFindings(store: subject.store, roster: subject.roster, chain: $0)
+                } ?? []
+            for finding in wrapFindings { printError("audit: \(finding)") }
             var unopened = 0
             if decrypt {
                 guard let reader = subject.reader else {
@@ -230,7 +239,10 @@ extension CapSyncCommand {
                     "audit: \(unopened) sealed entr\(unopened == 1 ? "y" : "ies") released to this partner do not open"
                 )
             }
-            if !report.ok || subject.store.pendingRepair != nil || rosterForked || unopened > 0 { throw ExitCode(4) }
+            if !report.ok || subject.store.pendingRepair != nil || rosterForked || unopened > 0 || !wrapFindings.isEmpty
+            {
+                throw ExitCode(4)
+            }
         }
     }
 }
