@@ -49,6 +49,27 @@ public struct SealedPayload: Sendable, Hashable {
         self.ciphertext = ciphertext
     }
 
+    /// What any node can check without reading the entry (Protocol/releasability.md §4.1): each label partner is
+    /// active in roster version `rosterSerial` and its wrap goes to the encryption key that version gives it.
+    /// One line per problem; nil when `chain` does not reach that version yet (judge it later).
+    public func wrapProblems(chain: RosterChain) -> [String]? {
+        guard let link = chain.link(serial: rosterSerial) else {
+            if rosterSerial > chain.head.version.serial { return nil }
+            return ["names roster version \(rosterSerial), which the chain does not hold"]
+        }
+        var problems: [String] = []
+        for (partner, wrap) in zip(label, wraps) {
+            if link.state.partnerActive[partner] != true {
+                problems.append("is released to \(partner), not an active partner in roster version \(rosterSerial)")
+            } else if link.state.encryptionKeys[partner]?.bytes != wrap.recipient {
+                problems.append(
+                    "wraps its key for \(partner) to a key that roster version \(rosterSerial) does not give \(partner)"
+                )
+            }
+        }
+        return problems
+    }
+
     /// The label as people read it: "DE, NL, US".
     public var labelText: String { label.joined(separator: ", ") }
 

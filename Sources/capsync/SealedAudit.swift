@@ -45,9 +45,8 @@ enum SealedAudit {
         return (table, unopened)
     }
 
-    /// What every node can check of every sealed entry without reading it (Protocol/releasability.md §4.1): each
-    /// wrap is made to the encryption key its partner has in the roster version the entry names, and that
-    /// version lists the partner as active. One line per sealed entry that breaks it.
+    /// Every sealed entry whose wraps do not go to the keys its roster version names (Protocol/releasability.md
+    /// §4.1), one line per problem: what every node checks, in the audience or not.
     static func wrapFindings(store: LogStore, roster: Roster, chain: RosterChain) throws -> [String] {
         var findings: [String] = []
         try store.forEachEntry { entry in
@@ -55,23 +54,8 @@ enum SealedAudit {
                 return
             }
             let author = roster.partner(of: entry.author) ?? entry.author.short
-            let what = "sealed entry \(entry.id.short) of \(author) (seq \(entry.seq))"
-            guard let link = chain.link(serial: sealed.rosterSerial) else {
-                // A version this node has not adopted yet (it is behind): nothing to judge the wraps by.
-                if sealed.rosterSerial > chain.head.version.serial { return }
-                findings.append("\(what) names roster version \(sealed.rosterSerial), which the chain does not hold")
-                return
-            }
-            for (partner, wrap) in zip(sealed.label, sealed.wraps) {
-                if link.state.partnerActive[partner] != true {
-                    findings.append(
-                        "\(what) is released to \(partner), not an active partner in version \(link.version.serial)"
-                    )
-                } else if link.state.encryptionKeys[partner]?.bytes != wrap.recipient {
-                    findings.append(
-                        "\(what) wraps its key for \(partner) to a key that roster version \(link.version.serial) does not give \(partner)"
-                    )
-                }
+            for problem in sealed.wrapProblems(chain: chain) ?? [] {
+                findings.append("sealed entry \(entry.id.short) of \(author) (seq \(entry.seq)) \(problem)")
             }
         }
         return findings

@@ -158,3 +158,40 @@ struct SealedVector: Decodable {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }
+
+/// The check every node makes of a sealed entry without reading it: wraps go to the keys its roster version names.
+@Suite struct SealedWrapCheckTests {
+    func sealed(_ label: [String], serial: UInt64, keys: [String: Bytes32]) throws -> SealedPayload {
+        var recipients: [String: X25519PublicKey] = [:]
+        for partner in label { recipients[partner] = try X25519PublicKey(rawBytes: keys[partner]!.bytes) }
+        return try SealedEnvelope.seal(
+            kind: 1,
+            payload: [1],
+            recipients: recipients,
+            rosterSerial: serial,
+            author: .zero
+        )
+    }
+
+    @Test func wrapsAreJudgedByTheRosterVersionTheEntryNames() throws {
+        let vector = try RosterChainTests.load("valid-08-encryption-keys")
+        let chain = try #require(RosterChainTests.replay(try RosterChainTests.versions(vector)).chain)
+        let genesis = chain.genesis.version.serial
+        let afterRotation = try #require(chain.link(serial: genesis + 2)).state.encryptionKeys
+        let beforeRotation = try #require(chain.link(serial: genesis + 1)).state.encryptionKeys
+        #expect(afterRotation["DE"] != beforeRotation["DE"])
+
+        let good = try sealed(["DE", "NO"], serial: genesis + 2, keys: afterRotation)
+        #expect(good.wrapProblems(chain: chain) == [])
+        // DE's key as rotated, named under the version before the rotation: not the key that version gives DE.
+        let stale = try sealed(["DE", "NO"], serial: genesis + 1, keys: afterRotation)
+        #expect(stale.wrapProblems(chain: chain)?.count == 1)
+        #expect(stale.wrapProblems(chain: chain)?.first?.contains("for DE") == true)
+        // NL is removed by the last version: nothing may be released to it under that version.
+        let removed = try sealed(["DE", "NL"], serial: genesis + 3, keys: afterRotation)
+        #expect(removed.wrapProblems(chain: chain)?.first?.contains("not an active partner") == true)
+        // A version the chain does not reach yet is judged later; one before genesis never exists.
+        #expect(try sealed(["DE"], serial: genesis + 9, keys: afterRotation).wrapProblems(chain: chain) == nil)
+        #expect(try sealed(["DE"], serial: 1, keys: afterRotation).wrapProblems(chain: chain)?.count == 1)
+    }
+}
