@@ -129,10 +129,14 @@ extension CapSyncCommand {
                 } else {
                     tables = StateTables.overview(state, item: item, view: period)
                 }
-                if let released = StateTables.released(state, item: item, view: period) { tables.append(released) }
+                let released = StateTables.released(state, item: item, view: period)
+                // The grouped output keeps its one table (its JSON is that table's rows): the marking goes in the
+                // footer there.
+                if by == nil, let released { tables.append(released) }
                 let footer =
                     "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
                     + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(coalition.digest.hex)"
+                    + (by != nil ? released?.title.map { "\n" + $0 } ?? "" : "")
                 if format.format == .table {
                     try format.printer.print(tables)
                     print("\n" + footer)

@@ -142,6 +142,10 @@ import Testing
         }
         #expect(try coalition.released("NL") == ["Secret-A": ["DE", "NL", "US"], "Secret-C": ["NL", "US"]])
         #expect(try coalition.released("FR") == ["Secret-B": ["FR", "NO"]])
+        let grouped = try cli.ok(["state", "--dir", "NL", "--by", "partner", "--period", "2026-11"])
+        #expect(grouped.contains("includes figures released to DE, NL, US only; NL, US only"), "\(grouped)")
+        let groupedJSON = try coalition.json(["state", "--dir", "NL", "--by", "partner", "--period", "2026-11"])
+        #expect((groupedJSON as? [String: Any])?["released"] == nil, "the grouped JSON keeps its schema")
         let log = try cli.ok(["log", "--dir", "FR"])
         #expect(log.contains("released to DE, NL, US only"), "\(log)")
 
