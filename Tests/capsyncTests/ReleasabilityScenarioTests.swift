@@ -223,6 +223,12 @@ import Testing
         #expect(try coalition.report("DE", site: "Late", capacity: 5, releaseTo: "NL").status == 0)
         try coalition.spread()
         #expect(try coalition.sites("NL").contains("Late"))
+        // Even holding every entry (a bundle from NL, carried by hand), US cannot read what was written after it left.
+        try cli.ok(["bundle", "create", "--dir", "NL", "--all", "--out", cli.path("nl-all.csb")])
+        let carried = try cli.run(["bundle", "import", "--dir", "US", cli.path("nl-all.csb")])
+        #expect(carried.status == 0, "\(carried.output)")
+        let usLog = try cli.ok(["log", "--dir", "US"])
+        #expect(usLog.contains("released to DE, NL only"), "US holds DE's late entry: \(usLog)")
         #expect(try !coalition.sites("US").contains("Late"))
         #expect(try !coalition.sites("FR").contains("Late"))
         _ = hub.stop()
