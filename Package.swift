@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The one crypto provider: the distribution's OpenSSL 3 (docs/design.md D2).
@@ -91,11 +94,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Operating a node: Prometheus metrics from the sessions and the store, the health check, their endpoint.
+        .target(
+            name: "CapSyncMonitoring",
+            dependencies: [
+                "CapSyncHTTP", "CapSyncNode", "CapSyncNetwork", "CapSyncLog", "CapSyncWire", "CapSyncSync",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The system's SQLite 3 (libsqlite3-dev), for `capsync export sqlite`.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The merged view as SQL tables for analysts (`capsync export`); never linked by the daemon's modules.
+        .target(
+            name: "CapSyncExport",
+            dependencies: ["CSQLite", "CapSyncNode", "CapSyncMerge", "CapSyncLog", "CapSyncWire"],
+            swiftSettings: swiftSettings
+        ),
+        // `capsync export postgres` through postgres-nio: a module of its own, linked only by the export command.
+        .target(
+            name: "CapSyncExportPostgres",
+            dependencies: [
+                "CapSyncExport", "CapSyncNode",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "capsync",
             dependencies: [
                 "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CapSyncNode",
-                "CapSyncNetwork", "CapSyncDashboard", "CapSyncHTTP",
+                "CapSyncNetwork", "CapSyncDashboard", "CapSyncHTTP", "CapSyncMonitoring", "CapSyncExport",
+                "CapSyncExportPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

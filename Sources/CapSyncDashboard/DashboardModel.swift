@@ -36,7 +36,20 @@ public struct DashboardModel: Sendable, Encodable {
     public let stock: [StockLevel]
     public let trends: [ItemTrend]
     public let pools: [PoolView]
+    /// Stock at or below threshold told apart by drawdown plans (planned, unplanned, refill behind plan).
+    public let stockAlerts: [StockAlert]
+    /// Promised, delivered and confirmed per (need, pledger), late first.
+    public let deliveries: [DeliveryStatus]
+    /// Each factory's queue for the view's month and the five after it.
+    public let queues: [SiteQueue]
+    /// The stock projection of each item with an open need (the most pressing needs' items first, at most
+    /// `projectedItems`), for `projectionMonths` months after the view's month.
+    public let projections: [StockProjection]
     public let health: NodeHealth
+
+    public static let projectedItems = 8
+    public static let projectionMonths = 6
+    public static let queueMonths = 6
 
     /// Runs the views of `state` for `view` (only `item`'s figures when given). `today` is the day shortfall
     /// matches count deliveries from.
@@ -81,6 +94,30 @@ public struct DashboardModel: Sendable, Encodable {
             )
         }
         pools = state.poolViews().filter { item == nil || $0.item == item }
+        stockAlerts = state.stockAlerts(at: view).filter { item == nil || $0.figure.item == item }
+        deliveries = state.deliveries(at: view.period).filter { item == nil || $0.item == item }
+        queues = state.orderQueues(
+            from: view.period,
+            to: view.period.adding(months: Self.queueMonths - 1),
+            staleAfterMonths: view.staleAfterMonths
+        ).filter { item == nil || $0.item == item }
+        var projected: [String] = []
+        for need in state.shortfalls() where item == nil || need.item == item {
+            if !projected.contains(need.item), projected.count < Self.projectedItems { projected.append(need.item) }
+        }
+        // Like the trends: each projection from a state holding only its item's records (it scans every record).
+        projections = projected.map { projectedItem in
+            CoalitionState(
+                rosterHash: state.rosterHash,
+                foldVersion: state.foldVersion,
+                records: recordsByItem[projectedItem] ?? [],
+                needs: state.needs,
+                pledges: [],
+                pools: [],
+                drawdowns: state.drawdowns,
+                schedules: state.schedules
+            ).projection(item: projectedItem, from: view.period, months: Self.projectionMonths)
+        }
     }
 
     /// Site figures (ordered by item, partner, site) summed per item and partner, in that order.

@@ -17,7 +17,9 @@ public struct DashboardPage: Sendable {
     public static func standardSections(for model: DashboardModel) -> [any DashboardSection] {
         [
             TotalsSection(model: model), ShortfallsSection(model: model), StockSection(model: model),
-            TrendSection(model: model), PoolsSection(model: model), HealthSection(health: model.health),
+            TrendSection(model: model), DrawdownSection(model: model), DeliverySection(model: model),
+            FactoryQueueSection(model: model), ProjectionSection(model: model), PoolsSection(model: model),
+            HealthSection(health: model.health),
         ]
     }
 

@@ -4,6 +4,8 @@ struct DataTable {
         case text(String)
         /// A number, right-aligned, its exact value kept in `data-value`.
         case number(UInt64)
+        /// A number that may be negative (a projected stock).
+        case signed(Int64)
         case flag(Bool)
     }
 
@@ -39,6 +41,9 @@ struct DataTable {
                 case .number(let value):
                     html +=
                         "<td class=\"num\" data-value=\"\(value)\">\(HTMLText.number(value))</td>"
+                case .signed(let value):
+                    // Its own attribute: `data-value` marks unsigned figures, which the page's tests count.
+                    html += "<td class=\"num signed\" data-signed=\"\(value)\">\(HTMLText.number(Int(value)))</td>"
                 case .flag(let value):
                     html += "<td>\(value ? "yes" : "no")</td>"
                 }

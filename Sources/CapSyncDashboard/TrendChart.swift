@@ -18,6 +18,8 @@ struct TrendChart {
     let description: String
     let months: [String]
     let series: [Series]
+    /// The chart's `data-chart` name: "trend" for the item trends, another for other monthly series.
+    var name = "trend"
 
     static let width = 640
     static let height = 220
@@ -36,7 +38,7 @@ struct TrendChart {
         }
         func y(_ value: UInt64) -> String { format(Double(Self.top) + plotHeight * (1 - Double(value) / maximum)) }
 
-        html += "<svg class=\"chart trend\" data-chart=\"trend\" data-item=\"\(HTMLText.escape(item))\" id=\"\(id)\" "
+        html += "<svg class=\"chart trend\" data-chart=\"\(name)\" data-item=\"\(HTMLText.escape(item))\" id=\"\(id)\" "
         html += "role=\"img\" viewBox=\"0 0 \(Self.width) \(Self.height)\" width=\"\(Self.width)\" "
         html += "height=\"\(Self.height)\" aria-labelledby=\"\(id)-title \(id)-desc\">"
         html += "<title id=\"\(id)-title\">\(HTMLText.escape(title))</title>"

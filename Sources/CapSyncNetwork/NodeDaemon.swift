@@ -15,6 +15,10 @@ public struct NodeDaemon: Sendable {
     /// Sync with every peer right after starting.
     public var syncAtStart: Bool
     public var limits: SyncLimits
+    /// Operators' observers (metrics, structured logs): a peer this node is about to dial, and every finished
+    /// session, dialled or accepted, with the peer's name (after `Node.record`).
+    public var onSyncStart: @Sendable (String) -> Void = { _ in }
+    public var onSession: @Sendable (SessionOutcome, String) -> Void = { _, _ in }
 
     public init(
         node: Node,
@@ -51,11 +55,14 @@ public struct NodeDaemon: Sendable {
         onListening(bound)
         let node = self.node
         let logger = self.logger
+        let onSession = self.onSession
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await server.run(listener) { outcome in
-                    node.record(outcome, peer: outcome.peer?.name ?? "(peer not pinned)", logger: logger)
+                    let peer = outcome.peer?.name ?? "(peer not pinned)"
+                    node.record(outcome, peer: peer, logger: logger)
+                    onSession(outcome, peer)
                 }
             }
             group.addTask { try await self.scheduleLoop(context: context) }
@@ -92,10 +99,12 @@ public struct NodeDaemon: Sendable {
         var pending = try NodeSetup.loadPeers(node.paths).peers
         var attempt = 0
         while !pending.isEmpty {
+            for peer in pending { onSyncStart(peer.pinned.name) }
             let results = await client.syncAll(pending)
             var failed: [PeerList.Peer] = []
             for (peer, outcome) in results {
                 node.record(outcome, peer: peer.pinned.name, logger: logger)
+                onSession(outcome, peer.pinned.name)
                 if outcome.error != nil { failed.append(peer) }
             }
             pending = failed

@@ -5,6 +5,9 @@ internal import Foundation
 
 /// `capsync backup` / `capsync restore`.
 public enum NodeBackup {
+    /// The file the daemon's health check writes and removes in the store directory; never copied.
+    public static let healthProbeName = ".health-probe"
+
     /// Copies the node's files and a consistent snapshot of its log into `target` (missing or empty).
     public static func backup(_ node: Node, to target: String) throws(NodeError) {
         let fm = FileManager.default
@@ -53,7 +56,7 @@ public enum NodeBackup {
                 attributes: [.posixPermissions: 0o700]
             )
             try fm.createDirectory(atPath: to.store, withIntermediateDirectories: true)
-            for name in try fm.contentsOfDirectory(atPath: from.store) where name != "LOCK" {
+            for name in try fm.contentsOfDirectory(atPath: from.store) where name != "LOCK" && name != healthProbeName {
                 try copy(from.store + "/" + name, to.store + "/" + name)
             }
         } catch let error as NodeError {

@@ -120,7 +120,7 @@ extension CapSyncCommand {
         func validate() throws { try validateReportedPeriod(period) }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let report = try checked("report") { () throws(MergeError) in
@@ -182,7 +182,7 @@ extension CapSyncCommand {
         func validate() throws { try validatePeriod(period) }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let month = try checked("--period") { () throws(MergeError) in try Period(period) }
             let partner = try append.partner()
             let retraction = try checked("retract") { () throws(MergeError) in
@@ -242,7 +242,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
             let day = due.day
             let partner = try append.partner()
             let need = try checked("need") { () throws(MergeError) in

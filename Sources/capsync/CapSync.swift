@@ -13,6 +13,7 @@ struct CapSyncCommand: AsyncParsableCommand {
             PledgeCommand.self, Drawdown.self, Deliver.self, Confirm.self, Order.self, Answer.self,
             Pool.self, Import.self, Serve.self, Sync.self, BundleCommand.self, State.self, Log.self, Audit.self,
             Status.self, Dashboard.self, Backup.self, Restore.self, Repair.self, CatalogCommand.self, KeyCommand.self,
+            Export.self,
         ]
     )
 

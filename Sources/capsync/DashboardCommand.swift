@@ -29,7 +29,7 @@ extension CapSyncCommand {
         @Option(help: "Only this item code.") var item: String?
 
         func run() async throws {
-            if let item { try Suggestions.requireItem(item) }
+            if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let page = try DashboardPage(model: dashboardModel(node, view: view, item: item))

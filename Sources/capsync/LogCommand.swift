@@ -58,6 +58,11 @@ func summary(of entry: Entry) -> String {
         case .pledge(let p): return "pledge \(p.quantity) to \(p.needOwner):\(p.needCode)"
         case .poolJoin(let j): return "join pool \(j.item)"
         case .poolLeave(let l): return "leave pool \(l.item) (\(l.observedTags.count) tags)"
+        case .itemDefinition(let d):
+            return "define \(d.code): \(d.name), in \(d.unit), \(d.category)" + (d.nsn.isEmpty ? "" : ", NSN \(d.nsn)")
+        case .itemGroup(let g):
+            return "group \(g.code): \(g.name), "
+                + (g.members.isEmpty ? "dissolved" : g.members.joined(separator: ", "))
         case .poolTerms(let t): return "pool terms \(t.item): target \(t.target), \(t.status)"
         case .poolShare(let s): return "pool share \(s.item): wants \(s.quantity)"
         case .drawdownPlan(let d):

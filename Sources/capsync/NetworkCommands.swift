@@ -67,6 +67,7 @@ extension CapSyncCommand {
             )
         )
         var http: String?
+        @OptionGroup var monitoring: MonitoringOptions
 
         func validate() throws {
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
@@ -83,7 +84,7 @@ extension CapSyncCommand {
         }
 
         func run() async throws {
-            let logger = log.makeLogger("capsync.serve", quiet: quiet.quiet)
+            let logger = monitoring.makeLogger("capsync.serve", log: log, quiet: quiet.quiet)
             let node = try Node(root: self.node.paths.root, listenOverride: listen)
             let lock = try ServeLock(paths: node.paths)
             if let recovery = node.store.recovery { logger.warning("store recovery on open: \(recovery)") }
@@ -95,7 +96,8 @@ extension CapSyncCommand {
             if let refusal = node.store.ownChainStatus?.appendRefusal {
                 logger.warning("own appends are refused until the own chain is complete: \(refusal.reason)")
             }
-            let daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            var daemon = NodeDaemon(node: node, logger: logger, intervalSeconds: syncInterval, syncAtStart: syncNow)
+            let health = try await monitoring.attach(to: &daemon, node: node, logger: logger)
             let addressFile = self.addressFile
             // The dashboard listener is bound before the sync listener, so both addresses go out in one write.
             var dashboardLine = ""
@@ -115,6 +117,7 @@ extension CapSyncCommand {
             }
             let firstLines = dashboardLine
             try await daemon.run { address in
+                health?.setListener(address)
                 lock.record(address: address)
                 FileHandle.standardOutput.write(Data("listening on \(address)\n\(firstLines)".utf8))
                 if let addressFile {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapSyncCrypto
+import CapSyncMerge
 import CapSyncNode
 import CapSyncWire
 import Foundation
@@ -135,4 +136,9 @@ func validateKey(_ text: String?, flag: String = "--key") throws {
             "\(flag): '\(text.prefix(60))' is not a base64 Ed25519 public key (the 'key' line of a trust card)"
         )
     }
+}
+
+extension NodeOptions {
+    /// The coalition catalog of this node (read-only), for input checks of item codes.
+    func catalog() throws -> CoalitionCatalog { try Node(root: paths.root, access: .readOnly).coalitionCatalog() }
 }

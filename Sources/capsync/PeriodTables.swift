@@ -2,7 +2,17 @@ import CapSyncMerge
 
 /// The period views as tables (Protocol/fold.md §Views): one place, so table, JSON and CSV output agree.
 enum PeriodTables {
-    static func unit(_ code: String) -> String { Catalog.standard.item(code)?.unit ?? "" }
+    static func unit(_ code: String, _ defined: [String: String] = [:]) -> String {
+        Catalog.standard.item(code)?.unit ?? defined[code] ?? ""
+    }
+
+    /// The units of the items partners defined (kind 7), for items the built-in catalog lacks.
+    static func definedUnits(_ state: CoalitionState) -> [String: String] {
+        Dictionary(
+            state.itemDefinitions.map { ($0.value.code, $0.value.unit) },
+            uniquingKeysWith: { first, _ in first }
+        )
+    }
 
     static func staleNote(_ view: ViewPeriod) -> String {
         "stale: reported more than \(view.staleAfterMonths) month\(view.staleAfterMonths == 1 ? "" : "s") before"
@@ -11,7 +21,7 @@ enum PeriodTables {
     static func int(_ value: UInt64) -> Cell { .int(Int64(clamping: value)) }
 
     /// Coalition totals of the view's month, one row per item.
-    static func totals(_ totals: [FigureTotal], view: ViewPeriod) -> Table {
+    static func totals(_ totals: [FigureTotal], view: ViewPeriod, units: [String: String] = [:]) -> Table {
         var table = Table(
             title: "Coalition totals for \(view.period) (each site's report for the month, else its latest earlier "
                 + "one; \(staleNote(view)))",
@@ -24,7 +34,7 @@ enum PeriodTables {
         )
         for total in totals {
             table.add([
-                .text(total.item), .text(unit(total.item)), .text(view.period.description),
+                .text(total.item), .text(unit(total.item, units)), .text(view.period.description),
                 int(total.monthlyCapacity), int(total.monthlyOutput), int(total.stockOnHand),
                 int(total.availableAboveThreshold), int(total.spareCapacity), .int(Int64(total.partners)),
                 .int(Int64(total.sites)), .int(Int64(total.stalePartners)), .int(Int64(total.staleSites)),
@@ -62,7 +72,8 @@ enum PeriodTables {
         by grouping: TotalsGrouping,
         view: ViewPeriod,
         name: String? = nil,
-        title: String? = nil
+        title: String? = nil,
+        units: [String: String] = [:]
     ) -> Table {
         let key: [String] =
             switch grouping {
@@ -87,7 +98,7 @@ enum PeriodTables {
                 }
             table.add(
                 keyCells + [
-                    .text(unit(total.item)), int(total.monthlyCapacity), int(total.monthlyOutput),
+                    .text(unit(total.item, units)), int(total.monthlyCapacity), int(total.monthlyOutput),
                     int(total.stockOnHand), int(total.availableAboveThreshold), int(total.spareCapacity),
                     .int(Int64(total.partners)), .int(Int64(total.sites)), .int(Int64(total.staleSites)),
                     .text(total.oldestPeriod.description),

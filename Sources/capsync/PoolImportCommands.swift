@@ -32,7 +32,7 @@ extension CapSyncCommand {
             @Option(help: "Item code.") var item: String
 
             func run() async throws {
-                try Suggestions.requireItem(item)
+                try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
                 let partner = try append.partner()
                 let join = try checked("pool") { () throws(MergeError) in try PoolJoin(partner: partner, item: item) }
                 let node = try append.open()
@@ -53,7 +53,7 @@ extension CapSyncCommand {
             @Option(help: "Item code.") var item: String
 
             func run() async throws {
-                try Suggestions.requireItem(item)
+                try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
                 let partner = try append.partner()
                 let node = try append.open()
                 let tags = try Pool.joins(of: partner, item: item, in: node)
@@ -111,6 +111,7 @@ extension CapSyncCommand {
                 read = try ReportImport.read(
                     csv: readFileText(file, what: "CSV file"),
                     partner: partner,
+                    catalog: try append.node.catalog().asCatalog,
                     source: file,
                     ignoring: ignoring,
                     acceptedPeriods: PeriodRange.accepted(nowMilliseconds: Node.nowMilliseconds())

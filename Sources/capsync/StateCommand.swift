@@ -28,7 +28,9 @@ extension CapSyncCommand {
                   capsync state --period 2026-11
                   capsync state --item SHELL-155-HE     # who makes it where, subtotals
                   capsync state --by partner            # per partner and item (or site)
+                  capsync state --by item --interchangeable  # groups of interchangeable items counted together
                   capsync state trend --item SHELL-155-HE  # actuals, then plans
+                  capsync state projection --item SHELL-155-HE --months 6  # stock ahead, with deliveries
                   capsync state shortfalls --match      # who could fill each need
                   capsync state --item SHELL-155-HE --format csv --table totals
                   capsync state --partner NO            # per-partner detail, with when each value was set
@@ -38,12 +40,13 @@ extension CapSyncCommand {
 
                 Tables (--table NAME; --format csv prints one table a stream and needs it): totals, shortfalls, \
                 below_threshold, pools, ignored (json and csv; for people: capsync log --ignored); with --item also \
-                sites and partners; with --by: by_item, by_partner or by_site; with --partner: reports, needs, \
-                pledges, pools; with --digest: digests.
+                sites and partners; with --by: by_item, by_partner or by_site; with --interchangeable: \
+                by_item_interchangeable (or by_partner_/by_site_interchangeable); with --partner: reports, needs, \
+                pledges, pools, planning; with --digest: digests.
                 """,
             subcommands: [
                 Show.self, Trend.self, Shortfalls.self, Pools.self, Drawdowns.self, Deliveries.self, Orders.self,
-                Diff.self,
+                Projection.self, Diff.self,
             ],
             defaultSubcommand: Show.self
         )
@@ -70,8 +73,21 @@ extension CapSyncCommand {
                     "Print only the state digest and the entry-set digest (of the whole view; not with --item or --partner)."
             )
             var digest = false
+            @Flag(
+                help:
+                    "With --by or --item: count interchangeable items together, per group ('capsync catalog' lists groups)."
+            )
+            var interchangeable = false
 
             func validate() throws {
+                if interchangeable, by == nil, item == nil {
+                    throw ValidationError("--interchangeable groups totals: give it with --by or --item")
+                }
+                if interchangeable, partner != nil || digest {
+                    throw ValidationError(
+                        "--interchangeable applies to totals (--by, --item), not to --partner or --digest"
+                    )
+                }
                 if by != nil, partner != nil {
                     throw ValidationError(
                         "--by groups totals of every partner; --partner shows one partner's detail: drop one of them"
@@ -85,7 +101,7 @@ extension CapSyncCommand {
             }
 
             func run() async throws {
-                if let item { try Suggestions.requireItem(item) }
+                if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
                 let node = try Node(root: self.node.paths.root, access: .readOnly)
                 warnAboutPendingRepair(node)
                 let asOfStamp = view.asOfStamp
@@ -124,8 +140,24 @@ extension CapSyncCommand {
                     return
                 }
                 var tables: [Table]
-                if let by {
-                    tables = [PeriodTables.grouped(state.totals(at: period, by: by, item: item), by: by, view: period)]
+                if interchangeable {
+                    let catalog = CoalitionCatalog(state: state)
+                    let totals = state.totals(
+                        at: period,
+                        by: by ?? .item,
+                        item: item,
+                        interchangeable: catalog.interchangeable
+                    )
+                    tables = [InterchangeableTables.grouped(totals, by: by ?? .item, view: period, catalog: catalog)]
+                } else if let by {
+                    tables = [
+                        PeriodTables.grouped(
+                            state.totals(at: period, by: by, item: item),
+                            by: by,
+                            view: period,
+                            units: PeriodTables.definedUnits(state)
+                        )
+                    ]
                 } else {
                     tables = StateTables.overview(state, item: item, view: period)
                 }
@@ -142,7 +174,7 @@ extension CapSyncCommand {
                     print("\n" + footer)
                     if !state.ignored.isEmpty && !quiet.quiet { print("ignored entries: capsync log --ignored") }
                 } else {
-                    if by == nil { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
+                    if by == nil, !interchangeable { tables.append(ignoredTable(state.ignored, roster: node.roster)) }
                     try format.printer.print(
                         tables,
                         extra: format.format == .json
@@ -220,7 +252,8 @@ extension CapSyncCommand {
 /// The view as tables; one place, so table, JSON and CSV output agree.
 enum StateTables {
     static func overview(_ state: CoalitionState, item: String?, view: ViewPeriod) -> [Table] {
-        var tables = [PeriodTables.totals(state.totals(at: view, item: item), view: view)]
+        let units = PeriodTables.definedUnits(state)
+        var tables = [PeriodTables.totals(state.totals(at: view, item: item), view: view, units: units)]
         if let item {
             tables.append(PeriodTables.sites(state.siteFigures(at: view, item: item), view: view))
             tables.append(
@@ -229,7 +262,8 @@ enum StateTables {
                     by: .partner,
                     view: view,
                     name: "partners",
-                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))"
+                    title: "Subtotals per partner, \(view.period) (\(PeriodTables.staleNote(view)))",
+                    units: units
                 )
             )
         }
@@ -308,7 +342,18 @@ enum StateTables {
         }
         var pools = Table(title: "\(detail.partner): pools joined", name: "pools", columns: ["item"])
         for pool in detail.pools where item == nil || pool == item { pools.add([.text(pool)]) }
-        return [reports, needs, pledges, pools]
+        var planning = Table(
+            title: "\(detail.partner): planning (pools, drawdowns, deliveries, orders)",
+            name: "planning",
+            columns: ["area", "subject", "value", "set_at", "entry"]
+        )
+        for row in detail.planning {
+            planning.add([
+                .text(row.area.rawValue), .text(row.subject), .text(row.summary),
+                .text(timeText(row.setBy.timestamp)), .text(row.setBy.entryID.short),
+            ])
+        }
+        return [reports, needs, pledges, pools, planning]
     }
 }
 

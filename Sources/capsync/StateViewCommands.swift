@@ -32,7 +32,7 @@ extension CapSyncCommand.State {
         }
 
         func run() async throws {
-            try Suggestions.requireItem(item)
+            try Suggestions.requireItem(item, catalog: { try self.node.catalog() })
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
@@ -54,7 +54,8 @@ extension CapSyncCommand.State {
                 [PeriodTables.trend(points, item: item, view: period)],
                 extra: format.format == .json
                     ? [
-                        "item": item, "unit": PeriodTables.unit(item), "period": period.period.description,
+                        "item": item, "unit": PeriodTables.unit(item, PeriodTables.definedUnits(state)),
+                        "period": period.period.description,
                         "stale_after_months": period.staleAfterMonths, "from": first.description,
                         "to": last.description,
                     ] : [:]
@@ -75,7 +76,8 @@ extension CapSyncCommand.State {
                   capsync state shortfalls --match
                   capsync state shortfalls --match --item SHELL-155-HE --format csv --table matches
 
-                Tables: shortfalls; with --match also matches.
+                Tables: shortfalls; with --match also matches (matches_interchangeable with --interchangeable: a \
+                need can be filled from any item of its item's group, 'capsync catalog').
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -83,16 +85,30 @@ extension CapSyncCommand.State {
         @OptionGroup var view: ViewOptions
         @Option(help: "Only needs of this item code.") var item: String?
         @Flag(help: "List the candidates that could fill each open need.") var match = false
+        @Flag(
+            help:
+                "With --match: a need can be filled from any item of its item's group ('capsync catalog' lists groups)."
+        )
+        var interchangeable = false
+
+        func validate() throws {
+            if interchangeable, !match { throw ValidationError("--interchangeable applies to --match: add --match") }
+        }
 
         func run() async throws {
-            if let item { try Suggestions.requireItem(item) }
+            if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
             let today = view.today
             let state = try node.viewState(asOf: view.asOfStamp)
             var tables = [PeriodTables.shortfalls(state.shortfalls().filter { item == nil || $0.item == item })]
-            if match {
+            if match, interchangeable {
+                let catalog = CoalitionCatalog(state: state)
+                let matches = state.shortfallMatches(at: period, today: today, interchangeable: catalog.interchangeable)
+                    .filter { item == nil || $0.shortfall.item == item }
+                tables.append(InterchangeableTables.matches(matches, view: period, today: today))
+            } else if match {
                 let matches = state.shortfallMatches(at: period, today: today).filter {
                     item == nil || $0.shortfall.item == item
                 }

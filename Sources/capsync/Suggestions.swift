@@ -52,4 +52,16 @@ enum Suggestions {
                 + " ('capsync catalog' lists them)"
         )
     }
+
+    /// Refuses an item code that is neither built in nor defined in the coalition catalog as of the node's state
+    /// (`catalog` is asked only when the code is not built in, so the common case folds nothing).
+    static func requireItem(_ code: String, flag: String = "--item", catalog: () throws -> CoalitionCatalog) throws {
+        guard Catalog.standard.item(code) == nil else { return }
+        let known = try catalog()
+        guard known.item(code) == nil else { return }
+        throw CLIError(
+            "\(flag): " + unknown("item code", code, among: known.items.map(\.code))
+                + " ('capsync catalog' lists them; 'capsync catalog add' defines one for the coalition)"
+        )
+    }
 }

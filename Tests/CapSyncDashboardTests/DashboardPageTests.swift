@@ -103,7 +103,10 @@ import Testing
 
     @Test func sectionsInOrderEachWithItsAnchor() throws {
         let html = try page(health())
-        let ids = ["totals", "shortfalls", "stock", "trend", "pools", "health"]
+        let ids = [
+            "totals", "shortfalls", "stock", "trend", "drawdowns", "deliveries", "queues", "projection", "pools",
+            "health",
+        ]
         let positions = ids.map { html.range(of: "<section id=\"\($0)\"")?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil })
         #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
@@ -112,5 +115,8 @@ import Testing
         #expect(html.contains("roster chain version 2"))
         #expect(html.contains("<div class=\"alert\"><dt>forks</dt>"))
         #expect(html.contains("<th scope=\"row\">UA</th><td></td><td>never</td>"))
+        // Planning sections of an empty state say so rather than drawing empty charts.
+        #expect(html.contains("No delivery schedules or confirmations."))
+        #expect(html.contains("No open needs: nothing to project."))
     }
 }

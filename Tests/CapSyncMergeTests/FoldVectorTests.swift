@@ -544,6 +544,37 @@ enum FoldVectorBook {
                 )
             )
         }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let ua = TestAuthor(partner: "UA", seedByte: 4)
+            vectors.append(
+                vector(
+                    "20-coalition-catalog",
+                    "NO defines SHELL-155-HE-M795 first and owns it; PL's later definition is notCatalogOwner; NO restates the name and NSN (last writer wins) but a restatement in another unit is unitChanged; UA's definition of the built-in SHELL-155-HE is builtInCode. NO groups the two 155 mm HE codes, PL's group of the same code is notCatalogOwner; UA founds a second group listing SHELL-155-HE and then dissolves another. A report for the new code signed before its definition applies all the same.",
+                    authors: [no, pl, ua],
+                    entries: [
+                        pl.append(Sample.report("PL", item: "SHELL-155-HE-M795", capacity: 300), at: t0),
+                        no.append(Sample.definition("NO"), at: t0 + 1_000),
+                        pl.append(Sample.definition("PL", name: "M795 by PL"), at: t0 + 2_000),
+                        no.append(Sample.definition("NO", nsn: "1320-01-234-5678"), at: t0 + 3_000),
+                        no.append(Sample.definition("NO", unit: "pallets"), at: t0 + 4_000),
+                        ua.append(Sample.definition("UA", code: "SHELL-155-HE"), at: t0 + 5_000),
+                        no.append(Sample.group("NO", members: ["SHELL-155-HE", "SHELL-155-HE-M795"]), at: t0 + 6_000),
+                        pl.append(Sample.group("PL", members: ["SHELL-155-HE"]), at: t0 + 7_000),
+                        ua.append(
+                            Sample.group("UA", code: "GRP-HE", name: "HE", members: ["SHELL-105-HE", "SHELL-155-HE"]),
+                            at: t0 + 8_000
+                        ),
+                        ua.append(
+                            Sample.group("UA", code: "GRP-OLD", name: "old", members: ["A", "B"]),
+                            at: t0 + 9_000
+                        ),
+                        ua.append(Sample.group("UA", code: "GRP-OLD", name: "old", members: []), at: t0 + 10_000),
+                    ]
+                )
+            )
+        }
         return vectors
     }
 

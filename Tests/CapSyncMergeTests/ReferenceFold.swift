@@ -82,6 +82,10 @@ struct ReferenceFold {
                 ignored.append((entry.id, .selfPledge))
                 continue
             }
+            if case .itemDefinition(let d) = operation, Catalog.standard.items.contains(where: { $0.code == d.code }) {
+                ignored.append((entry.id, .builtInCode))
+                continue
+            }
             valid.append((entry, operation))
         }
 
@@ -103,6 +107,9 @@ struct ReferenceFold {
         var confirmations: [(key: [[UInt8]], entry: Entry)] = []
         var orders: [(key: [[UInt8]], entry: Entry, order: FactoryOrder)] = []
         var answers: [(key: [[UInt8]], entry: Entry, response: OrderResponse)] = []
+        // The catalog, in stamp order: the first entry of a code names its owner (and, for items, the unit).
+        var definitions: [(code: [UInt8], owner: [UInt8], unit: [UInt8], entry: Entry)] = []
+        var groups: [(code: [UInt8], owner: [UInt8], founder: Entry, entry: Entry)] = []
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         func periodBytes(_ p: Period) -> [UInt8] { [UInt8(p.year >> 8), UInt8(p.year & 0xff), p.month] }
         for (entry, operation) in valid {
@@ -160,6 +167,28 @@ struct ReferenceFold {
                 orders.append((key, entry, o))
             case .orderResponse(let r):
                 answers.append(([bytes(r.siteOwner), bytes(r.orderPartner), bytes(r.orderCode)], entry, r))
+            case .itemDefinition(let d):
+                if let held = definitions.firstIndex(where: { $0.code == bytes(d.code) }) {
+                    if definitions[held].owner != bytes(d.partner) {
+                        ignored.append((entry.id, .notCatalogOwner))
+                    } else if definitions[held].unit != bytes(d.unit) {
+                        ignored.append((entry.id, .unitChanged))
+                    } else {
+                        definitions[held].entry = entry
+                    }
+                } else {
+                    definitions.append((bytes(d.code), bytes(d.partner), bytes(d.unit), entry))
+                }
+            case .itemGroup(let g):
+                if let held = groups.firstIndex(where: { $0.code == bytes(g.code) }) {
+                    if groups[held].owner != bytes(g.partner) {
+                        ignored.append((entry.id, .notCatalogOwner))
+                    } else {
+                        groups[held].entry = entry
+                    }
+                } else {
+                    groups.append((bytes(g.code), bytes(g.partner), entry, entry))
+                }
             }
         }
         func keyOrder(_ a: [[UInt8]], _ b: [[UInt8]]) -> Bool {
@@ -257,6 +286,19 @@ struct ReferenceFold {
             for (_, entry) in sorted {
                 stamp(entry)
                 out += entry.payload
+            }
+        }
+        if !definitions.isEmpty || !groups.isEmpty {
+            varint(UInt64(definitions.count))
+            for definition in definitions.sorted(by: { $0.code.lexicographicallyPrecedes($1.code) }) {
+                stamp(definition.entry)
+                out += definition.entry.payload
+            }
+            varint(UInt64(groups.count))
+            for group in groups.sorted(by: { $0.code.lexicographicallyPrecedes($1.code) }) {
+                stamp(group.founder)
+                stamp(group.entry)
+                out += group.entry.payload
             }
         }
 

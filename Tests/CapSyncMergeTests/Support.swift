@@ -297,3 +297,29 @@ func roster(_ authors: [TestAuthor], lastValid: [AuthorKey: UInt64] = [:]) -> Ro
         }
     )
 }
+
+extension Sample {
+    static func definition(
+        _ partner: String,
+        code: String = "SHELL-155-HE-M795",
+        name: String = "155 mm HE M795",
+        unit: String = "rounds",
+        category: String = "ammunition",
+        nsn: String = ""
+    ) -> Operation {
+        .itemDefinition(
+            try! ItemDefinition(partner: partner, code: code, name: name, unit: unit, category: category, nsn: nsn)
+        )
+    }
+
+    static func group(
+        _ partner: String,
+        code: String = "GRP-155-HE",
+        name: String = "155 mm HE",
+        members: [String]
+    )
+        -> Operation
+    {
+        .itemGroup(try! ItemGroup(partner: partner, code: code, name: name, members: members))
+    }
+}

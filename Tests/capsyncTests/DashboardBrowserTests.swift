@@ -71,6 +71,10 @@ import Testing
         try cli.ok(["pledge", "--dir", "PL", "--need", "UA:NEED-UA-002", "--quantity", "9000", "--quiet"])
         try cli.ok(["pool", "join", "--dir", "NO", "--item", "BARREL-155", "--quiet"])
         try cli.ok(["pool", "join", "--dir", "DE", "--item", "BARREL-155", "--quiet"])
+        try cli.ok([
+            "deliver", "--dir", "NO", "--need", "UA:NEED-UA-001", "--month", "2026-11", "--promise", "3000",
+            "--delivered", "1000", "--quiet",
+        ])
 
         let daemon = try CLI.Daemon(cli, arguments: ["--dir", "UA", "--sync-interval", "3600", "--log-level", "error"])
         for partner in ["NO", "PL", "DE"] {
@@ -182,15 +186,32 @@ import Testing
         }
         #expect(plans > 0, "the history has plans")
 
+        // Planning: NO's late delivery towards UA, and a projection for each item with an open need.
+        let deliveries = try #require(dom.charts("deliveries").first)
+        #expect(deliveries.rows.map(\.key) == ["UA:NEED-UA-001/NO"])
+        #expect(deliveries.rows.first?.values == ["promised": 3000, "delivered": 1000, "confirmed": 0])
+        #expect(deliveries.rows.first?.classes.contains("alert") == true)
+        let projections = dom.charts("projection")
+        #expect(projections.map(\.item) == ["SHELL-155-HE", "FUZE-PD"])
+        for chart in projections {
+            let item = try #require(chart.item)
+            let printed = try json(cli, ["state", "projection", "--dir", "NO", "--period", "2026-11", "--item", item])
+            let coalition = rows(printed, "coalition")
+            #expect(
+                (chart.series["needs due"] ?? []).map(\.value) == coalition.map { number($0["needs_due"]) ?? .max },
+                "\(item)"
+            )
+        }
+
         // Pools and the node's health are tables.
         #expect(rendering.dom.contains("<th scope=\"row\">BARREL-155</th>"))
         #expect(rendering.dom.contains("data-table=\"peers\""))
         #expect(rendering.dom.contains("<th scope=\"row\">UA</th>"))
 
-        // Printed: every page A4 landscape (841.92 x 594.96 points), each of the six sections on pages of its own.
+        // Printed: every page A4 landscape (841.92 x 594.96 points), each of the ten sections on pages of its own.
         let pdf = String(decoding: try chromium.printToPDF("dash.html"), as: UTF8.self)
         let boxes = DashboardDOM.matches(#"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]"#, in: pdf)
-        #expect(boxes.count >= 6, "\(boxes.count) pages")
+        #expect(boxes.count >= 10, "\(boxes.count) pages")
         #expect(
             boxes.allSatisfy { abs((Double($0[0]) ?? 0) - 841.92) < 1 && abs((Double($0[1]) ?? 0) - 594.96) < 1 },
             "\(Set(boxes.map { $0.joined(separator: "x") }))"

@@ -20,6 +20,14 @@ import Testing
         ("state-partner.json", ["state", "--dir", "NO", "--partner", "NO"], [0]),
         ("state-digest.json", ["state", "--dir", "NO", "--digest"], [0]),
         ("state-diff.json", ["state", "diff", "--dir", "NO", "--since", "2026-01-01"], [0]),
+        ("state-pools.json", ["state", "pools", "--dir", "NO"], [0]),
+        ("state-drawdowns.json", ["state", "drawdowns", "--dir", "NO", "--period", "2026-11"], [0]),
+        ("state-deliveries.json", ["state", "deliveries", "--dir", "NO", "--period", "2026-11"], [0]),
+        ("state-orders.json", ["state", "orders", "--dir", "NO"], [0]),
+        (
+            "state-projection.json",
+            ["state", "projection", "--dir", "NO", "--item", "SHELL-155-HE", "--period", "2026-10"], [0]
+        ),
         ("log.json", ["log", "--dir", "NO"], [0]),
         ("log-ignored.json", ["log", "--dir", "NO", "--ignored"], [0]),
         ("status.json", ["status", "--dir", "NO"], [0]),
@@ -28,10 +36,28 @@ import Testing
         ("peers.json", ["peers", "list", "--dir", "NO"], [0]),
         ("id.json", ["id", "--dir", "NO"], [0]),
         ("catalog.json", ["catalog"], [0]),
+        ("catalog.json", ["catalog", "--dir", "NO"], [0]),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--by", "item", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--by", "site", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-interchangeable.json",
+            ["state", "--dir", "NO", "--item", "SHELL-155-HE", "--interchangeable", "--period", "2026-11"], [0]
+        ),
+        (
+            "state-shortfalls.json",
+            ["state", "shortfalls", "--dir", "NO", "--match", "--interchangeable", "--period", "2026-11"], [0]
+        ),
         ("sync.json", ["sync", "--dir", "NO"], [3]),
         ("bundle-create.json", ["bundle", "create", "--dir", "NO", "--all", "--out", "all.csb"], [0]),
         ("bundle-import.json", ["bundle", "import", "--dir", "NO", "all.csb"], [0]),
         ("bundle-verify.json", ["bundle", "verify", "all.csb", "--roster", "NO/roster.txt"], [0, 4]),
+        ("export.json", ["export", "sqlite", "--dir", "NO", "export.db"], [0]),
     ]
 
     /// Node NO with a report, a need, a pledge, a pool, a peer NL that refuses connections (one failed sync), a
@@ -87,7 +113,9 @@ import Testing
         try makeBusyNode(cli)
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemas).filter { $0.hasSuffix(".json") }
         #expect(
-            Set(files) == Set(Self.commands.map(\.schema)).union(RosterChainOutputTests.schemas),
+            Set(files)
+                == Set(Self.commands.map(\.schema)).union(RosterChainOutputTests.schemas)
+                .union(ProjectionCLITests.schemas),
             "every schema has a command and every command one"
         )
         for (schema, arguments, status) in Self.commands {

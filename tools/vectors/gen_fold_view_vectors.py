@@ -40,7 +40,7 @@ class Author:
 
     def append(self, op, at_ms: int, kind: Optional[int] = None) -> bytes:
         kind = kind or {cf.Report: cf.KIND_REPORT, cf.Retraction: cf.KIND_RETRACTION, cf.Need: cf.KIND_NEED,
-                        cf.Pledge: cf.KIND_PLEDGE}[type(op)]
+                        cf.Pledge: cf.KIND_PLEDGE, cf.Drawdown: cf.KIND_DRAWDOWN, cf.Schedule: cf.KIND_SCHEDULE}[type(op)]
         self.seq += 1
         unsigned = spec.encode_unsigned(1, self.key, self.seq, self.prev, at_ms << 16, kind, op.payload())
         encoded = spec.sign_unsigned(self.seed, unsigned)

@@ -31,6 +31,12 @@ public enum IgnoredReason: String, Sendable, Hashable, Codable, CaseIterable {
     case notPoolLead
     /// An order response (kind 15) from a partner other than the site owner the order names.
     case notSiteOwner
+    /// An item definition (kind 7) of a code the built-in catalog already has (Protocol/catalog.json).
+    case builtInCode
+    /// An item definition or group (kinds 7, 8) of a code another partner defined first.
+    case notCatalogOwner
+    /// An item definition (kind 7) by the code's owner with a unit other than the first definition's.
+    case unitChanged
 }
 
 /// An entry the fold did not apply, and why: shown to operators and auditors, never silently dropped.

@@ -326,6 +326,9 @@ public struct FoldState: Sendable {
         if case .pledge(let pledge) = operation, FieldRules.sameBytes(pledge.needOwner, pledge.partner) {
             return .ignore(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")
         }
+        if case .itemDefinition(let definition) = operation, Catalog.standard.item(definition.code) != nil {
+            return .ignore(.builtInCode, "\(definition.code) is in the built-in catalog; it cannot be redefined")
+        }
         return .apply(operation)
     }
 

@@ -141,6 +141,10 @@ enum CompactOperation: Sendable {
             self = .join(PoolID(item: interner.number(j.item), partner: partner))
         case .poolLeave(let l):
             self = .leave(PoolID(item: interner.number(l.item), partner: partner), l.observedTags)
+        case .itemDefinition(let d):
+            self = .planning(PlanKey(a: interner.number(d.code), b: partner, c: 0), places: 2, operation)
+        case .itemGroup(let g):
+            self = .planning(PlanKey(a: interner.number(g.code), b: partner, c: 0), places: 2, operation)
         case .poolTerms(let t):
             self = .planning(PlanKey(a: interner.number(t.item), b: partner, c: 0), places: 2, operation)
         case .poolShare(let share):
@@ -215,6 +219,10 @@ struct Registers: Sendable {
     /// Every applied response (a = site owner, b = ordering partner, c = code): those from a partner other than the
     /// order's site owner are ignored at finish, so all are kept.
     var responses: [PlanKey: [(mark: Mark, response: OrderResponse)]] = [:]
+    /// Every applied item definition per code (a = code, b = partner): the earliest names the code's owner.
+    var itemDefinitions: [UInt32: [CatalogWrite<ItemDefinition>]] = [:]
+    /// Every applied item group per group code (a = code, b = partner): the earliest names the group's owner.
+    var itemGroups: [UInt32: [CatalogWrite<ItemGroup>]] = [:]
 
     /// Applies a need, pledge or pool operation. Each register is found with one hash: a missing key yields
     /// `Mark.unset`, which every real mark beats. Reports and retractions never come here: the chains keep them
@@ -242,6 +250,8 @@ struct Registers: Sendable {
                 offer(&confirmations[key, default: (Mark.unset, value)], mark, value)
             case .factoryOrder(let value): offer(&orders[key, default: (Mark.unset, value)], mark, value)
             case .orderResponse(let value): responses[key, default: []].append((mark, value))
+            case .itemDefinition(let value): itemDefinitions[key.a, default: []].append(.init(key, mark, value))
+            case .itemGroup(let value): itemGroups[key.a, default: []].append(.init(key, mark, value))
             default: break
             }
         }
@@ -283,7 +293,7 @@ struct Registers: Sendable {
                     + "site of \(owner) (only the site's partner answers)"
             )
         }
-        return responses
+        return responses + catalogIgnoredEntries(authorKeys: authorKeys)
             + poolLeads().others.map { mark, terms, lead in
                 IgnoredEntry(
                     id: mark.id,
@@ -310,6 +320,8 @@ struct Registers: Sendable {
         confirmations = [:]
         orders = [:]
         responses = [:]
+        itemDefinitions = [:]
+        itemGroups = [:]
     }
 
     /// The responses that stand: per key the greatest stamp among those whose author is the order's site owner
@@ -429,6 +441,14 @@ struct Registers: Sendable {
             CoalitionState.Stamped(value: $0.response, setBy: stamp($0.mark))
         }
 
+        let catalog = catalogOwners()
+        let sortedDefinitions = catalog.definitions.sorted { planKeyOrder($0.key, $1.key) }.map {
+            CoalitionState.Stamped(value: $0.value, setBy: stamp($0.mark))
+        }
+        let sortedGroups = catalog.groups.sorted { planKeyOrder($0.winner.key, $1.winner.key) }.map {
+            CoalitionState.GroupRecord(group: $0.winner.value, since: stamp($0.founder), setBy: stamp($0.winner.mark))
+        }
+
         return CoalitionState(
             sortedRosterHash: rosterHash,
             foldVersion: foldVersion,
@@ -443,6 +463,8 @@ struct Registers: Sendable {
             confirmations: sortedConfirmations,
             orders: sortedOrders,
             responses: sortedResponses,
+            itemDefinitions: sortedDefinitions,
+            itemGroups: sortedGroups,
             ignored: ignored,
             flagged: flagged,
             entryCount: entryCount,

@@ -1,7 +1,8 @@
 /// Item codes with display names and units (Protocol/catalog.json; a test checks both lists agree).
 ///
-/// For display and input checks only: the fold never consults it, so an item missing here still merges, and
-/// adding an item never changes any node's state digest (docs/design.md D7).
+/// The built-in base of the coalition catalog (`CoalitionCatalog`). The fold never checks an entry's item code
+/// against it, so an item missing here still merges; it only refuses definitions (kind 7) of these codes
+/// (`builtInCode`), which makes this list part of fold version 2 (docs/design.md D7, D13).
 public struct Catalog: Sendable, Hashable {
     public struct Item: Sendable, Hashable, Codable {
         public let code: String

@@ -7,9 +7,9 @@ import CapSyncWire
 /// With a plan, a stock below threshold inside the window and at or above the floor is an intended drawdown,
 /// not an alarm; a stock below a refill step's level once its month has come is a refill behind plan
 /// (Protocol/fold.md §Drawdown plans).
-public struct DrawdownPlan: Sendable, Hashable {
+public struct DrawdownPlan: Sendable, Hashable, Encodable {
     /// The stock the partner plans to hold (at least) from `month` on.
-    public struct RefillStep: Sendable, Hashable {
+    public struct RefillStep: Sendable, Hashable, Encodable {
         public let month: Period
         public let stock: UInt64
 

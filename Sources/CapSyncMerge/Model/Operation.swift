@@ -9,6 +9,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
     case pledge = 4
     case poolJoin = 5
     case poolLeave = 6
+    case itemDefinition = 7
+    case itemGroup = 8
     case poolTerms = 9
     case poolShare = 10
     case drawdownPlan = 11
@@ -25,6 +27,8 @@ public enum EntryKind: UInt64, Sendable, Hashable, CaseIterable, Codable {
         case .pledge: "pledge"
         case .poolJoin: "pool join"
         case .poolLeave: "pool leave"
+        case .itemDefinition: "item definition"
+        case .itemGroup: "item group"
         case .poolTerms: "pool terms"
         case .poolShare: "pool share"
         case .drawdownPlan: "drawdown plan"
@@ -45,6 +49,8 @@ public enum Operation: Sendable, Hashable {
     case pledge(Pledge)
     case poolJoin(PoolJoin)
     case poolLeave(PoolLeave)
+    case itemDefinition(ItemDefinition)
+    case itemGroup(ItemGroup)
     case poolTerms(PoolTerms)
     case poolShare(PoolShare)
     case drawdownPlan(DrawdownPlan)
@@ -88,6 +94,8 @@ public enum Operation: Sendable, Hashable {
         case .pledge: self = .pledge(try Pledge(reading: &reader))
         case .poolJoin: self = .poolJoin(try PoolJoin(reading: &reader))
         case .poolLeave: self = .poolLeave(try PoolLeave(reading: &reader))
+        case .itemDefinition: self = .itemDefinition(try ItemDefinition(reading: &reader))
+        case .itemGroup: self = .itemGroup(try ItemGroup(reading: &reader))
         case .poolTerms: self = .poolTerms(try PoolTerms(reading: &reader))
         case .poolShare: self = .poolShare(try PoolShare(reading: &reader))
         case .drawdownPlan: self = .drawdownPlan(try DrawdownPlan(reading: &reader))
@@ -106,6 +114,8 @@ public enum Operation: Sendable, Hashable {
         case .pledge: .pledge
         case .poolJoin: .poolJoin
         case .poolLeave: .poolLeave
+        case .itemDefinition: .itemDefinition
+        case .itemGroup: .itemGroup
         case .poolTerms: .poolTerms
         case .poolShare: .poolShare
         case .drawdownPlan: .drawdownPlan
@@ -125,6 +135,8 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.encoded
         case .poolJoin(let value): value.encoded
         case .poolLeave(let value): value.encoded
+        case .itemDefinition(let value): value.encoded
+        case .itemGroup(let value): value.encoded
         case .poolTerms(let value): value.encoded
         case .poolShare(let value): value.encoded
         case .drawdownPlan(let value): value.encoded
@@ -144,6 +156,8 @@ public enum Operation: Sendable, Hashable {
         case .pledge(let value): value.partner
         case .poolJoin(let value): value.partner
         case .poolLeave(let value): value.partner
+        case .itemDefinition(let value): value.partner
+        case .itemGroup(let value): value.partner
         case .poolTerms(let value): value.lead
         case .poolShare(let value): value.partner
         case .drawdownPlan(let value): value.partner
@@ -174,6 +188,12 @@ extension Operation: CustomStringConvertible {
             "pool join \(j.partner) \(j.item)"
         case .poolLeave(let l):
             "pool leave \(l.partner) \(l.item) (\(l.observedTags.count) tag\(l.observedTags.count == 1 ? "" : "s"))"
+        case .itemDefinition(let d):
+            "item definition \(d.partner) \(d.code): \(d.name), in \(d.unit), \(d.category)"
+                + (d.nsn.isEmpty ? "" : ", NSN \(d.nsn)")
+        case .itemGroup(let g):
+            "item group \(g.partner) \(g.code): \(g.name), "
+                + (g.members.isEmpty ? "dissolved" : g.members.joined(separator: ", "))
         case .poolTerms(let t):
             "pool terms \(t.lead) \(t.item): target \(t.target), \(t.status)"
         case .poolShare(let s):

@@ -45,6 +45,20 @@ public struct CoalitionState: Sendable, Hashable {
         }
     }
 
+    /// An item group as its owner last stated it, with the entry that founded it (the group an item counts in
+    /// when several list it is the one founded first, Protocol/fold.md).
+    public struct GroupRecord: Sendable, Hashable {
+        public let group: ItemGroup
+        public let since: Stamp
+        public let setBy: Stamp
+
+        public init(group: ItemGroup, since: Stamp, setBy: Stamp) {
+            self.group = group
+            self.since = since
+            self.setBy = setBy
+        }
+    }
+
     public let rosterHash: Bytes32
     public let foldVersion: FoldVersion
     /// Sorted by partner, item, site (UTF-8 bytes), then period.
@@ -70,6 +84,10 @@ public struct CoalitionState: Sendable, Hashable {
     public let orders: [Stamped<FactoryOrder>]
     /// Sorted by site owner, ordering partner, order code.
     public let responses: [Stamped<OrderResponse>]
+    /// Coalition item definitions (kind 7), one per code as its owner last stated it, sorted by code.
+    public let itemDefinitions: [Stamped<ItemDefinition>]
+    /// Interchangeable groups (kind 8), one per group code (dissolved ones too), sorted by code.
+    public let itemGroups: [GroupRecord]
 
     // Not part of the canonical encoding:
     /// Entries left out, sorted by author, seq, id.
@@ -100,6 +118,8 @@ public struct CoalitionState: Sendable, Hashable {
         confirmations: [Stamped<DeliveryConfirmation>] = [],
         orders: [Stamped<FactoryOrder>] = [],
         responses: [Stamped<OrderResponse>] = [],
+        itemDefinitions: [Stamped<ItemDefinition>] = [],
+        itemGroups: [GroupRecord] = [],
         ignored: [IgnoredEntry] = [],
         flagged: [FlaggedEntry] = [],
         entryCount: Int = 0,
@@ -151,6 +171,8 @@ public struct CoalitionState: Sendable, Hashable {
                 [$1.value.siteOwner, $1.value.orderPartner, $1.value.orderCode]
             )
         }
+        self.itemDefinitions = itemDefinitions.sorted { CoalitionState.textOrder([$0.value.code], [$1.value.code]) }
+        self.itemGroups = itemGroups.sorted { CoalitionState.textOrder([$0.group.code], [$1.group.code]) }
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -172,6 +194,8 @@ public struct CoalitionState: Sendable, Hashable {
         confirmations: [Stamped<DeliveryConfirmation>],
         orders: [Stamped<FactoryOrder>],
         responses: [Stamped<OrderResponse>],
+        itemDefinitions: [Stamped<ItemDefinition>],
+        itemGroups: [GroupRecord],
         ignored: [IgnoredEntry],
         flagged: [FlaggedEntry],
         entryCount: Int,
@@ -190,6 +214,8 @@ public struct CoalitionState: Sendable, Hashable {
         self.confirmations = confirmations
         self.orders = orders
         self.responses = responses
+        self.itemDefinitions = itemDefinitions
+        self.itemGroups = itemGroups
         self.ignored = ignored
         self.flagged = flagged
         self.entryCount = entryCount
@@ -287,6 +313,21 @@ public struct CoalitionState: Sendable, Hashable {
         for record in responses {
             record.setBy.write(to: &writer)
             record.value.write(to: &writer)
+        }
+        // The catalog sections are written only when the catalog has an entry, so a state without kinds 7 and 8
+        // keeps the encoding (and digest) it had before they existed.
+        if !itemDefinitions.isEmpty || !itemGroups.isEmpty {
+            writer.writeVarint(UInt64(itemDefinitions.count))
+            for record in itemDefinitions {
+                record.setBy.write(to: &writer)
+                record.value.write(to: &writer)
+            }
+            writer.writeVarint(UInt64(itemGroups.count))
+            for record in itemGroups {
+                record.since.write(to: &writer)
+                record.setBy.write(to: &writer)
+                record.group.write(to: &writer)
+            }
         }
         return writer.bytes
     }

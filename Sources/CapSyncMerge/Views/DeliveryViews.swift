@@ -1,7 +1,7 @@
 import CapSyncWire
 
 /// Where one pledging partner's deliveries towards one need stand in a month M (Protocol/fold.md §Deliveries).
-public struct DeliveryStatus: Sendable, Hashable {
+public struct DeliveryStatus: Sendable, Hashable, Encodable {
     public let needOwner: String
     public let needCode: String
     public let pledger: String

@@ -1,7 +1,7 @@
 import CapSyncWire
 
 /// The queue at one production site in one month (Protocol/fold.md §Order book).
-public struct SiteQueue: Sendable, Hashable {
+public struct SiteQueue: Sendable, Hashable, Encodable {
     public let siteOwner: String
     public let site: String
     public let item: String

@@ -20,8 +20,8 @@ public struct PoolPlan: Sendable, Hashable {
 }
 
 /// A site's stock against its threshold and its drawdown plan, in the view's month.
-public struct StockAlert: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+public struct StockAlert: Sendable, Hashable, Encodable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Encodable {
         /// Below threshold inside a drawdown window, at or above its floor.
         case plannedDrawdown = "below-threshold-planned"
         /// Below threshold with no plan covering the month, or below the plan's floor.

@@ -51,36 +51,8 @@ extension CoalitionState {
         return shortfalls().map { shortfall in
             guard shortfall.remaining > 0 else { return ShortfallMatch(shortfall: shortfall, candidates: []) }
             var candidates: [MatchCandidate] = []
-            for figure in figuresByItem[TextKey(a: shortfall.item, b: "", c: "")] ?? []
-            where !FieldRules.sameBytes(figure.partner, shortfall.owner) {
-                let pledged =
-                    shortfall.pledges.first { FieldRules.sameBytes($0.partner, figure.partner) }?.quantity ?? 0
-                func candidate(_ source: MatchCandidate.Source, _ amount: UInt64, _ earliest: Day) -> MatchCandidate {
-                    MatchCandidate(
-                        partner: figure.partner,
-                        site: figure.site,
-                        source: source,
-                        amount: amount,
-                        covers: min(amount, shortfall.remaining),
-                        earliest: earliest,
-                        leadTimeDays: figure.leadTimeDays,
-                        period: figure.period,
-                        ageMonths: figure.ageMonths,
-                        isStale: figure.isStale,
-                        stockOnHand: figure.stockOnHand,
-                        stockThreshold: figure.stockThreshold,
-                        monthlyCapacity: figure.monthlyCapacity,
-                        monthlyOutput: figure.monthlyOutput,
-                        alreadyPledged: pledged
-                    )
-                }
-                if figure.availableAboveThreshold > 0, today <= shortfall.due {
-                    candidates.append(candidate(.stock, figure.availableAboveThreshold, today))
-                }
-                let ready = today.adding(days: Int(figure.leadTimeDays))
-                if figure.spareCapacity > 0, ready <= shortfall.due {
-                    candidates.append(candidate(.spareCapacity, figure.spareCapacity, ready))
-                }
+            for figure in figuresByItem[TextKey(a: shortfall.item, b: "", c: "")] ?? [] {
+                candidates += CoalitionState.candidates(from: figure, for: shortfall, today: today)
             }
             candidates.sort { a, b in
                 if a.covers != b.covers { return a.covers > b.covers }
@@ -91,5 +63,40 @@ extension CoalitionState {
             }
             return ShortfallMatch(shortfall: shortfall, candidates: candidates)
         }
+    }
+
+    /// What one site figure offers towards a need: stock above threshold deliverable today, spare capacity
+    /// deliverable after the lead time, each only by the due date; nothing from the need's own partner.
+    static func candidates(from figure: SiteFigure, for shortfall: Shortfall, today: Day) -> [MatchCandidate] {
+        guard !FieldRules.sameBytes(figure.partner, shortfall.owner) else { return [] }
+        let pledged = shortfall.pledges.first { FieldRules.sameBytes($0.partner, figure.partner) }?.quantity ?? 0
+        func candidate(_ source: MatchCandidate.Source, _ amount: UInt64, _ earliest: Day) -> MatchCandidate {
+            MatchCandidate(
+                partner: figure.partner,
+                site: figure.site,
+                source: source,
+                amount: amount,
+                covers: min(amount, shortfall.remaining),
+                earliest: earliest,
+                leadTimeDays: figure.leadTimeDays,
+                period: figure.period,
+                ageMonths: figure.ageMonths,
+                isStale: figure.isStale,
+                stockOnHand: figure.stockOnHand,
+                stockThreshold: figure.stockThreshold,
+                monthlyCapacity: figure.monthlyCapacity,
+                monthlyOutput: figure.monthlyOutput,
+                alreadyPledged: pledged
+            )
+        }
+        var candidates: [MatchCandidate] = []
+        if figure.availableAboveThreshold > 0, today <= shortfall.due {
+            candidates.append(candidate(.stock, figure.availableAboveThreshold, today))
+        }
+        let ready = today.adding(days: Int(figure.leadTimeDays))
+        if figure.spareCapacity > 0, ready <= shortfall.due {
+            candidates.append(candidate(.spareCapacity, figure.spareCapacity, ready))
+        }
+        return candidates
     }
 }

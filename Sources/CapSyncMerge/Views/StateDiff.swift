@@ -4,6 +4,7 @@ import CapSyncWire
 public struct Change: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Area: String, Sendable, Hashable, Codable {
         case report, need, pledge, pool, roster, foldVersion
+        case poolTerms, poolShare, drawdown, delivery, confirmation, order, orderResponse
     }
 
     public enum Action: String, Sendable, Hashable, Codable {
@@ -49,7 +50,8 @@ public struct Change: Sendable, Hashable, Codable, CustomStringConvertible {
 
 extension CoalitionState {
     /// What changed from `old` to `new`, in canonical order (area, then key). A retraction shows as a removed
-    /// report; a closed need as a changed need; a withdrawn pledge (zero) as a removed pledge.
+    /// report; a closed need as a changed need; a withdrawn pledge (zero) as a removed pledge. The planning kinds
+    /// follow (pool terms and shares, drawdown plans, delivery schedules and confirmations, orders and responses).
     public static func diff(_ old: CoalitionState, _ new: CoalitionState) -> [Change] {
         var changes: [Change] = []
         if old.rosterHash != new.rosterHash {
@@ -141,7 +143,7 @@ extension CoalitionState {
             stamp: { _ in nil },
             tombstone: { _ in nil }
         )
-        return changes
+        return changes + planningDiff(old, new)
     }
 
     static func fields(_ report: CapacityReport) -> [Change.Field] {
@@ -161,7 +163,7 @@ extension CoalitionState {
 
     /// Merges two canonically sorted lists, reporting keys only in `new` (added), only in `old` (removed), and in
     /// both with a different summary or stamp (changed).
-    private static func compare<T>(
+    static func compare<T>(
         area: Change.Area,
         old: [T],
         new: [T],

@@ -95,6 +95,9 @@ public struct PartnerDetail: Sendable, Hashable, Codable {
     public let pledges: [PledgeRow]
     /// Items whose pool the partner is in.
     public let pools: [String]
+    /// The planning values the partner wrote (pool terms and shares, drawdown plans, delivery schedules and
+    /// confirmations, orders and answers to orders), by area and key.
+    public let planning: [PlanningRow]
 
     public struct RetractionRow: Sendable, Hashable, Codable {
         public let item: String
@@ -171,7 +174,8 @@ extension CoalitionState {
             },
             needs: needs.filter { FieldRules.sameBytes($0.need.owner, partner) }.map(\.row),
             pledges: pledges.filter { FieldRules.sameBytes($0.pledge.partner, partner) }.map(\.row),
-            pools: pools.filter { FieldRules.sameBytes($0.partner, partner) }.map(\.item)
+            pools: pools.filter { FieldRules.sameBytes($0.partner, partner) }.map(\.item),
+            planning: planningRows().filter { FieldRules.sameBytes($0.writer, partner) }
         )
     }
 }

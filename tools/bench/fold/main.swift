@@ -199,6 +199,14 @@ let viewTime = seconds {
 }
 print(String(format: "views (totals, shortfall matches, alerts, pools): %.2f s", viewTime))
 
+// The stock projection (a view after the fold): the item of the most pressing open need, twelve months ahead.
+let projectedItem = coalition.shortfalls().first?.item ?? coalition.records.first?.item ?? ""
+var projectedPartners = 0
+let projectionTime = seconds {
+    projectedPartners = coalition.projection(item: projectedItem, from: viewMonth.period, months: 12).partners.count
+}
+print(String(format: "projection (one item, 12 months, %d partners): %.3f s", projectedPartners, projectionTime))
+
 // As a node computes it: the store holds one entry per (author, seq), forks come from its proofs.
 let setTime = seconds {
     let admitted = entries.lazy.filter { EntrySetDigest.admits($0.author, seq: $0.seq, roster: roster, forks: [:]) }

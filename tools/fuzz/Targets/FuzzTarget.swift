@@ -42,6 +42,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case rosterProposal = "roster-proposal"
     /// `RosterGovernance.Approval(payload:)`: a roster approval entry's payload.
     case rosterApproval = "roster-approval"
+    /// `ItemDefinition(decoding:)`: a catalog item definition payload (entry kind 7).
+    case itemDefinition = "item-definition"
+    /// `ItemGroup(decoding:)`: an interchangeable item group payload (entry kind 8).
+    case itemGroup = "item-group"
     /// `TrustCard(text:)`.
     case trustCard = "trust-card"
     /// `NodeConfig(toml:)` (capsync.toml).
@@ -69,6 +73,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .rosterVersion: outcome = WireTargets.rosterVersion(bytes)
         case .rosterProposal: outcome = WireTargets.rosterProposal(bytes)
         case .rosterApproval: outcome = WireTargets.rosterApproval(bytes)
+        case .itemDefinition: outcome = WireTargets.itemDefinition(bytes)
+        case .itemGroup: outcome = WireTargets.itemGroup(bytes)
         case .trustCard: outcome = TextTargets.trustCard(bytes)
         case .config: outcome = TextTargets.config(bytes)
         case .peers: outcome = TextTargets.peers(bytes)

@@ -83,6 +83,36 @@ enum WireTargets {
         return nil
     }
 
+    /// Kind 7 through its own decoder: what decodes must re-encode to the input and agree with `Operation`'s decoding.
+    static func itemDefinition(_ bytes: [UInt8]) -> String? {
+        guard let definition = try? ItemDefinition(decoding: bytes) else { return nil }
+        if definition.encoded != bytes {
+            return "accepted a non-canonical item definition: \(hexPrefix(bytes)) re-encodes as "
+                + hexPrefix(definition.encoded)
+        }
+        guard case .itemDefinition(let again)? = try? Operation(kind: 7, payload: bytes), again == definition else {
+            return "an item definition decodes differently as an operation of kind 7"
+        }
+        return nil
+    }
+
+    /// Kind 8 likewise; members must come out strictly ascending.
+    static func itemGroup(_ bytes: [UInt8]) -> String? {
+        guard let group = try? ItemGroup(decoding: bytes) else { return nil }
+        if group.encoded != bytes {
+            return "accepted a non-canonical item group: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(group.encoded))"
+        }
+        if zip(group.members, group.members.dropFirst()).contains(where: {
+            !$0.0.utf8.lexicographicallyPrecedes($0.1.utf8)
+        }) {
+            return "an item group decoded with members out of order or repeated"
+        }
+        guard case .itemGroup(let again)? = try? Operation(kind: 8, payload: bytes), again == group else {
+            return "an item group decodes differently as an operation of kind 8"
+        }
+        return nil
+    }
+
     static func rosterProposal(_ bytes: [UInt8]) -> String? {
         guard let version = try? RosterGovernance.proposal(fromPayload: bytes) else { return nil }
         guard version.body == bytes, RosterGovernance.proposalPayload(version) == bytes, version.approvals.isEmpty

@@ -58,10 +58,14 @@ struct LoadMain {
         // The hub: a real `capsync serve` process, so its memory and descriptors are its own.
         let server = Process()
         server.executableURL = URL(fileURLWithPath: capsync)
-        server.arguments = ["serve", "--dir", setup.hubDirectory, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        server.arguments = [
+            "serve", "--dir", setup.hubDirectory, "--listen", "127.0.0.1:0", "--log-level", "notice", "--metrics",
+            "127.0.0.1:0", "--log-format", "json",
+        ]
         let serverOutput = Pipe()
+        let serverLog = Pipe()
         server.standardOutput = serverOutput
-        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        server.standardError = serverLog
         let openStarted = ContinuousClock.now
         try server.run()
         var line = Data()
@@ -76,6 +80,27 @@ struct LoadMain {
             say("capsync-load: the server did not start")
             exit(1)
         }
+        // The metrics address: the daemon logged it (JSON) before it printed its listening line.
+        var logged = Data()
+        var metricsAddress: String?
+        while metricsAddress == nil {
+            let chunk = serverLog.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            logged.append(chunk)
+            for line in String(decoding: logged, as: UTF8.self).split(separator: "\n") {
+                let event = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+                if event?["event"] as? String == "metrics.listening" { metricsAddress = event?["address"] as? String }
+            }
+        }
+        guard let metricsAddress else {
+            say("capsync-load: the server did not log its metrics address")
+            exit(1)
+        }
+        // Drain the log (a full pipe would block the daemon); only the metrics are checked.
+        let drain = Thread { while !serverLog.fileHandleForReading.availableData.isEmpty {} }
+        drain.start()
+        let scraper = MetricsScraper(address: metricsAddress)
+        let scraping = Task.detached { await scraper.run() }
         let gauge = ProcessGauge(pid: server.processIdentifier)
         let baseline = gauge.memory()
         let baselineDescriptors = gauge.openDescriptors()
@@ -102,6 +127,7 @@ struct LoadMain {
         var durations: [Duration] = []
         var entriesSent = 0
         var entriesReceived = 0
+        var failedSessions = 0
         for round in 1...rounds {
             // The hub's operator reports once per round while it serves (a real CLI append into the running node),
             // so every session also has something to take from the hub.
@@ -157,7 +183,10 @@ struct LoadMain {
                 durations.append(outcome.duration)
                 entriesSent += outcome.summary.entriesSent
                 entriesReceived += outcome.summary.entriesReceived
-                if let error = outcome.error { errors.append("\(code): \(error)") }
+                if let error = outcome.error {
+                    errors.append("\(code): \(error)")
+                    failedSessions += 1
+                }
             }
             let memory = gauge.memory()
             say(
@@ -165,6 +194,35 @@ struct LoadMain {
             )
         }
         sampling.cancel()
+        scraping.cancel()
+        // The hub counts a session when its side has ended, which may be just after the peer saw its result: the
+        // check scrapes (once a second, at most 30 times) until the session count is reached.
+        var samples: [String: Double] = [:]
+        for _ in 0..<30 {
+            samples = scraper.scrape() ?? [:]
+            if MetricsScraper.sum(samples, "capsync_sessions_total") >= Double(sessions) { break }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        let metricChecks: [(String, Double, Double)] = [
+            ("sessions", MetricsScraper.sum(samples, "capsync_sessions_total"), Double(sessions)),
+            (
+                "entries received by the hub", MetricsScraper.sum(samples, "capsync_entries_received_total"),
+                Double(entriesSent)
+            ),
+            (
+                "entries sent by the hub", MetricsScraper.sum(samples, "capsync_entries_sent_total"),
+                Double(entriesReceived)
+            ),
+            ("failed sessions", samples["capsync_sessions_total{result=\"failed\"}"] ?? -1, Double(failedSessions)),
+        ]
+        let (scrapes, scrapeFailures) = scraper.counts
+        say("  metrics: \(scrapes) scrapes of /metrics at \(metricsAddress), \(scrapeFailures) failed")
+        var metricsMismatch = scrapeFailures > 0 ? 1 : 0
+        for (what, metric, expected) in metricChecks {
+            let agrees = metric == expected
+            if !agrees { metricsMismatch += 1 }
+            say("  metrics: \(what) \(Int(metric)) (the peers saw \(Int(expected)))\(agrees ? "" : "  MISMATCH")")
+        }
         let final = gauge.memory()
         server.terminate()
         server.waitUntilExit()
@@ -193,6 +251,6 @@ struct LoadMain {
                 + "\(hubStore.entryCount) entries, stores missing an entry the other side sent: \(missing)"
         )
         try? FileManager.default.removeItem(atPath: root)
-        exit(errors.isEmpty && missing == 0 ? 0 : 1)
+        exit(errors.isEmpty && missing == 0 && metricsMismatch == 0 ? 0 : 1)
     }
 }
