@@ -147,7 +147,7 @@ let package = Package(
             name: "capsync-bench",
             dependencies: [
                 "CapSyncLog", "CapSyncWire", "CapSyncCrypto", "CapSyncSync", "CapSyncNode", "CapSyncNetwork",
-                .product(name: "Logging", package: "swift-log"),
+                "CapSyncMerge", .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/bench/Sources",
             swiftSettings: swiftSettings

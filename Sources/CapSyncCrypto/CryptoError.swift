@@ -16,6 +16,8 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         case fileExists
         /// A private key file that the group or others may read.
         case insecureFilePermissions
+        /// An AEAD tag did not verify: the wrong key, or altered ciphertext, nonce or associated data.
+        case decryptionFailed
     }
 
     public var code: Code

@@ -97,6 +97,19 @@ public final class Node: Sendable {
         _ operations: [CapSyncMerge.Operation],
         signingKey: Ed25519PrivateKey
     ) throws(NodeError) -> [Entry] {
+        try appendRaw(
+            operations,
+            as: operations.map { (kind: $0.kind.rawValue, payload: $0.payload()) },
+            signingKey: signingKey
+        )
+    }
+
+    /// Appends `operations` written as the given entries (their own encoding, or sealed ones).
+    func appendRaw(
+        _ operations: [CapSyncMerge.Operation],
+        as encoded: [(kind: UInt64, payload: [UInt8])],
+        signingKey: Ed25519PrivateKey
+    ) throws(NodeError) -> [Entry] {
         let author = AuthorKey(signingKey.publicKey)
         guard roster.partner(of: author) == config.partner else {
             throw NodeError(
@@ -115,7 +128,7 @@ public final class Node: Sendable {
         }
         do {
             return try store.append(
-                operations.map { (kind: $0.kind.rawValue, payload: $0.payload()) },
+                encoded,
                 signingKey: signingKey,
                 nowMilliseconds: Self.nowMilliseconds()
             )
@@ -126,13 +139,21 @@ public final class Node: Sendable {
 
     /// The coalition view from every entry held, optionally as of a past time: judged by the roster in force
     /// then (Protocol/roster.md §7), with partners removed by then left out.
-    public func coalitionState(asOf: HLCTimestamp? = nil) throws(NodeError) -> CoalitionState {
+    /// With a `reader`, this node's own view: the sealed entries it can open count too
+    /// (Protocol/releasability.md §5).
+    public func coalitionState(
+        asOf: HLCTimestamp? = nil,
+        reader: SealedReader? = nil
+    ) throws(NodeError)
+        -> CoalitionState
+    {
         let status = rosterStatus
         return try Self.coalitionState(
             of: store,
             roster: status.foldRoster(asOf: asOf),
             asOf: asOf,
-            removedPartners: Set(status.removedPartners(asOf: asOf).keys)
+            removedPartners: Set(status.removedPartners(asOf: asOf).keys),
+            reader: reader
         )
     }
 
@@ -141,14 +162,16 @@ public final class Node: Sendable {
         of store: LogStore,
         roster: Roster,
         asOf: HLCTimestamp? = nil,
-        removedPartners: Set<String> = []
+        removedPartners: Set<String> = [],
+        reader: SealedReader? = nil
     ) throws(NodeError) -> CoalitionState {
         let fold = Fold(
             roster: roster,
             forks: store.forkedAuthors(),
             nowMilliseconds: nowMilliseconds(),
             asOf: asOf,
-            removedPartners: removedPartners
+            removedPartners: removedPartners,
+            reader: reader
         )
         var state = FoldState(fold)
         do { try store.forEachEntry { state.add($0) } } catch {

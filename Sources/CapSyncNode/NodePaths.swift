@@ -29,6 +29,10 @@ public struct NodePaths: Sendable {
     public func retiredKeyFolder(_ key: AuthorKey) -> String { keys + "/retired/" + key.hex.prefix(16) }
     /// The daemon's TLS key (never encrypted: the daemon starts unattended) and its certificate, issued by the
     /// signing key.
+    /// The partner's X25519 decryption key for sealed entries (Protocol/releasability.md §2), never encrypted
+    /// (the daemon folds unattended); earlier ones are kept in `retiredEncryptionKeys` to read older entries.
+    public var encryptionKey: String { keys + "/encryption.key.pem" }
+    public var retiredEncryptionKeys: String { keys + "/retired-encryption" }
     public var tlsKey: String { keys + "/tls.key.pem" }
     public var tlsCertificate: String { keys + "/tls.cert.pem" }
     public var store: String { root + "/store" }

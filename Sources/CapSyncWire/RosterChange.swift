@@ -16,6 +16,9 @@ public enum RosterChange: Sendable, Hashable {
     case removePartner(partner: String, cutoffs: [Cutoff])
     /// The fraction of a version's partners whose approval the next version needs, rounded up.
     case setThreshold(numerator: UInt64, denominator: UInt64)
+    /// The partner's X25519 encryption key from this version on (Protocol/releasability.md §2); a later one
+    /// replaces it (a rotation).
+    case setEncryptionKey(partner: String, key: Bytes32)
 
     /// A key's last valid seq in a partner removal.
     public struct Cutoff: Sendable, Hashable {
@@ -42,6 +45,7 @@ public enum RosterChange: Sendable, Hashable {
         case .revokeKey: 4
         case .removePartner: 5
         case .setThreshold: 6
+        case .setEncryptionKey: 7
         }
     }
 
@@ -56,7 +60,8 @@ public enum RosterChange: Sendable, Hashable {
     func write(to writer: inout ByteWriter) {
         writer.writeUInt8(tag)
         switch self {
-        case .addPartner(let partner, let key), .addKey(let partner, let key):
+        case .addPartner(let partner, let key), .addKey(let partner, let key),
+            .setEncryptionKey(let partner, let key):
             writer.writeString(partner)
             writer.writeBytes(key.bytes)
         case .retireKey(let key, let last), .revokeKey(let key, let last):
@@ -130,6 +135,9 @@ public enum RosterChange: Sendable, Hashable {
                 )
             }
             self = .setThreshold(numerator: numerator, denominator: denominator)
+        case 7:
+            let partner = try RosterChange.readPartner(&reader, "change.partner")
+            self = .setEncryptionKey(partner: partner, key: Bytes32(try reader.readBytes("change.key", count: 32)))
         default:
             throw WireError(
                 .invalidValue,
@@ -158,6 +166,7 @@ public enum RosterChange: Sendable, Hashable {
         case .revokeKey(let key, let last): "revoke key \(key.short) after seq \(last)"
         case .removePartner(let partner, _): "remove partner \(partner)"
         case .setThreshold(let numerator, let denominator): "set the threshold to \(numerator)/\(denominator)"
+        case .setEncryptionKey(let partner, let key): "set the encryption key of \(partner) to \(key.short)"
         }
     }
 }

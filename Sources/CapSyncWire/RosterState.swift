@@ -17,6 +17,8 @@ public struct RosterState: Sendable, Hashable {
     public private(set) var partnerActive: [String: Bool]
     public private(set) var thresholdNumerator: UInt64
     public private(set) var thresholdDenominator: UInt64
+    /// Each partner's X25519 encryption key in force (Protocol/releasability.md §2): the last one set.
+    public private(set) var encryptionKeys: [String: Bytes32] = [:]
 
     /// The state before genesis: no keys, no partners, and a threshold only genesis may set.
     static let empty = RosterState(
@@ -120,6 +122,11 @@ public struct RosterState: Sendable, Hashable {
         case .setThreshold(let numerator, let denominator):
             thresholdNumerator = numerator
             thresholdDenominator = denominator
+        case .setEncryptionKey(let partner, let key):
+            guard partnerActive[partner] == true else {
+                throw illegal("cannot set an encryption key for \(partner): not an active partner", serial)
+            }
+            encryptionKeys[partner] = key
         }
     }
 

@@ -21,6 +21,9 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case belowThreshold
         case illegalChange
         case cutoffRaised
+        // Sealed entries (Protocol/releasability.md §4.3): why this node cannot read one.
+        case notInAudience
+        case decryptionFailed
     }
 
     public var code: Code

@@ -31,6 +31,23 @@ struct AppendOptions: ParsableArguments {
         return try node.append(operations, signingKey: key)
     }
 
+    /// Appends `operations` sealed for `release` (Protocol/releasability.md), or as coalition-wide entries when
+    /// `release` is nil.
+    func append(
+        _ operations: [CapSyncMerge.Operation],
+        releaseTo release: ReleaseOptions,
+        alongside coalitionWide: [CapSyncMerge.Operation] = []
+    ) throws -> [Entry] {
+        let node = try open()
+        guard let partners = try release.partners() else { return try append(operations, to: node) }
+        return try node.appendReleased(
+            operations,
+            releaseTo: partners,
+            alongside: coalitionWide,
+            signingKey: passphrase.signingKey(node.paths)
+        )
+    }
+
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
 
     /// A result line for people, left out with --quiet.
@@ -88,6 +105,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code from the catalog, e.g. SHELL-155-HE.") var item: String
         @Option(help: "Production or storage site.") var site: String
         @Option(help: "Month, YYYY-MM: from 2000-01 to 24 months after the current month (later months are plans).")
@@ -125,7 +143,29 @@ extension CapSyncCommand {
                         + "anyway (if it was a slip, report again with the right --output or --capacity)"
                 )
             }
-            append.printAppended(try append.append([.capacityReport(report)]).1)
+            var alongside: [CapSyncMerge.Operation] = []
+            if let step = release.roundTo {
+                // Aggregate release (Protocol/releasability.md §6): the rounded figures for the coalition, then the
+                // exact ones sealed; the audience's views take the later, exact entry.
+                let rounded = try checked("report") { () throws(MergeError) in
+                    try CapacityReport(
+                        partner: partner,
+                        item: item,
+                        site: site,
+                        period: month,
+                        monthlyCapacity: ReleaseOptions.round(capacity, to: step),
+                        monthlyOutput: ReleaseOptions.round(output, to: step),
+                        stockOnHand: ReleaseOptions.round(stock, to: step),
+                        stockThreshold: ReleaseOptions.round(threshold, to: step),
+                        leadTimeDays: leadTime,
+                        constraints: constraints
+                    )
+                }
+                alongside = [.capacityReport(rounded)]
+            }
+            append.printAppended(
+                try append.append([.capacityReport(report)], releaseTo: release, alongside: alongside)
+            )
         }
     }
 
@@ -185,6 +225,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "This partner's identifier for the need, e.g. NEED-001.") var id: String
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity needed, in the catalog unit.") var quantity: UInt64
@@ -197,6 +238,7 @@ extension CapSyncCommand {
             guard (1...5).contains(priority) else {
                 throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)")
             }
+            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -214,7 +256,7 @@ extension CapSyncCommand {
                     isOpen: !close
                 )
             }
-            append.printAppended(try append.append([.need(need)]).1)
+            append.printAppended(try append.append([.need(need)], releaseTo: release))
         }
     }
 
@@ -226,6 +268,7 @@ extension CapSyncCommand {
             discussion: "Example:\n  capsync pledge --need US:NEED-001 --quantity 20000"
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "The need, as OWNER:ID, e.g. US:NEED-001.") var need: String
         @Option(help: "Amount pledged (absolute, replaces this partner's earlier pledge).") var quantity: UInt64
 
@@ -233,6 +276,7 @@ extension CapSyncCommand {
             guard need.split(separator: ":", maxSplits: 1).count == 2 else {
                 throw ValidationError("--need must be OWNER:ID, the need's partner code and id, e.g. US:NEED-001")
             }
+            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -255,14 +299,14 @@ extension CapSyncCommand {
             let pledge = try checked("--need") { () throws(MergeError) in
                 try Pledge(partner: partner, needOwner: parts[0], needCode: parts[1], quantity: quantity)
             }
-            let state = try node.coalitionState()
+            let state = try node.viewState()  // a need released to this partner counts too
             if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
                 printError(
                     "warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
                         + "the pledge is appended and counts once the need arrives"
                 )
             }
-            append.printAppended(try append.append([.pledge(pledge)], to: node))
+            append.printAppended(try append.append([.pledge(pledge)], releaseTo: release))
         }
     }
 }

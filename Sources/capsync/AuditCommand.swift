@@ -24,6 +24,12 @@ extension CapSyncCommand {
                   capsync audit --format json
                   capsync audit --export /tmp/audit --author NL --from-seq 1
                   capsync audit --store /media/usb/store --roster /media/usb/roster.txt
+                  capsync audit --decrypt
+
+                Sealed entries (released to named partners only) are verified like every other entry, whoever \
+                reads this; --decrypt also opens those released to this node's partner and lists each sealed \
+                entry's label and what it holds, and a sealed entry released to this partner that does not open \
+                is a problem (exit status 4).
 
                 An auditor holding a bundle file (capsync bundle create) checks it the same way, with no node:
                   capsync audit --bundle /media/usb/no-to-nl.csb --roster roster.txt --export /tmp/audit
@@ -47,8 +53,13 @@ extension CapSyncCommand {
         var roster: String?
         @Option(help: ArgumentHelp("Audit a bundle file on its own (with --roster), not a node.", valueName: "file"))
         var bundle: String?
+        @Flag(help: "Also open the sealed entries released to this node's partner (needs its encryption key).")
+        var decrypt = false
 
         func validate() throws {
+            if decrypt && (store != nil || bundle != nil) {
+                throw ValidationError("--decrypt opens entries with a node's encryption key: give --dir, not a copy")
+            }
             if store != nil && bundle != nil {
                 throw ValidationError("give either --store or --bundle, not both")
             }
@@ -73,6 +84,10 @@ extension CapSyncCommand {
             var rosterFork: RosterLedger.Fork? = nil
             /// Partners the roster in force removed (their entries verify; the view leaves them out).
             var removedPartners: Set<String> = []
+            /// The node as a reader of sealed entries (`--decrypt`).
+            var reader: SealedReader? = nil
+            /// The node's adopted roster chain, to check the wraps of sealed entries against.
+            var chain: RosterChain? = nil
         }
 
         func openSubject() throws -> Subject {
@@ -84,7 +99,9 @@ extension CapSyncCommand {
                     roster: node.roster,
                     name: node.paths.root,
                     rosterFork: status.ledger.fork,
-                    removedPartners: Set(status.removedPartners(asOf: nil).keys)
+                    removedPartners: Set(status.removedPartners(asOf: nil).keys),
+                    reader: decrypt ? try node.sealedReader() : nil,
+                    chain: status.chain
                 )
             }
             let parsed: Roster
@@ -161,8 +178,27 @@ extension CapSyncCommand {
                     ),
                 ])
             }
+            var tables = [table]
+            // Every sealed entry's wraps go to the keys its roster version names, whoever may read it.
+            let wrapFindings =
+                try subject.chain.map {
+                    try SealedAudit.wrapFindings(store: subject.store, roster: subject.roster, chain: $0)
+                } ?? []
+            for finding in wrapFindings { printError("audit: \(finding)") }
+            var unopened = 0
+            if decrypt {
+                guard let reader = subject.reader else {
+                    throw CLIError(
+                        "--decrypt: this node holds no encryption key (keys/encryption.key.pem); "
+                            + "make and propose one with capsync roster propose encryption-key"
+                    )
+                }
+                let sealed = try SealedAudit.table(store: subject.store, roster: subject.roster, reader: reader)
+                tables.append(sealed.table)
+                unopened = sealed.unopened
+            }
             try format.printer.print(
-                [table],
+                tables,
                 extra: format.format == .json
                     ? [
                         "ok": report.ok, "entries": report.entries, "fork_proofs": report.forkProofs,
@@ -198,7 +234,15 @@ extension CapSyncCommand {
                     "ROSTER FORK at serial \(fork.serial): \(fork.versions.count) versions were each approved by the threshold (\(fork.versions.map { String($0.hash.hex.prefix(16)) }.joined(separator: ", "))); none is adopted"
                 )
             }
-            if !report.ok || subject.store.pendingRepair != nil || rosterForked { throw ExitCode(4) }
+            if unopened > 0 {
+                printError(
+                    "audit: \(unopened) sealed entr\(unopened == 1 ? "y" : "ies") released to this partner do not open"
+                )
+            }
+            if !report.ok || subject.store.pendingRepair != nil || rosterForked || unopened > 0 || !wrapFindings.isEmpty
+            {
+                throw ExitCode(4)
+            }
         }
     }
 }

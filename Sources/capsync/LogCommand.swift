@@ -39,6 +39,11 @@ func summary(of entry: Entry) -> String {
             return "(a roster approval that does not decode)"
         }
         return "approve roster version \(approval.versionHash.hex.prefix(16))"
+    case SealedPayload.kind:
+        guard let sealed = try? SealedPayload(decoding: entry.payload) else {
+            return "(a sealed entry that does not decode)"
+        }
+        return "sealed: released to \(sealed.labelText) only (roster version \(sealed.rosterSerial))"
     default: break
     }
     do {

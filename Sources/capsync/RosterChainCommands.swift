@@ -21,10 +21,11 @@ extension CapSyncCommand.RosterCommand {
                   capsync roster propose revoke-key --key BASE64KEY --last-seq 97
                   capsync roster propose remove PL
                   capsync roster propose threshold 3/4
+                  capsync roster propose encryption-key [--rotate]
                 """,
             subcommands: [
                 Genesis.self, AddPartner.self, AddKey.self, RetireKey.self, RevokeKey.self, RemovePartner.self,
-                Threshold.self,
+                Threshold.self, EncryptionKey.self,
             ]
         )
 
@@ -154,6 +155,30 @@ extension CapSyncCommand.RosterCommand {
             func run() async throws {
                 let (numerator, denominator) = try parseFraction(fraction, flag: "threshold")
                 try propose([.setThreshold(numerator: numerator, denominator: denominator)], options, format)
+            }
+        }
+
+        struct EncryptionKey: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "encryption-key",
+                abstract: "Propose this partner's X25519 encryption key, so others can release figures to it.",
+                discussion: """
+                    Makes keys/encryption.key.pem when the node has none (with --rotate, a new one; the old one \
+                    is kept to read what was sealed to it) and proposes its public half for this partner.
+                    """
+            )
+            @OptionGroup var options: AppendOptions
+            @OptionGroup var format: FormatOptions
+            @Flag(help: "Make a new key even when the node has one.") var rotate = false
+
+            func run() async throws {
+                let node = try options.open()
+                let key = try node.makeEncryptionKey(rotate: rotate)
+                let change = RosterChange.setEncryptionKey(
+                    partner: node.config.partner,
+                    key: Bytes32(key.publicKey.rawBytes)
+                )
+                try propose([change], options, format, node: node)
             }
         }
     }
@@ -368,5 +393,6 @@ func describe(_ change: RosterChange, roster: Roster) -> String {
         return
             "remove partner \(partner) (keys end at seq \(cutoffs.map { String($0.lastValidSeq) }.joined(separator: ", ")))"
     case .setThreshold(let numerator, let denominator): return "set threshold \(numerator)/\(denominator)"
+    case .setEncryptionKey(let partner, let key): return "set encryption key of \(partner) to \(key.short)"
     }
 }

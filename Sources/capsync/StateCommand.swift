@@ -106,7 +106,11 @@ extension CapSyncCommand {
                 warnAboutPendingRepair(node)
                 let asOfStamp = view.asOfStamp
                 let period = try view.viewPeriod()
-                let state = try node.coalitionState(asOf: asOfStamp)
+                // The views include what was released to this partner; the digest compared with every node is the
+                // coalition-wide state's (Protocol/releasability.md §5).
+                let coalition = try node.coalitionState(asOf: asOfStamp)
+                let reader = try node.sealedReader()
+                let state = try reader.map { try node.coalitionState(asOf: asOfStamp, reader: $0) } ?? coalition
                 if let partner {
                     let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(
                         state.needs.map(\.need.owner)
@@ -124,7 +128,7 @@ extension CapSyncCommand {
                         columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"]
                     )
                     table.add([
-                        .text(state.digest.hex), .text(try node.entrySetDigest().hex),
+                        .text(coalition.digest.hex), .text(try node.entrySetDigest().hex),
                         .int(Int64(node.store.entryCount)),
                         .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)),
                     ])
@@ -157,9 +161,14 @@ extension CapSyncCommand {
                 } else {
                     tables = StateTables.overview(state, item: item, view: period)
                 }
+                let released = StateTables.released(state, item: item, view: period)
+                // The grouped output keeps its one table (its JSON is that table's rows): the marking goes in the
+                // footer there.
+                if by == nil, let released { tables.append(released) }
                 let footer =
                     "\(state.entryCount) entries folded, \(state.ignored.count) ignored, \(state.flagged.count) flagged far-future"
-                    + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(state.digest.hex)"
+                    + (asOfStamp.map { "; as of \(timeText($0))" } ?? "") + "; state digest \(coalition.digest.hex)"
+                    + (by != nil ? released?.title.map { "\n" + $0 } ?? "" : "")
                 if format.format == .table {
                     try format.printer.print(tables)
                     print("\n" + footer)
@@ -170,7 +179,7 @@ extension CapSyncCommand {
                         tables,
                         extra: format.format == .json
                             ? [
-                                "state_digest": state.digest.hex, "entries": state.entryCount,
+                                "state_digest": coalition.digest.hex, "entries": state.entryCount,
                                 "period": period.period.description, "stale_after_months": period.staleAfterMonths,
                             ] : [:]
                     )
@@ -268,6 +277,27 @@ enum StateTables {
         }
         tables.append(pools)
         return tables
+    }
+
+    /// The figures of the view released to named partners only, each with its label; nil when there are none.
+    static func released(_ state: CoalitionState, item: String?, view: ViewPeriod) -> Table? {
+        let figures = state.siteFigures(at: view, item: item).compactMap { figure in
+            state.releaseLabel(of: figure.setBy).map { (figure, $0) }
+        }
+        guard !figures.isEmpty else { return nil }
+        let labels = state.releaseLabels(of: figures.map(\.0.setBy))
+        var table = Table(
+            title: "Totals above " + (CoalitionState.releaseNote(labels) ?? "") + ": do not pass these on",
+            name: "released",
+            columns: ["item", "partner", "site", "period", "released_to"]
+        )
+        for (figure, label) in figures {
+            table.add([
+                .text(figure.item), .text(figure.partner), .text(figure.site), .text(figure.period.description),
+                .list(label.map { .text($0) }),
+            ])
+        }
+        return table
     }
 
     static func detail(_ detail: PartnerDetail, item: String?) -> [Table] {

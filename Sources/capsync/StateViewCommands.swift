@@ -36,7 +36,7 @@ extension CapSyncCommand.State {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             let defaults = state.defaultTrendRange(item: item, view: period)
             let first = try parseMonth("--from", from) ?? defaults.lowerBound
             let last = try parseMonth("--to", to) ?? max(first, defaults.upperBound)
@@ -101,7 +101,7 @@ extension CapSyncCommand.State {
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
             let today = view.today
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             var tables = [PeriodTables.shortfalls(state.shortfalls().filter { item == nil || $0.item == item })]
             if match, interchangeable {
                 let catalog = CoalitionCatalog(state: state)

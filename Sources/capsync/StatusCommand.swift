@@ -107,6 +107,20 @@ extension CapSyncCommand {
                     .int(Int64(entry.aheadMilliseconds / 1000)),
                 ])
             }
+            // One digest per audience this partner belongs to (Protocol/releasability.md §5), for its members to
+            // compare; present only when the node holds sealed entries released to it.
+            var audiences = Table(
+                title: "Audiences (figures released to these partners only)",
+                name: "audiences",
+                columns: ["label", "entries", "audience_digest"]
+            )
+            for audience in try node.audienceDigests() {
+                audiences.add([
+                    .list(audience.label.map { .text($0) }), .int(Int64(audience.entries)), .text(audience.digest.hex),
+                ])
+            }
+            var tables = [heads, peers, silent, forks, flagged]
+            if !audiences.rows.isEmpty { tables.append(audiences) }
             let rosterStatus = node.rosterStatus
             let chain = rosterStatus.chain
             let pendingProposals = rosterStatus.ledger.pending(anchor: rosterStatus.anchor).count
@@ -165,10 +179,10 @@ extension CapSyncCommand {
                     )
                 }
                 print("")
-                try format.printer.print([heads, peers, silent, forks, flagged])
+                try format.printer.print(tables)
             } else {
                 try format.printer.print(
-                    [heads, peers, silent, forks, flagged],
+                    tables,
                     extra: format.format == .json ? extra : [:]
                 )
             }

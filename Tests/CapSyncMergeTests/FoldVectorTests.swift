@@ -516,6 +516,37 @@ enum FoldVectorBook {
         do {
             let no = TestAuthor(partner: "NO", seedByte: 1)
             let pl = TestAuthor(partner: "PL", seedByte: 3)
+            let recipient = try X25519PrivateKey(rawBytes: [UInt8](repeating: 0x51, count: 32))
+            let sealed = try SealedEnvelope.seal(
+                kind: EntryKind.capacityReport.rawValue,
+                payload: Sample.report("NO", site: "Restricted", capacity: 70).payload(),
+                recipients: ["NO": recipient.publicKey, "PL": recipient.publicKey],
+                rosterSerial: 1,
+                author: no.authorKey,
+                randomness: .init(
+                    contentKey: [UInt8](repeating: 0x52, count: 32),
+                    nonce: [UInt8](repeating: 0x53, count: 12),
+                    ephemerals: [
+                        try X25519PrivateKey(rawBytes: [UInt8](repeating: 0x54, count: 32)),
+                        try X25519PrivateKey(rawBytes: [UInt8](repeating: 0x55, count: 32)),
+                    ]
+                )
+            )
+            vectors.append(
+                vector(
+                    "19-sealed",
+                    "NO reports one site to the coalition and seals another for NO and PL only (kind 18, Protocol/releasability.md): the coalition state leaves the sealed entry out (sealed), so its digest is that of the plain report alone.",
+                    authors: [no, pl],
+                    entries: [
+                        no.append(Sample.report("NO", site: "Open", capacity: 1000), at: t0),
+                        no.append(kind: SealedPayload.kind, payload: sealed.encoded, at: t0 + 1_000),
+                    ]
+                )
+            )
+        }
+        do {
+            let no = TestAuthor(partner: "NO", seedByte: 1)
+            let pl = TestAuthor(partner: "PL", seedByte: 3)
             let ua = TestAuthor(partner: "UA", seedByte: 4)
             vectors.append(
                 vector(

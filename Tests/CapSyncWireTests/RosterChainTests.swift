@@ -16,6 +16,8 @@ struct RosterChainVector: Decodable {
         let revokedKeys: [String]?
         let rosterCanonicalBytes: String?
         let rosterHash: String?
+        /// Partner → X25519 key, in chains that set one (Protocol/releasability.md §2).
+        let encryptionKeys: [String: String]?
     }
 
     struct AsOf: Decodable {
@@ -81,6 +83,7 @@ struct RosterChainVector: Decodable {
             #expect(revoked == expected.revokedKeys)
             #expect(Hex.encode(link.roster.canonicalBytes) == expected.rosterCanonicalBytes)
             #expect(link.roster.hash.hex == expected.rosterHash)
+            #expect(link.state.encryptionKeys.mapValues(\.hex) == (expected.encryptionKeys ?? [:]))
         }
         for row in vector.asOf ?? [] {
             let roster = try #require(chain).roster(asOf: HLCTimestamp(rawValue: row.time))

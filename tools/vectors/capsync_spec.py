@@ -380,6 +380,7 @@ MAX_APPROVALS = ROSTER_MAX_MEMBERS
 MAX_LAST_VALID_SEQ = MAX_SEQ
 MAX_DENOMINATOR = 65536
 ADD_PARTNER, ADD_KEY, RETIRE_KEY, REVOKE_KEY, REMOVE_PARTNER, SET_THRESHOLD = 1, 2, 3, 4, 5, 6
+SET_ENCRYPTION_KEY = 7  # Protocol/releasability.md §2
 
 
 def _string(text: str) -> bytes:
@@ -390,7 +391,7 @@ def _string(text: str) -> bytes:
 def encode_change(change: tuple) -> bytes:
     """A change as a tuple: (tag, ...fields) in the order of §6.2; removal cut-offs as [(key, last), ...]."""
     tag = change[0]
-    if tag in (ADD_PARTNER, ADD_KEY):
+    if tag in (ADD_PARTNER, ADD_KEY, SET_ENCRYPTION_KEY):
         return bytes([tag]) + _string(change[1]) + change[2]
     if tag in (RETIRE_KEY, REVOKE_KEY):
         return bytes([tag]) + change[1] + encode_varint(change[2])
@@ -470,7 +471,7 @@ def decode_version(data: bytes) -> RosterVersionValue:
             raise SpecError("truncated", "input ends before the change tag", "change.tag", offset)
         tag = data[offset]
         offset += 1
-        if tag in (ADD_PARTNER, ADD_KEY):
+        if tag in (ADD_PARTNER, ADD_KEY, SET_ENCRYPTION_KEY):
             partner, offset = _read_partner(data, offset, "change.partner")
             key, offset = _take(data, offset, 32, "change.key")
             change = (tag, partner, key)
@@ -533,6 +534,7 @@ class ChainState:
         self.threshold = None
         self.timestamp = 0
         self.hash = bytes(32)
+        self.encryption_keys = {}  # partner -> X25519 public key (releasability.md §2)
 
     def copy(self) -> "ChainState":
         other = ChainState()
@@ -540,6 +542,7 @@ class ChainState:
                                                                        self.timestamp, self.hash)
         other.keys = {k: list(v) for k, v in self.keys.items()}
         other.partners = dict(self.partners)
+        other.encryption_keys = dict(self.encryption_keys)
         return other
 
     def active(self) -> List[str]:
@@ -607,6 +610,10 @@ class ChainState:
             self.partners[partner] = False
         elif tag == SET_THRESHOLD:
             self.threshold = (change[1], change[2])
+        elif tag == SET_ENCRYPTION_KEY:
+            if self.partners.get(change[1]) is not True:
+                raise SpecError("illegalChange", "an encryption key for a partner that is not active", "roster version")
+            self.encryption_keys[change[1]] = change[2]
 
 
 def _check_approvers(version: RosterVersionValue, state: ChainState, required: int) -> None:

@@ -91,10 +91,18 @@ class Chain:
         return encoded
 
 
+def encryption_key(partner: str, index: int) -> bytes:
+    """An X25519 public key (releasability.md §2) from a fixed seed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    private = X25519PrivateKey.from_private_bytes(seed(f"x25519 {partner}", index))
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def describe_state(state: spec.ChainState) -> Dict[str, object]:
     members = state.members()
     canonical = spec.roster_canonical_bytes(state.serial, members)
-    return {
+    described: Dict[str, object] = {
         "hash": state.hash.hex(),
         "serial": state.serial,
         "timestamp": state.timestamp,
@@ -105,6 +113,9 @@ def describe_state(state: spec.ChainState) -> Dict[str, object]:
         "roster_canonical_bytes": canonical.hex(),
         "roster_hash": hashlib.sha256(canonical).hexdigest(),
     }
+    if state.encryption_keys:  # only chains that set one carry the field (releasability.md §2)
+        described["encryption_keys"] = {p: k.hex() for p, k in sorted(state.encryption_keys.items())}
+    return described
 
 
 ALL_SEEDS = {p: [seed(p, i).hex() for i in range(3)] for p in GENESIS_PARTNERS + ["SE"]}
@@ -248,6 +259,14 @@ def main() -> None:
               "cut-off, a removal and a threshold change, one after another", c.versions,
               as_of=[at(0), at(2), at(3) + 5, at(9)])
 
+    c = Chain()
+    c.versions = [genesis(extra_changes=[(spec.SET_ENCRYPTION_KEY, p, encryption_key(p, 0)) for p in ("DE", "NL")])]
+    c.add([(spec.SET_ENCRYPTION_KEY, "NO", encryption_key("NO", 0))], THREE)
+    c.add([(spec.SET_ENCRYPTION_KEY, "DE", encryption_key("DE", 1))], THREE)
+    c.add([(spec.REMOVE_PARTNER, "NL", [(key("NL"), 30)])], THREE)
+    out.chain("valid-08-encryption-keys", "genesis sets DE's and NL's encryption keys, NO sets its own, DE rotates "
+              "its key, NL is removed (its key stays listed but NL can no longer be named)", c.versions)
+
     # --- invalid chains ------------------------------------------------------------------------------------
     c = Chain()
     c.add([(spec.ADD_PARTNER, "SE", key("SE"))], [("DE", 0), ("FR", 0)])
@@ -360,6 +379,11 @@ def main() -> None:
     c.add([(spec.ADD_PARTNER, "SE", key("SE"))], [("DE", 0), ("FR", 0), ("NL", 0, "PL")])
     out.chain("invalid-21-key-of-another-partner", "NL's key signs as PL", c.versions, "signerNotMember")
 
+    c = Chain()
+    c.add([(spec.SET_ENCRYPTION_KEY, "SE", encryption_key("SE", 0))], THREE)
+    out.chain("invalid-22-encryption-key-of-non-partner", "an encryption key for SE, which is not a partner",
+              c.versions, "illegalChange")
+
     # --- forks ---------------------------------------------------------------------------------------------
     c = Chain()
     c.add([(spec.ADD_KEY, "DE", key("DE", 1))], THREE)
@@ -391,8 +415,8 @@ def main() -> None:
     approvals = [spec.approve(gv.body, p, seed(p, 0)) for p in ("NO", "DE")]
     out.decode("decode-06-approvals-unsorted", "approvals out of (partner, key) order",
                spec.encode_version(gv.body, approvals, sort=False), "invalidValue")
-    out.decode("decode-07-unknown-change", "change tag 7",
-               spec.encode_varint(1) + ZERO + at(0).to_bytes(8, "big") + b"\x01\x07" + b"\x00", "invalidValue")
+    out.decode("decode-07-unknown-change", "change tag 8",
+               spec.encode_varint(1) + ZERO + at(0).to_bytes(8, "big") + b"\x01\x08" + b"\x00", "invalidValue")
     out.decode("decode-08-threshold-zero", "threshold 0/5",
                spec.encode_varint(1) + ZERO + at(0).to_bytes(8, "big") + b"\x01\x06\x00\x05\x00", "invalidValue")
     out.decode("decode-09-threshold-above-one", "threshold 6/5",

@@ -27,6 +27,9 @@ public struct Fold: Sendable, Hashable {
     /// Partners removed from the roster in force for this view (Protocol/roster.md §7): their entries are
     /// ignored (`partnerRemoved`), so their reports, needs, pledges and pool memberships leave the view.
     public var removedPartners: Set<String>
+    /// The node whose views this fold is for, to open sealed entries released to it (Protocol/releasability.md
+    /// §5); nil for the coalition-wide state, which applies no sealed entry.
+    public var reader: SealedReader?
 
     public init(
         roster: Roster,
@@ -35,9 +38,11 @@ public struct Fold: Sendable, Hashable {
         nowMilliseconds: UInt64? = nil,
         maxForwardDriftMilliseconds: UInt64 = HybridLogicalClock().maxForwardDriftMilliseconds,
         asOf: HLCTimestamp? = nil,
-        removedPartners: Set<String> = []
+        removedPartners: Set<String> = [],
+        reader: SealedReader? = nil
     ) {
         self.removedPartners = removedPartners
+        self.reader = reader
         self.roster = roster
         self.version = version
         self.forks = forks

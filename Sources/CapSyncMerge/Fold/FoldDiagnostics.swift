@@ -22,6 +22,9 @@ public enum IgnoredReason: String, Sendable, Hashable, Codable, CaseIterable {
     case selfPledge
     /// A roster proposal or approval (Protocol/roster.md §7): read by the roster chain, it changes no record.
     case rosterGovernance
+    /// A sealed entry (kind 18, Protocol/releasability.md): left out of the coalition-wide state, and of a node's
+    /// views when the node is outside its label or cannot open it.
+    case sealed
     /// The author's partner was removed from the roster in force for this view: its records no longer count.
     case partnerRemoved
     /// Pool terms (kind 9) from a partner other than the pool's lead, the partner that stated terms first.

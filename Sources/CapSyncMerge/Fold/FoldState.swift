@@ -23,6 +23,8 @@ public struct FoldState: Sendable {
     private var registers = Registers()
     private var interner = Interner()
     private var needsRebuild = false
+    /// Sealed entries this fold applied, with their labels (Protocol/releasability.md §5).
+    private var released: [EntryID: [String]] = [:]
     /// Distinct entries taken in (after the as-of filter).
     public private(set) var entryCount = 0
 
@@ -102,6 +104,7 @@ public struct FoldState: Sendable {
             entryCount += 1
         }
         for (id, flag) in other.flagged { flagged[id] = flag }
+        for (id, label) in other.released { released[id] = label }
         let numbers = other.interner.strings.map { interner.number($0) }
         // Equal folds have equal rosters, so a rank names the same key in both.
         for rank in other.chains.indices {
@@ -136,7 +139,7 @@ public struct FoldState: Sendable {
         ignored += registers.ignoredEntries(authorKeys: authorKeys)
         ignored.sort(by: IgnoredEntry.order)
         let flags = flagged.values.sorted { ($0.author, $0.seq, $0.id) < ($1.author, $1.seq, $1.id) }
-        return registers.state(
+        var state = registers.state(
             interner: interner,
             authorKeys: authorKeys,
             chains: chains,
@@ -147,6 +150,8 @@ public struct FoldState: Sendable {
             entryCount: entryCount,
             asOf: fold.asOf
         )
+        state.releasedTo = released
+        return state
     }
 
     // MARK: Internals
@@ -193,7 +198,11 @@ public struct FoldState: Sendable {
         }
         if let operation = fastOperation(entry, rank: rank) { return pack(operation, rank: rank) }
         let chain = chains[rank]
-        switch FoldState.classify(entry, partner: chain.partner, lastValidSeq: chain.lastValidSeq) {
+        var classification = FoldState.classify(entry, partner: chain.partner, lastValidSeq: chain.lastValidSeq)
+        if case .ignore(.unknownKind, _) = classification, entry.kind == SealedPayload.kind {
+            classification = classifySealed(entry, rank: rank)
+        }
+        switch classification {
         case .apply(let operation):
             return pack(CompactOperation(operation, partner: chain.partnerNumber, interner: &interner), rank: rank)
         case .ignore(let reason, let detail):
@@ -321,6 +330,31 @@ public struct FoldState: Sendable {
             return .ignore(.builtInCode, "\(definition.code) is in the built-in catalog; it cannot be redefined")
         }
         return .apply(operation)
+    }
+
+    /// A sealed entry read as its inner operation by this fold's reader, judged as an entry of that kind.
+    private mutating func classifySealed(_ entry: Entry, rank: Int) -> Classification {
+        let partner = chains[rank].partner
+        switch SealedReader.judge(entry, authorPartner: partner, reader: fold.reader) {
+        case .closed(let reason, let detail):
+            return .ignore(reason, detail)
+        case .open(let label, let kind, let payload):
+            let operation: Operation
+            do { operation = try Operation(kind: kind, payload: payload) } catch {
+                return .ignore(.malformedPayload, "sealed \(error.description)")
+            }
+            guard FieldRules.sameBytes(operation.partner, partner) else {
+                return .ignore(
+                    .notOwnRecord,
+                    "a key of \(partner) sealed a \(operation.kind.name) for \(operation.partner)"
+                )
+            }
+            if case .pledge(let pledge) = operation, FieldRules.sameBytes(pledge.needOwner, pledge.partner) {
+                return .ignore(.selfPledge, "\(pledge.partner) pledged towards its own need \(pledge.needCode)")
+            }
+            released[entry.id] = label
+            return .apply(operation)
+        }
     }
 
     private mutating func flagIfFarFuture(_ entry: Entry) {

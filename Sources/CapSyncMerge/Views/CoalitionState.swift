@@ -97,6 +97,9 @@ public struct CoalitionState: Sendable, Hashable {
     /// Distinct entries folded (after the as-of filter), applied or not.
     public let entryCount: Int
     public let asOf: HLCTimestamp?
+    /// The sealed entries this state applied (a node's own views), by id, with their labels: a value whose
+    /// `setBy` is one of them was released to those partners only (Protocol/releasability.md §5).
+    public internal(set) var releasedTo: [EntryID: [String]] = [:]
 
     public static let encodingDomain: [UInt8] = Array("CAPSYNC-STATE-V1".utf8) + [0]
 

@@ -1,7 +1,7 @@
 // capsync-bench — the benchmark harness (tools/bench/run). Each layer adds its benchmarks in its own file
 // and one line in `benchmarks`; every figure is printed beside its limit measured in the same run.
 //
-//   capsync-bench [NAME ...] [--entries N]     names: limits, store, sync, bundle (default: all)
+//   capsync-bench [NAME ...] [--entries N]     names: limits, store, sync, bundle, release (default: all)
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +12,7 @@ let benchmarks: [(name: String, run: (BenchContext) throws -> Void)] = [
     ("store", StoreBenchmarks.run),
     ("sync", SyncBenchmarks.run),
     ("bundle", BundleBenchmarks.run),
+    ("release", ReleaseBenchmarks.run),
 ]
 
 @MainActor func runBenchmarks(_ arguments: ArraySlice<String>) {

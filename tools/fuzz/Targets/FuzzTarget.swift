@@ -57,6 +57,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `BundleReader`: a bundle file (Protocol/bundle.md), whole or with its digest and signature made by the
     /// target.
     case bundle
+    /// `SealedPayload(decoding:)`: a sealed entry's payload (kind 18, Protocol/releasability.md §4.1).
+    case sealed
 
     /// Decodes `bytes`; nil when the decoder refused them or the decoded value round-tripped.
     public func check(_ bytes: [UInt8]) -> FuzzViolation? {
@@ -78,8 +80,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .peers: outcome = TextTargets.peers(bytes)
         case .csv: outcome = TextTargets.csv(bytes)
         case .bundle: outcome = BundleTarget.check(bytes)
+        case .sealed: outcome = WireTargets.sealed(bytes)
         }
         return outcome.map { FuzzViolation(self, $0) }
+    }
+}
+
+extension FuzzTarget {
+    /// Whether the sealed payload decoder accepts `bytes` (the replay test checks that mutations reach it).
+    public func decodes(_ bytes: [UInt8]) -> Bool {
+        switch self {
+        case .sealed: WireTargets.decodesSealed(bytes)
+        default: false
+        }
     }
 }
 

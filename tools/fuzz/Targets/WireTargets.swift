@@ -134,4 +134,24 @@ enum WireTargets {
         }
         return nil
     }
+
+    /// A sealed payload: whatever decodes re-encodes to the same bytes, with one wrap per label partner and the
+    /// label strictly ascending (what opening relies on to find a partner's wrap).
+    static func decodesSealed(_ bytes: [UInt8]) -> Bool { (try? SealedPayload(decoding: bytes)) != nil }
+
+    static func sealed(_ bytes: [UInt8]) -> String? {
+        guard let sealed = try? SealedPayload(decoding: bytes) else { return nil }
+        guard sealed.encoded == bytes else {
+            return
+                "accepted a non-canonical sealed payload: \(hexPrefix(bytes)) re-encodes as \(hexPrefix(sealed.encoded))"
+        }
+        guard sealed.wraps.count == sealed.label.count, Set(sealed.label).count == sealed.label.count else {
+            return "a decoded sealed payload has \(sealed.wraps.count) wraps for \(sealed.label.count) partners"
+        }
+        guard
+            sealed.clearPart.count + ByteWriter.varintSize(UInt64(sealed.ciphertext.count)) + sealed.ciphertext.count
+                == bytes.count
+        else { return "the clear part and the ciphertext do not add up to the payload" }
+        return nil
+    }
 }
