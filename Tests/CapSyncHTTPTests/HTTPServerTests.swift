@@ -2,13 +2,18 @@ import CapSyncHTTP
 import Testing
 
 @Suite struct HTTPServerTests {
+    /// The test client writes its request from Swift's cooperative pool, which a parallel test run can keep busy
+    /// for longer than the server's 10 s request deadline: these servers wait for it (the deadline's own effect is
+    /// not what these tests check).
+    static let patient = HTTPServerLimits(requestTimeoutSeconds: 600)
+
     let routes: [String: HTTPHandler] = [
         "/hello": { request in .text("hello \(request.query)\n") },
         "/fail": { _ in .text("down\n", status: 503) },
     ]
 
     @Test func getAnswersTheHandlersBodyWithLengthAndType() async throws {
-        let listener = try await HTTPServer(routes: routes).bind(host: "127.0.0.1", port: 0)
+        let listener = try await HTTPServer(routes: routes, limits: Self.patient).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let answer = try await RawHTTPClient.get(port: listener.port, "/hello?x=1")
         #expect(statusCode(answer) == 200)
@@ -22,7 +27,7 @@ import Testing
     }
 
     @Test func headAnswersWithoutBody() async throws {
-        let listener = try await HTTPServer(routes: routes).bind(host: "127.0.0.1", port: 0)
+        let listener = try await HTTPServer(routes: routes, limits: Self.patient).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let answer = try await RawHTTPClient.get(port: listener.port, "/hello", method: "HEAD")
         #expect(statusCode(answer) == 200)
@@ -32,7 +37,7 @@ import Testing
 
     @Test(arguments: ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
     func everyOtherMethodIs405(method: String) async throws {
-        let listener = try await HTTPServer(routes: routes).bind(host: "127.0.0.1", port: 0)
+        let listener = try await HTTPServer(routes: routes, limits: Self.patient).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let answer = try await RawHTTPClient.get(port: listener.port, "/hello", method: method)
         #expect(statusCode(answer) == 405)
@@ -40,7 +45,7 @@ import Testing
     }
 
     @Test func unknownPathIs404NamingThePages() async throws {
-        let listener = try await HTTPServer(routes: routes).bind(host: "127.0.0.1", port: 0)
+        let listener = try await HTTPServer(routes: routes, limits: Self.patient).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let answer = try await RawHTTPClient.get(port: listener.port, "/nothing")
         #expect(statusCode(answer) == 404)
@@ -48,7 +53,7 @@ import Testing
     }
 
     @Test func oversizedRequestHeadIs431() async throws {
-        let limits = HTTPServerLimits(maxRequestBytes: 256)
+        let limits = HTTPServerLimits(maxRequestBytes: 256, requestTimeoutSeconds: 600)
         let listener = try await HTTPServer(routes: routes, limits: limits).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let padding = String(repeating: "a", count: 300)
@@ -63,7 +68,7 @@ import Testing
         "get /hello HTTP/1.1\r\n\r\n",
     ])
     func malformedRequestIs400(request: String) async throws {
-        let listener = try await HTTPServer(routes: routes).bind(host: "127.0.0.1", port: 0)
+        let listener = try await HTTPServer(routes: routes, limits: Self.patient).bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let answer = try await RawHTTPClient.exchange(port: listener.port, send: Array(request.utf8))
         #expect(statusCode(answer) == 400)
@@ -79,7 +84,10 @@ import Testing
                 return .text("released\n")
             }
         ]
-        let server = HTTPServer(routes: blocking, limits: HTTPServerLimits(maxConnections: 1))
+        let server = HTTPServer(
+            routes: blocking,
+            limits: HTTPServerLimits(maxConnections: 1, requestTimeoutSeconds: 600)
+        )
         let listener = try await server.bind(host: "127.0.0.1", port: 0)
         defer { Task { await listener.close() } }
         let port = listener.port
