@@ -29,7 +29,11 @@ public struct DashboardModel: Sendable, Encodable {
     public let asOf: String?
     public let generatedAt: String
     public let item: String?
+    /// The coalition state digest (of coalition-wide entries only), which every node compares.
     public let stateDigest: String
+    /// "includes figures released to DE, NL only" when this node's view adds figures released to named partners
+    /// (Protocol/releasability.md §5), else nil.
+    public let releaseNote: String?
     public let entriesFolded: Int
     public let totals: [FigureTotal]
     public let shortfalls: [ShortfallMatch]
@@ -60,7 +64,8 @@ public struct DashboardModel: Sendable, Encodable {
         item: String?,
         health: NodeHealth,
         generatedAt: String,
-        asOf: String?
+        asOf: String?,
+        coalitionDigest: String? = nil
     ) {
         partner = health.partner
         period = view.period
@@ -68,7 +73,8 @@ public struct DashboardModel: Sendable, Encodable {
         self.asOf = asOf
         self.generatedAt = generatedAt
         self.item = item
-        stateDigest = state.digest.hex
+        stateDigest = coalitionDigest ?? state.digest.hex
+        releaseNote = CoalitionState.releaseNote(state.releaseAudiences)
         entriesFolded = state.entryCount
         self.health = health
         totals = state.totals(at: view, item: item)

@@ -54,6 +54,9 @@ public struct DashboardPage: Sendable {
         html += model.asOf.map { " · view as of \(HTMLText.escape($0))" } ?? ""
         html += " · \(HTMLText.number(model.entriesFolded)) entries folded · state digest "
         html += "<code data-digest=\"\(model.stateDigest)\">\(model.stateDigest.prefix(16))…</code></p>"
+        if let note = model.releaseNote {
+            html += "<p class=\"released\" role=\"note\">This view \(HTMLText.escape(note)): do not pass them on.</p>"
+        }
         html += "<nav aria-label=\"Sections\"><ul>"
         for section in sections {
             html += "<li><a href=\"#\(section.id)\">\(HTMLText.escape(section.title))</a></li>"

@@ -79,12 +79,15 @@ extension Node {
     }
 
     /// The labels of the sealed entries this node holds that name its partner, each with its audience digest
-    /// (the state digest of the coalition-wide entries plus that audience's entries), sorted by label.
-    public func audienceDigests() throws(NodeError) -> [(label: [String], digest: Bytes32, entries: Int)] {
+    /// (the state digest of the coalition-wide entries plus that audience's entries), sorted by label; as of a
+    /// past time with `asOf`, as the coalition digest is.
+    public func audienceDigests(
+        asOf: HLCTimestamp? = nil
+    ) throws(NodeError) -> [(label: [String], digest: Bytes32, entries: Int)] {
         var counts: [[String]: Int] = [:]
         do {
             try store.forEachEntry { entry in
-                guard entry.kind == SealedPayload.kind,
+                guard entry.kind == SealedPayload.kind, asOf.map({ entry.timestamp <= $0 }) ?? true,
                     let sealed = try? SealedPayload(decoding: entry.payload),
                     sealed.label.contains(config.partner)
                 else { return }
@@ -96,7 +99,7 @@ extension Node {
         }
         var result: [(label: [String], digest: Bytes32, entries: Int)] = []
         for label in counts.keys.sorted(by: { $0.joined(separator: ",") < $1.joined(separator: ",") }) {
-            let state = try coalitionState(reader: reader.only(label))
+            let state = try coalitionState(asOf: asOf, reader: reader.only(label))
             result.append((label, state.digest, counts[label]!))
         }
         return result

@@ -5,14 +5,15 @@ public import CapSyncMerge
 ///
 /// Columns (header row required, any order, names case-insensitive): `item, site, period, capacity, output,
 /// stock, threshold` and optionally `lead_time_days` (empty or absent: 0, as `capsync report` without
-/// `--lead-time`) and `constraints`. Files as spreadsheets save them are read too: a UTF-8 byte order mark is
+/// `--lead-time`), `constraints` and `release_to` (partner codes the row is released to only, or `coalition`;
+/// empty: as the command says, Protocol/releasability.md §7). Files as spreadsheets save them are read too: a UTF-8 byte order mark is
 /// skipped, and the separator is `,` or `;`, whichever the header row uses. Other columns are refused unless
 /// named to be ignored, so a misspelt column never silently drops its values. A (item, site, period) may appear
 /// once per file: two rows for one record would leave it to row order which one stands. With `acceptedPeriods`,
 /// a month outside it is refused as a typing error (`periodOutOfRange`, Protocol/fold.md §Periods at input).
 public enum ReportImport {
     public static let requiredColumns = ["item", "site", "period", "capacity", "output", "stock", "threshold"]
-    public static let optionalColumns = ["lead_time_days", "constraints"]
+    public static let optionalColumns = ["lead_time_days", "constraints", "release_to"]
 
     public struct RowError: Sendable, CustomStringConvertible {
         public var line: Int
@@ -25,6 +26,8 @@ public enum ReportImport {
     /// What a file held, beyond its reports: how it was read, and what is legal but worth a second look.
     public struct Result: Sendable {
         public var reports: [CapacityReport]
+        /// Each report's audience from the `release_to` column, in the same order (`.unspecified` without it).
+        public var audiences: [ReleaseAudience]
         /// `,` or `;`.
         public var separator: Character
         /// Columns present in the file and left out, as asked.
@@ -70,6 +73,7 @@ public enum ReportImport {
             !index.values.contains($0.offset) && !$0.element.isEmpty
         }.map(\.element)
         var reports: [CapacityReport] = []
+        var audiences: [ReleaseAudience] = []
         var errors: [RowError] = []
         var warnings: [String] = []
         var seen: [String: Int] = [:]
@@ -107,6 +111,8 @@ public enum ReportImport {
             let stock = quantity("stock")
             let threshold = quantity("threshold")
             let lead = quantity("lead_time_days", empty: 0)
+            var audience = ReleaseAudience.unspecified
+            do { audience = try ReleaseAudience.parse(field("release_to")) } catch { fail("release_to", error.reason) }
             guard errors.count == errorCount, let period, let capacity, let output, let stock, let threshold, let lead
             else { continue }
             let key = "\(item)|\(field("site"))|\(period)"
@@ -133,6 +139,7 @@ public enum ReportImport {
                         constraints: field("constraints")
                     )
                 )
+                audiences.append(audience)
             } catch {
                 let field = error.context.map { String($0.split(separator: ".").last ?? "") } ?? ""
                 let column = modelFieldColumns[field] ?? "site"
@@ -152,10 +159,17 @@ public enum ReportImport {
                 outOfRange ? .periodOutOfRange : .usage,
                 "\(errors.count) bad row value(s); nothing was imported:\n\(shown)\(more)",
                 context: source,
-                hint: "columns: \(requiredColumns.joined(separator: ",")) [,lead_time_days] [,constraints]"
+                hint:
+                    "columns: \(requiredColumns.joined(separator: ",")) [,lead_time_days] [,constraints] [,release_to]"
             )
         }
-        return Result(reports: reports, separator: separator, ignoredColumns: ignoredColumns, warnings: warnings)
+        return Result(
+            reports: reports,
+            audiences: audiences,
+            separator: separator,
+            ignoredColumns: ignoredColumns,
+            warnings: warnings
+        )
     }
 
     /// The index of every known column; refuses a missing, repeated or unexpected one, naming them all.

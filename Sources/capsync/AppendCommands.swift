@@ -31,21 +31,61 @@ struct AppendOptions: ParsableArguments {
         return try node.append(operations, signingKey: key)
     }
 
-    /// Appends `operations` sealed for `release` (Protocol/releasability.md), or as coalition-wide entries when
-    /// `release` is nil.
+    /// Appends `operations` to `node` for `audience` (Protocol/releasability.md §7): sealed for named partners,
+    /// coalition-wide for `.coalition`. Unspecified, the entry keeps `standing`, the label of the restricted value
+    /// it updates or answers (partners removed since are left out), and is coalition-wide when there is none.
+    /// `coalitionWide` operations go first in the same batch, unsealed (an aggregate release, §6).
     func append(
         _ operations: [CapSyncMerge.Operation],
-        releaseTo release: ReleaseOptions,
+        to node: Node,
+        audience: Audience,
+        standing: [String]? = nil,
         alongside coalitionWide: [CapSyncMerge.Operation] = []
     ) throws -> [Entry] {
-        let node = try open()
-        guard let partners = try release.partners() else { return try append(operations, to: node) }
-        return try node.appendReleased(
-            operations,
-            releaseTo: partners,
-            alongside: coalitionWide,
-            signingKey: passphrase.signingKey(node.paths)
-        )
+        let key = try passphrase.signingKey(node.paths)
+        guard let partners = try releasePartners(audience, standing: standing, node: node) else {
+            return try node.append(coalitionWide + operations, signingKey: key)
+        }
+        return try node.appendReleased(operations, releaseTo: partners, alongside: coalitionWide, signingKey: key)
+    }
+
+    /// The partners `audience` releases to on `node`, or nil for coalition-wide.
+    func releasePartners(_ audience: Audience, standing: [String]?, node: Node) throws -> [String]? {
+        switch audience {
+        case .coalition: return nil
+        case .partners(let partners): return partners
+        case .unspecified:
+            guard let standing else { return nil }
+            let active = node.rosterStatus.chain?.head.state.partnerActive ?? [:]
+            let kept = standing.filter { active[$0] == true || $0 == node.config.partner }
+            let dropped = standing.filter { !kept.contains($0) }
+            if !quiet {
+                printError(
+                    "note: released to \(kept.joined(separator: ", ")) only, as the value it updates or answers"
+                        + (dropped.isEmpty ? "" : " (less \(dropped.joined(separator: ", ")), removed from the roster)")
+                        + "; --release-to coalition gives it to every partner"
+                )
+            }
+            return kept
+        }
+    }
+
+    /// The label of the standing value `find` picks out of this node's own view, when the audience is left
+    /// unspecified and that value was released to named partners; nil otherwise. A node without decryption keys
+    /// holds no readable restricted value, so it skips the fold.
+    func standingLabel(
+        on node: Node,
+        audience: Audience,
+        _ find: (CoalitionState) -> Stamp?
+    ) throws -> [String]? {
+        guard audience == .unspecified, let reader = try node.sealedReader() else { return nil }
+        let state = try node.coalitionState(reader: reader)
+        return find(state).flatMap { state.releaseLabel(of: $0) }
+    }
+
+    /// Appends `operations` to a newly opened node for `audience` (no standing value to follow).
+    func append(_ operations: [CapSyncMerge.Operation], audience: Audience) throws -> [Entry] {
+        try append(operations, to: try open(), audience: audience)
     }
 
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
@@ -106,6 +146,7 @@ extension CapSyncCommand {
         )
         @OptionGroup var append: AppendOptions
         @OptionGroup var release: ReleaseOptions
+        @OptionGroup var rounding: RoundingOptions
         @Option(help: "Item code from the catalog, e.g. SHELL-155-HE.") var item: String
         @Option(help: "Production or storage site.") var site: String
         @Option(help: "Month, YYYY-MM: from 2000-01 to 24 months after the current month (later months are plans).")
@@ -117,7 +158,10 @@ extension CapSyncCommand {
         @Option(help: "Lead time in days for new orders.") var leadTime: UInt64 = 0
         @Option(help: "Constraints, free text.") var constraints: String = ""
 
-        func validate() throws { try validateReportedPeriod(period) }
+        func validate() throws {
+            try validateReportedPeriod(period)
+            try rounding.check(with: release.audience())
+        }
 
         func run() async throws {
             try Suggestions.requireItem(item, catalog: { try append.node.catalog() })
@@ -144,27 +188,28 @@ extension CapSyncCommand {
                 )
             }
             var alongside: [CapSyncMerge.Operation] = []
-            if let step = release.roundTo {
+            if let step = rounding.roundTo {
                 // Aggregate release (Protocol/releasability.md §6): the rounded figures for the coalition, then the
                 // exact ones sealed; the audience's views take the later, exact entry.
-                let rounded = try checked("report") { () throws(MergeError) in
-                    try CapacityReport(
-                        partner: partner,
-                        item: item,
-                        site: site,
-                        period: month,
-                        monthlyCapacity: ReleaseOptions.round(capacity, to: step),
-                        monthlyOutput: ReleaseOptions.round(output, to: step),
-                        stockOnHand: ReleaseOptions.round(stock, to: step),
-                        stockThreshold: ReleaseOptions.round(threshold, to: step),
-                        leadTimeDays: leadTime,
-                        constraints: constraints
-                    )
-                }
+                let rounded = try RoundingOptions.rounded(report, to: step)
                 alongside = [.capacityReport(rounded)]
             }
+            let node = try append.open()
+            let audience = try release.audience()
+            let standing = try append.standingLabel(on: node, audience: audience) { state in
+                state.records.first {
+                    $0.partner == partner && $0.item == item && $0.site == site && $0.period == month
+                }?
+                .setBy
+            }
             append.printAppended(
-                try append.append([.capacityReport(report)], releaseTo: release, alongside: alongside)
+                try append.append(
+                    [.capacityReport(report)],
+                    to: node,
+                    audience: audience,
+                    standing: standing,
+                    alongside: alongside
+                )
             )
         }
     }
@@ -175,6 +220,7 @@ extension CapSyncCommand {
             discussion: "Example:\n  capsync retract --item SHELL-155-HE --site Raufoss --period 2026-11"
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code.") var item: String
         @Option(help: "Site.") var site: String
         @Option(help: "Month, YYYY-MM.") var period: String
@@ -189,7 +235,8 @@ extension CapSyncCommand {
                 try ReportRetraction(partner: partner, item: item, site: site, period: month)
             }
             let node = try append.open()
-            let own = try node.coalitionState().records.filter { $0.partner == partner && $0.item == item }
+            let state = try node.viewState()  // a report released to named partners is retracted too
+            let own = state.records.filter { $0.partner == partner && $0.item == item }
             guard let record = own.first(where: { $0.site == site && $0.period == month }) else {
                 let standing = own.filter { $0.report != nil }.map { "\($0.site) \($0.period)" }
                 throw CLIError(
@@ -207,7 +254,25 @@ extension CapSyncCommand {
                 )
                 return
             }
-            append.printAppended(try append.append([.reportRetraction(retraction)], to: node))
+            // A restricted report keeps its retraction restricted, unless the coalition holds a figure for the same
+            // record (the rounded one of an aggregate release): that one must go too, so the retraction is public.
+            var standing = state.releaseLabel(of: record.setBy)
+            if standing != nil,
+                try node.coalitionState().records.contains(where: {
+                    $0.partner == partner && $0.item == item && $0.site == site && $0.period == month
+                        && $0.report != nil
+                })
+            {
+                standing = nil
+            }
+            append.printAppended(
+                try append.append(
+                    [.reportRetraction(retraction)],
+                    to: node,
+                    audience: release.audience(),
+                    standing: standing
+                )
+            )
         }
     }
 
@@ -238,7 +303,6 @@ extension CapSyncCommand {
             guard (1...5).contains(priority) else {
                 throw ValidationError("--priority must be 1 (most urgent) to 5, not \(priority)")
             }
-            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -256,7 +320,12 @@ extension CapSyncCommand {
                     isOpen: !close
                 )
             }
-            append.printAppended(try append.append([.need(need)], releaseTo: release))
+            let node = try append.open()
+            let audience = try release.audience()
+            let standing = try append.standingLabel(on: node, audience: audience) { state in
+                state.needs.first { $0.need.owner == partner && $0.need.code == id }?.setBy
+            }
+            append.printAppended(try append.append([.need(need)], to: node, audience: audience, standing: standing))
         }
     }
 
@@ -276,7 +345,6 @@ extension CapSyncCommand {
             guard need.split(separator: ":", maxSplits: 1).count == 2 else {
                 throw ValidationError("--need must be OWNER:ID, the need's partner code and id, e.g. US:NEED-001")
             }
-            if release.roundTo != nil { throw ValidationError("--round-to applies to capacity reports only") }
         }
 
         func run() async throws {
@@ -300,13 +368,23 @@ extension CapSyncCommand {
                 try Pledge(partner: partner, needOwner: parts[0], needCode: parts[1], quantity: quantity)
             }
             let state = try node.viewState()  // a need released to this partner counts too
-            if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
+            let target = state.needs.first { $0.need.owner == parts[0] && $0.need.code == parts[1] }
+            if target == nil {
                 printError(
                     "warning: this node holds no need \(need) yet (not synced, or a wrong id; see capsync state); "
                         + "the pledge is appended and counts once the need arrives"
                 )
             }
-            append.printAppended(try append.append([.pledge(pledge)], releaseTo: release))
+            // A pledge keeps its standing label, else the need's: naming a restricted need is news to others.
+            let standing = state.pledges.first {
+                $0.pledge.partner == partner && $0.pledge.needOwner == parts[0] && $0.pledge.needCode == parts[1]
+            }
+            let label =
+                standing.flatMap { state.releaseLabel(of: $0.setBy) }
+                ?? target.flatMap { state.releaseLabel(of: $0.setBy) }
+            append.printAppended(
+                try append.append([.pledge(pledge)], to: node, audience: release.audience(), standing: label)
+            )
         }
     }
 }

@@ -46,7 +46,9 @@ extension CapSyncCommand {
 
 /// The dashboard's numbers for `node`, folded now (or as of --as-of).
 func dashboardModel(_ node: Node, view: ViewOptions, item: String?) throws -> DashboardModel {
-    let state = try node.coalitionState(asOf: view.asOfStamp)
+    // This partner's own view, with what was released to it; the digest shown is the coalition's.
+    let state = try node.viewState(asOf: view.asOfStamp)
+    let coalition = state.releaseAudiences.isEmpty ? state : try node.coalitionState(asOf: view.asOfStamp)
     return DashboardModel(
         state: state,
         view: try view.viewPeriod(),
@@ -54,6 +56,7 @@ func dashboardModel(_ node: Node, view: ViewOptions, item: String?) throws -> Da
         item: item,
         health: try NodeHealth(reading: node),
         generatedAt: ISO8601DateFormatter().string(from: Date()),
-        asOf: view.asOfStamp.map(timeText)
+        asOf: view.asOfStamp.map(timeText),
+        coalitionDigest: coalition.digest.hex
     )
 }

@@ -28,6 +28,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "The need, as OWNER:ID.") var need: String
         @Option(help: ArgumentHelp("The month, YYYY-MM.", valueName: "month")) var month: String
         @Option(help: "Quantity promised for the month.") var promise: UInt64?
@@ -52,11 +53,12 @@ extension CapSyncCommand {
                 )
             }
             let node = try append.open()
-            let state = try node.coalitionState()
-            let standing =
-                state.schedules.first {
-                    $0.value.partner == partner && $0.value.needOwner == parts[0] && $0.value.needCode == parts[1]
-                }?.value.months ?? []
+            let state = try node.viewState()  // restricted needs and schedules of this partner count too
+            let standingSchedule = state.schedules.first {
+                $0.value.partner == partner && $0.value.needOwner == parts[0] && $0.value.needCode == parts[1]
+            }
+            let standing = standingSchedule?.value.months ?? []
+            let target = state.needs.first { $0.need.owner == parts[0] && $0.need.code == parts[1] }
             let period = try checked("--month") { () throws(MergeError) in try Period(month) }
             let schedule = try checked("deliver") { () throws(MergeError) in
                 try DeliverySchedule(
@@ -66,10 +68,21 @@ extension CapSyncCommand {
                     months: settingMonth(standing, period, quantity: promise, delivered: delivered)
                 )
             }
-            if !state.needs.contains(where: { $0.need.owner == parts[0] && $0.need.code == parts[1] }) {
+            if target == nil {
                 printError("warning: this node holds no need \(need) yet; the schedule counts once the need arrives")
             }
-            append.printAppended(try append.append([.deliverySchedule(schedule)], to: node))
+            // The schedule carries its other months forward, so it keeps their label; else the need's.
+            let label =
+                standingSchedule.flatMap { state.releaseLabel(of: $0.setBy) }
+                ?? target.flatMap { state.releaseLabel(of: $0.setBy) }
+            append.printAppended(
+                try append.append(
+                    [.deliverySchedule(schedule)],
+                    to: node,
+                    audience: release.audience(),
+                    standing: label
+                )
+            )
         }
     }
 
@@ -79,6 +92,7 @@ extension CapSyncCommand {
             discussion: "Example:\n  capsync confirm --need NEED-001 --from NO --month 2026-12 --quantity 2500"
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "This partner's need id (only the needing partner confirms).") var need: String
         @Option(help: "The pledging partner that delivered.") var from: String
         @Option(help: ArgumentHelp("The month, YYYY-MM.", valueName: "month")) var month: String
@@ -97,16 +111,16 @@ extension CapSyncCommand {
         func run() async throws {
             let partner = try append.partner()
             let node = try append.open()
-            let state = try node.coalitionState()
-            guard state.needs.contains(where: { $0.need.owner == partner && $0.need.code == need }) else {
+            let state = try node.viewState()
+            guard let target = state.needs.first(where: { $0.need.owner == partner && $0.need.code == need }) else {
                 throw ValidationError(
                     "\(partner) has no need \(need); only the needing partner confirms deliveries towards its needs"
                 )
             }
-            let standing =
-                state.confirmations.first {
-                    $0.value.needOwner == partner && $0.value.needCode == need && $0.value.pledger == from
-                }?.value.months ?? []
+            let standingConfirmation = state.confirmations.first {
+                $0.value.needOwner == partner && $0.value.needCode == need && $0.value.pledger == from
+            }
+            let standing = standingConfirmation?.value.months ?? []
             let period = try checked("--month") { () throws(MergeError) in try Period(month) }
             let confirmation = try checked("confirm") { () throws(MergeError) in
                 try DeliveryConfirmation(
@@ -116,7 +130,21 @@ extension CapSyncCommand {
                     months: settingMonth(standing, period, quantity: quantity, delivered: nil)
                 )
             }
-            append.printAppended(try append.append([.deliveryConfirmation(confirmation)], to: node))
+            // Like a schedule, the confirmation keeps its label, else the pledger's schedule's, else the need's.
+            let schedule = state.schedules.first {
+                $0.value.partner == from && $0.value.needOwner == partner && $0.value.needCode == need
+            }
+            let label =
+                standingConfirmation.flatMap { state.releaseLabel(of: $0.setBy) }
+                ?? schedule.flatMap { state.releaseLabel(of: $0.setBy) } ?? state.releaseLabel(of: target.setBy)
+            append.printAppended(
+                try append.append(
+                    [.deliveryConfirmation(confirmation)],
+                    to: node,
+                    audience: release.audience(),
+                    standing: label
+                )
+            )
         }
     }
 }
@@ -144,7 +172,7 @@ extension CapSyncCommand.State {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             var table = Table(
                 title: "Deliveries by \(period.period) (late first)",
                 name: "deliveries",
@@ -162,6 +190,7 @@ extension CapSyncCommand.State {
                 ])
             }
             try format.printer.print([table])
+            format.printReleaseNote(state)
         }
     }
 }

@@ -16,6 +16,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "This partner's identifier for the order, e.g. ORD-1.") var id: String
         @Option(help: "The partner whose site it is.") var siteOwner: String
         @Option(help: "The production site.") var site: String
@@ -58,7 +59,13 @@ extension CapSyncCommand {
                     isOpen: !cancel
                 )
             } catch { throw ValidationError("\(error.context ?? "order"): \(error.reason)") }
-            append.printAppended(try append.append([.factoryOrder(order)], to: node))
+            let audience = try release.audience()
+            let standing = try append.standingLabel(on: node, audience: audience) { state in
+                state.orders.first { $0.value.partner == partner && $0.value.code == id }?.setBy
+            }
+            append.printAppended(
+                try append.append([.factoryOrder(order)], to: node, audience: audience, standing: standing)
+            )
         }
     }
 
@@ -72,6 +79,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "The order, as PARTNER:ID.") var order: String
         @Option(help: ArgumentHelp("Accept with a slot MONTH:QUANTITY.", valueName: "month:quantity")) var accept:
             String?
@@ -97,7 +105,7 @@ extension CapSyncCommand {
             let parts = order.split(separator: ":", maxSplits: 1).map(String.init)
             let partner = try append.partner()
             let node = try append.open()
-            let state = try node.coalitionState()
+            let state = try node.viewState()  // an order released to this partner is answered too
             guard let placed = state.orders.first(where: { $0.value.partner == parts[0] && $0.value.code == parts[1] })
             else {
                 throw ValidationError(
@@ -118,7 +126,15 @@ extension CapSyncCommand {
             let response = try checked("answer") { () throws(MergeError) in
                 try OrderResponse(siteOwner: partner, orderPartner: parts[0], orderCode: parts[1], slot: slot)
             }
-            append.printAppended(try append.append([.orderResponse(response)], to: node))
+            // The answer keeps its standing label, else the order's.
+            let answered = state.responses.first {
+                $0.value.siteOwner == partner && $0.value.orderPartner == parts[0] && $0.value.orderCode == parts[1]
+            }
+            let label =
+                answered.flatMap { state.releaseLabel(of: $0.setBy) } ?? state.releaseLabel(of: placed.setBy)
+            append.printAppended(
+                try append.append([.orderResponse(response)], to: node, audience: release.audience(), standing: label)
+            )
         }
     }
 }
@@ -163,7 +179,7 @@ extension CapSyncCommand.State {
                     "--from \(first) to --to \(last): give the earlier month first, at most 120 months"
                 )
             }
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             var queues = Table(
                 title: "Queue at each factory, \(first) to \(last)",
                 name: "queues",
@@ -199,6 +215,7 @@ extension CapSyncCommand.State {
                 ])
             }
             try format.printer.print([queues, orders])
+            format.printReleaseNote(state)
         }
     }
 }

@@ -15,6 +15,7 @@ extension CapSyncCommand.Pool {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity the pool procures.") var target: UInt64
         @Option(help: "forming, tendering, contracted or closed.") var status: String = "forming"
@@ -34,16 +35,23 @@ extension CapSyncCommand.Pool {
                 try PoolTerms(lead: partner, item: item, target: target, status: PoolStatus(name: status)!)
             }
             let node = try append.open()
-            if let standing = try node.coalitionState().poolTerms.first(where: { $0.value.item == item }),
-                standing.value.lead != partner
-            {
+            let state = try node.viewState()
+            let standing = state.poolTerms.first(where: { $0.value.item == item })
+            if let standing, standing.value.lead != partner {
                 throw ValidationError(
                     "the \(item) pool is led by \(standing.value.lead); only its lead changes its terms (the fold "
                         + "would ignore these as notPoolLead). To take part: capsync pool join --item \(item), then "
                         + "capsync pool want --item \(item) --quantity N"
                 )
             }
-            append.printAppended(try append.append([.poolTerms(terms)], to: node))
+            append.printAppended(
+                try append.append(
+                    [.poolTerms(terms)],
+                    to: node,
+                    audience: release.audience(),
+                    standing: standing.flatMap { state.releaseLabel(of: $0.setBy) }
+                )
+            )
         }
     }
 
@@ -53,6 +61,7 @@ extension CapSyncCommand.Pool {
             discussion: "Example:\n  capsync pool want --item BARREL-155 --quantity 120"
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code.") var item: String
         @Option(help: "Quantity wanted through the pool.") var quantity: UInt64
 
@@ -69,7 +78,13 @@ extension CapSyncCommand.Pool {
                         + "(capsync pool join --item \(item))"
                 )
             }
-            append.printAppended(try append.append([.poolShare(share)], to: node))
+            let audience = try release.audience()
+            let standing = try append.standingLabel(on: node, audience: audience) { state in
+                state.poolShares.first { $0.value.partner == partner && $0.value.item == item }?.setBy
+            }
+            append.printAppended(
+                try append.append([.poolShare(share)], to: node, audience: audience, standing: standing)
+            )
         }
     }
 }
@@ -89,6 +104,7 @@ extension CapSyncCommand {
                 """
         )
         @OptionGroup var append: AppendOptions
+        @OptionGroup var release: ReleaseOptions
         @Option(help: "Item code.") var item: String
         @Option(help: "Site whose stock is drawn down.") var site: String
         @Option(help: ArgumentHelp("First month below threshold, YYYY-MM.", valueName: "month")) var from: String
@@ -138,7 +154,15 @@ extension CapSyncCommand {
                     isActive: !withdraw
                 )
             } catch { throw ValidationError("\(error.context ?? "drawdown"): \(error.reason)") }
-            append.printAppended(try append.append([.drawdownPlan(plan)]).1)
+            let node = try append.open()
+            let audience = try release.audience()
+            let standing = try append.standingLabel(on: node, audience: audience) { state in
+                state.drawdowns.first { $0.value.partner == partner && $0.value.item == item && $0.value.site == site }?
+                    .setBy
+            }
+            append.printAppended(
+                try append.append([.drawdownPlan(plan)], to: node, audience: audience, standing: standing)
+            )
         }
     }
 }

@@ -23,9 +23,10 @@ extension CapSyncCommand.State {
             if let item { try Suggestions.requireItem(item, catalog: { try self.node.catalog() }) }
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             try format.printer.print([PlanningTables.pools(state.poolPlans().filter { item == nil || $0.item == item })]
             )
+            format.printReleaseNote(state)
         }
     }
 
@@ -54,13 +55,14 @@ extension CapSyncCommand.State {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             let alerts = state.stockAlerts(at: period).filter { item == nil || $0.figure.item == item }
             let plans = state.drawdowns.filter { $0.value.isActive && (item == nil || $0.value.item == item) }
             try format.printer.print(
                 [PlanningTables.alerts(alerts, view: period), PlanningTables.drawdowns(plans.map(\.value))],
                 extra: format.format == .json ? ["period": period.period.description] : [:]
             )
+            format.printReleaseNote(state)
         }
     }
 }

@@ -43,12 +43,13 @@ extension CapSyncCommand.State {
             let node = try Node(root: self.node.paths.root, access: .readOnly)
             warnAboutPendingRepair(node)
             let period = try view.viewPeriod()
-            let state = try node.coalitionState(asOf: view.asOfStamp)
+            let state = try node.viewState(asOf: view.asOfStamp)
             let projection = state.projection(item: item, from: period.period, months: months)
             try format.printer.print(
                 ProjectionTables.tables(projection),
                 extra: format.format == .csv ? [:] : ProjectionTables.summary(projection, json: format.format == .json)
             )
+            format.printReleaseNote(state)
         }
     }
 }

@@ -125,12 +125,26 @@ extension CapSyncCommand {
                 if digest {
                     var table = Table(
                         name: "digests",
-                        columns: ["state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version"]
+                        columns: [
+                            "state_digest", "entry_set_digest", "entries", "roster_hash", "fold_version", "audiences",
+                        ]
                     )
+                    // Each audience this partner is in has its own digest, which all its members can compare
+                    // (Protocol/releasability.md §5).
+                    let audiences = try node.audienceDigests(asOf: asOfStamp).map { audience in
+                        Cell.described(
+                            "\(audience.label.joined(separator: ",")) \(audience.digest.hex)",
+                            .record([
+                                .init("label", .list(audience.label.map { .text($0) })),
+                                .init("entries", .int(Int64(audience.entries))),
+                                .init("audience_digest", .text(audience.digest.hex)),
+                            ])
+                        )
+                    }
                     table.add([
                         .text(coalition.digest.hex), .text(try node.entrySetDigest().hex),
                         .int(Int64(node.store.entryCount)),
-                        .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)),
+                        .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)), .list(audiences),
                     ])
                     try format.printer.print([table])
                     return

@@ -60,6 +60,7 @@ extension CapSyncCommand.State {
                         "to": last.description,
                     ] : [:]
             )
+            format.printReleaseNote(state)
         }
     }
 
@@ -122,6 +123,7 @@ extension CapSyncCommand.State {
                         "today": today.description,
                     ] : [:]
             )
+            format.printReleaseNote(state)
         }
     }
 }
