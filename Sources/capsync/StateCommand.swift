@@ -243,18 +243,26 @@ extension CapSyncCommand {
                     stamp = HLCTimestamp(milliseconds: UInt64(last.timeIntervalSince1970 * 1000), logical: .max)
                     from = timeText(stamp)
                 }
-                let changes = CoalitionState.diff(try node.coalitionState(asOf: stamp), try node.coalitionState())
+                // This partner's own view, then and now: a change released to named partners is marked with them.
+                let now = try node.viewState()
+                let then = try node.viewState(asOf: stamp)
+                let changes = CoalitionState.diff(then, now)
                 var table = Table(
                     title: "Changes since \(from)",
                     name: "changes",
-                    columns: ["area", "action", "subject", "before", "after", "set_at"]
+                    columns: ["area", "action", "subject", "before", "after", "set_at", "released_to"]
                 )
                 for change in changes {
+                    let label = change.setBy.flatMap { now.releaseLabel(of: $0) ?? then.releaseLabel(of: $0) }
                     table.add([
                         .text(change.area.rawValue), .text(change.action.rawValue), .text(change.subject),
                         changeValue(change.before, change.beforeFields),
                         changeValue(change.after, change.afterFields),
                         change.setBy.map { .text(timeText($0.timestamp)) } ?? .none,
+                        .described(
+                            label.map { $0.joined(separator: ", ") + " only" } ?? "",
+                            .list((label ?? []).map { .text($0) })
+                        ),
                     ])
                 }
                 try format.printer.print([table])

@@ -233,6 +233,23 @@ import Testing
         #expect(try cli.ok(["state", "pools", "--dir", "US", "--format", "json"]).contains("BARREL-155"))
         #expect(try !cli.ok(["state", "pools", "--dir", "PL", "--format", "json"]).contains("BARREL-155"))
 
+        // The dashboard marks what the node's view adds, and shows the coalition digest every node shares.
+        try cli.ok(["dashboard", "--dir", "NL", "--out", cli.path("nl.html")])
+        let page = try String(contentsOfFile: cli.path("nl.html"), encoding: .utf8)
+        let coalitionDigest =
+            (try coalition.json(["state", "--dir", "PL", "--digest"]) as? [[String: Any]])?.first?["state_digest"]
+            as? String ?? "?"
+        #expect(page.contains("includes figures released to DE, NL only"))
+        #expect(page.contains("data-digest=\"\(coalitionDigest)\""))
+        try cli.ok(["dashboard", "--dir", "PL", "--out", cli.path("pl.html")])
+        #expect(try !String(contentsOfFile: cli.path("pl.html"), encoding: .utf8).contains("released to"))
+        // The diff marks each restricted change with its partners.
+        let changes =
+            try coalition.json(["state", "diff", "--dir", "US", "--since", "2000-01-01"]) as? [[String: Any]] ?? []
+        let order = changes.first { $0["area"] as? String == "order" }
+        #expect(order?["released_to"] as? [String] == ["DE", "US"], "\(changes)")
+        #expect(changes.contains { ($0["released_to"] as? [String])?.isEmpty == true }, "coalition-wide changes too")
+
         // Audience digests: the members of each audience agree; PL, in none, shows none.
         let de = try coalition.audiences("DE")
         let nl = try coalition.audiences("NL")
