@@ -16,11 +16,12 @@ public struct ExportModel: Sendable {
     public var heads: Heads
     public var rosterHash: String
 
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Builds the model; `since` holds the heads already exported (only newer entries become rows).
     public static func build(node: Node, since: Heads) throws(NodeError) -> ExportModel {
-        let state = try node.coalitionState()
+        // The node's own view: figures released to this partner are exported too, each marked in `released_to`.
+        let state = try node.viewState()
         let roster = node.roster
         var heads: Heads = [:]
         for head in node.store.heads() { heads[keyText(head.author)] = head.seq }
@@ -98,7 +99,7 @@ public struct ExportModel: Sendable {
                     .text(record.partner), .text(record.item), .text(record.site), .text(record.period.description),
                     .integer(r == nil ? 1 : 0), int(r?.monthlyCapacity), int(r?.monthlyOutput), int(r?.stockOnHand),
                     int(r?.stockThreshold), int(r?.leadTimeDays), r.map { .text($0.constraints) } ?? .null,
-                ] + stamp(record.setBy)
+                ] + stamp(record.setBy, state)
             )
         }
         var needs = table(
@@ -115,7 +116,7 @@ public struct ExportModel: Sendable {
                 [
                     .text(n.owner), .text(n.code), .text(n.item), .integer(Int64(n.quantity)),
                     .text(n.due.description), .integer(Int64(n.priority)), .integer(n.isOpen ? 1 : 0),
-                ] + stamp(record.setBy)
+                ] + stamp(record.setBy, state)
             )
         }
         var pledges = table(
@@ -127,13 +128,19 @@ public struct ExportModel: Sendable {
             let p = record.pledge
             pledges.rows.append(
                 [.text(p.partner), .text(p.needOwner), .text(p.needCode), .integer(Int64(p.quantity))]
-                    + stamp(record.setBy)
+                    + stamp(record.setBy, state)
             )
         }
-        var pools = table("pools", key: [("item", "TEXT"), ("partner", "TEXT")], [("join_tags", "TEXT", false)])
+        var pools = table(
+            "pools",
+            key: [("item", "TEXT"), ("partner", "TEXT")],
+            [("join_tags", "TEXT", false), releasedToColumn]
+        )
         for member in state.pools {
+            let labels = Set(member.tags.compactMap { state.releasedTo[$0] })
             pools.rows.append([
                 .text(member.item), .text(member.partner), .text(member.tags.map(\.hex).joined(separator: ",")),
+                releasedTo(labels: labels.sorted { $0.joined(separator: ",") < $1.joined(separator: ",") }),
             ])
         }
         return ExportModel(
@@ -158,14 +165,32 @@ public struct ExportModel: Sendable {
 
     static let stampColumns: [(String, String, Bool)] = [
         ("set_by_author", "TEXT", false), ("set_by_seq", "BIGINT", false), ("set_by_entry", "TEXT", false),
-        ("set_at", "TEXT", false),
+        ("set_at", "TEXT", false), releasedToColumn,
     ]
 
-    static func stamp(_ stamp: Stamp) -> [SQLValue] {
+    /// Who a row's figures were released to only (Protocol/releasability.md §5): NULL when coalition-wide, else
+    /// the label's codes separated by commas, and distinct labels of one row separated by "; ".
+    static let releasedToColumn = ("released_to", "TEXT", true)
+
+    /// The tables a version 1 database lacks `released_to` in.
+    static let tablesMarkedSinceVersion2 = [
+        "reports", "needs", "pledges", "pools", "pool_terms", "pool_shares", "drawdowns", "drawdown_refills",
+        "deliveries", "orders",
+    ]
+
+    static func stamp(_ stamp: Stamp, _ state: CoalitionState) -> [SQLValue] {
         [
             .text(keyText(stamp.author)), .integer(Int64(stamp.seq)), .text(stamp.entryID.hex),
-            .text(isoTime(stamp.timestamp.milliseconds)),
+            .text(isoTime(stamp.timestamp.milliseconds)), releasedTo([stamp], state),
         ]
+    }
+
+    static func releasedTo(_ stamps: [Stamp], _ state: CoalitionState) -> SQLValue {
+        releasedTo(labels: state.releaseLabels(of: stamps))
+    }
+
+    static func releasedTo(labels: [[String]]) -> SQLValue {
+        labels.isEmpty ? .null : .text(labels.map { $0.joined(separator: ",") }.joined(separator: "; "))
     }
 
     static func table(

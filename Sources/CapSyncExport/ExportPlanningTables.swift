@@ -13,7 +13,7 @@ extension ExportModel {
         for terms in unique(state.poolTerms, by: { [$0.item] }) {
             pools.rows.append(
                 [.text(terms.value.item), .text(terms.value.lead), .integer(Int64(terms.value.target))]
-                    + [.text(terms.value.status.description)] + stamp(terms.setBy)
+                    + [.text(terms.value.status.description)] + stamp(terms.setBy, state)
             )
         }
         var shares = table(
@@ -24,7 +24,7 @@ extension ExportModel {
         for share in unique(state.poolShares, by: { [$0.item, $0.partner] }) {
             shares.rows.append(
                 [.text(share.value.item), .text(share.value.partner), .integer(Int64(share.value.quantity))]
-                    + stamp(share.setBy)
+                    + stamp(share.setBy, state)
             )
         }
         return [pools, shares] + drawdownTables(state) + deliveryTables(state) + [orderTable(state)]
@@ -40,7 +40,11 @@ extension ExportModel {
                 ("active", "BIGINT", false),
             ] + stampColumns
         )
-        var refills = table("drawdown_refills", key: place + [("month", "TEXT")], [("stock", "BIGINT", false)])
+        var refills = table(
+            "drawdown_refills",
+            key: place + [("month", "TEXT")],
+            [("stock", "BIGINT", false), releasedToColumn]
+        )
         for plan in unique(state.drawdowns, by: { [$0.partner, $0.item, $0.site] }) {
             let d = plan.value
             let key: [SQLValue] = [.text(d.partner), .text(d.item), .text(d.site)]
@@ -48,10 +52,12 @@ extension ExportModel {
                 key + [
                     .text(d.from.description), .text(d.to.description), .integer(Int64(d.floor)),
                     .integer(d.isActive ? 1 : 0),
-                ] + stamp(plan.setBy)
+                ] + stamp(plan.setBy, state)
             )
             for step in d.refill {
-                refills.rows.append(key + [.text(step.month.description), .integer(Int64(step.stock))])
+                refills.rows.append(
+                    key + [.text(step.month.description), .integer(Int64(step.stock)), releasedTo([plan.setBy], state)]
+                )
             }
         }
         return [drawdowns, refills]
@@ -67,12 +73,14 @@ extension ExportModel {
             let month: String
         }
         var figures: [Month: (promised: UInt64?, delivered: UInt64?, confirmed: UInt64?)] = [:]
+        var stamps: [Month: [Stamp]] = [:]
         for schedule in unique(state.schedules, by: { [$0.partner, $0.needOwner, $0.needCode] }) {
             let s = schedule.value
             for m in s.months {
                 let key = Month(pledger: s.partner, needOwner: s.needOwner, needCode: s.needCode, month: "\(m.month)")
                 figures[key, default: (nil, nil, nil)].promised = m.quantity
                 figures[key, default: (nil, nil, nil)].delivered = m.delivered
+                stamps[key, default: []].append(schedule.setBy)
             }
         }
         for confirmation in unique(state.confirmations, by: { [$0.needOwner, $0.needCode, $0.pledger] }) {
@@ -80,12 +88,16 @@ extension ExportModel {
             for m in c.months {
                 let key = Month(pledger: c.pledger, needOwner: c.needOwner, needCode: c.needCode, month: "\(m.month)")
                 figures[key, default: (nil, nil, nil)].confirmed = m.quantity
+                stamps[key, default: []].append(confirmation.setBy)
             }
         }
         var deliveries = table(
             "deliveries",
             key: [("pledger", "TEXT"), ("need_owner", "TEXT"), ("need_code", "TEXT"), ("month", "TEXT")],
-            [("promised", "BIGINT", true), ("delivered", "BIGINT", true), ("confirmed", "BIGINT", true)]
+            [
+                ("promised", "BIGINT", true), ("delivered", "BIGINT", true), ("confirmed", "BIGINT", true),
+                releasedToColumn,
+            ]
         )
         let ordered = figures.keys.sorted {
             ($0.pledger, $0.needOwner, $0.needCode, $0.month) < ($1.pledger, $1.needOwner, $1.needCode, $1.month)
@@ -94,7 +106,7 @@ extension ExportModel {
             let f = figures[key]!
             deliveries.rows.append([
                 .text(key.pledger), .text(key.needOwner), .text(key.needCode), .text(key.month), int(f.promised),
-                int(f.delivered), int(f.confirmed),
+                int(f.delivered), int(f.confirmed), releasedTo(stamps[key] ?? [], state),
             ])
         }
         return [deliveries]
@@ -103,8 +115,10 @@ extension ExportModel {
     /// Orders with the site's answer: `accepted` with a slot, `refused`, or null while waiting.
     private static func orderTable(_ state: CoalitionState) -> ExportTable {
         var answers: [[String]: OrderResponse] = [:]
+        var answerStamps: [[String]: Stamp] = [:]
         for response in state.responses {
             answers[[response.value.orderPartner, response.value.orderCode]] = response.value
+            answerStamps[[response.value.orderPartner, response.value.orderCode]] = response.setBy
         }
         var orders = table(
             "orders",
@@ -126,7 +140,8 @@ extension ExportModel {
                     .integer(Int64(o.quantity)), .text(o.wantedFrom.description), .text(o.wantedTo.description),
                     .integer(Int64(o.priority)), .integer(o.isOpen ? 1 : 0), answerText,
                     answer?.slot.map { .text($0.month.description) } ?? .null, int(answer?.slot?.quantity),
-                ] + stamp(order.setBy)
+                ] + stamp(order.setBy, state).dropLast()
+                    + [releasedTo([order.setBy] + (answerStamps[[o.partner, o.code]].map { [$0] } ?? []), state)]
             )
         }
         return orders

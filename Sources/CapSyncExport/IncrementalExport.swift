@@ -45,7 +45,9 @@ public enum IncrementalExport {
                 return (key, value)
             }
         )
-        if let version = meta["schema_version"], version != "\(ExportModel.schemaVersion)" {
+        if meta["schema_version"] == "1" {
+            try await migrateFromVersion1(db)
+        } else if let version = meta["schema_version"], version != "\(ExportModel.schemaVersion)" {
             throw ExportError(
                 "the database holds export schema version \(version); this capsync writes version \(ExportModel.schemaVersion)",
                 context: db.location
@@ -58,7 +60,9 @@ public enum IncrementalExport {
         var current: ExportModel.Heads = [:]
         for head in node.store.heads() { current[ExportModel.keyText(head.author)] = head.seq }
         let rosterHash = node.roster.hash.hex
-        if meta["schema_version"] != nil, exported == current, meta["roster_hash"] == rosterHash {
+        if meta["schema_version"] == "\(ExportModel.schemaVersion)", exported == current,
+            meta["roster_hash"] == rosterHash
+        {
             return Result(changes: [], upToDate: true)
         }
 
@@ -95,6 +99,14 @@ public enum IncrementalExport {
             )
         }
         return Result(changes: changes, upToDate: false)
+    }
+
+    /// Version 2 added `released_to` to the view tables (figures released to this partner only are exported,
+    /// marked). The rows are then compared as usual, so every row gets its marking in this same transaction.
+    private static func migrateFromVersion1(_ db: some ExportDatabase) async throws {
+        for name in ExportModel.tablesMarkedSinceVersion2 {
+            try await db.execute("ALTER TABLE \(quoted(name)) ADD COLUMN released_to TEXT", [])
+        }
     }
 
     /// Deletes rows whose key is gone, replaces rows whose values differ, inserts new ones.

@@ -259,4 +259,40 @@ import Testing
         #expect(Set(nl.keys) == ["DE,NL"] && Set(us.keys) == ["DE,US"])
         #expect(try coalition.audiences("PL").isEmpty)
     }
+
+    /// The SQL export carries the node's own view, each row marked with the partners it was released to; a
+    /// database of export schema version 1 gains the marking in place.
+    @Test func exportMarksWhatWasReleasedAndMigratesVersion1() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let coalition = try setUp(cli)
+        try cli.ok(["report", "--dir", "DE", "--release-to", "NL", "-q"] + Self.reportFlags(site: "Secret"))
+        try cli.ok(["report", "--dir", "DE", "-q"] + Self.reportFlags(site: "Open"))
+        try coalition.spread()
+        let sql = ExportSQLiteTests()
+        let reports = "SELECT site, COALESCE(released_to, '-') FROM reports ORDER BY site"
+        for (node, expected) in [("NL", [["Open", "-"], ["Secret", "DE,NL"]]), ("PL", [["Open", "-"]])] {
+            let database = cli.path("\(node).db")
+            try cli.ok(["export", "sqlite", "--dir", node, database])
+            #expect(try sql.query(database, reports) == expected, "\(node)")
+        }
+        // Back to version 1: no marking column, an older schema version.
+        let database = cli.path("NL.db")
+        let downgrade = """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            for t in sys.argv[2].split(","): c.execute(f"ALTER TABLE {t} DROP COLUMN released_to")
+            c.execute("UPDATE capsync_export_meta SET value = '1' WHERE key = 'schema_version'"); c.commit()
+            """
+        let tables =
+            "reports,needs,pledges,pools,pool_terms,pool_shares,drawdowns,drawdown_refills,deliveries,orders"
+        let downgraded = try CLI.exec("/usr/bin/env", ["python3", "-c", downgrade, database, tables], in: "/")
+        #expect(downgraded.status == 0, "\(downgraded.output)")
+        let migrated = try cli.run(["export", "sqlite", "--dir", "NL", database, "--format", "json"])
+        #expect(migrated.status == 0, "\(migrated.output)")
+        #expect(try sql.query(database, reports) == [["Open", "-"], ["Secret", "DE,NL"]])
+        #expect(
+            try sql.query(database, "SELECT value FROM capsync_export_meta WHERE key = 'schema_version'") == [["2"]]
+        )
+    }
 }
