@@ -151,6 +151,7 @@ extension CapSyncCommand {
                 }
                 if let partner {
                     try format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
+                    format.printReleaseNote(state)
                     return
                 }
                 var tables: [Table]
