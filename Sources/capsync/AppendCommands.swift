@@ -21,11 +21,6 @@ struct AppendOptions: ParsableArguments {
         return opened
     }
 
-    func append(_ operations: [CapSyncMerge.Operation]) throws -> (Node, [Entry]) {
-        let opened = try open()
-        return (opened, try append(operations, to: opened))
-    }
-
     func append(_ operations: [CapSyncMerge.Operation], to node: Node) throws -> [Entry] {
         let key = try passphrase.signingKey(node.paths)
         return try node.append(operations, signingKey: key)
@@ -81,11 +76,6 @@ struct AppendOptions: ParsableArguments {
         guard audience == .unspecified, let reader = try node.sealedReader() else { return nil }
         let state = try node.coalitionState(reader: reader)
         return find(state).flatMap { state.releaseLabel(of: $0) }
-    }
-
-    /// Appends `operations` to a newly opened node for `audience` (no standing value to follow).
-    func append(_ operations: [CapSyncMerge.Operation], audience: Audience) throws -> [Entry] {
-        try append(operations, to: try open(), audience: audience)
     }
 
     func partner() throws -> String { try NodeSetup.loadConfig(node.paths).partner }
