@@ -216,6 +216,7 @@ public struct ExportModel: Sendable {
         switch kind {
         case RosterGovernance.proposalKind: "rosterProposal"
         case RosterGovernance.approvalKind: "rosterApproval"
+        case SealedPayload.kind: "sealed"
         default: EntryKind(rawValue: kind).map { "\($0)" } ?? "kind-\(kind)"
         }
     }

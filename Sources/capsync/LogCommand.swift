@@ -160,6 +160,7 @@ func kindName(_ kind: UInt64) -> String {
     switch kind {
     case RosterGovernance.proposalKind: "roster proposal"
     case RosterGovernance.approvalKind: "roster approval"
+    case SealedPayload.kind: "sealed"
     default: EntryKind(rawValue: kind)?.name ?? "kind \(kind)"
     }
 }
