@@ -56,12 +56,8 @@ import Testing
         let expected: Expected
     }
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Protocol/vectors/fold/catalog")
-
-    static let names: [String] =
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }
-        .sorted()
+    static let folder = VectorFolder("fold/catalog")
+    static let names = folder.names
 
     static func compute(_ vector: Vector) throws -> Vector.Expected {
         let entries = try vector.entries.map { try Entry(decoding: Hex.decode($0) ?? []) }
@@ -135,10 +131,7 @@ import Testing
 
     @Test(arguments: CatalogVectorTests.names)
     func catalogAndViewsMatchTheIndependentImplementation(file: String) throws {
-        let vector = try JSONDecoder().decode(
-            Vector.self,
-            from: Data(contentsOf: Self.directory.appendingPathComponent(file))
-        )
+        let vector: Vector = try Self.folder.load(file)
         let computed = try Self.compute(vector)
         #expect(computed.state == vector.expected.state, "\(file): state")
         #expect(computed.digest == vector.expected.digest)

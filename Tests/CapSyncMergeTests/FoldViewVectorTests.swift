@@ -83,17 +83,10 @@ import Testing
         let expected: Expected
     }
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Protocol/vectors/fold/views")
+    static let folder = VectorFolder("fold/views")
+    static var names: [String] { folder.names }
 
-    static var names: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }
-            .sorted()
-    }
-
-    static func load(_ name: String) throws -> Vector {
-        try JSONDecoder().decode(Vector.self, from: Data(contentsOf: directory.appendingPathComponent(name)))
-    }
+    static func load(_ name: String) throws -> Vector { try folder.load(name) }
 
     /// What this implementation computes for a vector's inputs, in the vector's terms.
     static func compute(_ vector: Vector) throws -> Vector.Expected {
