@@ -114,6 +114,32 @@ import Testing
         #expect(try coalition.capacities("PL") == ["Open": 1234, "Flagged": 2300, "NL-only": 3500])
         #expect(try coalition.labelsInLog("PL") == ["DE, NL, US only": 1, "DE, NL only": 1])
 
+        // PL cannot read the sealed entries, yet its audit export lets openssl verify every signature over them,
+        // ciphertexts included (each exported entry hashes to its id).
+        let audit = try cli.run(["audit", "--dir", "PL", "--export", "export"])
+        #expect(audit.status == 0, "\(audit.output)")
+        let verify = """
+            set -u
+            bad=0; count=0
+            for d in export/*/; do
+              [ -f "$d/author.pub.pem" ] || continue
+              for m in "$d"*.msg; do n=${m%.msg}
+                openssl pkeyutl -verify -pubin -inkey "$d/author.pub.pem" -rawin -in "$m" -sigfile "$n.sig" >/dev/null \
+                  || { echo "BAD signature $n"; bad=1; }
+                [ "$(sha256sum < "$n.entry" | cut -d' ' -f1)" = "$(cat "$n.id")" ] || { echo "BAD id $n"; bad=1; }
+                count=$((count + 1))
+              done
+            done
+            echo "$count"
+            exit $bad
+            """
+        let verified = try CLI.exec("/bin/bash", ["-c", verify], in: cli.directory)
+        #expect(verified.status == 0, "\(verified.output)")
+        let sealedIDs = try cli.ok(["log", "--dir", "PL", "--format", "json"])
+        let logRows = try JSONSerialization.jsonObject(with: Data(sealedIDs.utf8)) as? [[String: Any]] ?? []
+        let total = Int(verified.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(total == logRows.count && logRows.contains { $0["kind"] as? String == "sealed" }, "\(verified.stdout)")
+
         // A bad cell is refused with its line and column, before anything is appended.
         try "item,site,period,capacity,output,stock,threshold,release_to\nSHELL-155-HE,X,2026-11,1,1,1,0,nl\n"
             .write(toFile: cli.path("bad.csv"), atomically: true, encoding: .utf8)
