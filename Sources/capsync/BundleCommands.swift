@@ -49,6 +49,7 @@ extension CapSyncCommand {
             @OptionGroup var node: NodeOptions
             @OptionGroup var passphrase: PassphraseOptions
             @OptionGroup var format: FormatOptions
+            @OptionGroup var quiet: QuietOptions
             @Option(help: ArgumentHelp("The bundle file to write.", valueName: "file")) var out: String
             @Option(
                 name: .customLong("for"),
@@ -83,9 +84,7 @@ extension CapSyncCommand {
                         )
                     }
                     if SyncState.load(node.paths).partnerHeads?[partner] == nil {
-                        printError(
-                            "note: nothing is known yet of what \(partner) holds; the bundle holds everything"
-                        )
+                        quiet.info("note: nothing is known yet of what \(partner) holds; the bundle holds everything")
                     }
                     recipient = .partner(partner)
                 } else if let since {
@@ -108,7 +107,8 @@ extension CapSyncCommand {
                     .int(Int64(s.forkProofs)), .int(Int64(s.chunks)), .int(Int64(s.bytes)),
                     .text(Hex.encode(s.digest)), .number(secondsValue(ContinuousClock.now - started)),
                 ])
-                try format.printer.print([table])
+                // The summary is a result for people; --quiet leaves it out (json and csv stay).
+                if !(quiet.quiet && format.format == .table) { try format.printer.print([table]) }
             }
         }
 
@@ -131,11 +131,12 @@ extension CapSyncCommand {
             )
             @OptionGroup var node: NodeOptions
             @OptionGroup var format: FormatOptions
+            @OptionGroup var quiet: QuietOptions
             @Argument(help: ArgumentHelp("The bundle file.", valueName: "file")) var file: String
 
             func run() async throws {
                 let node = try Node(root: self.node.paths.root)
-                let progress = BundleProgressLine(interactive: format.format == .table)
+                let progress = BundleProgressLine(interactive: format.format == .table && !quiet.quiet)
                 let report: BundleImportReport
                 do { report = try node.importBundle(from: file, progress: progress.update) } catch let error
                     as BundleError
@@ -162,9 +163,9 @@ extension CapSyncCommand {
                     .int(Int64(s.forkProofs)),
                     .int(Int64(report.newForkProofs)), .text(Hex.encode(s.digest)),
                 ])
-                try format.printer.print([table])
+                if !(quiet.quiet && format.format == .table) { try format.printer.print([table]) }
                 if report.rosterChanged {
-                    printError(
+                    quiet.info(
                         "the roster in force changed: serial \(node.roster.serial) (\(node.roster.hash.hex.prefix(16)))"
                     )
                 }

@@ -18,6 +18,23 @@ import Testing
         #expect(quiet.stdout == loud.stdout)
     }
 
+    @Test func quietBundlesPrintNothingForPeopleButKeepTheirJSON() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        try cli.makeNodeNO()
+        #expect(try cli.report().status == 0)
+        try cli.ok(["init", "--dir", "NL", "--partner", "NL", "--listen", "127.0.0.1:0"])
+        let card = try cli.ok(["id", "--dir", "NO", "--card", "--address", "127.0.0.1:9"])
+        try card.write(toFile: cli.path("NO.card"), atomically: true, encoding: .utf8)
+        try cli.ok(["roster", "add", "--dir", "NL", "NO.card"])
+        let created = try cli.run(["bundle", "create", "--dir", "NO", "--all", "--out", "b.csb", "--quiet"])
+        #expect(created.status == 0 && created.output.isEmpty, "\(created.output)")
+        let imported = try cli.run(["bundle", "import", "--dir", "NL", "b.csb", "-q"])
+        #expect(imported.status == 0 && imported.output.isEmpty, "\(imported.output)")
+        let json = try cli.run(["bundle", "import", "--dir", "NL", "b.csb", "-q", "--format", "json"])
+        #expect(json.status == 0 && json.stdout.contains("\"duplicates\" : 1"), "\(json.output)")
+    }
+
     @Test func quietStateLeavesOutTheHintOnly() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
