@@ -240,6 +240,42 @@ import Testing
         #expect(isDirectory.boolValue)
     }
 
+    static let vectors = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/vectors/releasability")
+
+    struct CacheVector: Decodable {
+        struct Record: Decodable {
+            let entry: String
+            let contentKey: String
+        }
+        let name: String
+        let file: String
+        let records: [Record]
+    }
+
+    /// The files Python wrote from the spec (tools/vectors/gen_releasability_vectors.py) read to the same keys.
+    @Test(arguments: [
+        "cache-01-records", "cache-02-torn-tail", "cache-03-damaged-record", "cache-04-later-record-wins",
+    ])
+    func theNodeReadsTheVectorFiles(_ name: String) throws {
+        let vector = try JSONDecoder().decode(
+            CacheVector.self,
+            from: Data(contentsOf: Self.vectors.appendingPathComponent(name + ".json"))
+        )
+        let path = NSTemporaryDirectory() + "capsync-\(name)-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(Self.hex(vector.file)).write(to: URL(fileURLWithPath: path))
+        let file = OpenedKeyFile(path: path)
+        #expect(file.cache.count == vector.records.count)
+        for record in vector.records {
+            let key = file.cache.contentKey(for: EntryID(Self.hex(record.entry)))
+            #expect(key?.bytes == Self.hex(record.contentKey), "\(name) \(record.entry)")
+        }
+    }
+
+    static func hex(_ text: String) -> [UInt8] { Hex.decode(text)! }
+
     static func record(in bytes: [UInt8], at index: Int) throws -> (id: EntryID, key: Bytes32) {
         let offset = index * recordSize
         try #require(offset + recordSize <= bytes.count)
