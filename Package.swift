@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "CapSyncNode",
             dependencies: [
-                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync",
+                "CapSyncCrypto", "CapSyncWire", "CapSyncLog", "CapSyncMerge", "CapSyncSync", "CCRC32C",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -236,7 +236,7 @@ let package = Package(
             name: "CapSyncNodeTests",
             dependencies: [
                 "CapSyncNode", "CapSyncNetwork", "CapSyncWire", "CapSyncCrypto", "CapSyncLog", "CapSyncSync",
-                "CapSyncTLS", "CapSyncTestSupport",
+                "CapSyncMerge", "CapSyncTLS", "CapSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

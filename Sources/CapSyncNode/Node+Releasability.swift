@@ -5,10 +5,30 @@ public import CapSyncWire
 /// Releasing figures to named partners only (Protocol/releasability.md): appending sealed entries, this node's
 /// own view (the coalition-wide entries plus the sealed ones it can open), and the audiences' digests.
 extension Node {
-    /// This node as a reader of sealed entries, or nil when it holds no decryption key.
+    /// This node as a reader of sealed entries, or nil when it holds no decryption key. Every reader of one `Node`
+    /// shares the content keys opened so far, read from the node's file of opened keys (Protocol/releasability.md
+    /// §9) the first time.
     public func sealedReader() throws(NodeError) -> SealedReader? {
         let keys = try encryptionKeys()
-        return keys.isEmpty ? nil : SealedReader(partner: config.partner, keys: keys)
+        guard !keys.isEmpty else { return nil }
+        return SealedReader(partner: config.partner, keys: keys, openedKeys: openedKeys().cache)
+    }
+
+    /// Adds the content keys folds opened since the last save to the node's file of opened keys, in one write.
+    /// Best effort: a node directory that cannot be written keeps them in memory only, without an error (they
+    /// only save time). `coalitionState(asOf:reader:)` calls it after each fold.
+    public func saveOpenedKeys() {
+        openedKeyFile.withLock { $0 }?.persist()
+    }
+
+    /// The node's file of opened keys, read on first use.
+    func openedKeys() -> OpenedKeyFile {
+        openedKeyFile.withLock { file in
+            if let file { return file }
+            let loaded = OpenedKeyFile(path: paths.openedContentKeys)
+            file = loaded
+            return loaded
+        }
     }
 
     /// This node's own view: the coalition state plus the sealed entries released to this partner.

@@ -3,6 +3,7 @@ public import CapSyncLog
 public import CapSyncMerge
 public import CapSyncWire
 internal import Foundation
+internal import Synchronization
 
 /// An opened node directory: config, roster, store. What every command and the daemon start from.
 public final class Node: Sendable {
@@ -13,6 +14,8 @@ public final class Node: Sendable {
     private let stateLock = NSLock()
     private let rosterLock = NSLock()
     nonisolated(unsafe) private var currentRoster: NodeRoster  // guarded by rosterLock
+    /// The opened content keys, read from their file when the node first builds its sealed reader.
+    let openedKeyFile = Mutex<OpenedKeyFile?>(nil)
 
     /// The roster in force (the chain's head once a genesis is adopted; Protocol/roster.md §7).
     public var roster: Roster { rosterStatus.roster }
@@ -141,6 +144,7 @@ public final class Node: Sendable {
     /// then (Protocol/roster.md §7), with partners removed by then left out.
     /// With a `reader`, this node's own view: the sealed entries it can open count too
     /// (Protocol/releasability.md §5).
+    /// The content keys the fold newly opened are added to the node's file of opened keys.
     public func coalitionState(
         asOf: HLCTimestamp? = nil,
         reader: SealedReader? = nil
@@ -148,13 +152,15 @@ public final class Node: Sendable {
         -> CoalitionState
     {
         let status = rosterStatus
-        return try Self.coalitionState(
+        let state = try Self.coalitionState(
             of: store,
             roster: status.foldRoster(asOf: asOf),
             asOf: asOf,
             removedPartners: Set(status.removedPartners(asOf: asOf).keys),
             reader: reader
         )
+        if reader != nil { saveOpenedKeys() }
+        return state
     }
 
     /// The coalition view of any store under `roster` (also a store-only copy an auditor holds).

@@ -80,6 +80,9 @@ public enum NodeBackup {
         try copy(from.config, to.config)
     }
 
+    /// The files a backup copies. Not the file of opened content keys: it is derived from the log and the
+    /// decryption keys (Protocol/releasability.md §9), so a restored node rebuilds it at its first fold, and a
+    /// backup holds one copy fewer of it.
     static func fileMap(from: NodePaths, to: NodePaths) -> [(String, String)] {
         [
             (from.config, to.config), (from.roster, to.roster), (from.peers, to.peers), (from.syncState, to.syncState),

@@ -33,6 +33,9 @@ public struct NodePaths: Sendable {
     /// (the daemon folds unattended); earlier ones are kept in `retiredEncryptionKeys` to read older entries.
     public var encryptionKey: String { keys + "/encryption.key.pem" }
     public var retiredEncryptionKeys: String { keys + "/retired-encryption" }
+    /// Content keys of sealed entries this node has opened (Protocol/releasability.md §9): a cache, as secret as
+    /// the decryption keys (mode 0600), rebuilt by folding when missing; not part of backups.
+    public var openedContentKeys: String { keys + "/opened-content-keys.cache" }
     public var tlsKey: String { keys + "/tls.key.pem" }
     public var tlsCertificate: String { keys + "/tls.cert.pem" }
     public var store: String { root + "/store" }

@@ -34,10 +34,12 @@ public enum SealedEnvelope {
         }
     }
 
-    /// What opening gives: the operation inside.
+    /// What opening gives: the operation inside, and the content key that opened it (as secret as the
+    /// decryption keys: a reader may keep it to open the same entry again without the X25519 unwrap).
     public struct Opened: Sendable, Hashable {
         public var kind: UInt64
         public var payload: [UInt8]
+        public var contentKey: [UInt8]
     }
 
     /// Seals `payload` of `kind` for `recipients` (partner → encryption key in roster version `rosterSerial`),
@@ -124,7 +126,6 @@ public enum SealedEnvelope {
             )
         }
         let contentKey: [UInt8]
-        let plaintext: [UInt8]
         do {
             contentKey = try ContentKeyWrap.unwrap(
                 wrap.wrapped,
@@ -135,13 +136,26 @@ public enum SealedEnvelope {
         } catch {
             throw WireError(.decryptionFailed, "the wrapped key does not open: \(error.reason)", context: "sealed.wrap")
         }
-        guard commitment(contentKey) == sealed.commitment else {
+        return try open(sealed, contentKey: contentKey, author: author)
+    }
+
+    /// Opens `sealed` with a content key obtained earlier (§4.3 steps 4 and 5, without the unwrap): a reader
+    /// that opened the entry once opens it again at the cost of one SHA-256 and one AES-GCM open. A key that is
+    /// not the entry's (a damaged or foreign cache record) fails the commitment and never yields plaintext; the
+    /// AEAD still authenticates every byte of the content.
+    public static func open(
+        _ sealed: SealedPayload,
+        contentKey: [UInt8],
+        author: AuthorKey
+    ) throws(WireError) -> Opened {
+        guard contentKey.count == AESGCM.keyByteCount, commitment(contentKey) == sealed.commitment else {
             throw WireError(
                 .decryptionFailed,
                 "the content key does not match the commitment",
                 context: "sealed.commitment"
             )
         }
+        let plaintext: [UInt8]
         do {
             plaintext = try AESGCM.open(
                 sealed.ciphertext,
@@ -157,7 +171,7 @@ public enum SealedEnvelope {
         guard isSealable(kind: kind) else {
             throw WireError(.invalidValue, "a sealed entry carries kind \(kind), not an operation kind")
         }
-        return Opened(kind: kind, payload: Array(plaintext[reader.offset...]))
+        return Opened(kind: kind, payload: Array(plaintext[reader.offset...]), contentKey: contentKey)
     }
 
     /// C(P) of §4.2.

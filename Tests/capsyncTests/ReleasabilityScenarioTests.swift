@@ -142,6 +142,18 @@ import Testing
         }
         #expect(try coalition.released("NL") == ["Secret-A": ["DE", "NL", "US"], "Secret-C": ["NL", "US"]])
         #expect(try coalition.released("FR") == ["Secret-B": ["FR", "NO"]])
+        // `state` kept the content keys NL opened (Secret-A, Secret-C) for the next command, private to its owner
+        // (Protocol/releasability.md §9); garbage in that file changes no figure and is written over.
+        let keptKeys = cli.path("NL/keys/opened-content-keys.cache")
+        func kept() throws -> (mode: Int?, size: Int?) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: keptKeys)
+            return ((attributes[.posixPermissions] as? NSNumber)?.intValue, (attributes[.size] as? NSNumber)?.intValue)
+        }
+        #expect(try kept().mode == 0o600)
+        #expect(try kept().size == 2 * 68)
+        try Data(repeating: 0xA5, count: 100).write(to: URL(fileURLWithPath: keptKeys))
+        #expect(try coalition.sites("NL") == expected["NL"])
+        #expect(try kept().size == 2 * 68)
         let grouped = try cli.ok(["state", "--dir", "NL", "--by", "partner", "--period", "2026-11"])
         #expect(grouped.contains("includes figures released to DE, NL, US only; NL, US only"), "\(grouped)")
         let groupedJSON = try coalition.json(["state", "--dir", "NL", "--by", "partner", "--period", "2026-11"])

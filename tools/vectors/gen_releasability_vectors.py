@@ -109,6 +109,31 @@ def flip(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]
 
 
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli, reflected 0x82F63B78), bit by bit as Protocol/store.md defines it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
+def cache_record(entry_id: bytes, content_key: bytes) -> bytes:
+    """One record of a node's file of opened content keys (releasability.md §9)."""
+    body = entry_id + content_key
+    return body + crc32c(body).to_bytes(4, "big")
+
+
+def cache_vector(name: str, description: str, data: bytes, keys: list) -> dict:
+    """`keys` is what a reader takes from `data`: (entry id, content key) in file order, the last of an id winning."""
+    taken = {}
+    for entry_id, key in keys:
+        taken[entry_id] = key
+    return {"name": name, "description": description, "file": data.hex(),
+            "records": [{"entry": i.hex(), "contentKey": k.hex()} for i, k in taken.items()]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "Protocol" / "vectors"))
@@ -159,6 +184,20 @@ def main() -> int:
         decode_vector("decode-09-trailing", "a byte after the ciphertext", payload + b"\x00"),
         decode_vector("decode-10-ciphertext-over-limit", "a ciphertext length above 65,536",
                       decoded.clear_part + encode_varint(65537)),
+    ]
+    assert crc32c(b"123456789") == 0xE3069283
+    kept = [(hashlib.sha256(bytes.fromhex(v["entry"])).digest(), bytes.fromhex(v["inputs"]["contentKey"]))
+            for v in vectors if v["name"].startswith("valid-")]
+    records = [cache_record(i, k) for i, k in kept]
+    wrong = (kept[0][0], kept[1][1])
+    vectors += [
+        cache_vector("cache-01-records", "the content keys of the valid vectors' entries", b"".join(records), kept),
+        cache_vector("cache-02-torn-tail", "the last record cut after 50 bytes: ignored",
+                     b"".join(records[:2]) + records[2][:50], kept[:2]),
+        cache_vector("cache-03-damaged-record", "the second record's crc does not match: it and the rest ignored",
+                     records[0] + flip(records[1], 66) + records[2], kept[:1]),
+        cache_vector("cache-04-later-record-wins", "a wrong key for the first entry, then the right one",
+                     cache_record(*wrong) + b"".join(records), [wrong] + kept),
     ]
     for vector in vectors:
         (out / f"{vector['name']}.json").write_text(json.dumps(vector, indent=2) + "\n")

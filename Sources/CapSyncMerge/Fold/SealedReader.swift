@@ -11,16 +11,26 @@ public struct SealedReader: Sendable, Hashable {
     public var keys: [X25519PrivateKey]
     /// Only sealed entries with one of these labels (an audience digest); nil for every label it can open.
     public var labels: Set<[String]>?
+    /// The content keys this reader has opened, to open the same entries again without the X25519 unwrap. Not
+    /// part of equality: it changes how fast a fold is, never what it gives.
+    public let openedKeys: OpenedKeyCache
 
-    public init(partner: String, keys: [X25519PrivateKey], labels: Set<[String]>? = nil) {
+    public init(
+        partner: String,
+        keys: [X25519PrivateKey],
+        labels: Set<[String]>? = nil,
+        openedKeys: OpenedKeyCache = OpenedKeyCache()
+    ) {
         self.partner = partner
         self.keys = keys
         self.labels = labels
+        self.openedKeys = openedKeys
     }
 
-    /// The same reader restricted to one audience.
+    /// The same reader restricted to one audience, sharing its opened keys (so the folds of several audiences
+    /// open each entry once).
     public func only(_ label: [String]) -> SealedReader {
-        SealedReader(partner: partner, keys: keys, labels: [label])
+        SealedReader(partner: partner, keys: keys, labels: [label], openedKeys: openedKeys)
     }
 
     public static func == (a: Self, b: Self) -> Bool {
@@ -54,6 +64,9 @@ public struct SealedReader: Sendable, Hashable {
         if let labels = reader.labels, !labels.contains(sealed.label) {
             return .closed(.sealed, "\(only); another audience")
         }
+        if let opened = reader.openWithKeptKey(sealed, entry: entry) {
+            return .open(label: sealed.label, kind: opened.kind, payload: opened.payload)
+        }
         do {
             let opened = try SealedEnvelope.open(
                 sealed,
@@ -61,10 +74,30 @@ public struct SealedReader: Sendable, Hashable {
                 keys: reader.keys,
                 author: entry.author
             )
+            reader.openedKeys.record(Bytes32(opened.contentKey), for: entry.id)
             return .open(label: sealed.label, kind: opened.kind, payload: opened.payload)
         } catch {
             if error.code == .notInAudience { return .closed(.sealed, only) }
             return .closed(.sealed, "\(only); this node cannot open it: \(error)")
+        }
+    }
+
+    /// Opens `sealed` with the content key kept for `entry`, when this reader could open it in full: its partner
+    /// is in the label and it holds the key the partner's wrap names (so a kept key never opens more than the
+    /// keys held would). A kept key that fails the commitment or the AEAD is dropped, and nil sends the caller to
+    /// the full open.
+    private func openWithKeptKey(_ sealed: SealedPayload, entry: Entry) -> SealedEnvelope.Opened? {
+        guard let key = openedKeys.contentKey(for: entry.id),
+            let index = sealed.label.firstIndex(of: partner),
+            keys.contains(where: { $0.publicKey.rawBytes == sealed.wraps[index].recipient })
+        else { return nil }
+        do {
+            let opened = try SealedEnvelope.open(sealed, contentKey: key.bytes, author: entry.author)
+            openedKeys.noteReused()
+            return opened
+        } catch {
+            openedKeys.forget(entry.id)
+            return nil
         }
     }
 }

@@ -1,12 +1,15 @@
 import CapSyncCrypto
 import CapSyncLog
 import CapSyncMerge
+import CapSyncNode
 import CapSyncWire
 
 /// The cost of a restricted entry (Protocol/releasability.md) beside a plain one, for the same capacity report:
 /// sealing it (one X25519 wrap per partner of the label), appending it (sign and write in batches), ingesting
 /// it at another node (signature checks), and folding it — coalition-wide (left out unread) and by a reader of
-/// its audience (each one opened). The limit shown beside each is the Ed25519 sign or verify rate of this run.
+/// its audience: cold (each one opened in full) and warm (with the content keys a cold fold kept, read back from
+/// the node's file of opened keys). The limit shown beside each is the Ed25519 sign or verify rate of this run.
+/// `ReleaseNodeBenchmarks` then measures a node's view and audience digests as one-shot commands compute them.
 enum ReleaseBenchmarks {
     static let count = 2_000
     static let label = ["DE", "NL", "US"]
@@ -62,12 +65,15 @@ enum ReleaseBenchmarks {
         )
         print("   plain payload \(plain[0].payload.count) bytes, sealed payload \(sealed[0].payload.count) bytes")
 
+        var readerFolds: [String: Double] = [:]
         for (name, operations) in [("plain", plain), ("sealed", sealed)] {
             let directory = context.scratchDirectory("release-\(name)")
             let ingestDirectory = context.scratchDirectory("release-\(name)-ingest")
+            let keysDirectory = context.scratchDirectory("release-\(name)-keys")
             defer {
                 context.remove(directory)
                 context.remove(ingestDirectory)
+                context.remove(keysDirectory)
             }
             let store = try LogStore(directory: directory, roster: roster)
             var now: UInt64 = 1_800_000_000_000
@@ -111,9 +117,13 @@ enum ReleaseBenchmarks {
                 target: nil,
                 meets: nil
             )
-            let reader = SealedReader(partner: "NL", keys: [decryption["NL"]!])
+            // Cold: no kept key, every sealed entry unwrapped; the keys it opens are kept in a file, as a node does.
+            let keysFile = keysDirectory + "/opened-content-keys.cache"
+            let coldKeys = OpenedKeyFile(path: keysFile)
+            let cold = SealedReader(partner: "NL", keys: [decryption["NL"]!], openedKeys: coldKeys.cache)
             var view: CoalitionState?
-            let readerSeconds = BenchContext.seconds { view = Fold(roster: roster, reader: reader)(entries) }
+            let readerSeconds = BenchContext.seconds { view = Fold(roster: roster, reader: cold)(entries) }
+            readerFolds["\(name) cold"] = Double(count) / readerSeconds
             BenchContext.report(
                 "fold \(name), by NL (reads its audience)",
                 value: Double(count) / readerSeconds,
@@ -122,9 +132,42 @@ enum ReleaseBenchmarks {
                 target: nil,
                 meets: nil
             )
+            coldKeys.persist()
+            // Warm: a new reader whose kept keys are read back from the file (the read is part of the time).
+            var warmView: CoalitionState?
+            var reused = 0
+            let warmSeconds = BenchContext.seconds {
+                let warmKeys = OpenedKeyFile(path: keysFile)
+                let warm = SealedReader(partner: "NL", keys: [decryption["NL"]!], openedKeys: warmKeys.cache)
+                warmView = Fold(roster: roster, reader: warm)(entries)
+                reused = warmKeys.cache.reusedCount
+            }
+            readerFolds["\(name) warm"] = Double(count) / warmSeconds
+            BenchContext.report(
+                "fold \(name), by NL, content keys from disk",
+                value: Double(count) / warmSeconds,
+                unit: "entries/s",
+                limit: "—",
+                target: nil,
+                meets: nil
+            )
             print(
-                "   \(name): coalition view \(coalition?.records.count ?? 0) records, NL's view \(view?.records.count ?? 0)"
+                "   \(name): coalition view \(coalition?.records.count ?? 0) records, "
+                    + "NL's view \(view?.records.count ?? 0) (warm: \(warmView?.records.count ?? 0), "
+                    + "same state: \(warmView == view), \(reused) kept keys used)"
             )
         }
+        let rate = { (key: String) in BenchContext.format(readerFolds[key] ?? 0) }
+        print(
+            "   NL's fold side by side: plain \(rate("plain cold")) /s; sealed cold \(rate("sealed cold")) /s, "
+                + "warm \(rate("sealed warm")) /s (entries/s)"
+        )
+        try ReleaseNodeBenchmarks.run(
+            context,
+            author: author,
+            decryption: decryption,
+            plain: plain,
+            sealedForThree: sealed
+        )
     }
 }
