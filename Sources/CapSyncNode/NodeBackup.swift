@@ -25,6 +25,7 @@ public enum NodeBackup {
         } catch {
             throw NodeError(.io, "cannot create the backup directory: \(error.localizedDescription)", context: target)
         }
+        try makeFolders(from: node.paths, to: to)
         for (source, destination) in fileMap(from: node.paths, to: to) where fm.fileExists(atPath: source) {
             try copy(source, destination)
         }
@@ -63,6 +64,7 @@ public enum NodeBackup {
             throw error
         } catch { throw NodeError(.io, "cannot copy the log: \(error.localizedDescription)", context: root) }
         // The config goes last (its presence marks a node directory); the re-learn marker goes before it.
+        try makeFolders(from: from, to: to)
         for (source, destination) in fileMap(from: from, to: to)
         where source != from.config && fm.fileExists(atPath: source) {
             try copy(source, destination)
@@ -80,16 +82,40 @@ public enum NodeBackup {
         try copy(from.config, to.config)
     }
 
-    /// The files a backup copies. Not the file of opened content keys: it is derived from the log and the
+    /// The files a backup copies (those present): config, roster and the roster chain's adopted genesis (the
+    /// anchor the chain is derived from), peers, sync state, the signing key (and one being rotated in), the TLS
+    /// key, and the decryption keys, current and retired (without them a restored node could never read what was
+    /// released to its partner). Not the file of opened content keys: it is derived from the log and the
     /// decryption keys (Protocol/releasability.md §9), so a restored node rebuilds it at its first fold, and a
     /// backup holds one copy fewer of it.
     static func fileMap(from: NodePaths, to: NodePaths) -> [(String, String)] {
-        [
-            (from.config, to.config), (from.roster, to.roster), (from.peers, to.peers), (from.syncState, to.syncState),
+        var map = [
+            (from.config, to.config), (from.roster, to.roster), (from.rosterGenesis, to.rosterGenesis),
+            (from.peers, to.peers), (from.syncState, to.syncState),
             (from.signingKey, to.signingKey), (from.signingCertificate, to.signingCertificate),
-            (from.signingPublicKey, to.signingPublicKey), (from.tlsKey, to.tlsKey),
-            (from.tlsCertificate, to.tlsCertificate),
+            (from.signingPublicKey, to.signingPublicKey), (from.nextSigningKey, to.nextSigningKey),
+            (from.nextSigningPublicKey, to.nextSigningPublicKey), (from.tlsKey, to.tlsKey),
+            (from.tlsCertificate, to.tlsCertificate), (from.encryptionKey, to.encryptionKey),
         ]
+        let retired = (try? FileManager.default.contentsOfDirectory(atPath: from.retiredEncryptionKeys)) ?? []
+        for name in retired.sorted() {
+            map.append((from.retiredEncryptionKeys + "/" + name, to.retiredEncryptionKeys + "/" + name))
+        }
+        return map
+    }
+
+    /// Creates the folder of retired decryption keys in `to` (0700) when `from` has one.
+    static func makeFolders(from: NodePaths, to: NodePaths) throws(NodeError) {
+        guard FileManager.default.fileExists(atPath: from.retiredEncryptionKeys) else { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: to.retiredEncryptionKeys,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw NodeError(.io, "cannot create \(to.retiredEncryptionKeys): \(error.localizedDescription)")
+        }
     }
 
     /// Copies one file durably, keeping its permission bits (private keys stay 0600).

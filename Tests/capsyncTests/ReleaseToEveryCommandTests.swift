@@ -320,5 +320,20 @@ import Testing
         #expect(
             try sql.query(database, "SELECT value FROM capsync_export_meta WHERE key = 'schema_version'") == [["2"]]
         )
+
+        // A backup holds the roster chain's genesis and the decryption keys, retired ones too: the restored node
+        // reads what was released to NL before and after a rotation of its key.
+        try cli.ok(["roster", "propose", "encryption-key", "--dir", "NL", "--rotate", "-q"])
+        try coalition.spread()
+        try cli.ok(["report", "--dir", "DE", "--release-to", "NL", "-q"] + Self.reportFlags(site: "After"))
+        try coalition.spread()
+        try cli.ok(["backup", "--dir", "NL", "nl-backup"])
+        try cli.ok(["restore", "--dir", "NL-restored", "nl-backup"])
+        #expect(try coalition.capacities("NL-restored") == ["Open": 10, "Secret": 10, "After": 10])
+        let serial = { (node: String) in
+            (try coalition.json(["status", "--dir", node]) as? [String: Any])?["roster_serial"] as? Int
+        }
+        #expect(try serial("NL-restored") == serial("NL"))
+        #expect(try coalition.audiences("NL-restored") == coalition.audiences("NL"))
     }
 }
