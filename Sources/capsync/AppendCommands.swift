@@ -44,11 +44,28 @@ struct AppendOptions: ParsableArguments {
         return try node.appendReleased(operations, releaseTo: partners, alongside: coalitionWide, signingKey: key)
     }
 
-    /// The partners `audience` releases to on `node`, or nil for coalition-wide.
+    /// The partners `audience` releases to on `node`, or nil for coalition-wide. A choice that releases to more
+    /// partners than the restricted value it updates is warned about: a schedule or confirmation carries its
+    /// other months forward to them.
     func releasePartners(_ audience: Audience, standing: [String]?, node: Node) throws -> [String]? {
         switch audience {
-        case .coalition: return nil
-        case .partners(let partners): return partners
+        case .coalition:
+            if let standing {
+                printError(
+                    "warning: the value this updates was released to \(standing.joined(separator: ", ")) only; this "
+                        + "entry gives what it holds to every partner"
+                )
+            }
+            return nil
+        case .partners(let partners):
+            let added = Set(partners + [node.config.partner]).subtracting(standing ?? [])
+            if let standing, !added.isEmpty {
+                printError(
+                    "warning: the value this updates was released to \(standing.joined(separator: ", ")) only; this "
+                        + "entry gives what it holds to \(added.sorted().joined(separator: ", ")) too"
+                )
+            }
+            return partners
         case .unspecified:
             guard let standing else { return nil }
             let active = node.rosterStatus.chain?.head.state.partnerActive ?? [:]

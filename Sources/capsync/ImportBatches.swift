@@ -33,22 +33,19 @@ struct ImportBatches {
         }
         var grouped: [[String]?: [CapacityReport]] = [:]
         var order: [[String]?] = []
-        var resolvedInherited: [[String]: [String]?] = [:]
+        // Resolved (and warned or noted about) once per audience and inherited label, not once per row.
+        var resolved: [Resolution: [String]?] = [:]
         for (report, cell) in zip(read.reports, read.audiences) {
             let audience = cell == .unspecified ? flag : cell
             let previous = standing[RecordKey(report)]
             let inherited = previous?.label.map { Array($0).sorted() }
-            // Resolved (and noted) once per inherited label, not once per row.
+            let resolution = Resolution(audience: audience, inherited: inherited)
             let label: [String]?
-            if audience == .unspecified, let inherited {
-                if let known = resolvedInherited[inherited] {
-                    label = known
-                } else {
-                    label = try releasePartners(audience, inherited)
-                    resolvedInherited[inherited] = label
-                }
+            if let known = resolved[resolution] {
+                label = known
             } else {
                 label = try releasePartners(audience, inherited)
+                resolved[resolution] = label
             }
             let sealedFor = label.map { Set($0 + [partner]) }
             if let previous, previous.report == report, previous.label == sealedFor { continue }
@@ -58,6 +55,11 @@ struct ImportBatches {
         }
         let sorted = order.sorted { ($0?.joined(separator: ",") ?? "") < ($1?.joined(separator: ",") ?? "") }
         batches = sorted.map { Batch(label: $0, reports: grouped[$0]!) }
+    }
+
+    private struct Resolution: Hashable {
+        var audience: ReleaseAudience
+        var inherited: [String]?
     }
 
     private struct RecordKey: Hashable {

@@ -238,6 +238,10 @@ import Testing
             "--release-to", "coalition",
         ])
         #expect(published.status == 0 && !published.stderr.contains("note:"), "\(published)")
+        #expect(
+            published.stderr.contains("warning: the value this updates was released to DE, NL only"),
+            "the carried months go public: \(published)"
+        )
 
         // Drawdowns, pool terms, shares, joins and leaves take the flag too.
         for arguments in [
