@@ -6,8 +6,8 @@ public import CapSyncMerge
 /// Columns (header row required, any order, names case-insensitive): `item, site, period, capacity, output,
 /// stock, threshold` and optionally `lead_time_days` (empty or absent: 0, as `capsync report` without
 /// `--lead-time`), `constraints` and `release_to` (partner codes the row is released to only, or `coalition`;
-/// empty: as the command says, Protocol/releasability.md §7). Files as spreadsheets save them are read too: a UTF-8 byte order mark is
-/// skipped, and the separator is `,` or `;`, whichever the header row uses. Other columns are refused unless
+/// empty: as the command says, Protocol/releasability.md §7). Files as spreadsheets save them are read too: a
+/// UTF-8 byte order mark is skipped, and the separator is `,` or `;`, whichever the header row uses. Other columns are refused unless
 /// named to be ignored, so a misspelt column never silently drops its values. A (item, site, period) may appear
 /// once per file: two rows for one record would leave it to row order which one stands. With `acceptedPeriods`,
 /// a month outside it is refused as a typing error (`periodOutOfRange`, Protocol/fold.md §Periods at input).

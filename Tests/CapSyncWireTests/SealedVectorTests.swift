@@ -3,7 +3,7 @@ import CapSyncWire
 import Foundation
 import Testing
 
-/// One file of Protocol/vectors/releasability (Protocol/releasability.md §7).
+/// One file of Protocol/vectors/releasability (Protocol/releasability.md §8).
 struct SealedVector: Decodable {
     struct KeyPair: Decodable {
         let `private`: String
