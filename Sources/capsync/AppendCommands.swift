@@ -386,9 +386,7 @@ extension CapSyncCommand {
             let standing = state.pledges.first {
                 $0.pledge.partner == partner && $0.pledge.needOwner == parts[0] && $0.pledge.needCode == parts[1]
             }
-            let label =
-                standing.flatMap { state.releaseLabel(of: $0.setBy) }
-                ?? target.flatMap { state.releaseLabel(of: $0.setBy) }
+            let label = state.releaseLabel(ofFirst: standing?.setBy, target?.setBy)
             append.printAppended(
                 try append.append([.pledge(pledge)], to: node, audience: release.audience(), standing: label)
             )

@@ -72,9 +72,7 @@ extension CapSyncCommand {
                 printError("warning: this node holds no need \(need) yet; the schedule counts once the need arrives")
             }
             // The schedule carries its other months forward, so it keeps their label; else the need's.
-            let label =
-                standingSchedule.flatMap { state.releaseLabel(of: $0.setBy) }
-                ?? target.flatMap { state.releaseLabel(of: $0.setBy) }
+            let label = state.releaseLabel(ofFirst: standingSchedule?.setBy, target?.setBy)
             append.printAppended(
                 try append.append(
                     [.deliverySchedule(schedule)],
@@ -134,9 +132,7 @@ extension CapSyncCommand {
             let schedule = state.schedules.first {
                 $0.value.partner == from && $0.value.needOwner == partner && $0.value.needCode == need
             }
-            let label =
-                standingConfirmation.flatMap { state.releaseLabel(of: $0.setBy) }
-                ?? schedule.flatMap { state.releaseLabel(of: $0.setBy) } ?? state.releaseLabel(of: target.setBy)
+            let label = state.releaseLabel(ofFirst: standingConfirmation?.setBy, schedule?.setBy, target.setBy)
             append.printAppended(
                 try append.append(
                     [.deliveryConfirmation(confirmation)],

@@ -130,8 +130,7 @@ extension CapSyncCommand {
             let answered = state.responses.first {
                 $0.value.siteOwner == partner && $0.value.orderPartner == parts[0] && $0.value.orderCode == parts[1]
             }
-            let label =
-                answered.flatMap { state.releaseLabel(of: $0.setBy) } ?? state.releaseLabel(of: placed.setBy)
+            let label = state.releaseLabel(ofFirst: answered?.setBy, placed.setBy)
             append.printAppended(
                 try append.append([.orderResponse(response)], to: node, audience: release.audience(), standing: label)
             )

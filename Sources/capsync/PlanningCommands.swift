@@ -49,7 +49,7 @@ extension CapSyncCommand.Pool {
                     [.poolTerms(terms)],
                     to: node,
                     audience: release.audience(),
-                    standing: standing.flatMap { state.releaseLabel(of: $0.setBy) }
+                    standing: state.releaseLabel(ofFirst: standing?.setBy)
                 )
             )
         }

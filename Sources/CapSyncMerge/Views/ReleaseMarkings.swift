@@ -7,6 +7,13 @@ extension CoalitionState {
     /// The label of the sealed entry that set a value, or nil for a coalition-wide value.
     public func releaseLabel(of stamp: Stamp) -> [String]? { releasedTo[stamp.entryID] }
 
+    /// The label of the first of `stamps` (values an update follows, nearest first; nil where there is none)
+    /// that was set by a sealed entry, or nil when none was (Protocol/releasability.md §7).
+    public func releaseLabel(ofFirst stamps: Stamp?...) -> [String]? {
+        for stamp in stamps { if let stamp, let label = releasedTo[stamp.entryID] { return label } }
+        return nil
+    }
+
     /// The distinct labels among `stamps`, sorted: what a total of those values must be marked with.
     public func releaseLabels(of stamps: some Sequence<Stamp>) -> [[String]] {
         var labels = Set<[String]>()
