@@ -109,19 +109,6 @@ extension CapSyncCommand {
                 // The views include what was released to this partner; the digest compared with every node is the
                 // coalition-wide state's (Protocol/releasability.md §5).
                 let coalition = try node.coalitionState(asOf: asOfStamp)
-                let reader = try node.sealedReader()
-                let state = try reader.map { try node.coalitionState(asOf: asOfStamp, reader: $0) } ?? coalition
-                if let partner {
-                    let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(
-                        state.needs.map(\.need.owner)
-                    )
-                    if !known.contains(partner) {
-                        throw CLIError(
-                            "--partner: " + Suggestions.unknown("partner", partner, among: known.sorted())
-                                + " ('capsync roster' lists them)"
-                        )
-                    }
-                }
                 if digest {
                     var table = Table(
                         name: "digests",
@@ -144,10 +131,23 @@ extension CapSyncCommand {
                     table.add([
                         .text(coalition.digest.hex), .text(try node.entrySetDigest().hex),
                         .int(Int64(node.store.entryCount)),
-                        .text(node.roster.hash.hex), .int(Int64(state.foldVersion.rawValue)), .list(audiences),
+                        .text(node.roster.hash.hex), .int(Int64(coalition.foldVersion.rawValue)), .list(audiences),
                     ])
                     try format.printer.print([table])
                     return
+                }
+                let reader = try node.sealedReader()
+                let state = try reader.map { try node.coalitionState(asOf: asOfStamp, reader: $0) } ?? coalition
+                if let partner {
+                    let known = Set(node.roster.partners).union(state.records.map(\.partner)).union(
+                        state.needs.map(\.need.owner)
+                    )
+                    if !known.contains(partner) {
+                        throw CLIError(
+                            "--partner: " + Suggestions.unknown("partner", partner, among: known.sorted())
+                                + " ('capsync roster' lists them)"
+                        )
+                    }
                 }
                 if let partner {
                     try format.printer.print(StateTables.detail(state.detail(of: partner), item: item))
